@@ -1,0 +1,404 @@
+"""One description of a fetch, done two ways: aiohttp on the event loop, or requests, blocking.
+
+Both ways take the same :class:`FetchOptions` (timeout, body cap, redirect limit, headers), trust
+the same certificates and fill in the same :class:`~app.core.run.RequestRecord`, so the only
+difference a student sees is the one we want them to see: who waits.
+
+- :func:`run_async` overlaps the requests on the running event loop, at most ``concurrency`` at
+  once, and can be cancelled at any moment.
+- :func:`run_blocking` does them one after another on the calling thread. Called on the GUI
+  thread, it freezes the window for the whole run. That is the lesson, so there is deliberately
+  no ``processEvents`` and no thread here.
+
+Bodies are streamed and counted, never kept. Failures become a record's ``error_kind`` and a
+one-line message; only a genuinely unexpected exception is logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+import aiohttp
+import certifi
+import requests
+import requests.adapters
+import truststore
+import urllib3.exceptions
+
+from app import __version__
+from app.core.run import (
+    ErrorKind,
+    RequestRecord,
+    Run,
+    format_seconds_setting,
+    format_size,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BODY_BYTES = 20_000_000
+DEFAULT_MAX_REDIRECTS = 10
+DEFAULT_CONCURRENCY = 100
+"""aiohttp's own default connection limit."""
+CHUNK_SIZE = 64 * 1024
+START_SLICE = 20
+"""Workers started per event-loop turn: qasync makes each task start costly, and starting
+hundreds in one callback stalls the window (STYLE.md, measured)."""
+USER_AGENT = f"LoopLab/{__version__}"
+
+FETCHABLE_SCHEMES = ("http", "https")
+_OTHER_SCHEMES = frozenset(
+    {"file", "ftp", "ftps", "sftp", "javascript", "data", "mailto", "about", "blob", "tel", "ws", "wss", "chrome"}
+)
+
+OnChange = Callable[[RequestRecord], None]
+
+
+def _no_change(_record: RequestRecord) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How every request of a run is made, identical in both modes."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds for the whole request, connecting and downloading included."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """Reading stops, with an error, past this many bytes of body."""
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {self.timeout}")
+        if self.max_body_bytes < 0 or self.max_redirects < 0:
+            raise ValueError("max_body_bytes and max_redirects cannot be negative")
+
+
+class BodyTooLarge(Exception):
+    """The response body went past :attr:`FetchOptions.max_body_bytes`."""
+
+    def __init__(self, limit: int, announced: int | None = None) -> None:
+        self.limit = limit
+        self.announced = announced
+        if announced is not None:
+            text = f"Body is {format_size(announced)}, over the {format_size(limit)} limit: not downloaded"
+        else:
+            text = f"Stopped reading: the body is larger than the {format_size(limit)} limit"
+        super().__init__(text)
+
+
+class TotalTimeout(TimeoutError):
+    """The whole request took longer than the timeout (requests only times single socket reads)."""
+
+
+# --- checking a URL before anything is sent -------------------------------------------------
+
+
+def check_url(url: str) -> tuple[ErrorKind, str] | None:
+    """Why ``url`` cannot be fetched, or None when it looks like an http(s) URL with a host."""
+    if any(ch.isspace() for ch in url):
+        return ErrorKind.INVALID_URL, "Not a URL: it contains spaces"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return ErrorKind.INVALID_URL, f"Not a URL: {exc}"
+    scheme = parts.scheme.lower()
+    if scheme in FETCHABLE_SCHEMES:
+        if not parts.hostname:
+            return ErrorKind.INVALID_URL, "Not a URL: there is no host name after the //"
+        return None
+    if scheme in _OTHER_SCHEMES or "://" in url:
+        return (
+            ErrorKind.UNSUPPORTED_SCHEME,
+            f"Unsupported scheme '{scheme}:': LoopLab fetches only http:// and https:// URLs",
+        )
+    hint = f" (did you mean http://{url}?)" if "." in url.split("/", 1)[0] else ""
+    return ErrorKind.INVALID_URL, f"Not a URL: it should start with http:// or https://{hint}"
+
+
+# --- TLS and sessions ------------------------------------------------------------------------
+
+
+def make_ssl_context(extra_ca_file: str | None = None) -> ssl.SSLContext:
+    """TLS verification against the OS trust store, with certifi's bundle as a fallback.
+
+    The OS store (through truststore) is what makes school TLS proxies work: their CA is installed
+    on the machine, not in any Python bundle. certifi covers machines whose store is empty.
+    ``extra_ca_file`` adds a CA, for tests and for unusual setups.
+    """
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(certifi.where())
+    if extra_ca_file:
+        context.load_verify_locations(extra_ca_file)
+    return context
+
+
+def open_async_session(ssl_context: ssl.SSLContext | None = None) -> aiohttp.ClientSession:
+    """The app's one long-lived aiohttp session. Call inside a coroutine; close with ``await close()``."""
+    connector = aiohttp.TCPConnector(
+        ssl=ssl_context or make_ssl_context(),
+        # The run's worker pool is the concurrency limit; a second, hidden limit in the
+        # connector would make requests queue where the timeline cannot see them.
+        limit=0,
+        limit_per_host=0,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        headers={"User-Agent": USER_AGENT},
+        # Proxies from the environment, exactly as requests does by default.
+        trust_env=True,
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+
+
+class _SharedContextAdapter(requests.adapters.HTTPAdapter):
+    """Makes requests verify TLS with our context, so both modes trust exactly the same CAs."""
+
+    def __init__(self, ssl_context: ssl.SSLContext) -> None:
+        self._ssl_context = ssl_context
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs["ssl_context"] = self._ssl_context
+        return super().init_poolmanager(*args, **kwargs)
+
+    def cert_verify(self, conn, url, verify, cert):  # type: ignore[no-untyped-def]
+        super().cert_verify(conn, url, verify, cert)
+        if verify is True:
+            # requests would point urllib3 at certifi again for every new connection; the shared
+            # context already has it (and the OS store), so loading it again only costs time.
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
+
+
+def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests.Session:
+    """The app's requests session (connection reuse, same TLS trust and User-Agent as aiohttp)."""
+    session = requests.Session()
+    session.mount("https://", _SharedContextAdapter(ssl_context or make_ssl_context()))
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+# --- the async way ---------------------------------------------------------------------------
+
+
+async def fetch_async(
+    session: aiohttp.ClientSession,
+    record: RequestRecord,
+    options: FetchOptions,
+    clock: Callable[[], float],
+    on_change: OnChange = _no_change,
+) -> None:
+    """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError."""
+    record.begin(clock())
+    on_change(record)
+    try:
+        async with session.get(
+            record.url,
+            timeout=aiohttp.ClientTimeout(total=options.timeout),
+            max_redirects=options.max_redirects,
+            headers=dict(options.headers),
+        ) as response:
+            record.response_at = clock()
+            record.status = response.status
+            record.reason = response.reason or ""
+            on_change(record)
+            _refuse_announced_size(response.content_length, options.max_body_bytes)
+            async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+                record.bytes_received += len(chunk)
+                if record.bytes_received > options.max_body_bytes:
+                    raise BodyTooLarge(options.max_body_bytes)
+                on_change(record)
+        record.finish(clock())
+    except asyncio.CancelledError:
+        record.cancel(clock())
+        on_change(record)
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
+        record.fail(clock(), *describe_error(exc, record.url, options))
+    on_change(record)
+
+
+async def run_async(
+    run: Run,
+    session: aiohttp.ClientSession,
+    options: FetchOptions,
+    on_change: OnChange = _no_change,
+) -> None:
+    """Fetches every pending record of ``run`` concurrently, at most ``run.concurrency`` at once.
+
+    A fixed pool of workers takes the URLs in order, so a slow URL never holds back the others
+    and there are never more tasks than slots. Cancelling this coroutine cancels every request
+    in flight and marks the ones not yet started as cancelled.
+    """
+    queue: Iterator[RequestRecord] = iter(run.runnable)
+
+    async def worker() -> None:
+        for record in queue:
+            await fetch_async(session, record, options, run.clock, on_change)
+
+    workers: list[asyncio.Task[None]] = []
+    try:
+        for n in range(min(run.concurrency, len(run.runnable))):
+            workers.append(asyncio.ensure_future(worker()))
+            if (n + 1) % START_SLICE == 0:
+                await asyncio.sleep(0)
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        run.cancel_unfinished()
+
+
+# --- the blocking way ------------------------------------------------------------------------
+
+
+def fetch_blocking(
+    session: requests.Session,
+    record: RequestRecord,
+    options: FetchOptions,
+    clock: Callable[[], float],
+    on_change: OnChange = _no_change,
+) -> None:
+    """Fetches ``record.url`` with requests on the calling thread, filling in ``record``. Never raises."""
+    record.begin(clock())
+    on_change(record)
+    deadline = time.monotonic() + options.timeout
+    session.max_redirects = options.max_redirects
+    try:
+        with session.get(
+            record.url,
+            stream=True,
+            # requests times connecting and each socket read, not the whole request: the
+            # deadline below adds the total, so both modes give up at the same moment.
+            timeout=(options.timeout, options.timeout),
+            headers=dict(options.headers),
+        ) as response:
+            record.response_at = clock()
+            record.status = response.status_code
+            record.reason = response.reason or ""
+            on_change(record)
+            announced = response.headers.get("Content-Length")
+            _refuse_announced_size(int(announced) if announced and announced.isdigit() else None, options.max_body_bytes)
+            # read1 returns whatever one socket read brings: iter_content would wait for a full
+            # chunk, so a slow trickle could overrun the deadline by the whole body's time.
+            while chunk := response.raw.read1(CHUNK_SIZE, decode_content=True):
+                record.bytes_received += len(chunk)
+                if record.bytes_received > options.max_body_bytes:
+                    raise BodyTooLarge(options.max_body_bytes)
+                if time.monotonic() > deadline:
+                    raise TotalTimeout()
+        record.finish(clock())
+    except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
+        record.fail(clock(), *describe_error(exc, record.url, options))
+    on_change(record)
+
+
+def run_blocking(
+    run: Run,
+    session: requests.Session,
+    options: FetchOptions,
+    on_change: OnChange = _no_change,
+) -> None:
+    """Fetches every pending record of ``run`` one after another, blocking the calling thread."""
+    for record in run.runnable:
+        fetch_blocking(session, record, options, run.clock, on_change)
+
+
+def _refuse_announced_size(content_length: int | None, limit: int) -> None:
+    if content_length is not None and content_length > limit:
+        raise BodyTooLarge(limit, announced=content_length)
+
+
+# --- turning exceptions into messages --------------------------------------------------------
+
+
+def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple[ErrorKind, str]:
+    """The kind of failure and one line a student can read, for either library's exceptions."""
+    chain = list(_exception_chain(exc))
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    where = f"{host}:{parts.port}" if parts.port is not None else host
+
+    def has(*types: type[BaseException]) -> BaseException | None:
+        return next((e for e in chain if isinstance(e, types)), None)
+
+    if isinstance(exc, BodyTooLarge):
+        return ErrorKind.TOO_LARGE, str(exc)
+    if has(ssl.SSLCertVerificationError):
+        # aiohttp's subclass of it has no verify_message; the ssl error it wraps does.
+        detail = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
+        return ErrorKind.TLS, f"TLS: the certificate of {host} is not trusted ({detail})"
+    if tls_error := has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
+        return ErrorKind.TLS, f"TLS handshake with {host} failed ({_first_line(tls_error)})"
+    if has(socket.gaierror, aiohttp.ClientConnectorDNSError, urllib3.exceptions.NameResolutionError):
+        return ErrorKind.DNS, f"Host not found: {host} (check the spelling, or the computer may be offline)"
+    if has(ConnectionRefusedError):
+        return ErrorKind.REFUSED, f"Connection refused by {where}: nothing is listening there"
+    if has(TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
+        return ErrorKind.TIMEOUT, f"Timed out after {format_seconds_setting(options.timeout)}"
+    if has(aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
+        return (
+            ErrorKind.TOO_MANY_REDIRECTS,
+            f"Too many redirects (more than {options.max_redirects}): probably a redirect loop",
+        )
+    if bad := has(
+        aiohttp.InvalidURL,
+        aiohttp.NonHttpUrlClientError,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        urllib3.exceptions.LocationParseError,
+    ):
+        if isinstance(bad, aiohttp.RedirectClientError):
+            return ErrorKind.INVALID_URL, f"Redirected to a URL LoopLab cannot fetch ({_first_line(bad)})"
+        return ErrorKind.INVALID_URL, f"Not a valid URL ({_first_line(bad)})"
+    if has(
+        aiohttp.ServerDisconnectedError,
+        aiohttp.ClientPayloadError,
+        requests.exceptions.ChunkedEncodingError,
+        urllib3.exceptions.ProtocolError,
+        ConnectionResetError,
+    ):
+        return ErrorKind.CONNECTION, f"Connection to {where} broke off before the answer was complete"
+    if other := has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError, OSError):
+        return ErrorKind.CONNECTION, f"Could not connect to {where} ({_first_line(other)})"
+    log.error("Unexpected error while fetching %s", url, exc_info=exc)
+    return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps: causes, contexts and the ones libraries keep in
+    attributes (urllib3's ``reason``, aiohttp's ``os_error`` and ``certificate_error``,
+    requests' ``args[0]``)."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked.append(getattr(current, "os_error", None))
+        linked.append(getattr(current, "certificate_error", None))
+        linked.extend(current.args)
+        stack.extend(e for e in linked if isinstance(e, BaseException))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,100 @@
+"""Heartbeat statistics: how late the GUI thread's timer ticks fire, and what that says about freezes.
+
+The window asks the GUI thread to tick every ``interval`` seconds (about one frame). While the
+thread is free, each tick comes roughly on time. While it is busy (a blocking fetch, a long
+callback) no tick can fire, so the next one comes late by about as long as the thread was busy.
+The *lateness* of a tick is ``(time since the previous tick) - interval``, never below zero.
+
+Everything here is pure: timestamps in, numbers out. The Qt timer lives in ``app.ui.heartbeat``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+FRAME = 1 / 60
+"""One frame at 60 Hz: lateness below this is invisible."""
+LONG_TASK = 0.050
+"""Lateness above this is a "long task" (the web's rule of thumb for a noticeable stall)."""
+DEFAULT_INTERVAL = 0.016
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """A stretch of time in which the GUI thread could not react."""
+
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class HeartbeatLog:
+    """The recent tick times of a heartbeat, and the lateness and freezes they reveal.
+
+    Times are any monotonic clock in seconds (the window uses ``time.perf_counter``). Only the
+    most recent ``capacity`` ticks are kept: at 16 ms that is a little over a minute.
+    """
+
+    def __init__(self, interval: float = DEFAULT_INTERVAL, capacity: int = 4096) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval must be positive, got {interval}")
+        self.interval = interval
+        self._ticks: deque[float] = deque(maxlen=capacity)
+
+    def __len__(self) -> int:
+        return len(self._ticks)
+
+    @property
+    def last_tick(self) -> float | None:
+        return self._ticks[-1] if self._ticks else None
+
+    def record(self, now: float) -> float:
+        """Adds a tick at ``now`` and returns its lateness in seconds."""
+        late = 0.0 if not self._ticks else max(0.0, now - self._ticks[-1] - self.interval)
+        self._ticks.append(now)
+        return late
+
+    def _gaps(self, start: float, end: float) -> Iterator[tuple[float, float]]:
+        """(previous tick, tick) pairs that overlap [start, end], newest first, then the gap
+        still open at ``end`` (a freeze that is happening right now has no closing tick yet)."""
+        ticks = self._ticks
+        if not ticks:
+            return
+        if ticks[-1] < end:
+            yield ticks[-1], end
+        for i in range(len(ticks) - 1, 0, -1):
+            before, after = ticks[i - 1], ticks[i]
+            if after <= start:
+                break
+            if before < end:
+                yield before, after
+
+    def longest_lateness(self, start: float, end: float) -> float:
+        """The longest the GUI thread was unresponsive between ``start`` and ``end``, in seconds.
+
+        Counts a freeze still under way at ``end``, so it can be asked right after a blocking call
+        returns, before the heartbeat has had a chance to tick again.
+        """
+        return max((max(0.0, b - a - self.interval) for a, b in self._gaps(start, end)), default=0.0)
+
+    def freezes(self, start: float, end: float, threshold: float = LONG_TASK) -> list[Freeze]:
+        """Every stall longer than ``threshold`` between ``start`` and ``end``, oldest first.
+
+        A freeze spans from the last tick before it plus one interval (when the next tick was
+        due) to the tick that finally came, clipped to [start, end].
+        """
+        found = []
+        for a, b in self._gaps(start, end):
+            if b - a - self.interval > threshold:
+                found.append(Freeze(max(start, a + self.interval), min(end, b)))
+        found.reverse()
+        return found
+
+    def recent_lateness(self, now: float, window: float) -> float:
+        """The worst lateness of the ticks in the last ``window`` seconds (the live meter's value)."""
+        return self.longest_lateness(now - window, now)

@@ -1,0 +1,60 @@
+"""Fixtures shared by every layer: headless Qt, the demo server, and test hygiene.
+
+Tests only ever talk to 127.0.0.1 servers they start themselves, and never touch the user's
+settings or data folders.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Headless: the suite must pass on a machine with no display. Set before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from app.core.demo_server import DemoServer
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[DemoServer]:
+    """The real demo server on 127.0.0.1 and a free port, shared by the whole session."""
+    with DemoServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Qt's standard paths and settings point into a temporary folder for the whole run."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")}
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    try:
+        from PySide6.QtCore import QStandardPaths
+
+        QStandardPaths.setTestModeEnabled(True)
+    except ImportError:  # core-only environments still run tests/core
+        pass
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_threads() -> Iterator[None]:
+    """A test that leaves a thread running fails: it would leak into every later test."""
+    before = set(threading.enumerate())
+    yield
+    leftover = [t for t in threading.enumerate() if t not in before]
+    for thread in leftover:
+        thread.join(timeout=2.0)  # threads that are finishing get a moment to do so
+    still_running = [t.name for t in leftover if t.is_alive()]
+    assert not still_running, f"test left threads running: {still_running}"

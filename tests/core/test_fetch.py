@@ -1,0 +1,279 @@
+"""The fetch, done two ways: the same URLs and options must give the same rows in both modes."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import trustme
+from aiohttp import web
+
+from app.core import fetch
+from app.core.demo_server import DemoServer
+from app.core.fetch import FetchOptions, check_url
+from app.core.run import ErrorKind, FetchMode, RequestState, Run
+
+MODES = [FetchMode.ASYNC, FetchMode.BLOCKING]
+
+
+def run_urls(
+    urls: list[str],
+    mode: FetchMode,
+    options: FetchOptions | None = None,
+    *,
+    concurrency: int = 100,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Run:
+    """Runs ``urls`` to the end in ``mode`` with fresh sessions, as the window would."""
+    options = options or FetchOptions()
+    run = Run.plan(urls, mode, concurrency=concurrency, check=check_url)
+    if mode is FetchMode.ASYNC:
+
+        async def scenario() -> None:
+            async with fetch.open_async_session(ssl_context) as session:
+                await fetch.run_async(run, session, options)
+
+        asyncio.run(scenario())
+    else:
+        with fetch.open_blocking_session(ssl_context) as session:
+            fetch.run_blocking(run, session, options)
+    return run
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- servers only some tests need ------------------------------------------------------------
+
+
+def _loop_app() -> web.Application:
+    async def to_itself(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop")
+
+    async def unsized(request: web.Request) -> web.StreamResponse:
+        # Chunked, with no Content-Length: the cap has to be enforced while reading.
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            for _ in range(64):
+                await response.write(b"x" * 16384)
+            await response.write_eof()
+        except ConnectionResetError:
+            pass
+        return response
+
+    app = web.Application()
+    app.router.add_get("/loop", to_itself)
+    app.router.add_get("/unsized", unsized)
+    return app
+
+
+@pytest.fixture(scope="module")
+def tricky_server() -> Iterator[DemoServer]:
+    with DemoServer(app_factory=_loop_app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def test_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def tls_server(test_ca: trustme.CA) -> Iterator[DemoServer]:
+    """The demo app over HTTPS, with a certificate from a CA no system trusts."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    test_ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    with DemoServer(ssl_context=context) as server:
+        yield server
+
+
+# --- checking URLs before sending ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "words"),
+    [
+        ("example.com", ErrorKind.INVALID_URL, "did you mean http://example.com?"),
+        ("just some words", ErrorKind.INVALID_URL, "contains spaces"),
+        ("http://", ErrorKind.INVALID_URL, "no host name"),
+        ("http://127.0.0.1:99999/", ErrorKind.INVALID_URL, "Not a URL"),
+        ("https://[::1/", ErrorKind.INVALID_URL, "Not a URL"),
+        ("ftp://files.example.com/a.txt", ErrorKind.UNSUPPORTED_SCHEME, "'ftp:'"),
+        ("file:///etc/passwd", ErrorKind.UNSUPPORTED_SCHEME, "'file:'"),
+        ("javascript:alert(1)", ErrorKind.UNSUPPORTED_SCHEME, "'javascript:'"),
+    ],
+)
+def test_check_url_explains_what_is_wrong(url: str, kind: ErrorKind, words: str) -> None:
+    problem = check_url(url)
+    assert problem is not None
+    assert problem[0] is kind
+    assert words in problem[1]
+
+
+@pytest.mark.parametrize("url", ["http://example.com", "https://127.0.0.1:8080/delay/1?x=1", "HTTP://HOST/"])
+def test_check_url_accepts_http_and_https(url: str) -> None:
+    assert check_url(url) is None
+
+
+# --- good fetches ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_is_streamed_and_counted(demo_server: DemoServer, mode: FetchMode) -> None:
+    (record,) = run_urls([f"{demo_server.url}/bytes/123456"], mode).records
+    assert record.state is RequestState.DONE
+    assert (record.status, record.bytes_received) == (200, 123456)
+    assert 0 <= record.started <= record.response_at <= record.ended
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_times_are_relative_to_the_run_and_show_the_wait(demo_server: DemoServer, mode: FetchMode) -> None:
+    (record,) = run_urls([f"{demo_server.url}/delay/0.3"], mode).records
+    assert record.started < 0.1
+    assert 0.3 <= record.response_at - record.started < 1.0
+    assert record.duration == pytest.approx(record.ended - record.started)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_redirects_within_the_limit_are_followed(demo_server: DemoServer, mode: FetchMode) -> None:
+    (record,) = run_urls([f"{demo_server.url}/redirect/3"], mode).records
+    assert record.state is RequestState.DONE and record.status == 200
+
+
+def test_async_requests_overlap_and_blocking_ones_add_up(demo_server: DemoServer) -> None:
+    urls = [f"{demo_server.url}/delay/0.3"] * 5
+    async_run = run_urls(urls, FetchMode.ASYNC)
+    blocking_run = run_urls(urls, FetchMode.BLOCKING)
+    async_wall = max(r.ended for r in async_run.records)
+    blocking_wall = max(r.ended for r in blocking_run.records)
+    assert blocking_wall >= 5 * 0.3
+    assert async_wall < blocking_wall / 3  # five overlapping waits cost about one
+
+
+def test_concurrency_limit_caps_the_requests_in_flight(demo_server: DemoServer) -> None:
+    run = run_urls([f"{demo_server.url}/delay/0.2"] * 6, FetchMode.ASYNC, concurrency=2)
+    assert all(r.state is RequestState.DONE for r in run.records)
+    events = sorted([(r.started, 1) for r in run.records] + [(r.ended, -1) for r in run.records])
+    in_flight, peak = 0, 0
+    for _, step in events:
+        in_flight += step
+        peak = max(peak, in_flight)
+    assert peak == 2
+    assert max(r.ended for r in run.records) >= 3 * 0.2  # three waves of two
+
+
+def test_cancelling_an_async_run_stops_it_at_once_and_marks_every_row(demo_server: DemoServer) -> None:
+    run = Run.plan([f"{demo_server.url}/delay/10"] * 5, FetchMode.ASYNC, concurrency=3)
+
+    async def scenario() -> float:
+        async with fetch.open_async_session() as session:
+            task = asyncio.ensure_future(fetch.run_async(run, session, FetchOptions()))
+            while sum(r.state is RequestState.RUNNING for r in run.records) < 3:
+                await asyncio.sleep(0.01)
+            cancelled_at = time.perf_counter()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return time.perf_counter() - cancelled_at
+
+    took = asyncio.run(scenario())
+    assert took < 1.0
+    assert [r.state for r in run.records] == [RequestState.CANCELLED] * 5
+    assert [r.error for r in run.records] == ["Cancelled"] * 3 + ["Cancelled before it started"] * 2
+    assert all(r.ended is not None for r in run.records)
+
+
+# --- every bad input is a row with a message, and the good URL still completes ---------------
+
+
+BadUrl = Callable[[DemoServer, DemoServer], str]
+
+BAD_INPUTS: list[tuple[str, BadUrl, FetchOptions, ErrorKind, str]] = [
+    ("not a URL", lambda d, t: "www.example.com/page", FetchOptions(), ErrorKind.INVALID_URL, "should start with http://"),
+    ("ftp scheme", lambda d, t: "ftp://ftp.example.com/f", FetchOptions(), ErrorKind.UNSUPPORTED_SCHEME, "'ftp:'"),
+    ("file scheme", lambda d, t: "file:///etc/hosts", FetchOptions(), ErrorKind.UNSUPPORTED_SCHEME, "'file:'"),
+    ("javascript", lambda d, t: "javascript:alert(1)", FetchOptions(), ErrorKind.UNSUPPORTED_SCHEME, "'javascript:'"),
+    ("no such host", lambda d, t: "http://no-such-host.invalid/", FetchOptions(), ErrorKind.DNS, "Host not found: no-such-host.invalid"),
+    ("refused", lambda d, t: f"http://127.0.0.1:{free_port()}/", FetchOptions(), ErrorKind.REFUSED, "Connection refused by 127.0.0.1:"),
+    ("timeout", lambda d, t: f"{d.url}/delay/5", FetchOptions(timeout=0.3), ErrorKind.TIMEOUT, "Timed out after 0.3 s"),
+    ("slow trickle", lambda d, t: f"{d.url}/drip?duration=5&numbytes=50", FetchOptions(timeout=0.5), ErrorKind.TIMEOUT, "Timed out after 0.5 s"),
+    ("HTTP 404", lambda d, t: f"{d.url}/status/404", FetchOptions(), ErrorKind.HTTP_STATUS, "HTTP 404 Not Found"),
+    ("HTTP 500", lambda d, t: f"{d.url}/status/500", FetchOptions(), ErrorKind.HTTP_STATUS, "HTTP 500 Internal Server Error"),
+    ("redirect loop", lambda d, t: f"{t.url}/loop", FetchOptions(), ErrorKind.TOO_MANY_REDIRECTS, "Too many redirects (more than 10)"),
+    ("long redirect chain", lambda d, t: f"{d.url}/redirect/5", FetchOptions(max_redirects=2), ErrorKind.TOO_MANY_REDIRECTS, "more than 2"),
+    ("announced huge body", lambda d, t: f"{d.url}/bytes/30000000", FetchOptions(), ErrorKind.TOO_LARGE, "Body is 30.0 MB, over the 20.0 MB limit"),
+    ("streamed huge body", lambda d, t: f"{t.url}/unsized", FetchOptions(max_body_bytes=100_000), ErrorKind.TOO_LARGE, "larger than the 100 kB limit"),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("bad_url", "options", "kind", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_INPUTS],
+)
+def test_bad_input_becomes_a_readable_row_and_the_run_goes_on(
+    demo_server: DemoServer,
+    tricky_server: DemoServer,
+    mode: FetchMode,
+    bad_url: BadUrl,
+    options: FetchOptions,
+    kind: ErrorKind,
+    words: str,
+) -> None:
+    good = f"{demo_server.url}/bytes/100"
+    bad, after = run_urls([bad_url(demo_server, tricky_server), good], mode, options).records
+    assert bad.state is RequestState.FAILED
+    assert bad.error_kind is kind
+    assert words in bad.error, bad.error
+    assert "\n" not in bad.error and len(bad.error) < 160
+    assert after.state is RequestState.DONE and after.bytes_received == 100
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_timeouts_give_up_on_time_in_both_modes(demo_server: DemoServer, mode: FetchMode) -> None:
+    # requests only times single socket reads; a slow trickle must still stop at the deadline.
+    (record,) = run_urls([f"{demo_server.url}/drip?duration=5&numbytes=50"], mode, FetchOptions(timeout=0.5)).records
+    assert record.error_kind is ErrorKind.TIMEOUT
+    assert 0.5 <= record.duration < 1.5
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_untrusted_certificate_is_a_tls_row(tls_server: DemoServer, demo_server: DemoServer, mode: FetchMode) -> None:
+    bad, good = run_urls([f"{tls_server.url}/get", f"{demo_server.url}/get"], mode).records
+    assert bad.error_kind is ErrorKind.TLS
+    assert "certificate of 127.0.0.1 is not trusted" in bad.error, bad.error
+    assert good.state is RequestState.DONE
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_trusted_certificate_works_in_both_modes(tls_server: DemoServer, test_ca: trustme.CA, mode: FetchMode) -> None:
+    with test_ca.cert_pem.tempfile() as ca_file:
+        context = fetch.make_ssl_context(extra_ca_file=ca_file)
+    (record,) = run_urls([f"{tls_server.url}/bytes/10"], mode, ssl_context=context).records
+    assert record.state is RequestState.DONE, record.error
+    assert record.bytes_received == 10
+
+
+def test_an_unknown_exception_is_a_row_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    kind, message = fetch.describe_error(ZeroDivisionError("boom"), "http://x/", FetchOptions())
+    assert kind is ErrorKind.UNEXPECTED
+    assert message == "Unexpected error: ZeroDivisionError: boom"
+    assert "Unexpected error while fetching http://x/" in caplog.text
+
+
+def test_options_refuse_nonsense() -> None:
+    with pytest.raises(ValueError):
+        FetchOptions(timeout=0)
+    with pytest.raises(ValueError):
+        FetchOptions(max_redirects=-1)
+
