@@ -11,6 +11,11 @@ import os
 # Headless: the suite must pass on a machine with no display. Set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Hermetic network: a developer's proxy settings must not reroute the tests' requests.
+for _name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+    os.environ.pop(_name, None)
+    os.environ.pop(_name.upper(), None)
+
 import threading
 from collections.abc import Iterator
 

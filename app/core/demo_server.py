@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import ipaddress
 import json
 import logging
 import math
@@ -57,6 +56,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/unstable?failure_rate=0.5", "fails with 500 at that rate, otherwise 200"),
     Endpoint("/get", "echoes the request as JSON"),
 )
+
+
+def demo_urls(base_url: str) -> list[str]:
+    """The lab's built-in URLs: a mix of delays, so the very first click tells the story.
+
+    One after another they take about 7.5 s; overlapped, about as long as the slowest (2 s).
+    """
+    paths = [
+        "/delay/1",
+        "/delay/0.5",
+        "/delay/2",
+        "/delay/1.5",
+        "/bytes/2000000",
+        "/delay/1",
+        "/drip?duration=1&numbytes=20",
+        "/delay/0.5",
+    ]
+    return [base_url + path for path in paths]
 
 
 class _BadRequest(web.HTTPBadRequest):
@@ -251,16 +268,6 @@ def build_app() -> web.Application:
 
 
 # --- running it -----------------------------------------------------------------------------
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def serve(

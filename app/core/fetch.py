@@ -34,6 +34,7 @@ import truststore
 import urllib3.exceptions
 
 from app import __version__
+from app.core.net import environment_proxies, proxy_for
 from app.core.run import (
     ErrorKind,
     RequestRecord,
@@ -77,6 +78,8 @@ class FetchOptions:
     """Reading stops, with an error, past this many bytes of body."""
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    proxies: Mapping[str, str] = field(default_factory=environment_proxies)
+    """Scheme -> proxy URL (and "no" -> exemptions), as HTTP_PROXY / HTTPS_PROXY / NO_PROXY give them."""
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:
@@ -157,8 +160,9 @@ def open_async_session(ssl_context: ssl.SSLContext | None = None) -> aiohttp.Cli
     return aiohttp.ClientSession(
         connector=connector,
         headers={"User-Agent": USER_AGENT},
-        # Proxies from the environment, exactly as requests does by default.
-        trust_env=True,
+        # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
+        # from FetchOptions instead, the same way for both libraries.
+        trust_env=False,
         timeout=aiohttp.ClientTimeout(total=None),
     )
 
@@ -186,6 +190,7 @@ class _SharedContextAdapter(requests.adapters.HTTPAdapter):
 def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests.Session:
     """The app's requests session (connection reuse, same TLS trust and User-Agent as aiohttp)."""
     session = requests.Session()
+    session.trust_env = False  # proxies come from FetchOptions, as for aiohttp
     session.mount("https://", _SharedContextAdapter(ssl_context or make_ssl_context()))
     session.headers["User-Agent"] = USER_AGENT
     return session
@@ -210,6 +215,7 @@ async def fetch_async(
             timeout=aiohttp.ClientTimeout(total=options.timeout),
             max_redirects=options.max_redirects,
             headers=dict(options.headers),
+            proxy=proxy_for(record.url, options.proxies),
         ) as response:
             record.response_at = clock()
             record.status = response.status
@@ -286,6 +292,7 @@ def fetch_blocking(
             # deadline below adds the total, so both modes give up at the same moment.
             timeout=(options.timeout, options.timeout),
             headers=dict(options.headers),
+            proxies=_requests_proxies(record.url, options.proxies),
         ) as response:
             record.response_at = clock()
             record.status = response.status_code
@@ -316,6 +323,11 @@ def run_blocking(
     """Fetches every pending record of ``run`` one after another, blocking the calling thread."""
     for record in run.runnable:
         fetch_blocking(session, record, options, run.clock, on_change)
+
+
+def _requests_proxies(url: str, proxies: Mapping[str, str]) -> dict[str, str]:
+    proxy = proxy_for(url, proxies)
+    return {urlsplit(url).scheme.lower(): proxy} if proxy else {}
 
 
 def _refuse_announced_size(content_length: int | None, limit: int) -> None:
@@ -374,7 +386,13 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
         ConnectionResetError,
     ):
         return ErrorKind.CONNECTION, f"Connection to {where} broke off before the answer was complete"
-    if other := has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError, OSError):
+    # Every requests exception is an OSError (RequestException subclasses IOError), so "some
+    # OSError" has to mean a real socket error, not, say, requests refusing a bad header.
+    socket_error = next(
+        (e for e in chain if isinstance(e, OSError) and not isinstance(e, requests.exceptions.RequestException)),
+        None,
+    )
+    if other := has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError) or socket_error:
         return ErrorKind.CONNECTION, f"Could not connect to {where} ({_first_line(other)})"
     log.error("Unexpected error while fetching %s", url, exc_info=exc)
     return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"

@@ -11,7 +11,8 @@ import pytest
 import requests
 import urllib3
 
-from app.core.demo_server import ENDPOINTS, MAX_BYTES, MAX_DELAY, DemoServer, is_loopback, parse_delay
+from app.core.demo_server import ENDPOINTS, MAX_BYTES, MAX_DELAY, DemoServer, parse_delay
+from app.core.net import is_loopback
 
 
 def get(server: DemoServer, path: str, **kwargs: object) -> requests.Response:

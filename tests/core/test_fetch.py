@@ -277,3 +277,51 @@ def test_options_refuse_nonsense() -> None:
     with pytest.raises(ValueError):
         FetchOptions(max_redirects=-1)
 
+
+
+# --- proxies: the same in both modes, never for loopback ------------------------------------
+
+
+def _proxy_app() -> web.Application:
+    async def answer_for_anyone(request: web.Request) -> web.Response:
+        # A proxy receives the absolute URL; answering it ourselves proves the request came here.
+        return web.Response(text=f"proxied {request.host}{request.path}")
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", answer_for_anyone)
+    return app
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_http_proxy_is_used_the_same_way_in_both_modes(mode: FetchMode) -> None:
+    with DemoServer(app_factory=_proxy_app) as proxy:
+        options = FetchOptions(proxies={"http": proxy.url})
+        (record,) = run_urls(["http://far-away.invalid/page"], mode, options).records
+    assert record.state is RequestState.DONE, record.error
+    assert record.bytes_received == len("proxied far-away.invalid/page")
+
+
+@pytest.mark.parametrize(
+    ("url", "proxies", "expected"),
+    [
+        ("http://example.com/", {"http": "http://proxy:3128"}, "http://proxy:3128"),
+        ("https://example.com/", {"http": "http://proxy:3128"}, None),
+        ("http://127.0.0.1:8080/delay/1", {"http": "http://proxy:3128"}, None),
+        ("http://localhost/", {"http": "http://proxy:3128"}, None),
+        ("http://intranet.school/", {"http": "http://proxy:3128", "no": ".school"}, None),
+    ],
+)
+def test_proxy_for_skips_loopback_and_exempt_hosts(url: str, proxies: dict[str, str], expected: str | None) -> None:
+    from app.core.net import proxy_for
+
+    assert proxy_for(url, proxies) == expected
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_bug_of_ours_is_unexpected_in_both_modes_not_a_network_error(demo_server: DemoServer, mode: FetchMode) -> None:
+    # A header with a newline is refused by both libraries before anything is sent: that is a
+    # mistake in what LoopLab asked for, and must not be passed off as "could not connect".
+    options = FetchOptions(headers={"X-Bad": "a\nb"})
+    (record,) = run_urls([f"{demo_server.url}/get"], mode, options).records
+    assert record.error_kind is ErrorKind.UNEXPECTED
+    assert record.error.startswith("Unexpected error:")

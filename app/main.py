@@ -1,0 +1,246 @@
+"""Starting LoopLab: the command line, the lab's start-up in one function, and ``create_window``.
+
+``looplab``                       opens the lab (with its built-in demo server)
+``looplab serve [--host --port]`` runs only the demo server, in the foreground
+``looplab --version`` / ``--help``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app import __version__
+from app.core.demo_server import DemoServer, serve
+from app.core.net import is_loopback
+
+if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab serve` runs without it
+    from app.ui.errors import ErrorReporter
+    from app.ui.main_window import MainWindow
+
+log = logging.getLogger("app")
+
+APP_NAME = "LoopLab"
+ORG_NAME = "LoopLab"
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def create_window(server: DemoServer | None = None, reporter: ErrorReporter | None = None) -> MainWindow:
+    """Builds the fully wired lab window.
+
+    The caller owns the ``QApplication`` and has set a ``qasync.QEventLoop`` as the current event
+    loop. Without ``server`` the window starts its own demo server and stops it when it closes.
+    Closing the window cancels its runs and releases what it holds (``await window.wait_closed()``);
+    it never quits the application.
+    """
+    from app.ui.controller import LabController
+    from app.ui.errors import ErrorReporter
+    from app.ui.heartbeat import Heartbeat
+    from app.ui.main_window import MainWindow
+
+    owns_server = server is None
+    server = server or DemoServer().start()
+    owns_reporter = reporter is None
+    reporter = reporter or ErrorReporter()
+    heartbeat = Heartbeat()
+    controller = LabController(heartbeat.log, reporter)
+    window = MainWindow(controller, heartbeat, reporter, server, owns_server=owns_server)
+    heartbeat.setParent(window)
+    controller.setParent(window)
+    if owns_reporter:  # a caller's reporter may outlive the window (it can be the excepthook)
+        reporter.setParent(window)
+    _apply_style(window)
+    return window
+
+
+def _apply_style(window: MainWindow) -> None:
+    from PySide6.QtGui import QIcon
+
+    from app import resources
+
+    window.setWindowIcon(QIcon(str(resources.path("looplab.svg"))))
+    # Readable on a projector: a size up from the desktop default, inherited by every child;
+    # the style sheet makes the toggle, the buttons and the numbers bigger still.
+    font = window.font()
+    font.setPointSizeF(max(font.pointSizeF(), 11.0))
+    window.setFont(font)
+    window.setStyleSheet(resources.read_text("looplab.qss"))
+
+
+def run_lab() -> int:
+    """Opens the lab and runs until its window closes. Returns the exit status.
+
+    1. Logging: warnings to stderr, everything from INFO to a rotating log file.
+    2. Unexpected errors (slots, threads, the event loop) go to one reporter: logged and shown
+       in the window's banner, never swallowed and never a crash.
+    3. The ``QApplication`` and the qasync event loop that runs asyncio inside Qt's loop.
+    4. The demo server, on its own thread and loop.
+    5. The window.
+    6. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
+       closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
+    """
+    if problem := _display_problem():
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        import qasync
+        from PySide6.QtCore import QCoreApplication
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui.errors import ErrorReporter
+    except ImportError as exc:  # usually a system library Qt needs is missing
+        print(f"LoopLab cannot load Qt: {exc}\n{_QT_LIBS_HINT}", file=sys.stderr)
+        return 1
+
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setOrganizationName(ORG_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    log_file = setup_logging(_log_dir())
+    log.info("LoopLab %s starting (Python %s); log file: %s", __version__, sys.version.split()[0], log_file)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Quitting is ours: we end the main coroutine when the window closes. Qt quitting on its own
+    # stops the loop mid-future ("Event loop stopped before Future completed").
+    app.setQuitOnLastWindowClosed(False)
+    reporter = ErrorReporter()
+
+    try:
+        server = DemoServer().start()
+    except OSError as exc:
+        log.error("The demo server could not start: %s", exc)
+        print(f"LoopLab's demo server could not start: {exc}", file=sys.stderr)
+        return 1
+
+    async def lab() -> None:
+        reporter.install(asyncio.get_running_loop())
+        window = create_window(server, reporter)
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        window.show()
+        await closed.wait()
+        await window.wait_closed()
+
+    try:
+        qasync.run(lab())
+    finally:
+        server.stop()
+        sys.excepthook = sys.__excepthook__
+        threading.excepthook = threading.__excepthook__
+    log.info("LoopLab closed cleanly")
+    return 0
+
+
+def serve_command(host: str, port: int) -> int:
+    """``looplab serve``: the demo server alone, in the foreground, until Ctrl+C."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    if not is_loopback(host):
+        print(
+            f"Warning: listening on {host}, not on loopback: other machines on the network can "
+            "reach this server. Use --host 127.0.0.1 to keep it to this computer.",
+            file=sys.stderr,
+        )
+
+    def ready(bound_port: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        print(f"LoopLab demo server on http://{shown}:{bound_port}/  (Ctrl+C to stop)", flush=True)
+
+    try:
+        asyncio.run(serve(host, port, ready=ready, access_log=True))
+    except KeyboardInterrupt:
+        print("Demo server stopped.", flush=True)
+    except OSError as exc:
+        print(f"The demo server cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="looplab",
+        description="LoopLab: see the difference between blocking and non-blocking Python. "
+        "Without a command, opens the lab.",
+    )
+    parser.add_argument("--version", action="version", version=f"looplab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve_parser = commands.add_parser(
+        "serve",
+        help="run only the demo server, in the foreground",
+        description="Run LoopLab's httpbin-compatible demo server in the foreground until Ctrl+C.",
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_parser.add_argument("--port", type=_port, default=8080, help="port to listen on, 0 for any free one (default: 8080)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``looplab`` command."""
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve_command(args.host, args.port)
+    return run_lab()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+_QT_LIBS_HINT = (
+    "On Debian/Ubuntu, Qt needs: sudo apt-get install libegl1 libgl1 libxkbcommon0 "
+    "libfontconfig1 libglib2.0-0 libdbus-1-3 (and libxcb-cursor0 for a real window)."
+)
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
+    return value
+
+
+def _display_problem() -> str | None:
+    """Why no window can open here, in words, before Qt aborts with a cryptic message."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "LoopLab needs a desktop to open its window, and no display was found (DISPLAY and "
+        "WAYLAND_DISPLAY are unset).\nOn a server, try: xvfb-run looplab\n"
+        "The demo server alone runs without a display: looplab serve"
+    )
+
+
+def _log_dir() -> Path | None:
+    from PySide6.QtCore import QStandardPaths
+
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    return Path(location) / "logs" if location else None
+
+
+def setup_logging(log_dir: Path | None) -> Path | None:
+    """Warnings and errors to stderr; INFO and up to ``log_dir/looplab.log`` (if it can be written)."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(console)
+    if log_dir is None:
+        return None
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_dir / "looplab.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:  # a read-only home must not stop the lesson
+        log.warning("No log file (%s); logging to the console only", exc)
+        return None
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    return log_dir / "looplab.log"

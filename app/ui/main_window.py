@@ -1,0 +1,284 @@
+"""The lab window: assembles the widgets, passes the user's actions to the controller, renders its signals.
+
+Layout, top to bottom: the error banner (hidden until needed); the mode toggle with Run and
+Cancel; the URL list beside the liveness panel (animation, typing box, freeze meter, last run's
+report); the results table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.demo_server import DemoServer, demo_urls
+from app.core.fetch import FetchOptions
+from app.core.run import FetchMode, Run, RunSummary, parse_url_lines
+from app.ui.controller import LabController
+from app.ui.errors import ErrorReporter
+from app.ui.heartbeat import Heartbeat
+from app.ui.widgets.bouncing_ball import BouncingBall
+from app.ui.widgets.error_banner import ErrorBanner
+from app.ui.widgets.freeze_meter import FreezeMeter
+from app.ui.widgets.mode_toggle import ModeToggle
+from app.ui.widgets.results_table import ResultsModel, ResultsTable
+from app.ui.widgets.run_report import RunReport
+
+log = logging.getLogger(__name__)
+
+
+def _title(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("panelTitle")
+    label.setBuddy(buddy)
+    return label
+
+
+class MainWindow(QMainWindow):
+    """LoopLab's lab. Build it with :func:`app.main.create_window`."""
+
+    run_finished = Signal(object)  # RunSummary: once per run, however it ended
+    closed = Signal()  # the window was closed; its runs are being cancelled and resources released
+
+    def __init__(
+        self,
+        controller: LabController,
+        heartbeat: Heartbeat,
+        reporter: ErrorReporter,
+        server: DemoServer,
+        *,
+        owns_server: bool,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("LoopLab: blocking vs non-blocking")
+        # Closing the lab must not quit the application: quitting belongs to main() (and a
+        # test's or a script's event loop must survive the window closing).
+        self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
+        self.controller = controller
+        self.heartbeat = heartbeat
+        self.reporter = reporter
+        self.server = server
+        self._owns_server = owns_server
+        self._closing: asyncio.Task[None] | None = None
+
+        self._build_widgets()
+        self._build_layout()
+        self._build_menus()
+        self._connect()
+        self.resize(1280, 860)
+        heartbeat.start()
+
+    # --- construction ---
+
+    def _build_widgets(self) -> None:
+        self.banner = ErrorBanner(self)
+        self.mode_toggle = ModeToggle(self)
+
+        self.run_button = QPushButton("▶  Run", self)
+        self.run_button.setObjectName("runButton")
+        self.run_button.setAccessibleName("Run")
+        self.run_button.setToolTip("Fetch every URL in the list, in the chosen mode")
+        self.run_button.setDefault(True)
+        self.cancel_button = QPushButton("■  Cancel", self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("Cancel")
+        self.cancel_button.setToolTip("Stop the async run under way")
+        self.cancel_button.setEnabled(False)
+
+        self.concurrency_spin = QSpinBox(self)
+        self.concurrency_spin.setObjectName("concurrencySpin")
+        self.concurrency_spin.setRange(1, 1000)
+        self.concurrency_spin.setValue(self.controller.concurrency)
+        self.concurrency_spin.setAccessibleName("Concurrency: requests at once")
+        self.concurrency_spin.setToolTip("How many requests an async run keeps in flight at once")
+        self.timeout_spin = QDoubleSpinBox(self)
+        self.timeout_spin.setObjectName("timeoutSpin")
+        self.timeout_spin.setRange(0.5, 120.0)
+        self.timeout_spin.setDecimals(1)
+        self.timeout_spin.setSuffix(" s")
+        self.timeout_spin.setValue(self.controller.options.timeout)
+        self.timeout_spin.setAccessibleName("Timeout per request, in seconds")
+        self.timeout_spin.setToolTip("A request that takes longer than this fails with a timeout")
+
+        self.url_edit = QPlainTextEdit(self)
+        self.url_edit.setObjectName("urlEdit")
+        self.url_edit.setAccessibleName("URLs to fetch, one per line")
+        self.url_edit.setPlaceholderText("One URL per line, e.g. http://127.0.0.1:8080/delay/2")
+        self.url_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
+
+        self.ball = BouncingBall(self)
+        self.typing_box = QLineEdit(self)
+        self.typing_box.setObjectName("typingBox")
+        self.typing_box.setAccessibleName("Type here while it runs")
+        self.typing_box.setPlaceholderText("Type here while it runs…")
+        self.freeze_meter = FreezeMeter(self)
+        self.report = RunReport(self)
+
+        self.results_model = ResultsModel(self)
+        self.results_table = ResultsTable(self.results_model, self)
+
+        self.server_label = QLabel(f"Demo server: {self.server.url}/", self)
+        self.server_label.setObjectName("serverLabel")
+        self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.server_label.setAccessibleName("Address of the built-in demo server")
+
+    def _build_layout(self) -> None:
+        controls = QHBoxLayout()
+        controls.addWidget(self.mode_toggle)
+        controls.addWidget(self.run_button)
+        controls.addWidget(self.cancel_button)
+        controls.addStretch(1)
+        options = QFormLayout()
+        options.addRow("At most at once:", self.concurrency_spin)
+        options.addRow("Timeout:", self.timeout_spin)
+        controls.addLayout(options)
+
+        urls_box = QWidget(self)
+        urls_layout = QVBoxLayout(urls_box)
+        urls_layout.addWidget(_title("URLs to fetch, one per line", self.url_edit))
+        urls_layout.addWidget(self.url_edit)
+
+        alive_box = QWidget(self)
+        alive = QVBoxLayout(alive_box)
+        alive.addWidget(_title("Is the window alive? Watch the ball, type in the box", self.typing_box))
+        alive.addWidget(self.ball)
+        alive.addWidget(self.typing_box)
+        alive.addWidget(_title("How late is the window right now?", self.freeze_meter))
+        alive.addWidget(self.freeze_meter)
+        alive.addWidget(self.report)
+        alive.addStretch(1)
+
+        top = QSplitter(Qt.Orientation.Horizontal, self)
+        top.addWidget(urls_box)
+        top.addWidget(alive_box)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
+        top.setSizes([520, 760])
+        top.setChildrenCollapsible(False)
+
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(top)
+        split.addWidget(self.results_table)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addLayout(controls)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.server_label)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        restore = QAction("Restore the demo URLs", self)
+        restore.triggered.connect(self.restore_demo_urls)
+        file_menu.addAction(restore)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+    def _connect(self) -> None:
+        self.run_button.clicked.connect(self._on_run_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.mode_toggle.toggled.connect(self._on_mode_toggle_toggled)
+        self.heartbeat.ticked.connect(self._on_heartbeat_ticked)
+        self.controller.run_started.connect(self._on_controller_run_started)
+        self.controller.records_changed.connect(self._on_controller_records_changed)
+        self.controller.run_finished.connect(self._on_controller_run_finished)
+        self.reporter.error_reported.connect(self.banner.show_error)
+
+    # --- public ---
+
+    def restore_demo_urls(self) -> None:
+        self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
+
+    async def wait_closed(self) -> None:
+        """Returns once the window has been closed and everything it held is released."""
+        if self._closing is not None:
+            await self._closing
+
+    # --- handlers ---
+
+    def _on_run_button_clicked(self) -> None:
+        urls = parse_url_lines(self.url_edit.toPlainText())
+        if not urls:
+            self.statusBar().showMessage("Add at least one URL, one per line, then press Run.", 8000)
+            self.url_edit.setFocus()
+            return
+        self.controller.mode = self.mode_toggle.mode
+        self.controller.concurrency = self.concurrency_spin.value()
+        self.controller.options = FetchOptions(timeout=self.timeout_spin.value())
+        self.controller.start_run(urls)
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self.controller.cancel():
+            self.statusBar().showMessage("Cancelling…", 3000)
+
+    def _on_mode_toggle_toggled(self, checked: bool) -> None:
+        self.controller.mode = self.mode_toggle.mode
+        self.concurrency_spin.setEnabled(not checked)
+        self.concurrency_spin.setToolTip(
+            "Blocking runs do one request at a time" if checked else "How many requests an async run keeps in flight at once"
+        )
+
+    def _on_heartbeat_ticked(self, now: float, lateness: float) -> None:
+        self.ball.advance(now)
+        self.freeze_meter.on_tick(now, lateness)
+
+    def _on_controller_run_started(self, run: Run) -> None:
+        self.results_model.show_run(run)
+        self.run_button.setEnabled(False)
+        # In blocking mode a click cannot even reach the window until the run is over.
+        self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC)
+        self.report.show_running(run, finished=0)
+        self.statusBar().clearMessage()
+
+    def _on_controller_records_changed(self, rows: list[int]) -> None:
+        self.results_model.refresh_rows(rows)
+        run = self.controller.active_run
+        if run is not None:
+            self.report.show_running(run, finished=sum(r.state.finished for r in run.records))
+
+    def _on_controller_run_finished(self, summary: RunSummary) -> None:
+        self.results_model.show_records(summary.records)
+        self.run_button.setEnabled(not self.controller.closed)
+        self.cancel_button.setEnabled(False)
+        self.report.show_summary(summary)
+        self.run_finished.emit(summary)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._closing is None:
+            self.heartbeat.stop()
+            self._closing = asyncio.ensure_future(self._release())
+            self.closed.emit()
+        event.accept()
+
+    async def _release(self) -> None:
+        try:
+            await self.controller.aclose()
+        finally:
+            if self._owns_server:
+                self.server.stop()

@@ -1,0 +1,53 @@
+"""A non-modal banner for unexpected errors: seen where the user is looking, never in the way."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+
+class ErrorBanner(QFrame):
+    """Shows the latest unexpected error (and how many there were); Details reveals the traceback."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setAccessibleName("Error message")
+        self.count = 0
+        self.message = QLabel(self)
+        self.message.setObjectName("errorMessage")
+        self.message.setWordWrap(True)
+        self.details_button = QPushButton("Details", self)
+        self.details_button.setCheckable(True)
+        self.details_button.setAccessibleName("Show error details")
+        self.dismiss_button = QPushButton("Dismiss", self)
+        self.dismiss_button.setAccessibleName("Dismiss error message")
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName("Error details")
+        self.details.setMaximumHeight(160)
+        self.details.hide()
+
+        row = QHBoxLayout()
+        row.addWidget(self.message, 1)
+        row.addWidget(self.details_button)
+        row.addWidget(self.dismiss_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.details)
+
+        self.details_button.toggled.connect(self.details.setVisible)
+        self.dismiss_button.clicked.connect(self.dismiss)
+        self.hide()
+
+    def show_error(self, summary: str, details: str = "") -> None:
+        self.count += 1
+        more = f" ({self.count} errors so far; details are also in the log)" if self.count > 1 else ""
+        self.message.setText(f"{summary}{more}")
+        self.details.setPlainText(details or "No traceback: see the log for more.")
+        self.details_button.setEnabled(bool(details))
+        self.show()
+
+    def dismiss(self) -> None:
+        self.count = 0
+        self.details_button.setChecked(False)
+        self.hide()

@@ -1,0 +1,113 @@
+"""The live freeze meter: how late the heartbeat is right now, as a bar and a number.
+
+Green while the window keeps up (under one frame), amber when it starts to stutter, red past
+50 ms (a stall a person notices). A big value is held for a moment, so a freeze that just ended
+stays readable instead of vanishing on the next tick.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.core.lag import FRAME, LONG_TASK
+from app.core.run import format_duration
+
+HOLD = 2.0
+"""Seconds a peak stays on the meter."""
+SCALE_MAX = 2.0
+"""Lateness (s) that fills the bar; the scale is logarithmic so 5 ms and 2 s are both visible."""
+_SCALE_MIN = 0.001
+
+GREEN, AMBER, RED = QColor("#2a9d8f"), QColor("#e9a03b"), QColor("#e63946")
+
+
+def colour_for(lateness: float) -> QColor:
+    return GREEN if lateness < FRAME else AMBER if lateness < LONG_TASK else RED
+
+
+def bar_fraction(lateness: float) -> float:
+    """Where ``lateness`` sits on the bar, 0 to 1, on a log scale from 1 ms to SCALE_MAX."""
+    if lateness <= _SCALE_MIN:
+        return 0.0
+    span = math.log(SCALE_MAX / _SCALE_MIN)
+    return min(1.0, math.log(lateness / _SCALE_MIN) / span)
+
+
+_MARKS = ((FRAME, "1 frame"), (LONG_TASK, "50 ms: noticeable"), (1.0, "1 s"))
+
+
+class _LatenessBar(QWidget):
+    BAR_HEIGHT = 26
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(self.BAR_HEIGHT + self.fontMetrics().height() + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.value = 0.0
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        whole = QRectF(1, 1, self.width() - 2, self.BAR_HEIGHT)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.palette().alternateBase())
+        painter.drawRoundedRect(whole, 6, 6)
+        filled = QRectF(whole)
+        filled.setWidth(max(6.0, whole.width() * bar_fraction(self.value)))
+        painter.setBrush(colour_for(self.value))
+        painter.drawRoundedRect(filled, 6, 6)
+        # Labelled marks, so the colours have a visible reason: one frame, a noticeable stall, 1 s.
+        text_colour = self.palette().text().color()
+        for mark, caption in _MARKS:
+            x = whole.left() + whole.width() * bar_fraction(mark)
+            painter.setPen(QPen(text_colour, 1, Qt.PenStyle.DashLine))
+            painter.drawLine(int(x), int(whole.top()), int(x), int(whole.bottom()) + 3)
+            painter.setPen(text_colour)
+            painter.drawText(int(x) + 3, int(whole.bottom()) + self.fontMetrics().ascent() + 2, caption)
+        painter.end()
+
+
+class FreezeMeter(QWidget):
+    """Shows the heartbeat's lateness live; feed it with :meth:`on_tick`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("freezeMeter")
+        self._bar = _LatenessBar(self)
+        self._bar.setAccessibleName("Window lateness bar")
+        self._value_label = QLabel(self)
+        self._value_label.setObjectName("latenessLabel")
+        self._value_label.setAccessibleName("How late the window is right now")
+        self._peak = 0.0
+        self._peak_at = -math.inf
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._bar)
+        layout.addWidget(self._value_label)
+        self._show(0.0)
+
+    @property
+    def value(self) -> float:
+        """The lateness on display, in seconds (a recent peak while it is held)."""
+        return self._bar.value
+
+    def on_tick(self, now: float, lateness: float) -> None:
+        if lateness >= self._peak or now - self._peak_at > HOLD:
+            self._peak, self._peak_at = lateness, now
+        self._show(self._peak if now - self._peak_at <= HOLD else lateness)
+
+    def _show(self, value: float) -> None:
+        self._bar.value = value
+        self._bar.update()
+        if value < FRAME:
+            text = f"Window lateness: {format_duration(value)}, smooth"
+        elif value < LONG_TASK:
+            text = f"Window lateness: {format_duration(value)}, a slight stutter"
+        else:
+            text = f"Window lateness: {format_duration(value)}, frozen!"
+        if text != self._value_label.text():
+            self._value_label.setText(text)

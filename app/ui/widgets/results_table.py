@@ -1,0 +1,129 @@
+"""The results table: one row per URL of the last run, updated in batches while it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from app.core.run import RequestRecord, RequestState, Run, format_duration, format_size
+
+COLUMNS = ("URL", "Status", "Size", "Time", "Started at", "Error")
+URL, STATUS, SIZE, TIME, STARTED, ERROR = range(len(COLUMNS))
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_FAILED, _CANCELLED = QColor("#c1121f"), QColor("#6c757d")
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ResultsModel(QAbstractTableModel):
+    """A read-only view of a run's records (owned by the run; this model only reads them)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._run: Run | None = None
+        self._records: Sequence[RequestRecord] = ()
+
+    def show_run(self, run: Run) -> None:
+        self.beginResetModel()
+        self._run, self._records = run, run.records
+        self.endResetModel()
+
+    def show_records(self, records: Sequence[RequestRecord]) -> None:
+        """Shows finished records (e.g. a summary's), with no live clock."""
+        self.beginResetModel()
+        self._run, self._records = None, records
+        self.endResetModel()
+
+    def refresh_rows(self, rows: Sequence[int]) -> None:
+        """Tells the view that these rows changed (one signal for the span they cover)."""
+        if rows and self._records:
+            top, bottom = min(rows), min(max(rows), len(self._records) - 1)
+            self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(COLUMNS) - 1))
+
+    def record(self, row: int) -> RequestRecord:
+        return self._records[row]
+
+    # --- QAbstractTableModel ---
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record = self._records[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(record, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return record.error or record.url
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if record.state is RequestState.FAILED and column in (STATUS, ERROR):
+                return _FAILED
+            if record.state is RequestState.CANCELLED:
+                return _CANCELLED
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (SIZE, TIME, STARTED):
+            return _RIGHT
+        return None
+
+    def _text(self, record: RequestRecord, column: int) -> str:
+        if column == URL:
+            return record.url
+        if column == STATUS:
+            return self._status_text(record)
+        if column == SIZE:
+            return format_size(record.bytes_received) if record.response_at is not None else ""
+        if column == TIME:
+            if record.duration is not None:
+                return format_duration(record.duration)
+            if record.started is not None and self._run is not None:
+                return format_duration(self._run.clock() - record.started) + "…"
+            return ""
+        if column == STARTED:
+            return f"+{record.started:.2f} s" if record.started is not None else ""
+        return record.error
+
+    @staticmethod
+    def _status_text(record: RequestRecord) -> str:
+        if record.status is not None:
+            text = f"{record.status} {record.reason}".rstrip()
+            return text + " ↓" if record.state is RequestState.RUNNING else text
+        return {
+            RequestState.PENDING: "waiting",
+            RequestState.RUNNING: "connecting…",
+            RequestState.FAILED: "failed",
+            RequestState.CANCELLED: "cancelled",
+            RequestState.DONE: "done",
+        }[record.state]
+
+
+class ResultsTable(QTableView):
+    """The table of the last run's requests."""
+
+    def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultsTable")
+        self.setAccessibleName("Results: one row per URL of the last run")
+        self.setModel(model)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in ((URL, 340), (STATUS, 150), (SIZE, 90), (TIME, 90), (STARTED, 100)):
+            self.setColumnWidth(column, width)

@@ -1,0 +1,74 @@
+"""After each run: the longest freeze in big type, the timings, and a plain-words explanation."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+
+from app.core import explain
+from app.core.lag import LONG_TASK
+from app.core.run import FetchMode, Run, RunSummary, format_duration
+from app.ui.widgets import repolish
+
+
+class RunReport(QFrame):
+    """The verdict on the last run. ``freezeLabel`` holds its longest freeze, e.g. "2.04 s"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runReport")
+        self.headline = QLabel("Press Run to measure how the window copes.", self)
+        self.headline.setObjectName("reportHeadline")
+        self.headline.setWordWrap(True)
+        self.freeze_label = self._value("freezeLabel", "Longest freeze during the last run")
+        self.wall_label = self._value("wallTimeLabel", "Wall time of the last run")
+        self.sum_label = self._value("requestSumLabel", "Sum of the request times of the last run")
+        self.details = QLabel(self)
+        self.details.setObjectName("reportDetails")
+        self.details.setWordWrap(True)
+        self.details.setAccessibleName("What happened and why")
+
+        grid = QGridLayout(self)
+        grid.addWidget(self.headline, 0, 0, 1, 3)
+        for column, (caption, value) in enumerate(
+            [("Longest freeze", self.freeze_label), ("Wall time", self.wall_label), ("Requests added up", self.sum_label)]
+        ):
+            title = QLabel(caption, self)
+            title.setObjectName("reportCaption")
+            title.setBuddy(value)
+            grid.addWidget(title, 1, column)
+            grid.addWidget(value, 2, column)
+        grid.addWidget(self.details, 3, 0, 1, 3)
+        grid.setRowStretch(4, 1)  # pack the report at the top; spare height stays below it
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 2)
+
+    def _value(self, name: str, accessible: str) -> QLabel:
+        label = QLabel("–", self)
+        label.setObjectName(name)
+        label.setAccessibleName(accessible)
+        return label
+
+    def show_running(self, run: Run, finished: int) -> None:
+        total = len(run.records)
+        if run.mode is FetchMode.BLOCKING:
+            self.headline.setText(f"Blocking run of {total}: the window is frozen until all are done…")
+            self.details.setText("Try to type, or watch the ball: nothing can move while requests.get() waits.")
+        else:
+            self.headline.setText(f"Async run: {finished} of {total} finished…")
+            self.details.setText("The window is alive: type in the box, watch the ball and the meter.")
+        self._set_state("running")
+
+    def show_summary(self, summary: RunSummary) -> None:
+        self.freeze_label.setText(format_duration(summary.longest_freeze))
+        self.wall_label.setText(format_duration(summary.wall_time))
+        self.sum_label.setText(format_duration(summary.request_time_sum))
+        self.headline.setText(explain.headline(summary))
+        self.details.setText(explain.explanation(summary))
+        self._set_state("frozen" if summary.longest_freeze >= LONG_TASK else "alive")
+
+    def _set_state(self, state: str) -> None:
+        self.setProperty("state", state)
+        # Children styled through "#runReport[state=...] #freezeLabel" need a repolish as well.
+        for widget in (self, self.headline, self.freeze_label):
+            repolish(widget)

@@ -1,0 +1,106 @@
+"""Fixtures for window tests: a qasync loop per test, the lab window, and ways to wait for things.
+
+Scenarios run as coroutines with ``loop.run_until_complete(scenario())``. Inside them, wait
+with :func:`until` or :func:`next_emission`; ``qtbot.waitUntil`` cannot run inside a task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+from app.core.demo_server import DemoServer
+from app.main import create_window
+from app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    """A fresh qasync loop; the test fails if it leaves a task pending or an error unhandled."""
+    event_loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(event_loop)
+    unhandled: list[dict[str, Any]] = []
+    event_loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    yield event_loop
+    pending = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        event_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    event_loop.close()
+    asyncio.set_event_loop(None)
+    assert not pending, f"test left tasks pending: {pending}"
+    assert not unhandled, f"unhandled errors in the event loop: {unhandled}"
+
+
+@pytest.fixture
+def lab(loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer) -> Iterator[MainWindow]:
+    """The lab window, shown, using the session's demo server; closed and released afterwards."""
+    window = create_window(demo_server)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+    loop.run_until_complete(window.wait_closed())
+
+
+async def until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
+    """Waits, letting the loop run, until ``predicate()`` is true; fails after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:g} s: {what or predicate}")
+        await asyncio.sleep(0.005)
+
+
+async def next_emission(signal: SignalInstance, trigger: Callable[[], object] | None = None, timeout: float = 10.0) -> Any:
+    """Runs ``trigger`` and returns the first argument of the next emission of ``signal``."""
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def receive(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args[0] if args else None)
+
+    signal.connect(receive)
+    try:
+        if trigger is not None:
+            trigger()
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        signal.disconnect(receive)
+
+
+class TickProbe(QObject):
+    """An independent heartbeat owned by the test: measures the GUI thread without the app's help."""
+
+    def __init__(self, interval_ms: int = 16) -> None:
+        super().__init__()
+        self.ticks: list[float] = []
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks.append(time.perf_counter())
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def longest_gap(self, start: float = 0.0, end: float = float("inf")) -> float:
+        gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:]) if b > start and a < end]
+        return max(gaps, default=0.0)
+
+
+def seconds(text: str) -> float:
+    """Reads "2.04 s" or "850 ms" back into seconds."""
+    number, unit = text.split()
+    return float(number) / 1000 if unit == "ms" else float(number)
