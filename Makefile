@@ -16,7 +16,7 @@ test: $(STAMP)
 
 # Precise speed goals live here, not in the tests.
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/lab_bench.py
 
 # Regenerates the README's screenshots from the real window.
 screenshots: $(STAMP)

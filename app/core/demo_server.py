@@ -374,7 +374,10 @@ class DemoServer:
 
     def _thread_main(self) -> None:
         try:
-            asyncio.run(self._main())
+            # A plain asyncio loop of our own, never the global policy's: qasync.run() replaces
+            # that policy with one that builds Qt event loops, and a Qt loop on this thread fails.
+            with asyncio.Runner(loop_factory=asyncio.DefaultEventLoopPolicy().new_event_loop) as runner:
+                runner.run(self._main())
         except BaseException as exc:  # noqa: BLE001 - handed to the thread that called start()
             self._error = exc
             if self._ready.is_set():

@@ -6,7 +6,7 @@ reused wherever a run is reported.
 
 from __future__ import annotations
 
-from app.core.lag import FRAME, LONG_TASK
+from app.core.lag import is_long_task, is_smooth
 from app.core.run import FetchMode, RequestState, RunOutcome, RunSummary, format_duration
 
 
@@ -19,7 +19,7 @@ def headline(summary: RunSummary) -> str:
     freeze = format_duration(summary.longest_freeze)
     if summary.outcome is RunOutcome.FAILED:
         return "The run stopped on an unexpected error."
-    if summary.longest_freeze >= LONG_TASK:
+    if is_long_task(summary.longest_freeze):
         return f"The window was frozen for {freeze}."
     return "The window stayed alive the whole time."
 
@@ -36,6 +36,8 @@ def explanation(summary: RunSummary) -> str:
 
     if summary.outcome is RunOutcome.FAILED:
         parts.append(f"LoopLab itself hit an error ({summary.error}); it is logged and shown above.")
+    elif fetched == 0 and summary.outcome is RunOutcome.CANCELLED:
+        parts.append("Cancelled before any request started.")
     elif fetched == 0:
         parts.append("Nothing was fetched: no line was a URL LoopLab can fetch (see the Error column).")
     elif summary.mode is FetchMode.BLOCKING:
@@ -47,13 +49,21 @@ def explanation(summary: RunSummary) -> str:
         if fetched > 1:
             parts.append(f"One after another, the waits add up: {total} of requests took {wall}.")
     else:
-        if summary.longest_freeze < FRAME:
-            alive = f"its longest stall was {freeze}, less than one frame"
-        elif summary.longest_freeze < LONG_TASK:
-            alive = f"its longest stall was {freeze}, too short to notice"
+        if is_smooth(summary.longest_freeze):
+            parts.append(
+                f"The event loop kept the window drawing while aiohttp waited: its longest stall "
+                f"was {freeze}, less than one frame."
+            )
+        elif not is_long_task(summary.longest_freeze):
+            parts.append(
+                f"The event loop kept the window drawing while aiohttp waited: its longest stall "
+                f"was {freeze}, too short to notice."
+            )
         else:
-            alive = f"but it stalled once for {freeze}: something else held the GUI thread"
-        parts.append(f"The event loop kept the window drawing while aiohttp waited: {alive}.")
+            parts.append(
+                f"aiohttp waited on the event loop, yet the window still stalled for {freeze} at "
+                "worst: something else held the GUI thread that long."
+            )
         if fetched > 1:
             speedup = summary.overlap_speedup
             faster = f", {speedup:.1f}x faster" if speedup and speedup >= 1.05 else ""

@@ -21,6 +21,16 @@ LONG_TASK = 0.050
 DEFAULT_INTERVAL = 0.016
 
 
+def is_smooth(lateness: float) -> bool:
+    """Under one frame, judged on the millisecond shown to the user (so "17 ms" is never "smooth")."""
+    return round(lateness, 3) < FRAME
+
+
+def is_long_task(lateness: float) -> bool:
+    """A stall a person notices, judged on the millisecond shown ("50 ms" always counts)."""
+    return round(lateness, 3) >= LONG_TASK
+
+
 @dataclass(frozen=True)
 class Freeze:
     """A stretch of time in which the GUI thread could not react."""

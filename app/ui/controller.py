@@ -116,7 +116,8 @@ class LabController(QObject):
         """Cancels the run under way, if any. In blocking mode a click cannot even arrive until it ends."""
         if self._task is None or self._task.done() or not self.running:
             return False
-        self._task.cancel()
+        if not self._task.cancelling():  # a second cancel would cut short the run's own clean-up
+            self._task.cancel()
         return True
 
     async def aclose(self) -> None:

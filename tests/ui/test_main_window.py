@@ -301,3 +301,38 @@ def test_closing_the_window_does_not_quit_the_application(loop: qasync.QEventLoo
 
     assert loop.run_until_complete(scenario()) == "loop still running"
     assert demo_server.running  # a server the window was given is not the window's to stop
+
+
+def test_create_window_works_inside_qasync_run(qapp, demo_server: DemoServer) -> None:
+    # qasync.run() swaps the global event loop policy for one that builds Qt loops; a window
+    # that starts its own demo server must still get a working one (its thread needs a plain loop).
+    async def scenario() -> RunSummary:
+        window = create_window()
+        try:
+            set_urls(window, [f"{window.server.url}/delay/0.1", f"{demo_server.url}/bytes/10"])
+            return await run_and_wait(window)
+        finally:
+            window.close()
+            await window.wait_closed()
+
+    summary = qasync.run(scenario())
+    assert [r.state for r in summary.records] == [RequestState.DONE] * 2
+
+
+def test_cancel_then_close_still_cleans_up_every_request(loop: qasync.QEventLoop, qtbot, demo_server: DemoServer) -> None:
+    window = create_window(demo_server)
+    qtbot.addWidget(window)
+    set_urls(window, [f"{demo_server.url}/delay/10"] * 6)
+    window.show()
+
+    async def scenario() -> RunSummary:
+        finished = asyncio.ensure_future(next_emission(window.run_finished, window.run_button.click))
+        await until(lambda: window.controller.running and window.cancel_button.isEnabled())
+        window.cancel_button.click()
+        window.close()  # before the cancellation has even been delivered
+        await window.wait_closed()
+        return await finished
+
+    summary = loop.run_until_complete(scenario())
+    assert [r.state for r in summary.records] == [RequestState.CANCELLED] * 6
+    assert [t for t in asyncio.all_tasks(loop) if not t.done()] == []

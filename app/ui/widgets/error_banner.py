@@ -44,6 +44,8 @@ class ErrorBanner(QFrame):
         more = f" ({self.count} errors so far; details are also in the log)" if self.count > 1 else ""
         self.message.setText(f"{summary}{more}")
         self.details.setPlainText(details or "No traceback: see the log for more.")
+        if not details:
+            self.details_button.setChecked(False)  # nothing to show: close an open details box
         self.details_button.setEnabled(bool(details))
         self.show()
 

@@ -8,12 +8,13 @@ stays readable instead of vanishing on the next tick.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.core.lag import FRAME, LONG_TASK
+from app.core.lag import FRAME, LONG_TASK, is_long_task, is_smooth
 from app.core.run import format_duration
 
 HOLD = 2.0
@@ -26,7 +27,7 @@ GREEN, AMBER, RED = QColor("#2a9d8f"), QColor("#e9a03b"), QColor("#e63946")
 
 
 def colour_for(lateness: float) -> QColor:
-    return GREEN if lateness < FRAME else AMBER if lateness < LONG_TASK else RED
+    return GREEN if is_smooth(lateness) else RED if is_long_task(lateness) else AMBER
 
 
 def bar_fraction(lateness: float) -> float:
@@ -82,8 +83,9 @@ class FreezeMeter(QWidget):
         self._value_label = QLabel(self)
         self._value_label.setObjectName("latenessLabel")
         self._value_label.setAccessibleName("How late the window is right now")
-        self._peak = 0.0
-        self._peak_at = -math.inf
+        # Recent stalls as (when, lateness), newest last: each stays on the meter for HOLD
+        # seconds, so a smaller freeze right after a big one is not forgotten with it.
+        self._recent: deque[tuple[float, float]] = deque()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._bar)
@@ -96,18 +98,20 @@ class FreezeMeter(QWidget):
         return self._bar.value
 
     def on_tick(self, now: float, lateness: float) -> None:
-        if lateness >= self._peak or now - self._peak_at > HOLD:
-            self._peak, self._peak_at = lateness, now
-        self._show(self._peak if now - self._peak_at <= HOLD else lateness)
+        while self._recent and now - self._recent[0][0] > HOLD:
+            self._recent.popleft()
+        if not is_smooth(lateness):  # on-time ticks need no remembering
+            self._recent.append((now, lateness))
+        self._show(max([lateness, *(late for _, late in self._recent)]))
 
     def _show(self, value: float) -> None:
         self._bar.value = value
         self._bar.update()
-        if value < FRAME:
+        if is_smooth(value):
             text = f"Window lateness: {format_duration(value)}, smooth"
-        elif value < LONG_TASK:
-            text = f"Window lateness: {format_duration(value)}, a slight stutter"
-        else:
+        elif is_long_task(value):
             text = f"Window lateness: {format_duration(value)}, frozen!"
+        else:
+            text = f"Window lateness: {format_duration(value)}, a slight stutter"
         if text != self._value_label.text():
             self._value_label.setText(text)

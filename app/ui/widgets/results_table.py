@@ -40,9 +40,9 @@ class ResultsModel(QAbstractTableModel):
 
     def refresh_rows(self, rows: Sequence[int]) -> None:
         """Tells the view that these rows changed (one signal for the span they cover)."""
-        if rows and self._records:
-            top, bottom = min(rows), min(max(rows), len(self._records) - 1)
-            self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(COLUMNS) - 1))
+        valid = [row for row in rows if 0 <= row < len(self._records)]
+        if valid:
+            self.dataChanged.emit(self.index(min(valid), 0), self.index(max(valid), len(COLUMNS) - 1))
 
     def record(self, row: int) -> RequestRecord:
         return self._records[row]

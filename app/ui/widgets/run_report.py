@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from app.core import explain
-from app.core.lag import LONG_TASK
+from app.core.lag import is_long_task
 from app.core.run import FetchMode, Run, RunSummary, format_duration
 from app.ui.widgets import repolish
 
@@ -65,7 +65,7 @@ class RunReport(QFrame):
         self.sum_label.setText(format_duration(summary.request_time_sum))
         self.headline.setText(explain.headline(summary))
         self.details.setText(explain.explanation(summary))
-        self._set_state("frozen" if summary.longest_freeze >= LONG_TASK else "alive")
+        self._set_state("frozen" if is_long_task(summary.longest_freeze) else "alive")
 
     def _set_state(self, state: str) -> None:
         self.setProperty("state", state)

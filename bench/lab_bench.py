@@ -1,0 +1,215 @@
+"""LoopLab's speed goals, measured on this machine: ``make bench`` (or ``python bench/lab_bench.py``).
+
+The tests check the same behaviour with loose bounds (CI machines are noisy); this measures the
+exact goals, several times over, on fresh windows, and exits 1 if any goal is missed:
+
+- async:    40 URLs of /delay/0.5 finish in under 0.8 s, and no heartbeat tick is over 100 ms late
+            (ticks measured by a second, independent heartbeat, not the window's own);
+- blocking: 8 URLs of /delay/0.25 freeze the window for about 2 s with no tick in between, and
+            freezeLabel states that freeze within 10%;
+- close:    closing the window 0.5 s into an async run of 30 URLs of /delay/5 leaves no pending
+            task 1 s later, and no warning;
+- serve:    `looplab serve` answers /status/418 with 418, and 50 concurrent /delay/1 in under 1.6 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import aiohttp  # noqa: E402
+import qasync  # noqa: E402
+import requests  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.core.demo_server import DemoServer  # noqa: E402
+from app.core.run import RequestState, RunSummary  # noqa: E402
+from app.main import create_window  # noqa: E402
+from app.ui.heartbeat import Heartbeat  # noqa: E402
+from app.ui.main_window import MainWindow  # noqa: E402
+
+
+@dataclass
+class Goal:
+    name: str
+    unit: str
+    limit: float
+    values: list[float] = field(default_factory=list)
+    at_most: bool = True
+
+    @property
+    def met(self) -> bool:
+        return bool(self.values) and all((v <= self.limit) if self.at_most else (v >= self.limit) for v in self.values)
+
+    def row(self) -> str:
+        v = self.values
+        sign = "<=" if self.at_most else ">="
+        return (
+            f"{self.name:<52} {min(v):8.3f} {statistics.median(v):8.3f} {max(v):8.3f} {self.unit:<3} "
+            f"goal {sign} {self.limit:g}  {'ok' if self.met else 'MISSED'}"
+        )
+
+
+async def _finished(window: MainWindow, start: Callable[[], object]) -> RunSummary:
+    future: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
+    window.run_finished.connect(lambda s: future.done() or future.set_result(s))
+    start()
+    return await future
+
+
+async def _until(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.005)
+    return True
+
+
+def _seconds(text: str) -> float:
+    number, unit = text.split()
+    return float(number) / 1000 if unit == "ms" else float(number)
+
+
+async def bench_async(server: DemoServer, goals: dict[str, Goal], first: Goal) -> None:
+    window = create_window(server)
+    window.show()
+    probe = Heartbeat()
+    probe.start()
+    try:
+        window.url_edit.setPlainText("\n".join([f"{server.url}/delay/0.5"] * 40))
+        for i in range(2):  # the first run of a window pays for the session and first connections
+            started = time.perf_counter()
+            summary = await _finished(window, window.run_button.click)
+            worst = probe.log.longest_lateness(started, time.perf_counter())
+            assert summary.counts[RequestState.DONE] == 40
+            if i == 0:
+                first.values.append(worst * 1000)
+            goals["wall"].values.append(summary.wall_time)
+            goals["late"].values.append(worst * 1000)
+    finally:
+        probe.stop()
+        window.close()
+        await window.wait_closed()
+
+
+async def bench_blocking(server: DemoServer, goals: dict[str, Goal]) -> None:
+    window = create_window(server)
+    window.show()
+    probe = Heartbeat()
+    probe.start()
+    try:
+        window.url_edit.setPlainText("\n".join([f"{server.url}/delay/0.25"] * 8))
+        window.mode_toggle.setChecked(True)
+        started = time.perf_counter()
+        await _finished(window, window.run_button.click)
+        ticks = len(probe.log)
+        await _until(lambda: len(probe.log) > ticks, 2.0)  # the probe's first tick after the freeze
+        frozen = probe.log.longest_lateness(started, time.perf_counter()) + probe.log.interval
+        shown = _seconds(window.report.freeze_label.text())
+        goals["frozen"].values.append(frozen)
+        goals["label"].values.append(abs(shown - frozen) / frozen * 100)
+    finally:
+        probe.stop()
+        window.close()
+        await window.wait_closed()
+
+
+async def bench_close(goals: dict[str, Goal]) -> None:
+    window = create_window()
+    window.show()
+    window.url_edit.setPlainText("\n".join([f"{window.server.url}/delay/5"] * 30))
+    window.run_button.click()
+    run = window.controller.active_run
+    assert run is not None
+    await _until(lambda: run.clock() >= 0.5, 5.0)
+    me = asyncio.current_task()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        window.close()
+        closed_at = time.perf_counter()
+        await _until(lambda: not [t for t in asyncio.all_tasks() if t is not me and not t.done()], 5.0)
+        took = time.perf_counter() - closed_at
+        await window.wait_closed()
+    goals["close"].values.append(took)
+    goals["warnings"].values.append(len(caught))
+
+
+def bench_serve(goals: dict[str, Goal]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        base = re.search(r"(http://\S+?)/\s", proc.stdout.readline()).group(1)
+        goals["teapot"].values.append(float(requests.get(f"{base}/status/418", timeout=10).status_code == 418))
+
+        async def fifty() -> float:
+            async with aiohttp.ClientSession() as session:
+
+                async def one() -> None:
+                    async with session.get(f"{base}/delay/1") as answer:
+                        await answer.read()
+
+                started = time.perf_counter()
+                await asyncio.gather(*(one() for _ in range(50)))
+                return time.perf_counter() - started
+
+        goals["fifty"].values.append(asyncio.run(fifty()))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="windows per measurement (default 5)")
+    repeat = parser.parse_args().repeat
+    logging.basicConfig(level=logging.WARNING)
+    goals = {
+        "wall": Goal("async 40 x 0.5 s: wall time", "s", 0.8),
+        "late": Goal("async 40 x 0.5 s: worst heartbeat lateness", "ms", 100),
+        "frozen": Goal("blocking 8 x 0.25 s: freeze (no tick in between)", "s", 2.0, at_most=False),
+        "label": Goal("blocking 8 x 0.25 s: freezeLabel off by", "%", 10),
+        "close": Goal("close mid-run: until no task is pending", "s", 1.0),
+        "warnings": Goal("close mid-run: warnings", "", 0),
+        "teapot": Goal("serve: /status/418 answered 418 (1 = yes)", "", 1, at_most=False),
+        "fifty": Goal("serve: 50 concurrent /delay/1", "s", 1.6),
+    }
+    first = Goal("  (first run of a window: worst lateness)", "ms", 100)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with DemoServer() as server:
+        for _ in range(repeat):
+            loop.run_until_complete(bench_async(server, goals, first))
+            loop.run_until_complete(bench_blocking(server, goals))
+            loop.run_until_complete(bench_close(goals))
+    loop.close()
+    for _ in range(min(repeat, 3)):
+        bench_serve(goals)
+
+    print(f"{'measurement':<52} {'min':>8} {'median':>8} {'max':>8}")
+    rows = [*goals.values()]
+    rows.insert(2, first)
+    for goal in rows:
+        print(goal.row())
+    missed = [g.name for g in goals.values() if not g.met]
+    print("all goals met" if not missed else f"MISSED: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

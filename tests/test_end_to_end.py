@@ -1,0 +1,71 @@
+"""The real `looplab` start-up and shut-down, in a separate process, driven like a user would.
+
+A small driver starts main() with a timer that finds the window, presses Run, and closes the
+window when the run is over (or in the middle of it). The process must exit 0, quickly, with
+nothing alarming on stderr: no traceback, no unclosed session, no pending task, no loop stopped
+before its future completed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DRIVER = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv[:1])
+from app.main import main
+from app.ui.main_window import MainWindow
+
+how = sys.argv[1]
+
+def drive():
+    windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    if not windows:
+        QTimer.singleShot(20, drive)
+        return
+    window = windows[0]
+    def finished(summary):
+        print("RUN", summary.outcome.name, len(summary.records), flush=True)
+        if how == "complete":
+            QTimer.singleShot(0, window.close)
+    window.run_finished.connect(finished)
+    window.run_button.click()
+    if how == "close-mid-run":
+        QTimer.singleShot(300, window.close)
+
+QTimer.singleShot(0, drive)
+status = main([])
+print("EXIT", status, flush=True)
+sys.exit(status)
+"""
+
+ALARMING = ("Traceback", "Unclosed", "destroyed but it is pending", "Event loop stopped", "QThread: Destroyed")
+
+
+@pytest.mark.parametrize(("how", "outcome"), [("complete", "COMPLETED"), ("close-mid-run", "CANCELLED")])
+def test_the_lab_starts_runs_and_shuts_down_cleanly(tmp_path: Path, how: str, outcome: str) -> None:
+    driver = tmp_path / "drive.py"
+    driver.write_text(DRIVER)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(driver), how], capture_output=True, text=True, timeout=60, env=env, cwd=Path.cwd()
+    )
+    took = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert f"RUN {outcome} 8" in result.stdout  # the eight built-in demo URLs
+    assert "EXIT 0" in result.stdout
+    assert [line for line in result.stderr.splitlines() if any(a in line for a in ALARMING)] == []
+    if how == "close-mid-run":
+        assert took < 10  # cancelled, not waited for
+    log_file = next((tmp_path / "data").rglob("looplab.log"))
+    assert "LoopLab closed cleanly" in log_file.read_text()
