@@ -54,7 +54,9 @@ def create_window(server: DemoServer | None = None, reporter: ErrorReporter | No
     controller = LabController(heartbeat.log, reporter)
     window = MainWindow(controller, heartbeat, reporter, server, owns_server=owns_server)
     heartbeat.setParent(window)
-    controller.setParent(window)
+    # The controller is deliberately not a Qt child of the window: if the window is deleted
+    # right after closing (WA_DeleteOnClose), the controller must live on to finish its
+    # clean-up (cancel the run, close the sessions). The window keeps it referenced.
     if owns_reporter:  # a caller's reporter may outlive the window (it can be the excepthook)
         reporter.setParent(window)
     _apply_style(window)

@@ -94,7 +94,7 @@ def test_serve_answers_418_and_50_concurrent_delays_fast_on_loopback_only() -> N
                 assert await asyncio.gather(*(one() for _ in range(50))) == [200] * 50
                 return time.perf_counter() - started
 
-        assert asyncio.run(fifty_delays()) < 1.6
+        assert asyncio.run(fifty_delays()) < 3.0  # one after another: 50 s (bench/ checks < 1.6 s)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
         assert proc.returncode == 0

@@ -61,17 +61,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 def demo_urls(base_url: str) -> list[str]:
     """The lab's built-in URLs: a mix of delays, so the very first click tells the story.
 
-    One after another they take about 7.5 s; overlapped, about as long as the slowest (2 s).
+    One after another they take about 3.8 s; overlapped, about as long as the slowest (1 s).
+    The blocking freeze stays under 4 s on purpose: after about 5 s of no answer, desktops
+    (GNOME, Windows) offer to force-quit the window, which is not a button for a classroom.
     """
     paths = [
         "/delay/1",
         "/delay/0.5",
-        "/delay/2",
-        "/delay/1.5",
+        "/delay/0.75",
+        "/delay/0.25",
         "/bytes/2000000",
-        "/delay/1",
-        "/drip?duration=1&numbytes=20",
         "/delay/0.5",
+        "/drip?duration=0.5&numbytes=20",
+        "/delay/0.25",
     ]
     return [base_url + path for path in paths]
 

@@ -17,6 +17,8 @@ one-line message; only a genuinely unexpected exception is logged with its trace
 from __future__ import annotations
 
 import asyncio
+import http.client
+import ipaddress
 import logging
 import socket
 import ssl
@@ -27,7 +29,9 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 import aiohttp
+import aiohttp.http_exceptions
 import certifi
+import idna
 import requests
 import requests.adapters
 import truststore
@@ -55,6 +59,8 @@ START_SLICE = 20
 """Workers started per event-loop turn: qasync makes each task start costly, and starting
 hundreds in one callback stalls the window (STYLE.md, measured)."""
 USER_AGENT = f"LoopLab/{__version__}"
+DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+"""Sent by both libraries, so the two modes send the same request and get the same answer."""
 
 FETCHABLE_SCHEMES = ("http", "https")
 _OTHER_SCHEMES = frozenset(
@@ -121,6 +127,8 @@ def check_url(url: str) -> tuple[ErrorKind, str] | None:
     if scheme in FETCHABLE_SCHEMES:
         if not parts.hostname:
             return ErrorKind.INVALID_URL, "Not a URL: there is no host name after the //"
+        if problem := _host_problem(parts.hostname):
+            return ErrorKind.INVALID_URL, f"Not a URL: {problem}"
         return None
     if scheme in _OTHER_SCHEMES or "://" in url:
         return (
@@ -129,6 +137,33 @@ def check_url(url: str) -> tuple[ErrorKind, str] | None:
         )
     hint = f" (did you mean http://{url}?)" if "." in url.split("/", 1)[0] else ""
     return ErrorKind.INVALID_URL, f"Not a URL: it should start with http:// or https://{hint}"
+
+
+def _host_problem(host: str) -> str | None:
+    """What is wrong with a host name, checked the same way for both modes before sending."""
+    if ":" in host:  # an IPv6 literal (urlsplit has removed the brackets)
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"{host} is not a valid IPv6 address"
+        return None
+    labels = host.rstrip(".").split(".")
+    if len(labels) == 4 and all(label.isdigit() for label in labels):
+        try:
+            ipaddress.IPv4Address(host.rstrip("."))
+        except ValueError:
+            return f"{host} is not a valid IP address (each number must be 0 to 255)"
+        return None
+    if any(not label for label in labels):
+        return f"the host name {host} has an empty part (two dots in a row?)"
+    try:
+        # IDNA 2008 with UTS 46, as requests and yarl use: also rejects labels over 63 characters.
+        encoded = idna.encode(host.rstrip("."), uts46=True)
+    except idna.IDNAError as exc:
+        return f"{host} is not a valid host name ({exc})"
+    if len(encoded) > 253:
+        return "the host name is longer than 253 characters"
+    return None
 
 
 # --- TLS and sessions ------------------------------------------------------------------------
@@ -159,7 +194,7 @@ def open_async_session(ssl_context: ssl.SSLContext | None = None) -> aiohttp.Cli
     )
     return aiohttp.ClientSession(
         connector=connector,
-        headers={"User-Agent": USER_AGENT},
+        headers=DEFAULT_HEADERS,
         # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
         # from FetchOptions instead, the same way for both libraries.
         trust_env=False,
@@ -192,7 +227,8 @@ def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests
     session = requests.Session()
     session.trust_env = False  # proxies come from FetchOptions, as for aiohttp
     session.mount("https://", _SharedContextAdapter(ssl_context or make_ssl_context()))
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers.clear()  # requests adds Connection: keep-alive; aiohttp does not
+    session.headers.update(DEFAULT_HEADERS)
     return session
 
 
@@ -213,7 +249,9 @@ async def fetch_async(
         async with session.get(
             record.url,
             timeout=aiohttp.ClientTimeout(total=options.timeout),
-            max_redirects=options.max_redirects,
+            # aiohttp gives up on reaching max_redirects, requests only past it: +1 makes
+            # "at most N redirects" mean the same in both modes (and 0 means none, not unlimited).
+            max_redirects=options.max_redirects + 1,
             headers=dict(options.headers),
             proxy=proxy_for(record.url, options.proxies),
         ) as response:
@@ -288,9 +326,7 @@ def fetch_blocking(
         with session.get(
             record.url,
             stream=True,
-            # requests times connecting and each socket read, not the whole request: the
-            # deadline below adds the total, so both modes give up at the same moment.
-            timeout=(options.timeout, options.timeout),
+            timeout=_Deadline(deadline),
             headers=dict(options.headers),
             proxies=_requests_proxies(record.url, options.proxies),
         ) as response:
@@ -302,12 +338,12 @@ def fetch_blocking(
             _refuse_announced_size(int(announced) if announced and announced.isdigit() else None, options.max_body_bytes)
             # read1 returns whatever one socket read brings: iter_content would wait for a full
             # chunk, so a slow trickle could overrun the deadline by the whole body's time.
-            while chunk := response.raw.read1(CHUNK_SIZE, decode_content=True):
+            while _limit_next_read(response, deadline) and (
+                chunk := response.raw.read1(CHUNK_SIZE, decode_content=True)
+            ):
                 record.bytes_received += len(chunk)
                 if record.bytes_received > options.max_body_bytes:
                     raise BodyTooLarge(options.max_body_bytes)
-                if time.monotonic() > deadline:
-                    raise TotalTimeout()
         record.finish(clock())
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
         record.fail(clock(), *describe_error(exc, record.url, options))
@@ -323,6 +359,34 @@ def run_blocking(
     """Fetches every pending record of ``run`` one after another, blocking the calling thread."""
     for record in run.runnable:
         fetch_blocking(session, record, options, run.clock, on_change)
+
+
+class _Deadline(urllib3.Timeout):
+    """A urllib3 timeout that always allows just the time left until one deadline.
+
+    requests only times connecting and each socket read, and starts afresh on every redirect
+    hop. urllib3 takes a fresh copy of the timeout for every request it sends (each hop
+    included) through ``clone()``, so each copy gets the time that is left, and the whole
+    request gives up when the async mode does.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(total=max(0.001, deadline - time.monotonic()))
+        self.deadline = deadline
+
+    def clone(self) -> _Deadline:
+        return _Deadline(self.deadline)
+
+
+def _limit_next_read(response: requests.Response, deadline: float) -> bool:
+    """Lets the next socket read wait no longer than the deadline (a stall mid-body included)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TotalTimeout()
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(remaining)
+    return True
 
 
 def _requests_proxies(url: str, proxies: Mapping[str, str]) -> dict[str, str]:
@@ -348,14 +412,23 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
     def has(*types: type[BaseException]) -> BaseException | None:
         return next((e for e in chain if isinstance(e, types)), None)
 
+    def innermost(*types: type[BaseException]) -> BaseException | None:
+        # The deepest match says it best: requests' outer errors read like
+        # "HTTPSConnectionPool(host=...): Max retries exceeded with url: ...".
+        return next((e for e in reversed(chain) if isinstance(e, types)), None)
+
     if isinstance(exc, BodyTooLarge):
         return ErrorKind.TOO_LARGE, str(exc)
     if has(ssl.SSLCertVerificationError):
         # aiohttp's subclass of it has no verify_message; the ssl error it wraps does.
         detail = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
         return ErrorKind.TLS, f"TLS: the certificate of {host} is not trusted ({detail})"
-    if tls_error := has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
-        return ErrorKind.TLS, f"TLS handshake with {host} failed ({_first_line(tls_error)})"
+    if has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
+        tls_error = innermost(ssl.SSLError) or innermost(aiohttp.ClientSSLError, requests.exceptions.SSLError)
+        detail = getattr(tls_error, "reason", None) or _first_line(tls_error)
+        if detail == "WRONG_VERSION_NUMBER":  # what an https:// URL to a plain-HTTP server gives
+            return ErrorKind.TLS, f"TLS handshake with {host} failed: it does not speak TLS (try http://)"
+        return ErrorKind.TLS, f"TLS handshake with {host} failed ({detail})"
     if has(socket.gaierror, aiohttp.ClientConnectorDNSError, urllib3.exceptions.NameResolutionError):
         return ErrorKind.DNS, f"Host not found: {host} (check the spelling, or the computer may be offline)"
     if has(ConnectionRefusedError):
@@ -367,6 +440,8 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
             ErrorKind.TOO_MANY_REDIRECTS,
             f"Too many redirects (more than {options.max_redirects}): probably a redirect loop",
         )
+    if has(UnicodeError):  # a host name the IDNA codec refuses
+        return ErrorKind.INVALID_URL, f"Not a URL: {host} is not a valid host name"
     if bad := has(
         aiohttp.InvalidURL,
         aiohttp.NonHttpUrlClientError,
@@ -378,6 +453,9 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
         if isinstance(bad, aiohttp.RedirectClientError):
             return ErrorKind.INVALID_URL, f"Redirected to a URL LoopLab cannot fetch ({_first_line(bad)})"
         return ErrorKind.INVALID_URL, f"Not a valid URL ({_first_line(bad)})"
+    not_http = innermost(aiohttp.http_exceptions.HttpProcessingError, http.client.BadStatusLine)
+    if (not_http and not isinstance(not_http, http.client.RemoteDisconnected)) or has(aiohttp.ClientResponseError):
+        return ErrorKind.CONNECTION, f"{where} did not answer in HTTP (is it a web server?)"
     if has(
         aiohttp.ServerDisconnectedError,
         aiohttp.ClientPayloadError,
@@ -389,11 +467,17 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
     # Every requests exception is an OSError (RequestException subclasses IOError), so "some
     # OSError" has to mean a real socket error, not, say, requests refusing a bad header.
     socket_error = next(
-        (e for e in chain if isinstance(e, OSError) and not isinstance(e, requests.exceptions.RequestException)),
+        (
+            e
+            for e in reversed(chain)
+            if isinstance(e, OSError) and not isinstance(e, (requests.exceptions.RequestException, aiohttp.ClientError))
+        ),
         None,
     )
-    if other := has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError) or socket_error:
-        return ErrorKind.CONNECTION, f"Could not connect to {where} ({_first_line(other)})"
+    if socket_error or has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError):
+        cause = socket_error or innermost(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError)
+        detail = getattr(cause, "strerror", None) or _first_line(cause)
+        return ErrorKind.CONNECTION, f"Could not connect to {where} ({detail})"
     log.error("Unexpected error while fetching %s", url, exc_info=exc)
     return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
 

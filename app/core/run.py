@@ -278,6 +278,16 @@ def format_duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+def parse_duration(text: str) -> float:
+    """Reads a :func:`format_duration` text back into seconds ("850 ms", "2.04 s", "1 min 05 s")."""
+    words = text.split()
+    if len(words) == 4 and words[1] == "min" and words[3] == "s":
+        return int(words[0]) * 60 + int(words[2])
+    if len(words) == 2 and words[1] in ("ms", "s"):
+        return float(words[0]) / (1000 if words[1] == "ms" else 1)
+    raise ValueError(f"not a duration: {text!r}")
+
+
 def format_seconds_setting(seconds: float) -> str:
     """A configured limit, e.g. a timeout: "10 s", "0.5 s" (no trailing zeros)."""
     return f"{seconds:g} s"

@@ -11,6 +11,7 @@ anyway), so a late answer can never land in a newer run's table.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 import time
@@ -39,7 +40,6 @@ class LabController(QObject):
     run_started = Signal(object)  # Run
     records_changed = Signal(list)  # list[int]: indices of the records that changed since the last batch
     run_finished = Signal(object)  # RunSummary
-    mode_changed = Signal(object)  # FetchMode
 
     def __init__(
         self,
@@ -52,7 +52,7 @@ class LabController(QObject):
         super().__init__(parent)
         self._heartbeat_log = heartbeat_log
         self._reporter = reporter
-        self._mode = FetchMode.ASYNC
+        self.mode = FetchMode.ASYNC
         self.concurrency = DEFAULT_CONCURRENCY
         self.options = FetchOptions()
         # Built once, up front: loading the trust store takes a while, and doing it inside the
@@ -61,8 +61,7 @@ class LabController(QObject):
         self._blocking_session = fetch.open_blocking_session(self._ssl_context)
         self._async_session: aiohttp.ClientSession | None = None
         self._active_run: Run | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()  # strong references until each task ends
+        self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
         self._changed: set[int] = set()
         self._closed = False
         self._batch_timer = QTimer(self)
@@ -70,16 +69,6 @@ class LabController(QObject):
         self._batch_timer.timeout.connect(self._flush_changes)
 
     # --- what the window reads and sets ---
-
-    @property
-    def mode(self) -> FetchMode:
-        return self._mode
-
-    @mode.setter
-    def mode(self, mode: FetchMode) -> None:
-        if mode is not self._mode:
-            self._mode = mode
-            self.mode_changed.emit(mode)
 
     @property
     def running(self) -> bool:
@@ -104,11 +93,12 @@ class LabController(QObject):
         if self._closed or self.running:
             log.info("start_run refused: %s", "closed" if self._closed else "a run is under way")
             return None
-        run = Run.plan(urls, self._mode, concurrency=self.concurrency, check=check_url)
+        run = Run.plan(urls, self.mode, concurrency=self.concurrency, check=check_url)
         self._active_run = run
         self._changed.clear()
         self.run_started.emit(run)
-        self._task = self._spawn(self._execute(run, self.options))
+        self._task = asyncio.ensure_future(self._execute(run, self.options))
+        self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
         self._batch_timer.start()
         return run
 
@@ -123,22 +113,18 @@ class LabController(QObject):
     async def aclose(self) -> None:
         """Cancels any run, waits for it to end, and closes both HTTP sessions. Safe to call twice."""
         self._closed = True
-        self.cancel()
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self._batch_timer.stop()
-        if self._async_session is not None:
-            session, self._async_session = self._async_session, None
-            await session.close()
-        self._blocking_session.close()
+        try:
+            self.cancel()
+            if self._task is not None:
+                await asyncio.gather(self._task, return_exceptions=True)
+        finally:  # the sessions are closed whatever happened above
+            self._blocking_session.close()
+            if self._async_session is not None:
+                session, self._async_session = self._async_session, None
+                await session.close()
+            self._batch_timer.stop()
 
     # --- the run itself ---
-
-    def _spawn(self, coro) -> asyncio.Task[None]:  # type: ignore[no-untyped-def]
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     def _ensure_async_session(self) -> aiohttp.ClientSession:
         # Created on first use, inside the running loop, then kept for the app's life.
@@ -147,22 +133,24 @@ class LabController(QObject):
         return self._async_session
 
     async def _execute(self, run: Run, options: FetchOptions) -> None:
-        outcome, error = RunOutcome.COMPLETED, ""
-        try:
-            if run.mode is FetchMode.ASYNC:
-                await fetch.run_async(run, self._ensure_async_session(), options, self._on_record_changed)
-            else:
-                await asyncio.sleep(PAINT_GRACE)
-                # From here until every request is done, the GUI thread belongs to requests.
-                fetch.run_blocking(run, self._blocking_session, options, self._on_record_changed)
-        except asyncio.CancelledError:
-            outcome = RunOutcome.CANCELLED
-            raise
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged, and the app goes on
+        if run.mode is FetchMode.ASYNC:
+            await fetch.run_async(run, self._ensure_async_session(), options, self._on_record_changed)
+        else:
+            await asyncio.sleep(PAINT_GRACE)
+            # From here until every request is done, the GUI thread belongs to requests.
+            fetch.run_blocking(run, self._blocking_session, options, self._on_record_changed)
+
+    def _on_run_task_done(self, run: Run, task: asyncio.Task[None]) -> None:
+        # The run ends here, not in a finally inside _execute: a task cancelled before its first
+        # step (Cancel or closing the window right after Run) never enters its coroutine at all.
+        if task.cancelled():
+            outcome, error = RunOutcome.CANCELLED, ""
+        elif (exc := task.exception()) is not None:
             outcome, error = RunOutcome.FAILED, f"{type(exc).__name__}: {exc}"
             self._reporter.report("The run stopped because of an unexpected error", exc)
-        finally:
-            self._end_run(run, outcome, error)
+        else:
+            outcome, error = RunOutcome.COMPLETED, ""
+        self._end_run(run, outcome, error)
 
     def _end_run(self, run: Run, outcome: RunOutcome, error: str) -> None:
         run.cancel_unfinished()

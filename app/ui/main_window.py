@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -41,6 +41,10 @@ from app.ui.widgets.results_table import ResultsModel, ResultsTable
 from app.ui.widgets.run_report import RunReport
 
 log = logging.getLogger(__name__)
+
+INPUT_SETTLE_MS = 250
+"""After a blocking run, Run and the toggle stay disabled this long: clicks made during the freeze
+are still queued, and must land on disabled buttons rather than start another freeze."""
 
 
 def _title(text: str, buddy: QWidget) -> QLabel:
@@ -120,7 +124,7 @@ class MainWindow(QMainWindow):
         self.url_edit = QPlainTextEdit(self)
         self.url_edit.setObjectName("urlEdit")
         self.url_edit.setAccessibleName("URLs to fetch, one per line")
-        self.url_edit.setPlaceholderText("One URL per line, e.g. http://127.0.0.1:8080/delay/2")
+        self.url_edit.setPlaceholderText(f"One URL per line, e.g. {self.server.url}/delay/2")
         self.url_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
 
@@ -215,6 +219,25 @@ class MainWindow(QMainWindow):
     def restore_demo_urls(self) -> None:
         self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
 
+    async def run_once(self) -> RunSummary:
+        """Presses Run and returns the run's summary when it ends (for scripts: screenshots, benchmarks)."""
+        while not self.run_button.isEnabled():  # e.g. just after a blocking run
+            await asyncio.sleep(0.02)
+        finished: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
+
+        def receive(summary: RunSummary) -> None:
+            if not finished.done():
+                finished.set_result(summary)
+
+        self.run_finished.connect(receive)
+        try:
+            self.run_button.click()
+            if not self.controller.running:
+                raise RuntimeError("Run started nothing: the URL list has no URL")
+            return await finished
+        finally:
+            self.run_finished.disconnect(receive)
+
     async def wait_closed(self) -> None:
         """Returns once the window has been closed and everything it held is released."""
         if self._closing is not None:
@@ -228,7 +251,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Add at least one URL, one per line, then press Run.", 8000)
             self.url_edit.setFocus()
             return
-        self.controller.mode = self.mode_toggle.mode
         self.controller.concurrency = self.concurrency_spin.value()
         self.controller.options = FetchOptions(timeout=self.timeout_spin.value())
         self.controller.start_run(urls)
@@ -250,28 +272,42 @@ class MainWindow(QMainWindow):
 
     def _on_controller_run_started(self, run: Run) -> None:
         self.results_model.show_run(run)
+        if self.focusWidget() in (self.run_button, self.mode_toggle, None):
+            # Disabling the focused button would push focus into a spin box, where typing would
+            # change a setting. The box that asks to be typed in is the right place anyway.
+            self.typing_box.setFocus()
         self.run_button.setEnabled(False)
-        # In blocking mode a click cannot even reach the window until the run is over.
+        self.mode_toggle.setEnabled(False)
+        # In blocking mode the window cannot react to a click until the run is over.
         self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC)
-        self.report.show_running(run, finished=0)
+        self.report.show_started(run)
         self.statusBar().clearMessage()
 
     def _on_controller_records_changed(self, rows: list[int]) -> None:
         self.results_model.refresh_rows(rows)
         run = self.controller.active_run
         if run is not None:
-            self.report.show_running(run, finished=sum(r.state.finished for r in run.records))
+            self.report.show_progress(run, finished=sum(r.state.finished for r in run.records))
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self.results_model.show_records(summary.records)
-        self.run_button.setEnabled(not self.controller.closed)
         self.cancel_button.setEnabled(False)
         self.report.show_summary(summary)
+        if summary.mode is FetchMode.BLOCKING:
+            QTimer.singleShot(INPUT_SETTLE_MS, self, self._enable_run_controls)
+        else:
+            self._enable_run_controls()
         self.run_finished.emit(summary)
+
+    def _enable_run_controls(self) -> None:
+        if not self.controller.closed and not self.controller.running:
+            self.run_button.setEnabled(True)
+            self.mode_toggle.setEnabled(True)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._closing is None:
             self.heartbeat.stop()
+            self.controller.cancel()  # at once, not a loop turn later in _release
             self._closing = asyncio.ensure_future(self._release())
             self.closed.emit()
         event.accept()

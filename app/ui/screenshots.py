@@ -23,10 +23,7 @@ async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary
     """Runs the demo URLs in ``mode``, lets the meter catch up, and saves the window to ``path``."""
     window.restore_demo_urls()
     window.mode_toggle.setChecked(mode is FetchMode.BLOCKING)
-    finished: asyncio.Future[RunSummary] = asyncio.get_running_loop().create_future()
-    window.run_finished.connect(lambda summary: finished.done() or finished.set_result(summary))
-    window.run_button.click()
-    summary = await finished
+    summary = await window.run_once()
     # A few heartbeats, so the meter and the ball show the state after the run, as a person sees it.
     ticks = len(window.heartbeat.log)
     while len(window.heartbeat.log) < ticks + 5:
@@ -51,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         window = create_window()
         window.resize(*SIZE)
         window.show()
+        # Let the first paints and layout finish, as they have by the time a person clicks Run.
+        while len(window.heartbeat.log) < 30:
+            await asyncio.sleep(0.02)
         try:
             for mode in (FetchMode.ASYNC, FetchMode.BLOCKING):
                 path = out_dir / f"lab-{mode.value}.png"

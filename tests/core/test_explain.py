@@ -2,41 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.core.explain import explanation, headline
-from app.core.fetch import check_url
-from app.core.run import ErrorKind, FetchMode, RequestRecord, Run, RunClock, RunOutcome, RunSummary
-
-
-class FakeTime:
-    """A clock the test moves by hand, so a cancelled run's wall time is known exactly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def planned(urls: list[str], mode: FetchMode) -> tuple[Run, FakeTime]:
-    """A run of ``urls`` whose clock reads 0 now and moves only when the test says so."""
-    run = Run.plan(urls, mode, check=check_url)
-    fake = FakeTime()
-    run.clock = RunClock(fake)
-    return run, fake
-
-
-def answered(record: RequestRecord, start: float, end: float, status: int = 200, reason: str = "OK") -> None:
-    """Plays one request that got an HTTP answer between ``start`` and ``end``."""
-    record.begin(start)
-    record.status, record.reason = status, reason
-    record.response_at = start
-    record.finish(end)
-
-
-def urls(n: int) -> list[str]:
-    return [f"http://127.0.0.1:8000/delay/{i}" for i in range(n)]
+from app.core.run import ErrorKind, FetchMode, RunOutcome, RunSummary
+from tests.runs import answered, planned, urls
 
 
 def async_overlapping_run(longest_freeze: float) -> RunSummary:

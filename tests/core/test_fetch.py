@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -71,9 +72,19 @@ def _loop_app() -> web.Application:
             pass
         return response
 
+    async def slow_redirect(request: web.Request) -> web.Response:
+        hops = int(request.match_info["n"])
+        await asyncio.sleep(0.3)
+        raise web.HTTPFound(f"/slow-redirect/{hops - 1}" if hops > 1 else "/loop-free")
+
+    async def loop_free(request: web.Request) -> web.Response:
+        return web.Response(text="arrived")
+
     app = web.Application()
     app.router.add_get("/loop", to_itself)
     app.router.add_get("/unsized", unsized)
+    app.router.add_get("/slow-redirect/{n}", slow_redirect)
+    app.router.add_get("/loop-free", loop_free)
     return app
 
 
@@ -325,3 +336,101 @@ def test_a_bug_of_ours_is_unexpected_in_both_modes_not_a_network_error(demo_serv
     (record,) = run_urls([f"{demo_server.url}/get"], mode, options).records
     assert record.error_kind is ErrorKind.UNEXPECTED
     assert record.error.startswith("Unexpected error:")
+
+
+# --- the same fetch in both modes: timeouts, redirect limits, requests on the wire -----------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/drip?duration=5&numbytes=1", id="headers-then-stall"),
+        pytest.param("/drip?delay=0.4&duration=0.45&numbytes=1", id="late-headers-then-stall"),
+        pytest.param("/drip?duration=5&numbytes=50", id="slow-trickle"),
+        pytest.param("SLOW-REDIRECTS", id="three-slow-redirect-hops"),
+    ],
+)
+def test_the_timeout_covers_the_whole_request_in_both_modes(
+    demo_server: DemoServer, tricky_server: DemoServer, mode: FetchMode, path: str
+) -> None:
+    url = f"{tricky_server.url}/slow-redirect/3" if path == "SLOW-REDIRECTS" else demo_server.url + path
+    (record,) = run_urls([url], mode, FetchOptions(timeout=0.5)).records
+    assert record.error_kind is ErrorKind.TIMEOUT, record.error
+    assert 0.5 <= record.duration < 0.5 + 0.4  # gives up at the deadline, not a read or a hop later
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("hops", "limit", "done"),
+    [(10, 10, True), (11, 10, False), (2, 2, True), (3, 2, False), (1, 0, False)],
+)
+def test_at_most_n_redirects_means_the_same_in_both_modes(
+    demo_server: DemoServer, mode: FetchMode, hops: int, limit: int, done: bool
+) -> None:
+    (record,) = run_urls([f"{demo_server.url}/redirect/{hops}"], mode, FetchOptions(max_redirects=limit)).records
+    if done:
+        assert record.state is RequestState.DONE, record.error
+    else:
+        assert record.error_kind is ErrorKind.TOO_MANY_REDIRECTS
+        assert f"more than {limit}" in record.error
+
+
+def test_both_modes_send_the_same_request_and_count_the_same_bytes(demo_server: DemoServer) -> None:
+    url = f"{demo_server.url}/get"
+    (async_record,) = run_urls([url], FetchMode.ASYNC).records
+    (blocking_record,) = run_urls([url], FetchMode.BLOCKING).records
+    assert async_record.bytes_received == blocking_record.bytes_received
+    with fetch.open_blocking_session() as session:
+        echoed = session.get(url, timeout=10).json()["headers"]
+    assert {k: v for k, v in echoed.items() if k != "Host"} == {
+        "User-Agent": fetch.USER_AGENT,
+        "Accept": "*/*",
+        "Accept-Encoding": "gzip, deflate",
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://example..com/", "has an empty part"),
+        ("http://256.256.256.256/", "not a valid IP address"),
+        ("http://" + "a" * 64 + ".example/", "not a valid host name"),
+        ("http://\U0001F600.invalid/", "not a valid host name"),
+        ("http://[zz::1]/", "does not appear to be an IPv4 or IPv6 address"),
+    ],
+)
+def test_bad_host_names_are_caught_before_sending(url: str, words: str) -> None:
+    problem = check_url(url)
+    assert problem is not None and problem[0] is ErrorKind.INVALID_URL
+    assert words in problem[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_server_that_does_not_speak_http_is_named_as_such_in_both_modes(mode: FetchMode) -> None:
+    # Like pointing the lab at an SSH port: the first line back is not an HTTP status line.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        stop = threading.Event()
+
+        def greet() -> None:
+            listener.settimeout(0.1)
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                with conn:
+                    conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+        greeter = threading.Thread(target=greet)
+        greeter.start()
+        try:
+            (record,) = run_urls([f"http://127.0.0.1:{port}/"], mode, FetchOptions(timeout=2)).records
+        finally:
+            stop.set()
+            greeter.join()
+    assert record.error_kind is ErrorKind.CONNECTION
+    assert record.error == f"127.0.0.1:{port} did not answer in HTTP (is it a web server?)"

@@ -14,6 +14,7 @@ from app.core.run import (
     RunOutcome,
     format_duration,
     format_size,
+    parse_duration,
     parse_url_lines,
 )
 
@@ -98,6 +99,12 @@ def test_summary_is_a_snapshot_not_a_view_of_live_records() -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+    assert format_duration(parse_duration(text)) == text  # reads back what it wrote
+
+
+def test_parse_duration_refuses_other_text() -> None:
+    with pytest.raises(ValueError):
+        parse_duration("fast")
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from app.core.demo_server import DemoServer
+from app.core.run import parse_duration
 from app.main import create_window
 from app.ui.main_window import MainWindow
 
@@ -102,5 +103,4 @@ class TickProbe(QObject):
 
 def seconds(text: str) -> float:
     """Reads "2.04 s" or "850 ms" back into seconds."""
-    number, unit = text.split()
-    return float(number) / 1000 if unit == "ms" else float(number)
+    return parse_duration(text)

@@ -13,45 +13,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from app.core import explain
-from app.core.fetch import check_url
 from app.core.lag import FRAME, LONG_TASK
-from app.core.run import ErrorKind, FetchMode, RequestRecord, Run, RunClock, RunOutcome, RunSummary
+from app.core.run import ErrorKind, FetchMode, Run, RunOutcome, RunSummary
 from app.ui.widgets.bouncing_ball import PERIOD, BouncingBall
 from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.widgets.freeze_meter import AMBER, GREEN, HOLD, RED, SCALE_MAX, FreezeMeter, bar_fraction, colour_for
 from app.ui.widgets.mode_toggle import ModeToggle
 from app.ui.widgets.results_table import COLUMNS, ERROR, SIZE, STARTED, STATUS, TIME, URL, ResultsModel, ResultsTable
 from app.ui.widgets.run_report import RunReport
-
-
-class FakeTime:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def planned(urls: list[str], mode: FetchMode = FetchMode.ASYNC) -> tuple[Run, FakeTime]:
-    """A run of ``urls`` on a clock that reads 0 now and moves only when the test says so."""
-    run = Run.plan(urls, mode, check=check_url)
-    fake = FakeTime()
-    run.clock = RunClock(fake)
-    return run, fake
-
-
-def answered(record: RequestRecord, start: float, end: float, status: int = 200, reason: str = "OK") -> None:
-    """Plays one request that got an HTTP answer between ``start`` and ``end``."""
-    record.begin(start)
-    record.status, record.reason = status, reason
-    record.response_at = start
-    record.finish(end)
-
-
-def urls(n: int) -> list[str]:
-    return [f"http://127.0.0.1:8000/delay/{i}" for i in range(n)]
+from tests.runs import answered, planned, urls
 
 
 # --- ModeToggle ------------------------------------------------------------------------------
@@ -313,7 +283,7 @@ def test_run_report_says_a_blocking_run_is_frozen_while_it_runs(qtbot: Any) -> N
     report = RunReport()
     qtbot.addWidget(report)
     run, _ = planned(urls(4), FetchMode.BLOCKING)
-    report.show_running(run, finished=0)
+    report.show_started(run)
     assert "Blocking run of 4" in report.headline.text()
     assert "frozen" in report.headline.text()
     assert report.property("state") == "running"
@@ -323,7 +293,9 @@ def test_run_report_counts_finished_requests_of_an_async_run(qtbot: Any) -> None
     report = RunReport()
     qtbot.addWidget(report)
     run, _ = planned(urls(5), FetchMode.ASYNC)
-    report.show_running(run, finished=2)
+    report.show_started(run)
+    assert "0 of 5 finished" in report.headline.text()
+    report.show_progress(run, finished=2)
     assert "2 of 5 finished" in report.headline.text()
     assert "frozen" not in report.headline.text()
     assert report.property("state") == "running"

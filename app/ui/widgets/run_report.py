@@ -49,15 +49,23 @@ class RunReport(QFrame):
         label.setAccessibleName(accessible)
         return label
 
-    def show_running(self, run: Run, finished: int) -> None:
-        total = len(run.records)
+    def show_started(self, run: Run) -> None:
+        """The run has begun: say what to watch for."""
         if run.mode is FetchMode.BLOCKING:
-            self.headline.setText(f"Blocking run of {total}: the window is frozen until all are done…")
-            self.details.setText("Try to type, or watch the ball: nothing can move while requests.get() waits.")
+            self.headline.setText(f"Blocking run of {len(run.records)}: the window is frozen until all are done…")
+            self.details.setText(
+                "Try to type, or watch the ball: nothing moves while requests.get() waits. "
+                "What you type waits in a queue and appears when the window comes back."
+            )
         else:
-            self.headline.setText(f"Async run: {finished} of {total} finished…")
+            self.show_progress(run, finished=0)
             self.details.setText("The window is alive: type in the box, watch the ball and the meter.")
         self._set_state("running")
+
+    def show_progress(self, run: Run, finished: int) -> None:
+        """How far an async run has got (a blocking run cannot show progress: it is frozen)."""
+        if run.mode is FetchMode.ASYNC:
+            self.headline.setText(f"Async run: {finished} of {len(run.records)} finished…")
 
     def show_summary(self, summary: RunSummary) -> None:
         self.freeze_label.setText(format_duration(summary.longest_freeze))
