@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 _QT_LIBS_HINT = (
     "On Debian/Ubuntu, Qt needs: sudo apt-get install libegl1 libgl1 libxkbcommon0 "
-    "libfontconfig1 libglib2.0-0 libdbus-1-3 (and libxcb-cursor0 for a real window)."
+    "libfontconfig1 libglib2.0-0 libdbus-1-3 (see the README's Troubleshooting for X11)."
 )
 
 

@@ -104,7 +104,3 @@ class HeartbeatLog:
                 found.append(Freeze(max(start, a + self.interval), min(end, b)))
         found.reverse()
         return found
-
-    def recent_lateness(self, now: float, window: float) -> float:
-        """The worst lateness of the ticks in the last ``window`` seconds (the live meter's value)."""
-        return self.longest_lateness(now - window, now)

@@ -97,10 +97,6 @@ class RunClock:
     def __call__(self) -> float:
         return self._now() - self.origin
 
-    def to_run_time(self, absolute: float) -> float:
-        """Converts a ``time.perf_counter()`` reading into seconds since the run started."""
-        return absolute - self.origin
-
 
 @dataclass
 class RequestRecord:

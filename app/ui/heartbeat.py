@@ -28,10 +28,6 @@ class Heartbeat(QObject):
         self._timer.setInterval(round(interval * 1000))
         self._timer.timeout.connect(self._on_timer_timeout)
 
-    @property
-    def running(self) -> bool:
-        return self._timer.isActive()
-
     def start(self) -> None:
         self.log.record(time.perf_counter())
         self._timer.start()

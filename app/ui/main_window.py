@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_menus()
         self._connect()
-        self.resize(1280, 860)
+        self._size_to_screen()
         heartbeat.start()
 
     # --- construction ---
@@ -213,6 +213,14 @@ class MainWindow(QMainWindow):
         self.controller.records_changed.connect(self._on_controller_records_changed)
         self.controller.run_finished.connect(self._on_controller_run_finished)
         self.reporter.error_reported.connect(self.banner.show_error)
+
+    def _size_to_screen(self) -> None:
+        # 1280 x 860 where there is room; on a 1366 x 768 school laptop, what the screen allows.
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1280, 860
+        if screen is not None and screen.isValid():
+            width, height = min(width, int(screen.width() * 0.95)), min(height, int(screen.height() * 0.92))
+        self.resize(width, height)
 
     # --- public ---
 

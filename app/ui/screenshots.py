@@ -24,7 +24,9 @@ async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary
     window.restore_demo_urls()
     window.mode_toggle.setChecked(mode is FetchMode.BLOCKING)
     summary = await window.run_once()
-    # A few heartbeats, so the meter and the ball show the state after the run, as a person sees it.
+    # Settled, as a person sees it: Run usable again and a few heartbeats drawn after the run.
+    while not window.run_button.isEnabled():
+        await asyncio.sleep(0.02)
     ticks = len(window.heartbeat.log)
     while len(window.heartbeat.log) < ticks + 5:
         await asyncio.sleep(0.02)

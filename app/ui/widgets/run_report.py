@@ -26,6 +26,9 @@ class RunReport(QFrame):
         self.details.setObjectName("reportDetails")
         self.details.setWordWrap(True)
         self.details.setAccessibleName("What happened and why")
+        # A word-wrapped label under-reports its height, and a splitter would then squeeze it
+        # on a small screen; three lines is what the explanations need at the window's width.
+        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3 + 16)
 
         grid = QGridLayout(self)
         grid.addWidget(self.headline, 0, 0, 1, 3)
