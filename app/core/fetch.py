@@ -223,7 +223,7 @@ class _SharedContextAdapter(requests.adapters.HTTPAdapter):
 
 
 def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests.Session:
-    """The app's requests session (connection reuse, same TLS trust and User-Agent as aiohttp)."""
+    """The app's requests session: connection reuse, and the same TLS trust and headers as aiohttp."""
     session = requests.Session()
     session.trust_env = False  # proxies come from FetchOptions, as for aiohttp
     session.mount("https://", _SharedContextAdapter(ssl_context or make_ssl_context()))
