@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import logging.handlers
 import os
@@ -129,6 +130,9 @@ def run_lab() -> int:
         window.show()
         await closed.wait()
         await window.wait_closed()
+        # From here to exit, the window and the loop become garbage while the demo server's
+        # thread still runs: no automatic collection, which could free Qt objects on that thread.
+        gc.disable()
 
     try:
         qasync.run(lab())
@@ -136,6 +140,10 @@ def run_lab() -> int:
         server.stop()
         sys.excepthook = sys.__excepthook__
         threading.excepthook = threading.__excepthook__
+        # Free the closed loop's Qt timer object and the window here, on the GUI thread, with
+        # no other thread left: Qt objects freed on another thread leave dangling Qt timers.
+        gc.collect()
+        gc.enable()
     log.info("LoopLab closed cleanly")
     return 0
 

@@ -7,6 +7,7 @@ with :func:`until` or :func:`next_emission`; ``qtbot.waitUntil`` cannot run insi
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +21,13 @@ from app.core.demo_server import DemoServer
 from app.core.run import parse_duration
 from app.main import create_window
 from app.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _collect_the_last_tests_garbage() -> None:
+    """Frees the previous test's closed loop and windows here, on the GUI thread (see
+    _cyclic_gc_only_on_the_gui_thread in tests/conftest.py for why it matters)."""
+    gc.collect()
 
 
 @pytest.fixture
