@@ -194,6 +194,7 @@ def open_async_session(ssl_context: ssl.SSLContext | None = None) -> aiohttp.Cli
     )
     return aiohttp.ClientSession(
         connector=connector,
+        trace_configs=[_phase_tracing()],
         headers=DEFAULT_HEADERS,
         # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
         # from FetchOptions instead, the same way for both libraries.
@@ -235,6 +236,58 @@ def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests
 # --- the async way ---------------------------------------------------------------------------
 
 
+@dataclass
+class _TracedRequest:
+    """What aiohttp's request tracing needs to fill in a record's DNS and connect times."""
+
+    record: RequestRecord
+    clock: Callable[[], float]
+    dns_from: float = 0.0
+    connect_from: float = 0.0
+    dns_before_connect: float = 0.0
+
+
+def _phase_tracing() -> aiohttp.TraceConfig:
+    """Times DNS look-ups and connection set-up (TCP + TLS) of each request, across redirects.
+
+    aiohttp calls these hooks with the ``trace_request_ctx`` that :func:`fetch_async` passes;
+    other uses of the session pass none and are not traced.
+    """
+
+    def target(context: object) -> _TracedRequest | None:
+        traced = getattr(context, "trace_request_ctx", None)
+        return traced if isinstance(traced, _TracedRequest) else None
+
+    async def dns_start(_session: object, context: object, _params: object) -> None:
+        if traced := target(context):
+            traced.dns_from = traced.clock()
+
+    async def dns_end(_session: object, context: object, _params: object) -> None:
+        if traced := target(context):
+            traced.record.dns = (traced.record.dns or 0.0) + traced.clock() - traced.dns_from
+
+    # aiohttp's "connection create" span includes the DNS look-up it triggers; subtracting it
+    # keeps the phases apart, so DNS is not drawn twice.
+    async def connect_start(_session: object, context: object, _params: object) -> None:
+        if traced := target(context):
+            traced.connect_from = traced.clock()
+            traced.dns_before_connect = traced.record.dns or 0.0
+
+    async def connect_end(_session: object, context: object, _params: object) -> None:
+        if traced := target(context):
+            spent = traced.clock() - traced.connect_from
+            dns_inside = (traced.record.dns or 0.0) - traced.dns_before_connect
+            traced.record.connect = (traced.record.connect or 0.0) + max(0.0, spent - dns_inside)
+
+    config = aiohttp.TraceConfig()
+    config.on_dns_resolvehost_start.append(dns_start)
+    config.on_dns_resolvehost_end.append(dns_end)
+    config.on_connection_create_start.append(connect_start)
+    config.on_connection_create_end.append(connect_end)
+    config.freeze()
+    return config
+
+
 async def fetch_async(
     session: aiohttp.ClientSession,
     record: RequestRecord,
@@ -244,6 +297,9 @@ async def fetch_async(
 ) -> None:
     """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError."""
     record.begin(clock())
+    # aiohttp reports DNS and connecting through tracing; none reported means none happened
+    # (an IP address, a reused connection).
+    record.dns = record.connect = 0.0
     on_change(record)
     try:
         async with session.get(
@@ -254,10 +310,13 @@ async def fetch_async(
             max_redirects=options.max_redirects + 1,
             headers=dict(options.headers),
             proxy=proxy_for(record.url, options.proxies),
+            trace_request_ctx=_TracedRequest(record, clock),
         ) as response:
             record.response_at = clock()
             record.status = response.status
             record.reason = response.reason or ""
+            record.http_version = f"HTTP/{response.version.major}.{response.version.minor}"
+            record.content_type = response.headers.get("Content-Type", "")
             on_change(record)
             _refuse_announced_size(response.content_length, options.max_body_bytes)
             async for chunk in response.content.iter_chunked(CHUNK_SIZE):
@@ -333,6 +392,9 @@ def fetch_blocking(
             record.response_at = clock()
             record.status = response.status_code
             record.reason = response.reason or ""
+            version = getattr(response.raw, "version", 11)  # http.client style: 10, 11
+            record.http_version = f"HTTP/{version // 10}.{version % 10}"
+            record.content_type = response.headers.get("Content-Type", "")
             on_change(record)
             announced = response.headers.get("Content-Length")
             _refuse_announced_size(int(announced) if announced and announced.isdigit() else None, options.max_body_bytes)

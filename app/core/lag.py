@@ -96,11 +96,13 @@ class HeartbeatLog:
         """Every stall longer than ``threshold`` between ``start`` and ``end``, oldest first.
 
         A freeze spans from the last tick before it plus one interval (when the next tick was
-        due) to the tick that finally came, clipped to [start, end].
+        due) to the tick that finally came, clipped to [start, end]. A freeze that mostly lies
+        outside [start, end] counts only if its part inside is itself longer than ``threshold``.
         """
         found = []
         for a, b in self._gaps(start, end):
-            if b - a - self.interval > threshold:
-                found.append(Freeze(max(start, a + self.interval), min(end, b)))
+            clipped = Freeze(max(start, a + self.interval), min(end, b))
+            if b - a - self.interval > threshold and clipped.duration > threshold:
+                found.append(clipped)
         found.reverse()
         return found

@@ -16,6 +16,9 @@ import itertools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from app.core.lag import Freeze
 
 
 class FetchMode(enum.Enum):
@@ -88,11 +91,15 @@ class RunOutcome(enum.Enum):
 
 
 class RunClock:
-    """Seconds since a run started, on the monotonic high-resolution clock."""
+    """Seconds since a run started, on the monotonic high-resolution clock.
+
+    ``started_at`` is the same instant on the calendar (UTC), for exports that need real dates.
+    """
 
     def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
         self._now = now
         self.origin = now()
+        self.started_at = datetime.now(timezone.utc)
 
     def __call__(self) -> float:
         return self._now() - self.origin
@@ -110,8 +117,15 @@ class RequestRecord:
     response_at: float | None = None
     """When the status line and headers had arrived (the end of 'waiting')."""
     ended: float | None = None
+    dns: float | None = None
+    """Seconds spent looking up host names; None where the library cannot tell (blocking mode)."""
+    connect: float | None = None
+    """Seconds spent opening connections, TLS handshake included; None where unknown (blocking mode)."""
     status: int | None = None
     reason: str = ""
+    http_version: str = ""
+    """As the response said it, e.g. "HTTP/1.1"."""
+    content_type: str = ""
     bytes_received: int = 0
     error_kind: ErrorKind | None = None
     error: str = ""
@@ -168,6 +182,10 @@ class RunSummary:
     concurrency: int
     error: str = ""
     """For a FAILED run: what went wrong, in one line."""
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    """When Run was pressed, on the calendar (UTC); record times count from here."""
+    freezes: tuple[Freeze, ...] = ()
+    """Every stretch in which the window stalled noticeably, in seconds since the run started."""
 
     @property
     def counts(self) -> dict[RequestState, int]:
@@ -232,8 +250,17 @@ class Run:
         for record in self.records:
             record.cancel(now)
 
-    def summarize(self, outcome: RunOutcome, longest_freeze: float, error: str = "") -> RunSummary:
-        """Freezes the run's results. Call once, when the run has ended."""
+    def summarize(
+        self,
+        outcome: RunOutcome,
+        longest_freeze: float,
+        error: str = "",
+        freezes: Iterable[Freeze] = (),
+    ) -> RunSummary:
+        """Freezes the run's results. Call once, when the run has ended.
+
+        ``freezes`` are in seconds since the run started, like the records' times.
+        """
         ends = [r.ended for r in self.records if r.ended is not None]
         wall_time = max(ends, default=0.0) if outcome is RunOutcome.COMPLETED else self.clock()
         durations = [d for r in self.records if (d := r.duration) is not None]
@@ -247,6 +274,8 @@ class Run:
             longest_freeze=longest_freeze,
             concurrency=self.concurrency,
             error=error,
+            started_at=self.clock.started_at,
+            freezes=tuple(freezes),
         )
 
 

@@ -1,0 +1,170 @@
+"""A request's life cut into the phases a browser's network panel shows, and the time axis they share.
+
+Every request of a run is drawn as one bar on the run's clock (0 = Run pressed). The bar is cut
+into :class:`Phase` segments that tile it exactly, so the pieces always add up to the request's
+own time:
+
+- *queued*: from pressing Run until the request got its turn (a free slot, or in blocking mode
+  the end of the request before it);
+- *DNS* and *connect*: only where the library reports them (aiohttp's request tracing);
+- *waiting*: from then until the status line and headers arrived (in blocking mode, everything
+  from the request's start until the headers: requests cannot tell us more);
+- *downloading*: reading the body.
+
+Qt-free: the widget in ``app.ui.widgets.timeline`` only paints what this module computes.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+from app.core.run import RequestRecord, RequestState, RunSummary, format_duration, format_size
+
+
+class Phase(enum.Enum):
+    """One part of a request's life, in the order it happens."""
+
+    QUEUED = "queued"
+    """Waiting for its turn: no network activity yet."""
+    DNS = "dns"
+    """Looking up the host name."""
+    CONNECT = "connect"
+    """Opening the TCP connection, and the TLS handshake for https."""
+    WAITING = "waiting"
+    """Request sent, waiting for the first byte of the answer."""
+    DOWNLOADING = "downloading"
+    """Reading the answer's body."""
+
+    @property
+    def label(self) -> str:
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    Phase.QUEUED: "Queued",
+    Phase.DNS: "DNS",
+    Phase.CONNECT: "Connect (TCP + TLS)",
+    Phase.WAITING: "Waiting for first byte",
+    Phase.DOWNLOADING: "Downloading",
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One phase of one request, in seconds since the run started."""
+
+    phase: Phase
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def segments(record: RequestRecord, now: float | None = None) -> list[Segment]:
+    """The phases of ``record`` that have begun, in order; a request still under way runs to ``now``.
+
+    Empty for a request that never started and is not waiting right now (e.g. a line that was not
+    a URL). Zero-length phases (a reused connection has no DNS or connect) are left out.
+    """
+    end = record.ended if record.ended is not None else now
+    if end is None:
+        return []
+    if record.started is None:  # still queued, or cancelled before its turn
+        return [Segment(Phase.QUEUED, 0.0, end)] if end > 0 and record.state is not RequestState.FAILED else []
+    cuts: list[tuple[Phase, float]] = [(Phase.QUEUED, 0.0)]
+    at = record.started
+    for phase, spent in ((Phase.DNS, record.dns), (Phase.CONNECT, record.connect)):
+        if spent:
+            cuts.append((phase, at))
+            at += spent
+    cuts.append((Phase.WAITING, at))
+    if record.response_at is not None:
+        cuts.append((Phase.DOWNLOADING, max(at, record.response_at)))
+    result = []
+    for (phase, start), (_next, stop) in zip(cuts, [*cuts[1:], (None, end)]):
+        stop = min(max(stop, start), end)
+        if stop > start:
+            result.append(Segment(phase, start, stop))
+    return result
+
+
+def phase_durations(record: RequestRecord) -> dict[Phase, float]:
+    """Seconds spent in each phase (0 for phases that did not happen), for tooltips and exports."""
+    totals = dict.fromkeys(Phase, 0.0)
+    for segment in segments(record):
+        totals[segment.phase] += segment.duration
+    return totals
+
+
+def describe(record: RequestRecord) -> str:
+    """Several lines about one request: what a hover over its bar shows."""
+    lines = [record.url]
+    if record.status is not None:
+        lines.append(f"HTTP {record.status} {record.reason}".rstrip() + f" · {format_size(record.bytes_received)}")
+    if record.error:
+        lines.append(record.error)
+    elif record.state is RequestState.RUNNING:
+        lines.append("Under way…")
+    spent = phase_durations(record)
+    for phase in Phase:
+        if phase in (Phase.DNS, Phase.CONNECT) and (record.dns if phase is Phase.DNS else record.connect) is None:
+            continue  # blocking mode: requests does not report these
+        if spent[phase] or phase in (Phase.WAITING, Phase.DOWNLOADING):
+            lines.append(f"{phase.label}: {format_duration(spent[phase])}")
+    if record.duration is not None:
+        lines.append(f"Request time: {format_duration(record.duration)}")
+    return "\n".join(lines)
+
+
+def span(summary: RunSummary) -> float:
+    """The seconds a run's timeline has to show: every request and every freeze fits."""
+    ends = [r.ended for r in summary.records if r.ended is not None]
+    ends.extend(f.end for f in summary.freezes)
+    return max([summary.wall_time, *ends, 0.0])
+
+
+def nice_step(span_seconds: float, max_ticks: int) -> float:
+    """A round tick spacing (1, 2 or 5 times a power of ten) giving at most ``max_ticks`` ticks."""
+    if span_seconds <= 0 or max_ticks < 1:
+        return 1.0
+    raw = span_seconds / max_ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= raw:
+            return factor * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def ticks(start: float, end: float, max_ticks: int) -> list[float]:
+    """Round times between ``start`` and ``end`` for axis labels."""
+    if end <= start:
+        return [start]
+    step = nice_step(end - start, max_ticks)
+    first = math.ceil(start / step - 1e-9) * step
+    count = int(math.floor((end - first) / step + 1e-9)) + 1
+    return [round(first + i * step, 10) for i in range(max(count, 0))]
+
+
+def tick_label(seconds: float, step: float) -> str:
+    """An axis label: "0", "250 ms", "1.5 s", with as many decimals as the step needs."""
+    if seconds == 0:
+        return "0"
+    if step < 1:
+        return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.{_decimals(step)}f} s"
+    return f"{seconds:.0f} s"
+
+
+def _decimals(step: float) -> int:
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def speedup(a: RunSummary, b: RunSummary) -> tuple[float, RunSummary, RunSummary]:
+    """(factor, faster, slower): the slower run's wall time over the faster one's."""
+    faster, slower = (a, b) if a.wall_time <= b.wall_time else (b, a)
+    factor = slower.wall_time / faster.wall_time if faster.wall_time > 0 else math.inf
+    return factor, faster, slower
+
