@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch
 from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions, check_url
-from app.core.lag import HeartbeatLog
+from app.core.lag import Freeze, HeartbeatLog
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunOutcome
 from app.ui.errors import ErrorReporter
 
@@ -154,8 +154,11 @@ class LabController(QObject):
 
     def _end_run(self, run: Run, outcome: RunOutcome, error: str) -> None:
         run.cancel_unfinished()
-        longest_freeze = self._heartbeat_log.longest_lateness(run.clock.origin, time.perf_counter())
-        summary = run.summarize(outcome, longest_freeze, error)
+        origin, now = run.clock.origin, time.perf_counter()
+        longest_freeze = self._heartbeat_log.longest_lateness(origin, now)
+        # On the run's own clock, so they are drawn on the same axis as the requests.
+        freezes = [Freeze(f.start - origin, f.end - origin) for f in self._heartbeat_log.freezes(origin, now)]
+        summary = run.summarize(outcome, longest_freeze, error, freezes)
         self._batch_timer.stop()
         self._flush_changes()
         self._active_run = None

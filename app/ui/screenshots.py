@@ -1,8 +1,9 @@
 """Renders the real window after real runs, for the README: ``python -m app.ui.screenshots DIR``.
 
 Writes ``DIR/lab-async.png`` and ``DIR/lab-blocking.png``: the lab after an async and after a
-blocking run of the built-in demo URLs, against its own demo server. ``make screenshots`` runs it
-offscreen, so it works on a machine with no display.
+blocking run of the built-in demo URLs, against its own demo server; then ``DIR/lab-compare.png``:
+the History tab with those two runs' timelines one above the other, on one time scale.
+``make screenshots`` runs it offscreen, so it works on a machine with no display.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from app.core.run import FetchMode, RunSummary
 from app.ui.main_window import MainWindow
 
 SIZE = (1280, 860)
+COMPARE_SIZE = (1280, 1000)
+
+
+async def _settle(window: MainWindow, ticks: int = 5) -> None:
+    """Waits for a few heartbeats: layout and paints done, as a person would see it."""
+    seen = len(window.heartbeat.log)
+    while len(window.heartbeat.log) < seen + ticks:
+        await asyncio.sleep(0.02)
 
 
 async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary:
@@ -27,14 +36,22 @@ async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary
     # Settled, as a person sees it: Run usable again and a few heartbeats drawn after the run.
     while not window.run_button.isEnabled():
         await asyncio.sleep(0.02)
-    ticks = len(window.heartbeat.log)
-    while len(window.heartbeat.log) < ticks + 5:
-        await asyncio.sleep(0.02)
+    await _settle(window)
     window.typing_box.setText("typed while it ran" if mode is FetchMode.ASYNC else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
     return summary
+
+
+async def capture_comparison(window: MainWindow, path: Path) -> None:
+    """Saves the History tab comparing the last two runs (chosen automatically after each run)."""
+    window.resize(*COMPARE_SIZE)
+    window.tabs.setCurrentWidget(window.history_panel)
+    window.main_split.setSizes([1, 10_000])  # the top keeps its minimum, the comparison gets the rest
+    await _settle(window)
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                 path = out_dir / f"lab-{mode.value}.png"
                 summary = await capture(window, mode, path)
                 print(f"{path}: {mode.label}, longest freeze {summary.longest_freeze:.3f} s, wall {summary.wall_time:.2f} s")
+            await capture_comparison(window, out_dir / "lab-compare.png")
+            print(f"{out_dir / 'lab-compare.png'}: {window.comparison.speedup_label.text()}")
         finally:
             window.close()
             await window.wait_closed()

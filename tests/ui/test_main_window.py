@@ -47,6 +47,9 @@ def test_contract_names_types_and_accessible_names(lab: MainWindow) -> None:
         "cancelButton": QPushButton,
         "resultsTable": QAbstractItemView,
         "freezeLabel": QLabel,
+        "timelineView": QWidget,
+        "lagGraph": QWidget,
+        "historyView": QAbstractItemView,
     }
     for name, kind in expected.items():
         widget = lab.findChild(QWidget, name)

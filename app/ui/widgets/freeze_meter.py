@@ -38,7 +38,7 @@ def bar_fraction(lateness: float) -> float:
     return min(1.0, math.log(lateness / _SCALE_MIN) / span)
 
 
-_MARKS = ((FRAME, "1 frame"), (LONG_TASK, "50 ms: noticeable"), (1.0, "1 s"))
+_MARKS = ((FRAME, "1 frame"), (LONG_TASK, "50 ms"), (1.0, "1 s"))
 
 
 class _LatenessBar(QWidget):

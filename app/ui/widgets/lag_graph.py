@@ -1,0 +1,157 @@
+"""The live lag graph: how late each heartbeat tick was, over the last half minute.
+
+Time runs left to right with "now" at the right edge, so the graph scrolls while the window is
+alive. The height is the tick's lateness on a log scale (1 ms to 10 s), so a 5 ms wobble and a
+3 s freeze both fit, with dashed lines at one frame (16 ms) and a long task (50 ms). During a
+blocking run nothing can be drawn at all; afterwards the graph shows the hole it left: a red
+band as wide as the freeze, with its length written on it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.core.lag import FRAME, LONG_TASK, is_long_task
+from app.core.run import format_duration
+
+WINDOW = 30.0
+"""Seconds of history on screen."""
+LOW, HIGH = 0.001, 10.0
+"""The lateness at the bottom and top of the log scale, in seconds."""
+_LABELS = ((0.001, "1 ms"), (0.01, "10 ms"), (0.1, "100 ms"), (1.0, "1 s"), (10.0, "10 s"))
+_REFERENCES = ((FRAME, "16 ms: one frame", QColor("#e9a03b")), (LONG_TASK, "50 ms: long task", QColor("#e63946")))
+LINE = QColor("#2a9d8f")
+FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor("#e63946")
+
+
+def height_fraction(lateness: float) -> float:
+    """Where ``lateness`` sits between the bottom (0) and the top (1) of the log scale."""
+    clamped = min(HIGH, max(LOW, lateness))
+    return math.log(clamped / LOW) / math.log(HIGH / LOW)
+
+
+class LagGraph(QWidget):
+    """A scrolling plot of heartbeat lateness; feed it with :meth:`on_tick`."""
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.perf_counter) -> None:
+        super().__init__(parent)
+        self.setObjectName("lagGraph")
+        self.setAccessibleName("Lag graph: how late the window was, over the last 30 seconds")
+        self.setToolTip(
+            "Each point is one heartbeat tick: how late it came. Higher means the window was slower to react.\n"
+            "Below the orange line you can't tell; above the red line you notice the stall."
+        )
+        self.setMinimumSize(260, 130)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._clock = clock
+        self._ticks: deque[tuple[float, float]] = deque()  # (when, lateness), oldest first
+
+    def on_tick(self, now: float, lateness: float) -> None:
+        self._ticks.append((now, lateness))
+        while self._ticks and now - self._ticks[0][0] > WINDOW + 1:
+            self._ticks.popleft()
+        self.update()
+
+    def stalls(self) -> list[tuple[float, float]]:
+        """The long-task gaps on screen as (start, end) times: what the red bands show."""
+        return [(when - lateness, when) for when, lateness in self._ticks if is_long_task(lateness)]
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(420, 160)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
+        palette = self.palette()
+        metrics = painter.fontMetrics()
+        left_margin = metrics.horizontalAdvance("100 ms") + 10
+        plot = QRectF(left_margin, 6, self.width() - left_margin - 8, self.height() - 12 - metrics.height())
+        painter.fillRect(self.rect(), palette.base())
+        if plot.width() < 10 or plot.height() < 10:
+            return
+        now = self._ticks[-1][0] if self._ticks else self._clock()
+        now = max(now, self._clock()) if self.isVisible() else now
+
+        def x_of(t: float) -> float:
+            return plot.right() - (now - t) / WINDOW * plot.width()
+
+        def y_of(lateness: float) -> float:
+            return plot.bottom() - height_fraction(lateness) * plot.height()
+
+        text = palette.text().color()
+        grid = QColor(palette.mid().color())
+        grid.setAlpha(80)
+        for value, label in _LABELS:
+            y = y_of(value)
+            painter.setPen(QPen(grid, 1))
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(text)
+            painter.drawText(QRectF(0, y - metrics.height() / 2, left_margin - 6, metrics.height()), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+        painter.setPen(text)
+        painter.drawText(
+            QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()),
+            Qt.AlignmentFlag.AlignLeft,
+            f"← {WINDOW:.0f} s ago",
+        )
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignRight, "now")
+
+        painter.save()
+        painter.setClipRect(plot)
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        labelled: list[QRectF] = []
+        for start, end in sorted(self.stalls(), key=lambda s: s[0] - s[1]):  # longest first: it keeps its label when they crowd
+            band = QRectF(QPointF(x_of(start), plot.top()), QPointF(x_of(end), plot.bottom()))
+            painter.fillRect(band, FROZEN_FILL)
+            painter.setPen(QPen(FROZEN_EDGE, 1))
+            painter.drawLine(band.topLeft(), band.bottomLeft())
+            # The length written in the band, or just left of it when the band is too narrow.
+            painter.setFont(bold)
+            label = f"frozen {format_duration(end - start)}"
+            room = painter.fontMetrics().horizontalAdvance(label) + 8
+            where = band if band.width() >= room else QRectF(band.left() - room, plot.top(), room, plot.height())
+            where.setHeight(painter.fontMetrics().height() + 4)
+            if not any(where.intersects(other) for other in labelled):
+                labelled.append(where)
+                painter.setPen(FROZEN_EDGE.darker(130))
+                painter.drawText(where.adjusted(2, 2, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
+            painter.setFont(self.font())
+        for value, label, colour in _REFERENCES:
+            y = y_of(value)
+            painter.setPen(QPen(colour, 1.5, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(colour.darker(140))
+            painter.drawText(QRectF(plot.left() + 4, y - metrics.height() - 1, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, label)
+
+        # One point per pixel column at most (the worst tick in it): cheap at 60 Hz, and a
+        # single late tick never disappears between two on-time ones.
+        columns: dict[int, float] = {}
+        for when, lateness in self._ticks:
+            if when >= now - WINDOW:
+                column = int(x_of(when))
+                columns[column] = max(columns.get(column, 0.0), lateness)
+        if columns:
+            line = QPolygonF([QPointF(x, y_of(late)) for x, late in sorted(columns.items())])
+            painter.setPen(QPen(LINE, 2))
+            painter.drawPolyline(line)
+            painter.setPen(QPen(FROZEN_EDGE, 2))
+            for x, late in columns.items():
+                if is_long_task(late):
+                    painter.setBrush(FROZEN_EDGE)
+                    painter.drawEllipse(QPointF(x, y_of(late)), 3, 3)
+        painter.restore()
+        painter.setPen(QPen(grid, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(plot)

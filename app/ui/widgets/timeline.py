@@ -1,0 +1,441 @@
+"""The request timeline: one bar per request on the run's clock, cut into phases, with freezes shaded.
+
+In an async run the bars overlap; in a blocking run they form a staircase under one red band,
+the time the window was dead. The bars' phases come from :mod:`app.core.timeline`; this widget
+only paints them, and paints only the rows in view, so a run of 1000 requests scrolls smoothly.
+
+Mouse: the wheel scrolls the rows, Ctrl+wheel zooms the time axis around the pointer, and
+hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 0 fits the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QHelpEvent,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLabel, QToolTip, QWidget
+
+from app.core.lag import Freeze
+from app.core.run import RequestRecord, RequestState, Run, RunSummary, format_duration
+from app.core.timeline import Phase, describe, segments, tick_label, ticks
+
+PHASE_COLOURS = {
+    Phase.QUEUED: QColor("#9aa0a6"),
+    Phase.DNS: QColor("#b565a7"),
+    Phase.CONNECT: QColor("#e69f00"),
+    Phase.WAITING: QColor("#2a9d8f"),
+    Phase.DOWNLOADING: QColor("#3a6ea5"),
+}
+FAILED_COLOUR = QColor("#c1121f")
+CANCELLED_COLOUR = QColor("#6c757d")
+FREEZE_FILL = QColor(230, 57, 70, 60)
+FREEZE_EDGE = QColor("#e63946")
+FREEZE_TEXT = QColor("#a4161a")
+
+AXIS_HEIGHT = 26
+GUTTER = 150
+"""Room on the left for each row's number and path."""
+MAX_ROW, MIN_ROW = 24, 8
+MAX_ZOOM = 2000.0
+
+
+def _row_label(record: RequestRecord) -> str:
+    parts = urlsplit(record.url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return f"{record.index + 1}  {path}" if parts.netloc else f"{record.index + 1}  {record.url}"
+
+
+class TimelineWidget(QAbstractScrollArea):
+    """Shows one run's requests on a shared time axis, live while it runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timelineView")
+        self.setAccessibleName("Request timeline")
+        self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumHeight(80)
+        self._records: Sequence[RequestRecord] = ()
+        self._freezes: Sequence[Freeze] = ()
+        self._now: Callable[[], float] | None = None  # the live run's clock, while it runs
+        self._span = 0.0
+        self._fixed_span: float | None = None  # set when compared with another run on one scale
+        self._zoom = 1.0
+        self._placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
+        self.horizontalScrollBar().setSingleStep(20)
+        self.verticalScrollBar().valueChanged.connect(self.viewport().update)
+        self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
+
+    # --- what it shows ---
+
+    def show_run(self, run: Run) -> None:
+        """Follows a run under way: call :meth:`refresh` when its records change."""
+        self._records, self._freezes, self._now = run.records, (), run.clock
+        self._zoom = 1.0
+        self.refresh()
+
+    def show_summary(self, summary: RunSummary | None) -> None:
+        """Shows a finished run (or nothing), fitted to the view."""
+        self._records = summary.records if summary else ()
+        self._freezes = summary.freezes if summary else ()
+        self._now = None
+        self._zoom = 1.0
+        self.refresh()
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder = text
+        self.viewport().update()
+
+    def set_fixed_span(self, seconds: float | None) -> None:
+        """Draws this many seconds across the view whatever the run's own length (one scale for two runs)."""
+        self._fixed_span = seconds
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-reads the records' times (they change in place while a run is under way) and repaints."""
+        ends = [r.ended for r in self._records if r.ended is not None]
+        ends.extend(f.end for f in self._freezes)
+        if self._now is not None and any(not r.state.finished for r in self._records):
+            ends.append(self._now())
+        self._span = max(ends, default=0.0)
+        self._update_scrollbars()
+        self.viewport().update()
+
+    @property
+    def records(self) -> Sequence[RequestRecord]:
+        return self._records
+
+    @property
+    def freezes(self) -> Sequence[Freeze]:
+        return self._freezes
+
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    # --- geometry ---
+
+    def _shown_span(self) -> float:
+        return max(self._fixed_span or 0.0, self._span, 0.001)
+
+    def _plot_width(self, view_width: int) -> float:
+        return max(10.0, view_width - GUTTER - 12)
+
+    def pixels_per_second(self) -> float:
+        return self._plot_width(self.viewport().width()) / self._shown_span() * self._zoom
+
+    def row_height(self, view_height: int | None = None) -> int:
+        """Rows share the height while they fit; past that they stay readable and the view scrolls."""
+        height = (self.viewport().height() if view_height is None else view_height) - AXIS_HEIGHT - 4
+        if not self._records:
+            return MAX_ROW
+        return int(max(MIN_ROW, min(MAX_ROW, height / len(self._records))))
+
+    def _update_scrollbars(self) -> None:
+        view = self.viewport().size()
+        row = self.row_height()
+        content_height = len(self._records) * row + AXIS_HEIGHT + 4
+        vertical = self.verticalScrollBar()
+        vertical.setRange(0, max(0, content_height - view.height()))
+        vertical.setPageStep(view.height())
+        vertical.setSingleStep(row)
+        plot = self._plot_width(view.width())
+        horizontal = self.horizontalScrollBar()
+        horizontal.setRange(0, max(0, int(plot * self._zoom - plot)))
+        horizontal.setPageStep(int(plot))
+
+    def time_at(self, x: float) -> float:
+        """The run time under viewport position ``x``."""
+        return (x - GUTTER + self.horizontalScrollBar().value()) / self.pixels_per_second()
+
+    def record_at(self, pos: QPoint) -> RequestRecord | None:
+        """The request whose row is under viewport position ``pos``."""
+        if pos.y() < AXIS_HEIGHT:
+            return None
+        row = (pos.y() - AXIS_HEIGHT + self.verticalScrollBar().value()) // self.row_height()
+        return self._records[row] if 0 <= row < len(self._records) else None
+
+    # --- zoom ---
+
+    def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
+        """Zooms the time axis, keeping the time under ``anchor_x`` (default: the view's middle) in place."""
+        if anchor_x is None:
+            anchor_x = GUTTER + self._plot_width(self.viewport().width()) / 2
+        anchor_t = self.time_at(anchor_x)
+        self._zoom = min(MAX_ZOOM, max(1.0, self._zoom * factor))
+        self._update_scrollbars()
+        self.horizontalScrollBar().setValue(round(anchor_t * self.pixels_per_second() - (anchor_x - GUTTER)))
+        self.viewport().update()
+
+    def fit(self) -> None:
+        self._zoom = 1.0
+        self._update_scrollbars()
+        self.viewport().update()
+
+    # --- Qt events ---
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(800, 260)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._update_scrollbars()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            self.zoom_by(1.25**steps, event.position().x())
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1.5)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / 1.5)
+        elif key == Qt.Key.Key_0:
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            record = self.record_at(event.pos())
+            if record is not None:
+                QToolTip.showText(event.globalPos(), describe(record), self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self.viewport())
+        try:
+            self._paint(
+                painter,
+                QRect(QPoint(0, 0), self.viewport().size()),
+                scroll_x=self.horizontalScrollBar().value(),
+                scroll_y=self.verticalScrollBar().value(),
+                px_per_s=self.pixels_per_second(),
+                row=self.row_height(),
+            )
+        finally:
+            painter.end()
+
+    # --- painting (shared by the screen and the PNG export) ---
+
+    def render_image(self, width: int = 1600) -> QImage:
+        """The whole timeline (every row, the whole run) as an image, for exports."""
+        row = MAX_ROW if len(self._records) <= 40 else MIN_ROW + 4
+        height = AXIS_HEIGHT + 8 + max(1, len(self._records)) * row
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(self.palette().base().color())
+        painter = QPainter(image)
+        try:
+            painter.setFont(self.font())
+            px_per_s = self._plot_width(width) / self._shown_span()
+            self._paint(painter, QRect(0, 0, width, height), scroll_x=0, scroll_y=0, px_per_s=px_per_s, row=row)
+        finally:
+            painter.end()
+        return image
+
+    def _paint(self, painter: QPainter, area: QRect, *, scroll_x: int, scroll_y: int, px_per_s: float, row: int) -> None:
+        palette = self.palette()
+        painter.fillRect(area, palette.base())
+        if not self._records:
+            painter.setPen(palette.placeholderText().color())
+            painter.drawText(area.adjusted(12, 0, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+            return
+
+        def x_of(t: float) -> float:
+            return GUTTER + t * px_per_s - scroll_x
+
+        plot = QRectF(GUTTER, AXIS_HEIGHT, area.width() - GUTTER, area.height() - AXIS_HEIGHT)
+        now = self._now() if self._now is not None else None
+        first = max(0, scroll_y // row)
+        last = min(len(self._records), (scroll_y + area.height() - AXIS_HEIGHT) // row + 1)
+
+        # Grid lines under everything, labels in the axis band on top.
+        left_t, right_t = max(0.0, (scroll_x) / px_per_s), (scroll_x + plot.width()) / px_per_s
+        max_ticks = max(2, int(plot.width() // 90))
+        tick_times = ticks(left_t, right_t, max_ticks)
+        step = tick_times[1] - tick_times[0] if len(tick_times) > 1 else right_t - left_t
+        grid = QColor(palette.mid().color())
+        grid.setAlpha(90)
+        painter.setPen(QPen(grid, 1))
+        for t in tick_times:
+            painter.drawLine(QPointF(x_of(t), AXIS_HEIGHT), QPointF(x_of(t), area.height()))
+
+        painter.save()
+        painter.setClipRect(plot)
+        for freeze in self._freezes:
+            band = QRectF(QPointF(x_of(freeze.start), AXIS_HEIGHT), QPointF(x_of(freeze.end), area.height()))
+            painter.fillRect(band, FREEZE_FILL)
+            painter.setPen(QPen(FREEZE_EDGE, 1.5))
+            painter.drawLine(band.topLeft(), band.bottomLeft())
+            painter.drawLine(band.topRight(), band.bottomRight())
+
+        text_colour = palette.text().color()
+        for index in range(first, last):
+            record = self._records[index]
+            top = AXIS_HEIGHT + index * row - scroll_y
+            self._paint_bar(painter, record, top, row, x_of, now)
+        painter.restore()
+
+        # Freeze labels on top of the bars, pinned just under the axis so they stay in view.
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        for freeze in self._freezes:
+            left, right = max(plot.left(), x_of(freeze.start)), min(plot.right(), x_of(freeze.end))
+            if right <= plot.left() or left >= plot.right():
+                continue
+            label = f"Frozen {format_duration(freeze.duration)}"
+            width = painter.fontMetrics().horizontalAdvance(label) + 12
+            box = QRectF((left + right - width) / 2, AXIS_HEIGHT + 4, width, painter.fontMetrics().height() + 4)
+            box.moveLeft(min(max(box.left(), plot.left() + 2), plot.right() - width - 2))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(255, 255, 255, 215))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(FREEZE_TEXT)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        painter.setFont(self.font())
+
+        # The gutter: which URL each row is.
+        painter.fillRect(QRectF(0, AXIS_HEIGHT, GUTTER, area.height()), palette.window())
+        if row >= 12:
+            painter.setPen(text_colour)
+            metrics = painter.fontMetrics()
+            for index in range(first, last):
+                record = self._records[index]
+                top = AXIS_HEIGHT + index * row - scroll_y
+                label = metrics.elidedText(_row_label(record), Qt.TextElideMode.ElideMiddle, GUTTER - 10)
+                painter.drawText(QRectF(6, top, GUTTER - 10, row), Qt.AlignmentFlag.AlignVCenter, label)
+
+        # The axis band: seconds since Run was pressed.
+        painter.fillRect(QRectF(0, 0, area.width(), AXIS_HEIGHT), palette.window())
+        painter.setPen(text_colour)
+        painter.drawText(QRectF(6, 0, GUTTER - 10, AXIS_HEIGHT), Qt.AlignmentFlag.AlignVCenter, "Time since Run →")
+        for t in tick_times:
+            x = x_of(t)
+            if x < GUTTER - 1:
+                continue
+            painter.drawLine(QPointF(x, AXIS_HEIGHT - 6), QPointF(x, AXIS_HEIGHT))
+            label = tick_label(t, step)
+            width = painter.fontMetrics().horizontalAdvance(label) + 3
+            left = x + 3 if x + width < area.width() else x - width  # the last label stays inside
+            painter.drawText(QRectF(left, 0, width + 2, AXIS_HEIGHT - 4), Qt.AlignmentFlag.AlignBottom, label)
+        painter.drawLine(QPointF(GUTTER, AXIS_HEIGHT), QPointF(area.width(), AXIS_HEIGHT))
+
+    def _paint_bar(
+        self,
+        painter: QPainter,
+        record: RequestRecord,
+        top: float,
+        row: int,
+        x_of: Callable[[float], float],
+        now: float | None,
+    ) -> None:
+        pad = max(1.0, row * 0.18)
+        bar_top, bar_height = top + pad, row - 2 * pad
+        middle = top + row / 2
+        cancelled = record.state is RequestState.CANCELLED
+        pieces = segments(record, now)
+        if not pieces and record.state is RequestState.FAILED:
+            # Never sent (e.g. not a URL): a cross at the start says "failed at once".
+            painter.setPen(QPen(FAILED_COLOUR, 2))
+            x, r = x_of(0.0) + 5, min(5.0, bar_height / 2)
+            painter.drawLine(QPointF(x - r, middle - r), QPointF(x + r, middle + r))
+            painter.drawLine(QPointF(x - r, middle + r), QPointF(x + r, middle - r))
+            return
+        for piece in pieces:
+            left, right = x_of(piece.start), x_of(piece.end)
+            if piece.phase is Phase.QUEUED:
+                # Like a browser's network panel: waiting in line is a thin line, not a bar.
+                painter.setPen(QPen(PHASE_COLOURS[Phase.QUEUED], 1))
+                painter.drawLine(QPointF(left, middle), QPointF(right, middle))
+                continue
+            colour = CANCELLED_COLOUR if cancelled else PHASE_COLOURS[piece.phase]
+            rect = QRectF(left, bar_top, max(1.5, right - left), bar_height)
+            painter.fillRect(rect, QBrush(colour, Qt.BrushStyle.BDiagPattern) if cancelled else colour)
+        if record.state is RequestState.FAILED and pieces:
+            start = next((p.start for p in pieces if p.phase is not Phase.QUEUED), pieces[-1].end)
+            outline = QRectF(x_of(start), bar_top, max(3.0, x_of(pieces[-1].end) - x_of(start)), bar_height)
+            painter.setPen(QPen(FAILED_COLOUR, 2 if row >= 12 else 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(outline)
+            painter.setBrush(QBrush(FAILED_COLOUR))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawEllipse(QPointF(outline.right() + 6, middle), min(4.0, bar_height / 2), min(4.0, bar_height / 2))
+        elif cancelled and pieces:
+            painter.setPen(QPen(CANCELLED_COLOUR, 1, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(x_of(pieces[0].start), bar_top, x_of(pieces[-1].end) - x_of(pieces[0].start), bar_height))
+
+
+class TimelineLegend(QWidget):
+    """The key to the timeline's colours: the phases, failed, cancelled and frozen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timelineLegend")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(14)
+        entries: list[tuple[str, QColor, str]] = [(p.label, PHASE_COLOURS[p], "line" if p is Phase.QUEUED else "fill") for p in Phase]
+        entries += [("Failed", FAILED_COLOUR, "outline"), ("Cancelled", CANCELLED_COLOUR, "hatch"), ("Window frozen", FREEZE_EDGE, "band")]
+        for text, colour, style in entries:
+            layout.addWidget(_Swatch(colour, style, self))
+            label = QLabel(text, self)
+            layout.addWidget(label)
+        layout.addStretch(1)
+
+
+class _Swatch(QWidget):
+    def __init__(self, colour: QColor, style: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colour, self._style = colour, style
+        self.setFixedSize(22, 14)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        rect = QRectF(1, 2, 20, 10)
+        if self._style == "line":
+            painter.setPen(QPen(self._colour, 2))
+            painter.drawLine(QPointF(1, 7), QPointF(21, 7))
+        elif self._style == "outline":
+            painter.setPen(QPen(self._colour, 2))
+            painter.drawRect(rect)
+        elif self._style == "hatch":
+            painter.fillRect(rect, QBrush(self._colour, Qt.BrushStyle.BDiagPattern))
+            painter.setPen(QPen(self._colour, 1, Qt.PenStyle.DashLine))
+            painter.drawRect(rect)
+        elif self._style == "band":
+            painter.fillRect(rect, FREEZE_FILL)
+            painter.setPen(QPen(self._colour, 1.5))
+            painter.drawLine(rect.topLeft(), rect.bottomLeft())
+            painter.drawLine(rect.topRight(), rect.bottomRight())
+        else:
+            painter.fillRect(rect, self._colour)
+        painter.end()
+
