@@ -9,7 +9,9 @@ exact goals, several times over, on fresh windows, and exits 1 if any goal is mi
             freezeLabel states that freeze within 10%;
 - close:    closing the window 0.5 s into an async run of 30 URLs of /delay/5 leaves no pending
             task 1 s later (its HTTP session closed), and no warning;
-- serve:    `looplab serve` answers /status/418 with 418, and 50 concurrent /delay/1 in under 1.6 s.
+- serve:    `looplab serve` answers /status/418 with 418, and 50 concurrent /delay/1 in under 1.6 s;
+- 1000:     1000 URLs of /delay/0.1 at concurrency 100: no heartbeat tick over 100 ms late, and
+            afterwards the timeline with 1000 bars repaints (scrolled, zoomed 8x) in under 16 ms.
 """
 
 from __future__ import annotations
@@ -117,6 +119,27 @@ async def bench_blocking(server: DemoServer, goals: dict[str, Goal]) -> None:
         goals["label"].values.append(abs(shown - frozen) / frozen * 100)
 
 
+async def bench_thousand(server: DemoServer, goals: dict[str, Goal]) -> None:
+    urls = [f"{server.url}/delay/0.1?n={i}" for i in range(1000)]
+    async with _lab_with_probe(server, urls) as (window, probe):
+        window.concurrency_spin.setValue(100)
+        started = time.perf_counter()
+        summary = await window.run_once()
+        worst = probe.log.longest_lateness(started, time.perf_counter())
+        assert summary.counts[RequestState.DONE] == 1000, summary.counts
+        goals["thousand_late"].values.append(worst * 1000)
+        goals["thousand_wall"].values.append(summary.wall_time)
+        timeline = window.timeline
+        timeline.zoom_by(8)
+        paints = []
+        for fraction in (0.0, 0.5, 1.0):
+            timeline.verticalScrollBar().setValue(int(timeline.verticalScrollBar().maximum() * fraction))
+            begun = time.perf_counter()
+            timeline.viewport().repaint()
+            paints.append(time.perf_counter() - begun)
+        goals["thousand_paint"].values.append(max(paints) * 1000)
+
+
 async def bench_close(goals: dict[str, Goal]) -> None:
     window = create_window()
     window.show()
@@ -181,6 +204,9 @@ def main() -> int:
         "warnings": Goal("close mid-run: warnings", "", 0),
         "teapot": Goal("serve: /status/418 answered 418 (1 = yes)", "", 1, at_most=False),
         "fifty": Goal("serve: 50 concurrent /delay/1", "s", 1.6),
+        "thousand_late": Goal("async 1000 x 0.1 s at 100: worst heartbeat lateness", "ms", 100),
+        "thousand_wall": Goal("async 1000 x 0.1 s at 100: wall time", "s", 5.0),
+        "thousand_paint": Goal("timeline of 1000 bars: one repaint, zoomed", "ms", 16),
     }
     first = Goal("  (first run of a window: worst lateness)", "ms", 100)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -191,6 +217,8 @@ def main() -> int:
             loop.run_until_complete(bench_async(server, goals, first))
             loop.run_until_complete(bench_blocking(server, goals))
             loop.run_until_complete(bench_close(goals))
+        for _ in range(min(repeat, 3)):
+            loop.run_until_complete(bench_thousand(server, goals))
     loop.close()
     for _ in range(min(repeat, 3)):
         bench_serve(goals)

@@ -86,7 +86,8 @@ def _har_entry(summary: RunSummary, record: RequestRecord) -> dict[str, Any]:
             "content": {"size": record.bytes_received, "mimeType": record.content_type or "x-unknown"},
             "redirectURL": "",
             "headersSize": -1,
-            "bodySize": record.bytes_received if record.status else -1,
+            # What went over the wire is not known (bodies are counted after gzip decoding).
+            "bodySize": -1,
         },
         "cache": {},
         "timings": timings,
@@ -182,11 +183,17 @@ def csv_rows(summary: RunSummary) -> list[dict[str, str]]:
     return rows
 
 
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a line like ``=HYPERLINK(...)`` is never run as a formula."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def csv_bytes(summary: RunSummary) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(csv_rows(summary))
+    for row in csv_rows(summary):
+        writer.writerow({**row, "url": _inert(row["url"]), "error": _inert(row["error"]), "reason": _inert(row["reason"])})
     # With a BOM, Excel opens UTF-8 (e.g. an internationalised host name) correctly.
     return out.getvalue().encode("utf-8-sig")
 

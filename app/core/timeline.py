@@ -92,16 +92,16 @@ def segments(record: RequestRecord, now: float | None = None) -> list[Segment]:
     return result
 
 
-def phase_durations(record: RequestRecord) -> dict[Phase, float]:
+def phase_durations(record: RequestRecord, now: float | None = None) -> dict[Phase, float]:
     """Seconds spent in each phase (0 for phases that did not happen), for tooltips and exports."""
     totals = dict.fromkeys(Phase, 0.0)
-    for segment in segments(record):
+    for segment in segments(record, now):
         totals[segment.phase] += segment.duration
     return totals
 
 
-def describe(record: RequestRecord) -> str:
-    """Several lines about one request: what a hover over its bar shows."""
+def describe(record: RequestRecord, now: float | None = None) -> str:
+    """Several lines about one request: what a hover over its bar shows (``now``: for one under way)."""
     lines = [record.url]
     if record.status is not None:
         lines.append(f"HTTP {record.status} {record.reason}".rstrip() + f" · {format_size(record.bytes_received)}")
@@ -109,8 +109,9 @@ def describe(record: RequestRecord) -> str:
         lines.append(record.error)
     elif record.state is RequestState.RUNNING:
         lines.append("Under way…")
-    spent = phase_durations(record)
-    for phase in Phase:
+    spent = phase_durations(record, now)
+    phases = list(Phase) if record.state.finished or now is not None else []  # no clock, no times
+    for phase in phases:
         if phase in (Phase.DNS, Phase.CONNECT) and (record.dns if phase is Phase.DNS else record.connect) is None:
             continue  # blocking mode: requests does not report these
         if spent[phase] or phase in (Phase.WAITING, Phase.DOWNLOADING):
@@ -128,7 +129,7 @@ def span(summary: RunSummary) -> float:
 
 
 def nice_step(span_seconds: float, max_ticks: int) -> float:
-    """A round tick spacing (1, 2 or 5 times a power of ten) giving at most ``max_ticks`` ticks."""
+    """A round tick spacing (1, 2 or 5 times a power of ten): at most ``max_ticks`` steps across the span."""
     if span_seconds <= 0 or max_ticks < 1:
         return 1.0
     raw = span_seconds / max_ticks
@@ -154,7 +155,8 @@ def tick_label(seconds: float, step: float) -> str:
     if seconds == 0:
         return "0"
     if step < 1:
-        return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.{_decimals(step)}f} s"
+        # As many decimals as the step needs, so neighbouring labels never read the same.
+        return f"{seconds * 1000:.{_decimals(step * 1000)}f} ms" if seconds < 1 else f"{seconds:.{_decimals(step)}f} s"
     return f"{seconds:.0f} s"
 
 
@@ -165,6 +167,9 @@ def _decimals(step: float) -> int:
 def speedup(a: RunSummary, b: RunSummary) -> tuple[float, RunSummary, RunSummary]:
     """(factor, faster, slower): the slower run's wall time over the faster one's."""
     faster, slower = (a, b) if a.wall_time <= b.wall_time else (b, a)
-    factor = slower.wall_time / faster.wall_time if faster.wall_time > 0 else math.inf
+    if faster.wall_time > 0:
+        factor = slower.wall_time / faster.wall_time
+    else:
+        factor = 1.0 if slower.wall_time <= 0 else math.inf
     return factor, faster, slower
 

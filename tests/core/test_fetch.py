@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import aiohttp
+import aiohttp.abc
 import pytest
 import trustme
 from aiohttp import web
@@ -16,7 +18,7 @@ from aiohttp import web
 from app.core import fetch
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions, check_url
-from app.core.run import ErrorKind, FetchMode, RequestState, Run
+from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock
 
 MODES = [FetchMode.ASYNC, FetchMode.BLOCKING]
 
@@ -434,3 +436,92 @@ def test_a_server_that_does_not_speak_http_is_named_as_such_in_both_modes(mode: 
             greeter.join()
     assert record.error_kind is ErrorKind.CONNECTION
     assert record.error == f"127.0.0.1:{port} did not answer in HTTP (is it a web server?)"
+
+
+# --- phase times: DNS and connect where aiohttp reports them, HTTP version and type in both modes ---
+
+
+def test_async_fetch_times_dns_and_connect_then_reuses_the_connection(demo_server: DemoServer) -> None:
+    # "localhost", not 127.0.0.1: only a host name is looked up, so only then is there DNS to time.
+    url = f"http://localhost:{demo_server.port}/bytes/100"
+    first, second = run_urls([url, url], FetchMode.ASYNC, concurrency=1).records
+    assert first.state is second.state is RequestState.DONE, (first.error, second.error)
+    assert first.dns is not None and first.dns > 0
+    assert first.connect is not None and first.connect > 0
+    # Both happen before the request goes out, so together they fit in the wait for the headers.
+    assert first.dns + first.connect <= first.response_at - first.started + 1e-9
+    # Same session, same host, one after another: the kept-alive connection is used again.
+    assert second.connect == 0.0
+    assert second.dns == 0.0
+
+
+def test_async_fetch_of_an_ip_address_has_no_dns_time(demo_server: DemoServer) -> None:
+    (record,) = run_urls([f"{demo_server.url}/get"], FetchMode.ASYNC).records
+    assert record.state is RequestState.DONE, record.error
+    assert record.dns == 0.0
+    assert record.connect is not None and record.connect > 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/bytes/10", "application/octet-stream"), ("/get", "application/json; charset=utf-8")],
+)
+def test_http_version_and_content_type_are_recorded_in_both_modes(
+    demo_server: DemoServer, mode: FetchMode, path: str, content_type: str
+) -> None:
+    (record,) = run_urls([f"http://localhost:{demo_server.port}{path}"], mode).records
+    assert record.state is RequestState.DONE, record.error
+    assert record.http_version == "HTTP/1.1"
+    assert record.content_type == content_type
+
+
+def test_blocking_fetch_leaves_dns_and_connect_unknown(demo_server: DemoServer) -> None:
+    url = f"http://localhost:{demo_server.port}/get"
+    for record in run_urls([url, url], FetchMode.BLOCKING).records:
+        assert record.state is RequestState.DONE, record.error
+        assert record.dns is None and record.connect is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_request_that_fails_early_keeps_no_http_version_or_type(mode: FetchMode) -> None:
+    (record,) = run_urls([f"http://127.0.0.1:{free_port()}/"], mode).records
+    assert record.error_kind is ErrorKind.REFUSED
+    assert (record.http_version, record.content_type, record.status) == ("", "", None)
+
+
+class _SlowResolver(aiohttp.abc.AbstractResolver):
+    """A name server that takes 0.3 s to answer: stands in for a slow school DNS."""
+
+    DELAY = 0.3
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        await asyncio.sleep(self.DELAY)
+        return [
+            {"hostname": host, "host": "127.0.0.1", "port": port, "family": socket.AF_INET, "proto": 0, "flags": 0}
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def test_connect_time_does_not_include_the_dns_look_up(demo_server: DemoServer) -> None:
+    # aiohttp's "connection create" span contains the DNS look-up it triggers. A slow resolver
+    # makes the difference measurable: 0.3 s of DNS must not show up a second time as connect.
+    # The app's session has no resolver option, so this builds one with the app's tracing.
+    record = RequestRecord(0, f"http://slow-dns.test:{demo_server.port}/get")
+
+    async def scenario() -> None:
+        connector = aiohttp.TCPConnector(resolver=_SlowResolver())
+        async with aiohttp.ClientSession(connector=connector, trace_configs=[fetch._phase_tracing()]) as session:
+            await fetch.fetch_async(session, record, FetchOptions(), RunClock())
+
+    asyncio.run(scenario())
+    assert record.state is RequestState.DONE, record.error
+    assert record.dns is not None and record.connect is not None
+    assert record.dns >= _SlowResolver.DELAY * 0.9
+    # Everything before the request went out cannot take longer than waiting for the answer did.
+    assert record.dns + record.connect <= record.response_at - record.started
+    assert record.connect < _SlowResolver.DELAY / 2  # a loopback connection takes milliseconds

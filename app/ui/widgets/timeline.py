@@ -53,6 +53,11 @@ MAX_ROW, MIN_ROW = 24, 8
 MAX_ZOOM = 2000.0
 
 
+def freeze_label(freeze: Freeze) -> str:
+    """The words written on a freeze band."""
+    return f"Frozen {format_duration(freeze.duration)}"
+
+
 def _row_label(record: RequestRecord) -> str:
     parts = urlsplit(record.url)
     path = parts.path or "/"
@@ -221,7 +226,8 @@ class TimelineWidget(QAbstractScrollArea):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             record = self.record_at(event.pos())
             if record is not None:
-                QToolTip.showText(event.globalPos(), describe(record), self.viewport())
+                now = self._now() if self._now is not None else None
+                QToolTip.showText(event.globalPos(), describe(record, now), self.viewport())
             else:
                 QToolTip.hideText()
                 event.ignore()
@@ -310,7 +316,7 @@ class TimelineWidget(QAbstractScrollArea):
             left, right = max(plot.left(), x_of(freeze.start)), min(plot.right(), x_of(freeze.end))
             if right <= plot.left() or left >= plot.right():
                 continue
-            label = f"Frozen {format_duration(freeze.duration)}"
+            label = freeze_label(freeze)
             width = painter.fontMetrics().horizontalAdvance(label) + 12
             box = QRectF((left + right - width) / 2, AXIS_HEIGHT + 4, width, painter.fontMetrics().height() + 4)
             box.moveLeft(min(max(box.left(), plot.left() + 2), plot.right() - width - 2))
