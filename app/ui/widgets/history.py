@@ -174,6 +174,10 @@ class RunComparison(QWidget):
         self.second_title.setObjectName("comparisonTitle")
         self.second = TimelineWidget(self)
         self.second.setObjectName("comparisonTimelineB")
+        for timeline in (self.first, self.second):
+            # A scroll bar that comes and goes would make one view narrower than the other, and
+            # the same second would no longer sit at the same x in both.
+            timeline.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.first_title, self.first, self.speedup_label, self.second_title, self.second):
