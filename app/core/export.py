@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from app import __version__
 from app.core.fetch import DEFAULT_HEADERS
-from app.core.run import RequestRecord, RequestState, RunSummary
+from app.core.run import ErrorKind, RequestRecord, RequestState, RunSummary
 from app.core.timeline import Phase, phase_durations
 
 SUFFIXES = (".har", ".csv", ".png")
@@ -51,8 +51,9 @@ def _har_entry(summary: RunSummary, record: RequestRecord) -> dict[str, Any]:
     known = record.started is not None
     timings = {
         "blocked": _ms(spent[Phase.QUEUED]),
-        "dns": _ms(spent[Phase.DNS] if record.dns is not None else None),
-        "connect": _ms(spent[Phase.CONNECT] if record.connect is not None else None),
+        # -1: did not apply (a reused connection, an IP address) or not known (blocking mode).
+        "dns": _ms(spent[Phase.DNS] or None),
+        "connect": _ms(spent[Phase.CONNECT] or None),
         "ssl": -1,  # aiohttp reports TLS inside connect; HAR counts ssl inside connect too
         "send": 0,
         "wait": _ms(spent[Phase.WAITING]) if known else 0,
@@ -99,9 +100,14 @@ def _har_entry(summary: RunSummary, record: RequestRecord) -> dict[str, Any]:
 
 
 def to_har(summary: RunSummary) -> dict[str, Any]:
-    """The run as a HAR 1.2 log: one page (the run) and one entry per request, in list order."""
+    """The run as a HAR 1.2 log: one page (the run) and one entry per request sent, in list order.
+
+    Lines that were never sent (not a URL, an unsupported scheme) are not requests and HAR has no
+    place for them; they are listed in the log's ``_notSent`` field with their reasons.
+    """
     page_id = f"run_{summary.run_id}"
-    entries = [_har_entry(summary, record) for record in summary.records]
+    sent = [record for record in summary.records if not _never_sent(record)]
+    entries = [_har_entry(summary, record) for record in sent]
     for entry in entries:
         entry["pageref"] = page_id
     started = summary.started_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -119,8 +125,13 @@ def to_har(summary: RunSummary) -> dict[str, Any]:
             ],
             "entries": entries,
             "comment": _run_comment(summary),
+            "_notSent": [{"line": r.url, "error": r.error} for r in summary.records if _never_sent(r)],
         }
     }
+
+
+def _never_sent(record: RequestRecord) -> bool:
+    return record.started is None and record.error_kind in (ErrorKind.INVALID_URL, ErrorKind.UNSUPPORTED_SCHEME)
 
 
 def _run_comment(summary: RunSummary) -> str:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -183,8 +184,14 @@ def make_ssl_context(extra_ca_file: str | None = None) -> ssl.SSLContext:
     return context
 
 
-def open_async_session(ssl_context: ssl.SSLContext | None = None) -> aiohttp.ClientSession:
-    """The app's one long-lived aiohttp session. Call inside a coroutine; close with ``await close()``."""
+def open_async_session(
+    ssl_context: ssl.SSLContext | None = None, recorder: RequestRecorder | None = None
+) -> aiohttp.ClientSession:
+    """The app's one long-lived aiohttp session. Call inside a coroutine; close with ``await close()``.
+
+    With a ``recorder``, every request made through the session becomes a record of the
+    recorder's current run (for code that makes its own requests: the lessons).
+    """
     connector = aiohttp.TCPConnector(
         ssl=ssl_context or make_ssl_context(),
         # The run's worker pool is the concurrency limit; a second, hidden limit in the
@@ -194,7 +201,7 @@ def open_async_session(ssl_context: ssl.SSLContext | None = None) -> aiohttp.Cli
     )
     return aiohttp.ClientSession(
         connector=connector,
-        trace_configs=[_phase_tracing()],
+        trace_configs=[_phase_tracing()] if recorder is None else [recorder.tracing(), _phase_tracing()],
         headers=DEFAULT_HEADERS,
         # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
         # from FetchOptions instead, the same way for both libraries.
@@ -242,9 +249,22 @@ class _TracedRequest:
 
     record: RequestRecord
     clock: Callable[[], float]
-    dns_from: float = 0.0
-    connect_from: float = 0.0
+    dns_from: float | None = None
+    """Set while a DNS look-up is under way."""
+    connect_from: float | None = None
+    """Set while a connection is being opened."""
     dns_before_connect: float = 0.0
+
+    def close_open_phases(self) -> None:
+        """A request that failed mid-look-up or mid-connect spent that time there, not "waiting"."""
+        now = self.clock()
+        if self.dns_from is not None:
+            self.record.dns = (self.record.dns or 0.0) + now - self.dns_from
+            self.dns_from = None
+        if self.connect_from is not None:
+            dns_inside = (self.record.dns or 0.0) - self.dns_before_connect
+            self.record.connect = (self.record.connect or 0.0) + max(0.0, now - self.connect_from - dns_inside)
+            self.connect_from = None
 
 
 def _phase_tracing() -> aiohttp.TraceConfig:
@@ -255,7 +275,8 @@ def _phase_tracing() -> aiohttp.TraceConfig:
     """
 
     def target(context: object) -> _TracedRequest | None:
-        traced = getattr(context, "trace_request_ctx", None)
+        # fetch_async passes its record in; a RequestRecorder's session files one per request.
+        traced = getattr(context, "trace_request_ctx", None) or getattr(context, "recorded", None)
         return traced if isinstance(traced, _TracedRequest) else None
 
     async def dns_start(_session: object, context: object, _params: object) -> None:
@@ -263,8 +284,9 @@ def _phase_tracing() -> aiohttp.TraceConfig:
             traced.dns_from = traced.clock()
 
     async def dns_end(_session: object, context: object, _params: object) -> None:
-        if traced := target(context):
+        if (traced := target(context)) and traced.dns_from is not None:
             traced.record.dns = (traced.record.dns or 0.0) + traced.clock() - traced.dns_from
+            traced.dns_from = None
 
     # aiohttp's "connection create" span includes the DNS look-up it triggers; subtracting it
     # keeps the phases apart, so DNS is not drawn twice.
@@ -274,10 +296,11 @@ def _phase_tracing() -> aiohttp.TraceConfig:
             traced.dns_before_connect = traced.record.dns or 0.0
 
     async def connect_end(_session: object, context: object, _params: object) -> None:
-        if traced := target(context):
+        if (traced := target(context)) and traced.connect_from is not None:
             spent = traced.clock() - traced.connect_from
             dns_inside = (traced.record.dns or 0.0) - traced.dns_before_connect
             traced.record.connect = (traced.record.connect or 0.0) + max(0.0, spent - dns_inside)
+            traced.connect_from = None
 
     config = aiohttp.TraceConfig()
     config.on_dns_resolvehost_start.append(dns_start)
@@ -301,6 +324,7 @@ async def fetch_async(
     # (an IP address, a reused connection).
     record.dns = record.connect = 0.0
     on_change(record)
+    traced = _TracedRequest(record, clock)
     try:
         async with session.get(
             record.url,
@@ -310,7 +334,7 @@ async def fetch_async(
             max_redirects=options.max_redirects + 1,
             headers=dict(options.headers),
             proxy=proxy_for(record.url, options.proxies),
-            trace_request_ctx=_TracedRequest(record, clock),
+            trace_request_ctx=traced,
         ) as response:
             record.response_at = clock()
             record.status = response.status
@@ -326,10 +350,12 @@ async def fetch_async(
                 on_change(record)
         record.finish(clock())
     except asyncio.CancelledError:
+        traced.close_open_phases()
         record.cancel(clock())
         on_change(record)
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
+        traced.close_open_phases()
         record.fail(clock(), *describe_error(exc, record.url, options))
     on_change(record)
 
@@ -364,6 +390,75 @@ async def run_async(
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         run.cancel_unfinished()
+
+
+class RequestRecorder:
+    """Files every request of a session as a :class:`RequestRecord` of the current run.
+
+    For code the lab does not write itself (a lesson's ``session.get(...)``): aiohttp's request
+    tracing tells when each request starts, gets its headers, receives its body or fails, the
+    way a browser's devtools watch a page.
+    """
+
+    def __init__(self) -> None:
+        self._run: Run | None = None
+
+    def follow(self, run: Run | None) -> None:
+        """Records into ``run`` from now on (None: stop recording)."""
+        self._run = run
+
+    def settle(self) -> None:
+        """Ends the records the code left open: answered ones at their last sign of life."""
+        if self._run is None:
+            return
+        for record in self._run.records:
+            if record.state.finished:
+                continue
+            last = record.ended if record.ended is not None else record.response_at
+            if record.status is not None and last is not None:
+                record.finish(last)
+            else:
+                record.cancel(self._run.clock())
+
+    def tracing(self) -> aiohttp.TraceConfig:
+        async def started(_session: object, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+            run = self._run
+            if run is None:
+                return
+            record = RequestRecord(index=len(run.records), url=str(params.url))
+            record.begin(run.clock())
+            record.dns = record.connect = 0.0
+            run.records.append(record)
+            context.recorded = _TracedRequest(record, run.clock)
+
+        async def answered(_session: object, context: Any, params: aiohttp.TraceRequestEndParams) -> None:
+            if traced := getattr(context, "recorded", None):
+                record, now = traced.record, traced.clock()
+                record.response_at = record.ended = now
+                record.status, record.reason = params.response.status, params.response.reason or ""
+                version = params.response.version
+                record.http_version = f"HTTP/{version.major}.{version.minor}"
+                record.content_type = params.response.headers.get("Content-Type", "")
+
+        async def body(_session: object, context: Any, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
+            if traced := getattr(context, "recorded", None):
+                traced.record.bytes_received += len(params.chunk)
+                traced.record.ended = traced.clock()  # the body has been read: the request is done
+                traced.record.finish(traced.record.ended)
+
+        async def failed(_session: object, context: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
+            if traced := getattr(context, "recorded", None):
+                traced.close_open_phases()
+                kind, message = describe_error(params.exception, traced.record.url, FetchOptions(proxies={}))
+                traced.record.fail(traced.clock(), kind, message)
+
+        config = aiohttp.TraceConfig()
+        config.on_request_start.append(started)
+        config.on_request_end.append(answered)
+        config.on_response_chunk_received.append(body)
+        config.on_request_exception.append(failed)
+        config.freeze()
+        return config
 
 
 # --- the blocking way ------------------------------------------------------------------------

@@ -218,6 +218,9 @@ class Run:
     concurrency: int = 100
     clock: RunClock = field(default_factory=RunClock)
     run_id: int = field(default_factory=lambda: next(_run_ids))
+    finished_at: float | None = None
+    """When the run's own code ended, if that is not when its last request did (a lesson that
+    still computes or sleeps after its requests)."""
 
     @classmethod
     def plan(
@@ -262,7 +265,12 @@ class Run:
         ``freezes`` are in seconds since the run started, like the records' times.
         """
         ends = [r.ended for r in self.records if r.ended is not None]
-        wall_time = max(ends, default=0.0) if outcome is RunOutcome.COMPLETED else self.clock()
+        if self.finished_at is not None:
+            wall_time = max([self.finished_at, *ends])
+        elif outcome is RunOutcome.COMPLETED:
+            wall_time = max(ends, default=0.0)
+        else:
+            wall_time = self.clock()
         durations = [d for r in self.records if (d := r.duration) is not None]
         return RunSummary(
             run_id=self.run_id,

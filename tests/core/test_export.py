@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -144,10 +145,15 @@ def assert_valid_har(har: dict[str, Any], summary: RunSummary) -> None:
     assert parse_har_date(page["startedDateTime"]) == pytest.approx(summary.started_at, abs=timedelta(milliseconds=1))
     assert isinstance(page["id"], str) and isinstance(page["title"], str)
     assert isinstance(page["pageTimings"], dict)
-    assert len(log["entries"]) == len(summary.records)
-    for entry, record in zip(log["entries"], summary.records):
+    sent = [r for r in summary.records if r.started is not None or r.error_kind not in (ErrorKind.INVALID_URL, ErrorKind.UNSUPPORTED_SCHEME)]
+    assert len(log["entries"]) == len(sent)
+    for entry, record in zip(log["entries"], sent):
         assert_valid_har_entry(entry)
         assert entry["pageref"] == page["id"]
+        assert entry["request"]["url"] == record.url
+        # HAR's schema wants a real URI: what was never sent has no entry (see _notSent).
+        parts = urlsplit(entry["request"]["url"])
+        assert parts.scheme in ("http", "https") and parts.netloc
         assert entry["request"]["url"] == record.url
 
 
@@ -171,8 +177,9 @@ def test_har_timings_are_the_timeline_phases_in_milliseconds() -> None:
     assert full["time"] == pytest.approx(1500)
     # The request began when Run was pressed; "blocked" is its wait for a slot.
     assert parse_har_date(full["startedDateTime"]) == pytest.approx(summary.started_at, abs=timedelta(milliseconds=1))
+    # A reused connection: no look-up and no connecting, which HAR writes as -1 ("does not apply").
     assert reused["timings"] == pytest.approx(
-        {"blocked": 0, "dns": 0, "connect": 0, "ssl": -1, "send": 0, "wait": 150, "receive": 50}
+        {"blocked": 0, "dns": -1, "connect": -1, "ssl": -1, "send": 0, "wait": 150, "receive": 50}
     )
     assert reused["time"] == pytest.approx(200)
 
@@ -212,15 +219,15 @@ def test_har_query_string_is_parsed_from_the_url() -> None:
 
 def test_har_failed_and_cancelled_requests_have_status_0_and_an_error() -> None:
     summary = async_summary()
-    entries = to_har(summary)["log"]["entries"]
-    by_url = dict(zip((r.url for r in summary.records), entries))
+    log = to_har(summary)["log"]
+    by_url = {entry["request"]["url"]: entry for entry in log["entries"]}
     refused = by_url["http://127.0.0.1:1/"]
-    invalid = by_url["not a url"]
+    assert "not a url" not in by_url  # never sent: not a request, listed apart with its reason
+    assert log["_notSent"] == [{"line": "not a url", "error": "Not a URL: it contains spaces"}]
     running = by_url[f"{HOST}/delay/5"]
     queued = by_url[f"{HOST}/delay/6"]
     for entry, error in [
         (refused, "Connection refused by 127.0.0.1:1: nothing is listening there"),
-        (invalid, "Not a URL: it contains spaces"),
         (running, "Cancelled"),
         (queued, "Cancelled before it started"),
     ]:
@@ -234,7 +241,6 @@ def test_har_failed_and_cancelled_requests_have_status_0_and_an_error() -> None:
     assert running["time"] == pytest.approx(2000)
     assert queued["timings"]["blocked"] == pytest.approx(2000)
     assert queued["timings"]["wait"] == queued["timings"]["receive"] == 0
-    assert invalid["time"] == 0
 
 
 def test_har_http_error_keeps_its_status_and_says_why() -> None:
@@ -258,9 +264,9 @@ def test_har_of_a_run_with_an_unparseable_line_still_exports() -> None:
     assert run.records[0].state is RequestState.FAILED  # rejected before sending, a row like any other
     answered(run.records[1], 0.0, 0.1)
     summary = run.summarize(RunOutcome.COMPLETED, longest_freeze=0.0)
-    entries = to_har(summary)["log"]["entries"]
-    assert entries[0]["request"]["url"] == "https://[::1/"
-    assert entries[0]["request"]["queryString"] == []
+    log = to_har(summary)["log"]
+    assert [e["request"]["url"] for e in log["entries"]] == [f"{HOST}/get"]
+    assert log["_notSent"][0]["line"] == "https://[::1/"
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -512,7 +518,7 @@ def test_har_of_an_async_run_shows_ten_requests_in_flight_at_once(demo_server: D
         assert entry["response"]["httpVersion"] == "HTTP/1.1"
         timings = entry["timings"]
         assert 450 <= timings["wait"] <= 1500, timings
-        assert timings["dns"] == 0  # an IP address: nothing to look up
+        assert timings["dns"] == -1  # an IP address: nothing to look up
         assert timings["connect"] >= 0
     for entry, record in zip(entries, summary.records):
         spent = phase_durations(record)

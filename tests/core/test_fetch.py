@@ -19,6 +19,7 @@ from app.core import fetch
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions, check_url
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock
+from app.core.timeline import Phase, phase_durations
 
 MODES = [FetchMode.ASYNC, FetchMode.BLOCKING]
 
@@ -525,3 +526,42 @@ def test_connect_time_does_not_include_the_dns_look_up(demo_server: DemoServer) 
     # Everything before the request went out cannot take longer than waiting for the answer did.
     assert record.dns + record.connect <= record.response_at - record.started
     assert record.connect < _SlowResolver.DELAY / 2  # a loopback connection takes milliseconds
+
+
+class _FailingSlowResolver(_SlowResolver):
+    """Takes its time, then says the host does not exist."""
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict[str, object]]:
+        await asyncio.sleep(self.DELAY)
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+
+def test_a_look_up_that_fails_is_drawn_as_dns_not_as_waiting() -> None:
+    # The look-up never reports its end; the time it took must still be DNS on the timeline.
+    record = RequestRecord(0, "http://no-such-host.test/get")
+
+    async def scenario() -> None:
+        connector = aiohttp.TCPConnector(resolver=_FailingSlowResolver())
+        async with aiohttp.ClientSession(connector=connector, trace_configs=[fetch._phase_tracing()]) as session:
+            await fetch.fetch_async(session, record, FetchOptions(), RunClock())
+
+    asyncio.run(scenario())
+    assert record.error_kind is ErrorKind.DNS, record.error
+    spent = phase_durations(record)
+    assert spent[Phase.DNS] >= _SlowResolver.DELAY * 0.9
+    assert spent[Phase.WAITING] < _SlowResolver.DELAY / 3
+    assert spent[Phase.CONNECT] < _SlowResolver.DELAY / 3  # the look-up is not counted twice
+
+
+def test_a_refused_connection_is_drawn_as_connecting_not_as_waiting() -> None:
+    record = RequestRecord(0, "http://127.0.0.1:1/")
+
+    async def scenario() -> None:
+        async with fetch.open_async_session() as session:
+            await fetch.fetch_async(session, record, FetchOptions(), RunClock())
+
+    asyncio.run(scenario())
+    assert record.error_kind is ErrorKind.REFUSED, record.error
+    spent = phase_durations(record)
+    assert spent[Phase.CONNECT] > 0
+    assert spent[Phase.WAITING] <= spent[Phase.CONNECT]

@@ -189,7 +189,7 @@ def test_a_thousand_rows_scroll_and_the_row_under_the_pointer_follows(qtbot: Any
     assert widget.record_at(QPoint(GUTTER + 100, AXIS_HEIGHT - 1)) is None  # the axis band is no row
 
 
-def test_a_live_run_stretches_to_the_clock_until_its_requests_end(qtbot: Any) -> None:
+def test_a_live_run_stretches_to_the_clock_until_it_is_shown_finished(qtbot: Any) -> None:
     run, clock = planned(urls(3))
     widget = shown_timeline(qtbot)
     widget.show_run(run)
@@ -205,8 +205,12 @@ def test_a_live_run_stretches_to_the_clock_until_its_requests_end(qtbot: Any) ->
         if record.started is None:
             record.begin(3.0)
         played(record, record.started, 4.0)
-    clock.now = 9.0  # the run is over: the clock no longer stretches the axis
+    clock.now = 5.0  # its requests are done, but a lesson's code may still be running
     widget.refresh()
+    assert widget.time_at(right_edge) == pytest.approx(5.0, rel=0.01)
+    summary = run.summarize(RunOutcome.COMPLETED, 0.0)
+    clock.now = 9.0  # the run is over: the clock no longer stretches the axis
+    widget.show_summary(summary)
     assert widget.time_at(right_edge) == pytest.approx(4.0, rel=0.01)
 
 
@@ -694,14 +698,26 @@ def test_speedup_text_for_nearly_equal_runs_and_a_run_that_took_no_time() -> Non
     a, b = finished_run([(0.0, 1.0)]), finished_run([(0.0, 1.02)])
     assert speedup_text(a, b).startswith("About the same")
     assert "×" not in speedup_text(b, a)
-    empty, _clock = planned([])
-    instant = empty.summarize(RunOutcome.COMPLETED, 0.0)
+    instant = finished_run([(0.0, 0.0)])
     assert instant.wall_time == 0.0
     text = speedup_text(a, instant)
     assert f"Run {instant.run_id}" in text and "no time" in text
     slower = finished_run([(0.0, 2.5)])
     assert speedup_text(slower, a) == speedup_text(a, slower)  # the order of the two does not matter
     assert "2.5×" in speedup_text(a, slower)
+
+
+def test_no_speedup_is_claimed_for_an_unfinished_run_or_other_urls() -> None:
+    done = finished_run([(0.0, 1.0), (0.0, 1.0)])
+    other_urls = finished_run([(0.0, 3.0)])
+    assert "×" not in speedup_text(done, other_urls) and "Different URL lists" in speedup_text(done, other_urls)
+    run, clock = planned(urls(2))
+    run.records[0].begin(0.0)
+    clock.now = 0.5
+    run.cancel_unfinished()
+    cancelled = run.summarize(RunOutcome.CANCELLED, 0.0)
+    text = speedup_text(done, cancelled)
+    assert "×" not in text and f"Run {cancelled.run_id} did not complete" in text
 
 
 # --- the lab window's export menu -------------------------------------------------------------

@@ -63,12 +63,21 @@ class _LatenessBar(QWidget):
         painter.drawRoundedRect(filled, 6, 6)
         # Labelled marks, so the colours have a visible reason: one frame, a noticeable stall, 1 s.
         text_colour = self.palette().text().color()
-        for mark, caption in _MARKS:
+        metrics = self.fontMetrics()
+        free_from = 0.0  # a caption that would run into the previous one is left out
+        for n, (mark, caption) in enumerate(_MARKS):
             x = whole.left() + whole.width() * bar_fraction(mark)
             painter.setPen(QPen(text_colour, 1, Qt.PenStyle.DashLine))
             painter.drawLine(int(x), int(whole.top()), int(x), int(whole.bottom()) + 3)
+            width = metrics.horizontalAdvance(caption)
+            # The first caption ends at its mark, the others start there: "1 frame" and "50 ms"
+            # are close on a narrow meter.
+            left = x - 3 - width if n == 0 else x + 3
+            if left < free_from:
+                continue
             painter.setPen(text_colour)
-            painter.drawText(int(x) + 3, int(whole.bottom()) + self.fontMetrics().ascent() + 2, caption)
+            painter.drawText(int(left), int(whole.bottom()) + metrics.ascent() + 2, caption)
+            free_from = left + width + 8
         painter.end()
 
 
@@ -82,6 +91,7 @@ class FreezeMeter(QWidget):
         self._bar.setAccessibleName("Window lateness bar")
         self._value_label = QLabel(self)
         self._value_label.setObjectName("latenessLabel")
+        self._value_label.setWordWrap(True)
         self._value_label.setAccessibleName("How late the window is right now")
         # Recent stalls as (when, lateness), newest last: each stays on the meter for HOLD
         # seconds, so a smaller freeze right after a big one is not forgotten with it.

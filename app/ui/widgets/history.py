@@ -17,7 +17,7 @@ from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
 from app.core.timeline import span, speedup
 from app.ui.widgets.timeline import TimelineWidget
 
-COLUMNS = ("Mode", "URLs", "At once", "Wall time", "Requests added up", "Longest freeze")
+COLUMNS = ("Mode", "URLs", "At once", "Wall time", "Added up", "Freeze")
 MODE, URLS, CONCURRENCY, WALL, SUM, FREEZE = range(len(COLUMNS))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ASYNC, _BLOCKING = QColor("#2a9d8f"), QColor("#e63946")
@@ -89,14 +89,20 @@ def _cell(run: RunSummary, column: int) -> str:
 
 
 def run_title(run: RunSummary) -> str:
+    ended = "" if run.outcome is RunOutcome.COMPLETED else f" · {run.outcome.value}"
     return (
-        f"Run {run.run_id} · {run.mode.label} · {len(run.records)} URLs · "
+        f"Run {run.run_id} · {run.mode.label} · {len(run.records)} URLs{ended} · "
         f"wall {format_duration(run.wall_time)} · longest freeze {format_duration(run.longest_freeze)}"
     )
 
 
 def speedup_text(a: RunSummary, b: RunSummary) -> str:
     """The sentence between two compared timelines."""
+    unfinished = [r.run_id for r in (a, b) if r.outcome is not RunOutcome.COMPLETED]
+    if unfinished:
+        return f"Run {unfinished[0]} did not complete, so their times say nothing about speed."
+    if [r.url for r in a.records] != [r.url for r in b.records]:
+        return "Different URL lists: the two timelines are on one scale, but no speed-up is worked out."
     factor, faster, slower = speedup(a, b)
     if faster.wall_time <= 0:
         return "Run {0} took no time at all: nothing to compare.".format(faster.run_id)
@@ -176,8 +182,11 @@ class RunComparison(QWidget):
         self.second.setObjectName("comparisonTimelineB")
         for timeline in (self.first, self.second):
             # A scroll bar that comes and goes would make one view narrower than the other, and
-            # the same second would no longer sit at the same x in both.
+            # the same second would no longer sit at the same x in both; zooming one would too.
             timeline.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+            timeline.zoomable = False
+        for label in (self.first_title, self.second_title, self.speedup_label):
+            label.setWordWrap(True)  # long titles wrap rather than widen the window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.first_title, self.first, self.speedup_label, self.second_title, self.second):

@@ -27,7 +27,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QGridLayout, QLabel, QToolTip, QWidget
 
 from app.core.lag import Freeze
 from app.core.run import RequestRecord, RequestState, Run, RunSummary, format_duration
@@ -59,11 +59,17 @@ def freeze_label(freeze: Freeze) -> str:
 
 
 def _row_label(record: RequestRecord) -> str:
-    parts = urlsplit(record.url)
-    path = parts.path or "/"
+    """The row's number and what tells it apart: the path, or the host for a bare "/"."""
+    try:
+        parts = urlsplit(record.url)
+    except ValueError:
+        return f"{record.index + 1}  {record.url}"
+    if not parts.netloc:
+        return f"{record.index + 1}  {record.url}"
+    path = parts.path if parts.path not in ("", "/") else f"{parts.netloc}/"
     if parts.query:
         path += "?" + parts.query
-    return f"{record.index + 1}  {path}" if parts.netloc else f"{record.index + 1}  {record.url}"
+    return f"{record.index + 1}  {path}"
 
 
 class TimelineWidget(QAbstractScrollArea):
@@ -81,8 +87,11 @@ class TimelineWidget(QAbstractScrollArea):
         self._freezes: Sequence[Freeze] = ()
         self._now: Callable[[], float] | None = None  # the live run's clock, while it runs
         self._span = 0.0
+        self._wall = 0.0
         self._fixed_span: float | None = None  # set when compared with another run on one scale
         self._zoom = 1.0
+        self.zoomable = True
+        """False where the scale must stay as set (two runs compared on one scale)."""
         self._placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
@@ -93,6 +102,7 @@ class TimelineWidget(QAbstractScrollArea):
     def show_run(self, run: Run) -> None:
         """Follows a run under way: call :meth:`refresh` when its records change."""
         self._records, self._freezes, self._now = run.records, (), run.clock
+        self._wall = 0.0
         self._zoom = 1.0
         self.refresh()
 
@@ -100,6 +110,7 @@ class TimelineWidget(QAbstractScrollArea):
         """Shows a finished run (or nothing), fitted to the view."""
         self._records = summary.records if summary else ()
         self._freezes = summary.freezes if summary else ()
+        self._wall = summary.wall_time if summary else 0.0  # a lesson's code may outlast its requests
         self._now = None
         self._zoom = 1.0
         self.refresh()
@@ -117,9 +128,10 @@ class TimelineWidget(QAbstractScrollArea):
         """Re-reads the records' times (they change in place while a run is under way) and repaints."""
         ends = [r.ended for r in self._records if r.ended is not None]
         ends.extend(f.end for f in self._freezes)
-        if self._now is not None and any(not r.state.finished for r in self._records):
+        ends.append(self._wall)
+        if self._now is not None:  # a run under way: the axis grows with it
             ends.append(self._now())
-        self._span = max(ends, default=0.0)
+        self._span = max(ends)
         self._update_scrollbars()
         self.viewport().update()
 
@@ -181,6 +193,8 @@ class TimelineWidget(QAbstractScrollArea):
 
     def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
         """Zooms the time axis, keeping the time under ``anchor_x`` (default: the view's middle) in place."""
+        if not self.zoomable:
+            return
         if anchor_x is None:
             anchor_x = GUTTER + self._plot_width(self.viewport().width()) / 2
         anchor_t = self.time_at(anchor_x)
@@ -204,7 +218,7 @@ class TimelineWidget(QAbstractScrollArea):
         self._update_scrollbars()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and self.zoomable:
             steps = event.angleDelta().y() / 120
             self.zoom_by(1.25**steps, event.position().x())
             event.accept()
@@ -250,17 +264,29 @@ class TimelineWidget(QAbstractScrollArea):
 
     # --- painting (shared by the screen and the PNG export) ---
 
+    def export_height(self) -> int:
+        """The height :meth:`paint_export` needs: every row, readable up to 40 rows, and never
+        more than about 4000 px (1000 rows get 4 px each: the shape of the run still shows)."""
+        return AXIS_HEIGHT + 8 + max(1, len(self._records)) * self._export_row()
+
+    def _export_row(self) -> int:
+        count = max(1, len(self._records))
+        return MAX_ROW if count <= 40 else max(2, min(MIN_ROW + 4, 4000 // count))
+
+    def paint_export(self, painter: QPainter, width: int) -> None:
+        """Paints the whole timeline (every row, the whole run) at the painter's origin."""
+        painter.setFont(self.font())
+        px_per_s = self._plot_width(width) / self._shown_span()
+        area = QRect(0, 0, width, self.export_height())
+        self._paint(painter, area, scroll_x=0, scroll_y=0, px_per_s=px_per_s, row=self._export_row())
+
     def render_image(self, width: int = 1600) -> QImage:
-        """The whole timeline (every row, the whole run) as an image, for exports."""
-        row = MAX_ROW if len(self._records) <= 40 else MIN_ROW + 4
-        height = AXIS_HEIGHT + 8 + max(1, len(self._records)) * row
-        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        """The whole timeline as an image of its own (see :meth:`paint_export`)."""
+        image = QImage(width, self.export_height(), QImage.Format.Format_ARGB32)
         image.fill(self.palette().base().color())
         painter = QPainter(image)
         try:
-            painter.setFont(self.font())
-            px_per_s = self._plot_width(width) / self._shown_span()
-            self._paint(painter, QRect(0, 0, width, height), scroll_x=0, scroll_y=0, px_per_s=px_per_s, row=row)
+            self.paint_export(painter, width)
         finally:
             painter.end()
         return image
@@ -270,13 +296,16 @@ class TimelineWidget(QAbstractScrollArea):
         painter.fillRect(area, palette.base())
         if not self._records:
             painter.setPen(palette.placeholderText().color())
-            painter.drawText(area.adjusted(12, 0, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
-            return
+            painter.drawText(area.adjusted(12, AXIS_HEIGHT, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+            if not self._freezes:
+                return  # with freezes (a lesson with no requests), the axis and the bands still tell
 
         def x_of(t: float) -> float:
             return GUTTER + t * px_per_s - scroll_x
 
         plot = QRectF(GUTTER, AXIS_HEIGHT, area.width() - GUTTER, area.height() - AXIS_HEIGHT)
+        if plot.width() < 20 or plot.height() < 4 or px_per_s <= 0:
+            return  # too small to draw anything useful (and the axis maths would break)
         now = self._now() if self._now is not None else None
         first = max(0, scroll_y // row)
         last = min(len(self._records), (scroll_y + area.height() - AXIS_HEIGHT) // row + 1)
@@ -342,6 +371,7 @@ class TimelineWidget(QAbstractScrollArea):
         painter.fillRect(QRectF(0, 0, area.width(), AXIS_HEIGHT), palette.window())
         painter.setPen(text_colour)
         painter.drawText(QRectF(6, 0, GUTTER - 10, AXIS_HEIGHT), Qt.AlignmentFlag.AlignVCenter, "Time since Run →")
+        free_from = float(GUTTER)  # labels never overlap: one that would is left out
         for t in tick_times:
             x = x_of(t)
             if x < GUTTER - 1:
@@ -350,7 +380,10 @@ class TimelineWidget(QAbstractScrollArea):
             label = tick_label(t, step)
             width = painter.fontMetrics().horizontalAdvance(label) + 3
             left = x + 3 if x + width < area.width() else x - width  # the last label stays inside
+            if left < free_from:
+                continue
             painter.drawText(QRectF(left, 0, width + 2, AXIS_HEIGHT - 4), Qt.AlignmentFlag.AlignBottom, label)
+            free_from = left + width + 6
         painter.drawLine(QPointF(GUTTER, AXIS_HEIGHT), QPointF(area.width(), AXIS_HEIGHT))
 
     def _paint_bar(
@@ -394,9 +427,15 @@ class TimelineWidget(QAbstractScrollArea):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.drawEllipse(QPointF(outline.right() + 6, middle), min(4.0, bar_height / 2), min(4.0, bar_height / 2))
         elif cancelled and pieces:
-            painter.setPen(QPen(CANCELLED_COLOUR, 1, Qt.PenStyle.DashLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(QRectF(x_of(pieces[0].start), bar_top, x_of(pieces[-1].end) - x_of(pieces[0].start), bar_height))
+            ran = [p for p in pieces if p.phase is not Phase.QUEUED]
+            painter.setPen(QPen(CANCELLED_COLOUR, 1.5))
+            if ran:  # outlined where it ran; its wait in the queue stays a thin line
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                left = x_of(ran[0].start)
+                painter.drawRect(QRectF(left, bar_top, max(3.0, x_of(ran[-1].end) - left), bar_height))
+            else:  # cancelled in the queue: only a bar-high stop mark where it was given up
+                x = x_of(pieces[-1].end)
+                painter.drawLine(QPointF(x, bar_top), QPointF(x, bar_top + bar_height))
 
 
 class TimelineLegend(QWidget):
@@ -405,16 +444,19 @@ class TimelineLegend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timelineLegend")
-        layout = QHBoxLayout(self)
+        # Two rows of four: narrow enough for any window, presentation mode included.
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(14)
+        layout.setHorizontalSpacing(6)
+        layout.setVerticalSpacing(2)
         entries: list[tuple[str, QColor, str]] = [(p.label, PHASE_COLOURS[p], "line" if p is Phase.QUEUED else "fill") for p in Phase]
         entries += [("Failed", FAILED_COLOUR, "outline"), ("Cancelled", CANCELLED_COLOUR, "hatch"), ("Window frozen", FREEZE_EDGE, "band")]
-        for text, colour, style in entries:
-            layout.addWidget(_Swatch(colour, style, self))
-            label = QLabel(text, self)
-            layout.addWidget(label)
-        layout.addStretch(1)
+        per_row = 4
+        for n, (text, colour, style) in enumerate(entries):
+            row, column = divmod(n, per_row)
+            layout.addWidget(_Swatch(colour, style, self), row, 2 * column)
+            layout.addWidget(QLabel(text, self), row, 2 * column + 1)
+        layout.setColumnStretch(2 * per_row, 1)
 
 
 class _Swatch(QWidget):
