@@ -1,6 +1,7 @@
 """Starting LoopLab: the command line, the lab's start-up in one function, and ``create_window``.
 
 ``looplab``                       opens the lab (with its built-in demo server)
+``looplab --lesson ID``           opens the lab on a lesson (sleep, sequential, gather, ...)
 ``looplab serve [--host --port]`` runs only the demo server, in the foreground
 ``looplab --version`` / ``--help``
 """
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from app import __version__
 from app.core.demo_server import DemoServer, serve
+from app.core.lessons import LESSON_IDS, LESSONS
 from app.core.net import is_loopback
 
 if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab serve` runs without it
@@ -34,11 +36,14 @@ ORG_NAME = "LoopLab"
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
-def create_window(server: DemoServer | None = None, reporter: ErrorReporter | None = None) -> MainWindow:
+def create_window(
+    server: DemoServer | None = None, reporter: ErrorReporter | None = None, *, lesson: str | None = None
+) -> MainWindow:
     """Builds the fully wired lab window.
 
     The caller owns the ``QApplication`` and has set a ``qasync.QEventLoop`` as the current event
     loop. Without ``server`` the window starts its own demo server and stops it when it closes.
+    ``lesson`` opens it on that lesson (an id from ``app.core.lessons.LESSON_IDS``).
     Closing the window cancels its runs and releases what it holds (``await window.wait_closed()``);
     it never quits the application.
     """
@@ -61,6 +66,8 @@ def create_window(server: DemoServer | None = None, reporter: ErrorReporter | No
     if owns_reporter:  # a caller's reporter may outlive the window (it can be the excepthook)
         reporter.setParent(window)
     _apply_style(window)
+    if lesson:
+        window.open_lesson(lesson)
     return window
 
 
@@ -69,16 +76,11 @@ def _apply_style(window: MainWindow) -> None:
 
     from app import resources
 
+    # The fonts, style sheet and presentation mode are the window's own (app.ui.look).
     window.setWindowIcon(QIcon(str(resources.path("looplab.svg"))))
-    # Readable on a projector: a size up from the desktop default, inherited by every child;
-    # the style sheet makes the toggle, the buttons and the numbers bigger still.
-    font = window.font()
-    font.setPointSizeF(max(font.pointSizeF(), 11.0))
-    window.setFont(font)
-    window.setStyleSheet(resources.read_text("looplab.qss"))
 
 
-def run_lab() -> int:
+def run_lab(lesson: str | None = None) -> int:
     """Opens the lab and runs until its window closes. Returns the exit status.
 
     1. Logging: warnings to stderr, everything from INFO to a rotating log file.
@@ -124,7 +126,7 @@ def run_lab() -> int:
 
     async def lab() -> None:
         reporter.install(asyncio.get_running_loop())
-        window = create_window(server, reporter)
+        window = create_window(server, reporter, lesson=lesson)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
@@ -179,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the lab.",
     )
     parser.add_argument("--version", action="version", version=f"looplab {__version__}")
+    parser.add_argument(
+        "--lesson",
+        metavar="ID",
+        help=f"open the lab on a lesson: {', '.join(LESSON_IDS)}",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser(
         "serve",
@@ -195,7 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve_command(args.host, args.port)
-    return run_lab()
+    if args.lesson is not None and args.lesson not in LESSON_IDS:
+        print(f"looplab: there is no lesson {args.lesson!r}. The lessons are:", file=sys.stderr)
+        for lesson in LESSONS:
+            print(f"  {lesson.id:<12}{lesson.title}", file=sys.stderr)
+        return 2
+    return run_lab(args.lesson)
 
 
 # --- helpers --------------------------------------------------------------------------------

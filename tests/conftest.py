@@ -18,6 +18,7 @@ for _name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
 
 import gc
 import threading
+from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
@@ -52,6 +53,21 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test starts with no remembered settings, in a folder of its own (never the user's):
+    LoopLab's INI file for this process, and XDG_CONFIG_HOME for the programs a test starts."""
+    config = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    try:
+        from PySide6.QtCore import QSettings
+
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(config))
+    except ImportError:  # core-only environments still run tests/core
+        pass
+    return config
 
 
 @pytest.fixture(scope="session", autouse=True)

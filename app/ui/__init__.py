@@ -1,1 +1,5 @@
-"""Qt side of LoopLab: the controller that owns sessions and tasks, and the window that shows them."""
+"""LoopLab's Qt side: the controller, the window and its widgets."""
+
+from app.ui import precise_timers
+
+precise_timers.install()

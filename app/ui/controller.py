@@ -11,11 +11,14 @@ anyway), so a late answer can never land in a newer run's table.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
+import multiprocessing
 import ssl
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.core import fetch
 from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions, check_url
 from app.core.lag import Freeze, HeartbeatLog
+from app.core.lessons import Lesson, LessonSetup, call_main, compile_main
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunOutcome
 from app.ui.errors import ErrorReporter
 
@@ -60,6 +64,12 @@ class LabController(QObject):
         self._ssl_context = ssl_context or fetch.make_ssl_context()
         self._blocking_session = fetch.open_blocking_session(self._ssl_context)
         self._async_session: aiohttp.ClientSession | None = None
+        # Lessons run code of their own: its requests are recorded through a session of its own,
+        # and its CPU work may go to a process pool (both made on first use).
+        self._recorder = fetch.RequestRecorder()
+        self._lesson_session: aiohttp.ClientSession | None = None
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._lesson_error = ""
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
         self._changed: set[int] = set()
@@ -102,6 +112,27 @@ class LabController(QObject):
         self._batch_timer.start()
         return run
 
+    def start_lesson(self, lesson: Lesson, setup: LessonSetup) -> Run | None:
+        """Runs ``lesson``'s code (exactly the text ``lesson.code(setup)``) as a run of its own.
+
+        Its aiohttp requests become the run's records; the run ends when its ``main`` returns.
+        A variant that blocks takes the GUI thread, as a blocking run does. None if refused.
+        """
+        if self._closed or self.running:
+            log.info("start_lesson refused: %s", "closed" if self._closed else "a run is under way")
+            return None
+        main = compile_main(lesson.code(setup), lesson.id)
+        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) else FetchMode.ASYNC
+        run = Run(mode=mode, records=[], concurrency=setup.limit if lesson.uses_limit else 1)
+        self._active_run = run
+        self._changed.clear()
+        self._lesson_error = ""
+        self.run_started.emit(run)
+        self._task = asyncio.ensure_future(self._execute_lesson(run, lesson, main))
+        self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
+        self._batch_timer.start()
+        return run
+
     def cancel(self) -> bool:
         """Cancels the run under way, if any. In blocking mode a click cannot even arrive until it ends."""
         if self._task is None or self._task.done() or not self.running:
@@ -119,9 +150,12 @@ class LabController(QObject):
                 await asyncio.gather(self._task, return_exceptions=True)
         finally:  # the sessions are closed whatever happened above
             self._blocking_session.close()
-            if self._async_session is not None:
-                session, self._async_session = self._async_session, None
-                await session.close()
+            self._discard_pool()
+            for name in ("_async_session", "_lesson_session"):
+                session = getattr(self, name)
+                if session is not None:
+                    setattr(self, name, None)
+                    await session.close()
             self._batch_timer.stop()
 
     # --- the run itself ---
@@ -140,6 +174,43 @@ class LabController(QObject):
             # From here until every request is done, the GUI thread belongs to requests.
             fetch.run_blocking(run, self._blocking_session, options, self._on_record_changed)
 
+    def _lesson_resources(self) -> dict[str, Any]:
+        if self._lesson_session is None:
+            self._lesson_session = fetch.open_async_session(self._ssl_context, recorder=self._recorder)
+        if self._pool is None:
+            # "spawn": a fresh interpreter, not a fork of this one with Qt and its threads inside.
+            # The process starts on the first submit; nothing waits for it here.
+            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return {"session": self._lesson_session, "pool": self._pool}
+
+    def _discard_pool(self) -> None:
+        """Stops the process pool, and a count still running in it (it would hold up exit and the next run)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # The pool has no public way to stop a worker mid-task: terminate its processes.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _execute_lesson(self, run: Run, lesson: Lesson, main: Any) -> None:
+        resources = self._lesson_resources()
+        self._recorder.follow(run)
+        try:
+            await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
+            await call_main(main, resources)
+        except asyncio.CancelledError:
+            if lesson.id == "cpu":
+                self._discard_pool()  # the count goes on in its process otherwise
+            raise
+        except Exception as exc:  # the lesson's own code failed (e.g. the server went away)
+            log.warning("Lesson %s failed", lesson.id, exc_info=True)
+            self._lesson_error = f"The lesson's code stopped with {type(exc).__name__}: {exc}"
+        finally:
+            run.finished_at = run.clock()
+            self._recorder.settle()
+            self._recorder.follow(None)
+
     def _on_run_task_done(self, run: Run, task: asyncio.Task[None]) -> None:
         # The run ends here, not in a finally inside _execute: a task cancelled before its first
         # step (Cancel or closing the window right after Run) never enters its coroutine at all.
@@ -148,6 +219,8 @@ class LabController(QObject):
         elif (exc := task.exception()) is not None:
             outcome, error = RunOutcome.FAILED, f"{type(exc).__name__}: {exc}"
             self._reporter.report("The run stopped because of an unexpected error", exc)
+        elif self._lesson_error:
+            outcome, error = RunOutcome.FAILED, self._lesson_error
         else:
             outcome, error = RunOutcome.COMPLETED, ""
         self._end_run(run, outcome, error)

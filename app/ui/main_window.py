@@ -1,8 +1,12 @@
 """The lab window: assembles the widgets, passes the user's actions to the controller, renders its signals.
 
-Layout, top to bottom: the error banner (hidden until needed); the mode toggle with Run and
-Cancel; the URL list beside the liveness panel (animation, typing box, freeze meter, lag graph,
-last run's report); then tabs: the request timeline, the results table and the run history.
+Layout: the error banner (hidden until needed) and the controls (mode toggle, Run, Cancel) on
+top; on the left, what to run: your URL list or a lesson with its code; on the right, is the
+window alive (animation, typing box, freeze meter, lag graph), the last run's report, and tabs
+with the request timeline, the results table and the run history.
+
+The window also owns what a teacher expects around that: keyboard shortcuts, presentation mode,
+and the settings remembered between launches (``app.ui.settings``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QImage, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QGuiApplication, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -37,8 +41,11 @@ from PySide6.QtWidgets import (
 from app.core import export
 from app.core.demo_server import DemoServer, demo_urls
 from app.core.fetch import FetchOptions
-from app.core.run import FetchMode, Run, RunSummary, parse_url_lines
+from app.core.lessons import LESSONS, Lesson, LessonSetup, lesson_by_id
+from app.core.run import FetchMode, Run, RunOutcome, RunSummary, parse_url_lines
+from app.ui import look, settings
 from app.ui.controller import LabController
+from app.ui.dialogs import AboutDialog, ShortcutsDialog
 from app.ui.errors import ErrorReporter
 from app.ui.heartbeat import Heartbeat
 from app.ui.widgets.bouncing_ball import BouncingBall
@@ -46,6 +53,7 @@ from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.widgets.freeze_meter import FreezeMeter
 from app.ui.widgets.history import HistoryModel, HistoryView, RunComparison, run_title
 from app.ui.widgets.lag_graph import LagGraph
+from app.ui.widgets.lesson_panel import LessonPanel
 from app.ui.widgets.mode_toggle import ModeToggle
 from app.ui.widgets.results_table import ResultsModel, ResultsTable
 from app.ui.widgets.run_report import RunReport
@@ -70,6 +78,7 @@ def _title(text: str, buddy: QWidget) -> QLabel:
     label = QLabel(text)
     label.setObjectName("panelTitle")
     label.setBuddy(buddy)
+    label.setWordWrap(True)  # in presentation mode a title wraps rather than widen the window
     return label
 
 
@@ -100,12 +109,25 @@ class MainWindow(QMainWindow):
         self.server = server
         self._owns_server = owns_server
         self._closing: asyncio.Task[None] | None = None
+        self._lesson_run: tuple[Lesson, LessonSetup] | None = None  # the lesson under way, if any
+        self._toggle_before_lesson: bool | None = None  # the user's mode, while a lesson fixes it
+        self._presentation_full_screen = True
+        self._normal_palette = self.palette()
+        # Readable on a projector: a size up from the desktop default, inherited by every child;
+        # the style sheet makes the toggle, the buttons and the numbers bigger still.
+        self._normal_font = self.font()
+        self._normal_font.setPointSizeF(max(self._normal_font.pointSizeF(), 11.0))
 
         self._build_widgets()
         self._build_layout()
+        self._build_actions()
         self._build_menus()
         self._connect()
         self._size_to_screen()
+        self._restore(settings.load())
+        self._save_timer = QTimer(self, singleShot=True, interval=500)
+        self._save_timer.timeout.connect(self.save_settings)
+        self._connect_saving()
         heartbeat.start()
 
     # --- construction ---
@@ -146,6 +168,7 @@ class MainWindow(QMainWindow):
         self.url_edit.setPlaceholderText(f"One URL per line, e.g. {self.server.url}/delay/2")
         self.url_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
+        self.lesson_panel = LessonPanel(self)
 
         self.ball = BouncingBall(self)
         self.typing_box = QLineEdit(self)
@@ -178,15 +201,32 @@ class MainWindow(QMainWindow):
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
         controls.addStretch(1)
-        options = QFormLayout()
+        # Presentation mode hides the menus: this is the way out for a mouse (besides F11).
+        self.exit_presentation_button = QPushButton("Exit presentation (F11)", self)
+        self.exit_presentation_button.setObjectName("exitPresentationButton")
+        self.exit_presentation_button.setAccessibleName("Exit presentation mode")
+        self.exit_presentation_button.clicked.connect(lambda: self.set_presentation(False))
+        self.exit_presentation_button.hide()
+        controls.addWidget(self.exit_presentation_button)
+        # "Advanced" settings: hidden in presentation mode.
+        self.options_box = QWidget(self)
+        options = QFormLayout(self.options_box)
+        options.setContentsMargins(0, 0, 0, 0)
         options.addRow("At most at once:", self.concurrency_spin)
         options.addRow("Timeout:", self.timeout_spin)
-        controls.addLayout(options)
+        controls.addWidget(self.options_box)
 
         urls_box = QWidget(self)
         urls_layout = QVBoxLayout(urls_box)
+        urls_layout.setContentsMargins(4, 4, 4, 4)
         urls_layout.addWidget(_title("URLs to fetch, one per line", self.url_edit))
         urls_layout.addWidget(self.url_edit)
+        self.source_tabs = QTabWidget(self)
+        self.source_tabs.setObjectName("sourceTabs")
+        self.source_tabs.setAccessibleName("What Run runs: your URLs or a lesson")
+        self.source_tabs.addTab(urls_box, "Your URLs")
+        self.source_tabs.addTab(self.lesson_panel, "Lessons")
+        self.urls_page = urls_box
 
         alive_box = QWidget(self)
         alive = QGridLayout(alive_box)
@@ -202,14 +242,6 @@ class MainWindow(QMainWindow):
         alive.setColumnStretch(0, 1)
         alive.setColumnStretch(1, 1)
 
-        top = QSplitter(Qt.Orientation.Horizontal, self)
-        top.addWidget(urls_box)
-        top.addWidget(alive_box)
-        top.setStretchFactor(0, 1)
-        top.setStretchFactor(1, 3)
-        top.setSizes([380, 900])
-        top.setChildrenCollapsible(False)
-
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("resultTabs")
         self.tabs.setAccessibleName("Results: timeline, requests and history")
@@ -220,17 +252,26 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.history_panel, "History")
 
         self.main_split = split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(top)
+        split.addWidget(alive_box)
         split.addWidget(self.tabs)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        # The liveness panel and report keep their natural height; the timeline gets the rest.
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
+
+        self.columns = QSplitter(Qt.Orientation.Horizontal, self)
+        self.columns.addWidget(self.source_tabs)
+        self.columns.addWidget(split)
+        self.columns.setStretchFactor(0, 1)
+        self.columns.setStretchFactor(1, 2)
+        self.columns.setSizes([440, 840])
+        self.columns.setChildrenCollapsible(False)
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
         layout.addLayout(controls)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.columns, 1)
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.server_label)
 
@@ -265,6 +306,40 @@ class MainWindow(QMainWindow):
         split.setChildrenCollapsible(False)
         return split
 
+    def _build_actions(self) -> None:
+        """Every keyboard shortcut is a window action, listed in Help > Keyboard shortcuts."""
+
+        def action(text: str, keys: list[str], slot: object, name: str = "") -> QAction:
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            if name:
+                act.setObjectName(name)
+            act.triggered.connect(slot)
+            self.addAction(act)  # works with the menu bar hidden too
+            return act
+
+        self.run_action = action("Run", ["Ctrl+Return", "Ctrl+Enter"], self._on_run_action_triggered, "runAction")
+        self.flip_action = action("Switch blocking / async", ["Ctrl+B"], self._on_flip_action_triggered, "flipAction")
+        self.cancel_action = action("Cancel the run", ["Esc"], self._on_cancel_button_clicked, "cancelAction")
+        self.presentation_action = action("Presentation mode", ["F11", "Ctrl+Shift+P"], self._on_presentation_action_toggled, "presentationAction")
+        self.presentation_action.setCheckable(True)
+        self.lesson_actions = [
+            action(f"{number}. {lesson.title}", [f"Ctrl+{number}"], lambda _checked=False, i=lesson.id: self.open_lesson(i))
+            for number, lesson in enumerate(LESSONS, start=1)
+        ]
+        self.lab_action = action("Your URLs (no lesson)", ["Ctrl+0"], self.open_urls, "urlsAction")
+        self.run_button.setToolTip("Run the URL list or the chosen lesson (Ctrl+Return)")
+        self.mode_toggle.setToolTip(self.mode_toggle.toolTip() + "\nShortcut: Ctrl+B")
+        self.cancel_button.setToolTip("Stop the async run under way (Esc)")
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut, as Help > Keyboard shortcuts lists them."""
+        listed = [self.run_action, self.flip_action, self.cancel_action, self.lab_action, *self.lesson_actions, self.presentation_action]
+        rows = [(" or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()), a.text()) for a in listed]
+        rows += [("+ / - / 0", "Timeline: zoom in, zoom out, fit the run"), ("Ctrl + mouse wheel", "Timeline: zoom around the pointer")]
+        return rows
+
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         restore = QAction("Restore the demo URLs", self)
@@ -280,10 +355,37 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
             self.export_actions[kind] = action
         file_menu.addSeparator()
+        reset = QAction("Reset to defaults", self)
+        reset.setObjectName("resetAction")
+        reset.triggered.connect(self.reset_to_defaults)
+        file_menu.addAction(reset)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+
+        lab_menu = self.menuBar().addMenu("&Lab")
+        for act in (self.run_action, self.flip_action, self.cancel_action):
+            lab_menu.addAction(act)
+        lab_menu.addSeparator()
+        lab_menu.addAction(self.lab_action)
+        lessons_menu = lab_menu.addMenu("Lessons")
+        for act in self.lesson_actions:
+            lessons_menu.addAction(act)
+
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.presentation_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        shortcuts = QAction("Keyboard shortcuts", self)
+        shortcuts.setObjectName("shortcutsAction")
+        shortcuts.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(shortcuts)
+        about = QAction("About LoopLab", self)
+        about.setObjectName("aboutAction")
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
 
     def _connect(self) -> None:
         self.run_button.clicked.connect(self._on_run_button_clicked)
@@ -295,6 +397,23 @@ class MainWindow(QMainWindow):
         self.controller.run_finished.connect(self._on_controller_run_finished)
         self.reporter.error_reported.connect(self.banner.show_error)
         self.history_view.chosen_changed.connect(self.comparison.show_runs)
+        self.lesson_panel.lesson_chosen.connect(self._on_lesson_panel_lesson_chosen)
+        self.lesson_panel.settings_changed.connect(self._update_lesson_view)
+        self.source_tabs.currentChanged.connect(self._on_source_tabs_changed)
+        # Dark or light follows the OS, also when it changes while the lab is open.
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+
+    def _connect_saving(self) -> None:
+        for signal in (
+            self.url_edit.textChanged,
+            self.mode_toggle.toggled,
+            self.concurrency_spin.valueChanged,
+            self.lesson_panel.settings_changed,
+            self.lesson_panel.lesson_chosen,
+            self.source_tabs.currentChanged,
+            self.presentation_action.toggled,
+        ):
+            signal.connect(self._save_timer.start)
 
     def _size_to_screen(self) -> None:
         # 1280 x 860 where there is room; on a 1366 x 768 school laptop, what the screen allows.
@@ -308,6 +427,80 @@ class MainWindow(QMainWindow):
 
     def restore_demo_urls(self) -> None:
         self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
+
+    @property
+    def current_lesson(self) -> Lesson | None:
+        """The lesson Run runs: the chosen one while the Lessons tab is open, else None (the URLs)."""
+        if self.source_tabs.currentWidget() is not self.lesson_panel or not self.lesson_panel.lesson_id:
+            return None
+        return lesson_by_id(self.lesson_panel.lesson_id)
+
+    def lesson_setup(self) -> LessonSetup:
+        return LessonSetup(
+            base_url=self.server.url,
+            scale=self.lesson_panel.scale,
+            blocking=self.mode_toggle.isChecked(),
+            limit=self.lesson_panel.limit,
+        )
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Shows the Lessons tab with ``lesson_id`` chosen (KeyError for an unknown id)."""
+        lesson_by_id(lesson_id)
+        self.source_tabs.setCurrentWidget(self.lesson_panel)
+        self.lesson_panel.choose(lesson_id)
+        self._update_lesson_view()
+
+    def open_urls(self) -> None:
+        self.source_tabs.setCurrentWidget(self.urls_page)
+
+    @property
+    def presentation(self) -> bool:
+        return self.presentation_action.isChecked()
+
+    def set_presentation(self, on: bool, *, full_screen: bool = True) -> None:
+        """Presentation mode: everything 1.6x bigger, high contrast, advanced settings hidden,
+        full screen (``full_screen=False`` keeps the window's size: for screenshots)."""
+        self._presentation_full_screen = full_screen
+        if on != self.presentation_action.isChecked():
+            self.presentation_action.setChecked(on)
+        self._apply_look()
+
+    def show_shortcuts(self) -> None:
+        dialog = ShortcutsDialog(self.shortcuts(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def save_settings(self) -> None:
+        """Writes what the next launch should start with (also done shortly after every change)."""
+        urls = self.url_edit.toPlainText()
+        settings.save(
+            settings.Remembered(
+                urls=None if urls == "\n".join(demo_urls(self.server.url)) else urls,
+                mode=self._user_mode(),
+                concurrency=self.concurrency_spin.value(),
+                time_scale=self.lesson_panel.scale,
+                lesson=self.lesson_panel.lesson_id,
+                limit=self.lesson_panel.limit,
+                source="lessons" if self.source_tabs.currentWidget() is self.lesson_panel else "urls",
+                presentation=self.presentation,
+                geometry=self.saveGeometry(),
+            )
+        )
+
+    def reset_to_defaults(self) -> None:
+        """Forgets every remembered setting and shows the lab as on its first launch."""
+        settings.clear()
+        defaults = settings.Remembered()
+        self._restore(defaults)
+        self.lesson_panel.lesson_list.setCurrentRow(-1)
+        self._size_to_screen()
+        self.statusBar().showMessage("Settings reset to their defaults.", 8000)
+        log.info("Settings reset to defaults")
 
     async def run_once(self) -> RunSummary:
         """Presses Run and returns the run's summary when it ends (for scripts: screenshots, benchmarks)."""
@@ -328,7 +521,7 @@ class MainWindow(QMainWindow):
         finally:
             self.run_finished.disconnect(receive)
 
-    def export_last_run(self, path: str | Path, *, overwrite: bool = False) -> Path:
+    def export_last_run(self, path: str | Path, *, overwrite: bool = False, summary: RunSummary | None = None) -> Path:
         """Writes the last finished run to ``path``: HAR, CSV or the timeline as PNG, by the suffix.
 
         Never replaces an existing file unless ``overwrite`` (FileExistsError); raises
@@ -337,7 +530,7 @@ class MainWindow(QMainWindow):
         """
         path = Path(path)
         kind = export.kind_of(path)
-        summary = self.last_run
+        summary = summary or self.last_run
         if summary is None:
             raise ValueError("There is no finished run to export yet: press Run first.")
         if kind == "har":
@@ -357,25 +550,27 @@ class MainWindow(QMainWindow):
         try:
             drawer.setFont(self.font())
             drawer.show_summary(summary)
-            timeline = drawer.render_image(width)
-            legend.setFixedWidth(width)
+            legend.setFixedWidth(width - 16)
             legend.adjustSize()
             legend_image = legend.grab().toImage()
+            title_height = self.fontMetrics().height() + 16
+            top = title_height + legend_image.height() + 8
+            # One image, painted straight into: a 1000-row run must not cost two big copies.
+            picture = QImage(width, top + drawer.export_height(), QImage.Format.Format_ARGB32)
+            picture.fill(self.palette().base().color())
+            painter = QPainter(picture)
+            try:
+                painter.setFont(self.font())
+                painter.setPen(QColor(self.palette().text().color()))
+                painter.drawText(12, 8 + self.fontMetrics().ascent(), f"LoopLab · {run_title(summary)}")
+                painter.drawImage(8, title_height, legend_image)
+                painter.translate(0, top)
+                drawer.paint_export(painter, width)
+            finally:
+                painter.end()
         finally:
             drawer.deleteLater()
             legend.deleteLater()
-        title_height = self.fontMetrics().height() + 16
-        picture = QImage(width, title_height + legend_image.height() + 8 + timeline.height(), QImage.Format.Format_ARGB32)
-        picture.fill(self.palette().base().color())
-        painter = QPainter(picture)
-        try:
-            painter.setFont(self.font())
-            painter.setPen(QColor(self.palette().text().color()))
-            painter.drawText(12, 8 + self.fontMetrics().ascent(), f"LoopLab · {run_title(summary)}")
-            painter.drawImage(8, title_height, legend_image)
-            painter.drawImage(0, title_height + legend_image.height() + 8, timeline)
-        finally:
-            painter.end()
         return picture
 
     async def wait_closed(self) -> None:
@@ -386,6 +581,9 @@ class MainWindow(QMainWindow):
     # --- handlers ---
 
     def _on_run_button_clicked(self) -> None:
+        if self.source_tabs.currentWidget() is self.lesson_panel:
+            self._start_lesson()
+            return
         urls = parse_url_lines(self.url_edit.toPlainText())
         if not urls:
             self.statusBar().showMessage("Add at least one URL, one per line, then press Run.", 8000)
@@ -395,16 +593,115 @@ class MainWindow(QMainWindow):
         self.controller.options = FetchOptions(timeout=self.timeout_spin.value())
         self.controller.start_run(urls)
 
+    def _start_lesson(self) -> None:
+        lesson = self.current_lesson
+        if lesson is None:
+            self.statusBar().showMessage("Choose a lesson in the list first, then press Run.", 8000)
+            self.lesson_panel.lesson_list.setFocus()
+            return
+        setup = self.lesson_setup()
+        self.lesson_panel.show_verdict(None)
+        self._lesson_run = (lesson, setup)  # before starting: run_started comes at once
+        try:
+            run = self.controller.start_lesson(lesson, setup)
+        except Exception as exc:  # noqa: BLE001 - a lesson that cannot even start is a bug: report it
+            run = None
+            self.reporter.report(f"The lesson {lesson.id} could not start", exc)
+        if run is None:
+            self._lesson_run = None
+
+    def _on_run_action_triggered(self) -> None:
+        if self.run_button.isEnabled():
+            self.run_button.click()
+
+    def _on_flip_action_triggered(self) -> None:
+        if self.mode_toggle.isEnabled():
+            self.mode_toggle.click()
+
+    def _on_presentation_action_toggled(self) -> None:
+        self._apply_look()
+
+    def _on_lesson_panel_lesson_chosen(self, _lesson_id: str) -> None:
+        self._update_lesson_view()
+
+    def _on_source_tabs_changed(self, _index: int) -> None:
+        self._update_lesson_view()
+
+    def _on_color_scheme_changed(self, _scheme: object) -> None:
+        self._normal_palette = QGuiApplication.palette()
+        self._apply_look()
+
+    def _update_lesson_view(self) -> None:
+        """Sets the lab up for the chosen lesson (or back for the URL list): toggle, code, words."""
+        lesson = self.current_lesson
+        fixes_mode = lesson is not None and not lesson.toggle_picks_variant
+        if fixes_mode and self._toggle_before_lesson is None:
+            self._toggle_before_lesson = self.mode_toggle.isChecked()
+            self.mode_toggle.setChecked(False)  # these lessons are about async code
+        elif not fixes_mode and self._toggle_before_lesson is not None:
+            self.mode_toggle.setChecked(self._toggle_before_lesson)
+            self._toggle_before_lesson = None
+        if not self.controller.running:
+            self.mode_toggle.setEnabled(not fixes_mode)
+        self.mode_toggle.setToolTip(
+            "This lesson is about async code: the toggle picks variants in the sleep, cpu and thread lessons."
+            if fixes_mode
+            else "Flip between the non-blocking way (the window stays alive) and the blocking way (the window freezes).\nShortcut: Ctrl+B"
+        )
+        self.lesson_panel.show_lesson(lesson, self.lesson_setup() if lesson else None)
+        self.concurrency_spin.setEnabled(lesson is None and not self.mode_toggle.isChecked())
+        self.run_button.setToolTip(
+            f"Run the lesson \"{lesson.title}\" (Ctrl+Return)" if lesson else "Fetch every URL in the list, in the chosen mode (Ctrl+Return)"
+        )
+
+    def _user_mode(self) -> FetchMode:
+        """The mode the user chose, even while a lesson holds the toggle on async."""
+        if self._toggle_before_lesson is not None:
+            return FetchMode.BLOCKING if self._toggle_before_lesson else FetchMode.ASYNC
+        return self.mode_toggle.mode
+
+    def _restore(self, remembered: settings.Remembered) -> None:
+        self.url_edit.setPlainText(remembered.urls if remembered.urls is not None else "\n".join(demo_urls(self.server.url)))
+        self._toggle_before_lesson = None
+        self.mode_toggle.setChecked(remembered.mode is FetchMode.BLOCKING)
+        self.concurrency_spin.setValue(remembered.concurrency)
+        self.lesson_panel.set_scale(remembered.time_scale)
+        self.lesson_panel.set_limit(remembered.limit)
+        if remembered.lesson:
+            self.lesson_panel.choose(remembered.lesson)
+        self.source_tabs.setCurrentWidget(self.lesson_panel if remembered.source == "lessons" else self.urls_page)
+        if not remembered.geometry.isEmpty() and not self.restoreGeometry(remembered.geometry):
+            log.warning("The remembered window geometry could not be used; using the default size")
+        self.presentation_action.setChecked(remembered.presentation)
+        self._apply_look()
+        self._update_lesson_view()
+
+    def _apply_look(self) -> None:
+        on = self.presentation_action.isChecked()
+        font = QFont(self._normal_font)
+        font.setPointSizeF(self._normal_font.pointSizeF() * (look.PRESENTATION_SCALE if on else 1.0))
+        self.setFont(font)
+        self.setPalette(look.high_contrast(self._normal_palette) if on else self._normal_palette)
+        self.setStyleSheet(look.style_sheet(look.PRESENTATION_SCALE if on else 1.0, self._normal_font.pointSizeF()))
+        # Full screen, no menus, no status bar, no advanced settings: room for big type, even
+        # on a 1366 x 768 laptop mirrored to a projector. The shortcuts still work.
+        for advanced in (self.options_box, self.menuBar(), self.statusBar()):
+            advanced.setVisible(not on)
+        self.exit_presentation_button.setVisible(on)
+        state = self.windowState()
+        full = on and self._presentation_full_screen
+        self.setWindowState(state | Qt.WindowState.WindowFullScreen if full else state & ~Qt.WindowState.WindowFullScreen)
+
     def _on_cancel_button_clicked(self) -> None:
         if self.controller.cancel():
             self.statusBar().showMessage("Cancelling…", 3000)
 
     def _on_mode_toggle_toggled(self, checked: bool) -> None:
         self.controller.mode = self.mode_toggle.mode
-        self.concurrency_spin.setEnabled(not checked)
         self.concurrency_spin.setToolTip(
             "Blocking runs do one request at a time" if checked else "How many requests an async run keeps in flight at once"
         )
+        self._update_lesson_view()
 
     def _on_heartbeat_ticked(self, now: float, lateness: float) -> None:
         self.ball.advance(now)
@@ -413,6 +710,11 @@ class MainWindow(QMainWindow):
 
     def _on_controller_run_started(self, run: Run) -> None:
         self.results_model.show_run(run)
+        self.timeline.set_placeholder(
+            "This lesson's code makes no HTTP requests: if the window freezes, the freeze shows here as a red band."
+            if self._lesson_run
+            else "Press Run: each request will appear here as a bar on a shared time axis."
+        )
         self.timeline.show_run(run)
         if self.tabs.currentWidget() is self.history_panel:
             self.tabs.setCurrentWidget(self.timeline_panel)  # the new run is drawn on the timeline
@@ -424,19 +726,20 @@ class MainWindow(QMainWindow):
         self.mode_toggle.setEnabled(False)
         # In blocking mode the window cannot react to a click until the run is over.
         self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC)
-        self.report.show_started(run)
+        self.report.show_started(run, self._lesson_run[0].title if self._lesson_run else "")
         self.statusBar().clearMessage()
 
     def _on_controller_records_changed(self, rows: list[int]) -> None:
         self.results_model.refresh_rows(rows)
         self.timeline.refresh()
         run = self.controller.active_run
-        if run is not None:
+        if run is not None and self._lesson_run is None:
             self.report.show_progress(run, finished=sum(r.state.finished for r in run.records))
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self.results_model.show_records(summary.records)
         self.timeline.show_summary(summary)
+        lesson_run, self._lesson_run = self._lesson_run, None
         self.last_run = summary
         self.history_model.add(summary)
         # The two latest runs side by side, ready to compare (the user can choose others).
@@ -445,7 +748,10 @@ class MainWindow(QMainWindow):
         for action in self.export_actions.values():
             action.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.report.show_summary(summary)
+        if lesson_run is None:
+            self.report.show_summary(summary)
+        else:
+            self._show_lesson_result(summary, *lesson_run)
         if summary.mode is FetchMode.BLOCKING:
             QTimer.singleShot(INPUT_SETTLE_MS, self, self._enable_run_controls)
         else:
@@ -466,12 +772,13 @@ class MainWindow(QMainWindow):
         if path.suffix.lower() != f".{kind}":
             path, overwrite = path.with_name(f"{path.name}.{kind}"), False  # a name it never asked about
         try:
+            # The run named in the dialog, even if another one finished while it was open.
             try:
-                self.export_last_run(path, overwrite=overwrite)
+                self.export_last_run(path, overwrite=overwrite, summary=summary)
             except FileExistsError:
                 if not self._confirm_replace(path):
                     return
-                self.export_last_run(path, overwrite=True)
+                self.export_last_run(path, overwrite=True, summary=summary)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self._show_export_problem(f"Could not save {path.name}: {reason}.", str(path))
@@ -494,13 +801,26 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, and the event loop (the heartbeat, a run) goes on
 
+    def _show_lesson_result(self, summary: RunSummary, lesson: Lesson, setup: LessonSetup) -> None:
+        if summary.outcome is RunOutcome.COMPLETED:
+            verdict = lesson.verdict(setup, summary.wall_time, summary.longest_freeze)
+            self.lesson_panel.show_verdict(verdict)
+            self.report.show_lesson(summary, f"{lesson.title}: {verdict.text}", lesson.expected_seconds(setup))
+        else:
+            what = "was cancelled" if summary.outcome is RunOutcome.CANCELLED else f"failed. {summary.error}"
+            self.lesson_panel.show_verdict(None)
+            self.report.show_lesson(summary, f"{lesson.title}: the lesson {what}", lesson.expected_seconds(setup))
+
     def _enable_run_controls(self) -> None:
         if not self.controller.closed and not self.controller.running:
             self.run_button.setEnabled(True)
-            self.mode_toggle.setEnabled(True)
+            lesson = self.current_lesson
+            self.mode_toggle.setEnabled(lesson is None or lesson.toggle_picks_variant)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._closing is None:
+            self._save_timer.stop()
+            self.save_settings()
             self.heartbeat.stop()
             self.controller.cancel()  # at once, not a loop turn later in _release
             self._closing = asyncio.ensure_future(self._release())

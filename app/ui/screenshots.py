@@ -2,7 +2,8 @@
 
 Writes ``DIR/lab-async.png`` and ``DIR/lab-blocking.png``: the lab after an async and after a
 blocking run of the built-in demo URLs, against its own demo server; then ``DIR/lab-compare.png``:
-the History tab with those two runs' timelines one above the other, on one time scale.
+the History tab with those two runs' timelines one above the other, on one time scale; then
+``DIR/lab-lesson.png`` (the sequential lesson after its run) and ``DIR/lab-presentation.png``.
 ``make screenshots`` runs it offscreen, so it works on a machine with no display.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app.core.run import FetchMode, RunSummary
@@ -19,6 +22,7 @@ from app.ui.main_window import MainWindow
 
 SIZE = (1280, 860)
 COMPARE_SIZE = (1280, 1000)
+PRESENTATION_SIZE = (1920, 1080)
 
 
 async def _settle(window: MainWindow, ticks: int = 5) -> None:
@@ -54,6 +58,35 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
+async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
+    """Runs a lesson at the tutorial's times and saves the window with its code and verdict."""
+    window.resize(*SIZE)
+    window.main_split.setSizes([1, 1])  # back to the natural split after the comparison shot
+    window.tabs.setCurrentWidget(window.timeline_panel)
+    window.open_lesson(lesson_id)
+    window.lesson_panel.set_scale(1.0)
+    await _settle(window)  # the new layout is drawn before the run, not during it
+    await window.run_once()
+    while not window.run_button.isEnabled():
+        await asyncio.sleep(0.02)
+    await _settle(window)
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    return window.lesson_panel.verdict.text()
+
+
+async def capture_presentation(window: MainWindow, path: Path) -> None:
+    """Presentation mode as a projector shows it (at a fixed size: offscreen has no real screen)."""
+    window.set_presentation(True, full_screen=False)
+    window.resize(*PRESENTATION_SIZE)
+    await _settle(window, ticks=10)
+    try:
+        if not window.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+    finally:
+        window.set_presentation(False)
+
+
 def main(argv: list[str] | None = None) -> int:
     import qasync
 
@@ -62,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(args[0] if args else "resources/screenshots")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # The same pictures on every machine: start from default settings, and leave the user's alone.
+    settings_dir = tempfile.TemporaryDirectory(prefix="looplab-screenshots-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
 
     async def shoot() -> None:
         window = create_window()
@@ -77,12 +113,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{path}: {mode.label}, longest freeze {summary.longest_freeze:.3f} s, wall {summary.wall_time:.2f} s")
             await capture_comparison(window, out_dir / "lab-compare.png")
             print(f"{out_dir / 'lab-compare.png'}: {window.comparison.speedup_label.text()}")
+            verdict = await capture_lesson(window, "sequential", out_dir / "lab-lesson.png")
+            print(f"{out_dir / 'lab-lesson.png'}: {verdict}")
+            await capture_presentation(window, out_dir / "lab-presentation.png")
+            print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")
         finally:
             window.close()
             await window.wait_closed()
 
     qasync.run(shoot())
     del app
+    settings_dir.cleanup()
     return 0
 
 

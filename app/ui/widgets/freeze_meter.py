@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -49,6 +49,11 @@ class _LatenessBar(QWidget):
         self.setMinimumHeight(self.BAR_HEIGHT + self.fontMetrics().height() + 4)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.value = 0.0
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode: room for bigger captions
+            self.setMinimumHeight(self.BAR_HEIGHT + self.fontMetrics().height() + 4)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)

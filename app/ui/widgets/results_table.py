@@ -26,21 +26,27 @@ class ResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self._run: Run | None = None
         self._records: Sequence[RequestRecord] = ()
+        self._count = 0  # rows the view knows about: a lesson's run gains records as it goes
 
     def show_run(self, run: Run) -> None:
         self.beginResetModel()
-        self._run, self._records = run, run.records
+        self._run, self._records, self._count = run, run.records, len(run.records)
         self.endResetModel()
 
     def show_records(self, records: Sequence[RequestRecord]) -> None:
         """Shows finished records (e.g. a summary's), with no live clock."""
         self.beginResetModel()
-        self._run, self._records = None, records
+        self._run, self._records, self._count = None, records, len(records)
         self.endResetModel()
 
     def refresh_rows(self, rows: Sequence[int]) -> None:
-        """Tells the view that these rows changed (one signal for the span they cover)."""
-        valid = [row for row in rows if 0 <= row < len(self._records)]
+        """Tells the view that these rows changed (one signal for the span they cover), and about
+        records added since the last refresh."""
+        if len(self._records) > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, len(self._records) - 1)
+            self._count = len(self._records)
+            self.endInsertRows()
+        valid = [row for row in rows if 0 <= row < self._count]
         if valid:
             self.dataChanged.emit(self.index(min(valid), 0), self.index(max(valid), len(COLUMNS) - 1))
 
@@ -50,7 +56,7 @@ class ResultsModel(QAbstractTableModel):
     # --- QAbstractTableModel ---
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
-        return 0 if parent.isValid() else len(self._records)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
         return 0 if parent.isValid() else len(COLUMNS)

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from app.core import explain
 from app.core.lag import is_long_task
+from app.core.lessons import ALIVE_LIMIT
 from app.core.run import FetchMode, Run, RunSummary, format_duration
 from app.ui.widgets import repolish
 
@@ -32,6 +33,7 @@ class RunReport(QFrame):
 
         grid = QGridLayout(self)
         grid.addWidget(self.headline, 0, 0, 1, 3)
+        self._captions: list[QLabel] = []
         for column, (caption, value) in enumerate(
             [("Longest freeze", self.freeze_label), ("Wall time", self.wall_label), ("Requests added up", self.sum_label)]
         ):
@@ -40,6 +42,7 @@ class RunReport(QFrame):
             title.setBuddy(value)
             grid.addWidget(title, 1, column)
             grid.addWidget(value, 2, column)
+            self._captions.append(title)
         grid.addWidget(self.details, 3, 0, 1, 3)
         grid.setRowStretch(4, 1)  # pack the report at the top; spare height stays below it
         grid.setColumnStretch(0, 3)
@@ -52,9 +55,17 @@ class RunReport(QFrame):
         label.setAccessibleName(accessible)
         return label
 
-    def show_started(self, run: Run) -> None:
+    def show_started(self, run: Run, lesson_title: str = "") -> None:
         """The run has begun: say what to watch for."""
-        if run.mode is FetchMode.BLOCKING:
+        if lesson_title:
+            frozen = run.mode is FetchMode.BLOCKING
+            self.headline.setText(f"Running the lesson: {lesson_title}…")
+            self.details.setText(
+                "This variant blocks: the window is frozen until the code is done."
+                if frozen
+                else "The window is alive: type in the box, watch the ball and the meter."
+            )
+        elif run.mode is FetchMode.BLOCKING:
             self.headline.setText(f"Blocking run of {len(run.records)}: the window is frozen until all are done…")
             self.details.setText(
                 "Try to type, or watch the ball: nothing moves while requests.get() waits. "
@@ -73,10 +84,29 @@ class RunReport(QFrame):
     def show_summary(self, summary: RunSummary) -> None:
         self.freeze_label.setText(format_duration(summary.longest_freeze))
         self.wall_label.setText(format_duration(summary.wall_time))
+        self._captions[2].setText("Requests added up")
+        self.sum_label.setAccessibleName("Sum of the request times of the last run")
         self.sum_label.setText(format_duration(summary.request_time_sum))
         self.headline.setText(explain.headline(summary))
         self.details.setText(explain.explanation(summary))
         self._set_state("frozen" if is_long_task(summary.longest_freeze) else "alive")
+
+    def show_lesson(self, summary: RunSummary, verdict: str, expected: float) -> None:
+        """A lesson's run: its freeze and time against what the lesson expected, and the verdict."""
+        self.freeze_label.setText(format_duration(summary.longest_freeze))
+        self.wall_label.setText(format_duration(summary.wall_time))
+        self._captions[2].setText("Expected")
+        self.sum_label.setAccessibleName("How long the lesson was expected to take")
+        self.sum_label.setText(f"≈ {format_duration(expected)}")
+        # A lesson's claim is "alive" below ALIVE_LIMIT (100 ms); the words follow that claim.
+        frozen = summary.longest_freeze >= ALIVE_LIMIT
+        self.headline.setText(
+            f"The window was frozen for {format_duration(summary.longest_freeze)}."
+            if frozen
+            else "The window stayed alive the whole time."
+        )
+        self.details.setText(verdict)
+        self._set_state("frozen" if frozen else "alive")
 
     def _set_state(self, state: str) -> None:
         self.setProperty("state", state)

@@ -93,6 +93,8 @@ class TimelineWidget(QAbstractScrollArea):
         self.zoomable = True
         """False where the scale must stay as set (two runs compared on one scale)."""
         self._placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
+        self.gutter, self.axis_height, self.max_row = GUTTER, AXIS_HEIGHT, MAX_ROW
+        self._fit_metrics_to_font()
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
@@ -153,22 +155,22 @@ class TimelineWidget(QAbstractScrollArea):
         return max(self._fixed_span or 0.0, self._span, 0.001)
 
     def _plot_width(self, view_width: int) -> float:
-        return max(10.0, view_width - GUTTER - 12)
+        return max(10.0, view_width - self.gutter - 12)
 
     def pixels_per_second(self) -> float:
         return self._plot_width(self.viewport().width()) / self._shown_span() * self._zoom
 
     def row_height(self, view_height: int | None = None) -> int:
         """Rows share the height while they fit; past that they stay readable and the view scrolls."""
-        height = (self.viewport().height() if view_height is None else view_height) - AXIS_HEIGHT - 4
+        height = (self.viewport().height() if view_height is None else view_height) - self.axis_height - 4
         if not self._records:
-            return MAX_ROW
-        return int(max(MIN_ROW, min(MAX_ROW, height / len(self._records))))
+            return self.max_row
+        return int(max(MIN_ROW, min(self.max_row, height / len(self._records))))
 
     def _update_scrollbars(self) -> None:
         view = self.viewport().size()
         row = self.row_height()
-        content_height = len(self._records) * row + AXIS_HEIGHT + 4
+        content_height = len(self._records) * row + self.axis_height + 4
         vertical = self.verticalScrollBar()
         vertical.setRange(0, max(0, content_height - view.height()))
         vertical.setPageStep(view.height())
@@ -180,13 +182,13 @@ class TimelineWidget(QAbstractScrollArea):
 
     def time_at(self, x: float) -> float:
         """The run time under viewport position ``x``."""
-        return (x - GUTTER + self.horizontalScrollBar().value()) / self.pixels_per_second()
+        return (x - self.gutter + self.horizontalScrollBar().value()) / self.pixels_per_second()
 
     def record_at(self, pos: QPoint) -> RequestRecord | None:
         """The request whose row is under viewport position ``pos``."""
-        if pos.y() < AXIS_HEIGHT:
+        if pos.y() < self.axis_height:
             return None
-        row = (pos.y() - AXIS_HEIGHT + self.verticalScrollBar().value()) // self.row_height()
+        row = (pos.y() - self.axis_height + self.verticalScrollBar().value()) // self.row_height()
         return self._records[row] if 0 <= row < len(self._records) else None
 
     # --- zoom ---
@@ -196,11 +198,11 @@ class TimelineWidget(QAbstractScrollArea):
         if not self.zoomable:
             return
         if anchor_x is None:
-            anchor_x = GUTTER + self._plot_width(self.viewport().width()) / 2
+            anchor_x = self.gutter + self._plot_width(self.viewport().width()) / 2
         anchor_t = self.time_at(anchor_x)
         self._zoom = min(MAX_ZOOM, max(1.0, self._zoom * factor))
         self._update_scrollbars()
-        self.horizontalScrollBar().setValue(round(anchor_t * self.pixels_per_second() - (anchor_x - GUTTER)))
+        self.horizontalScrollBar().setValue(round(anchor_t * self.pixels_per_second() - (anchor_x - self.gutter)))
         self.viewport().update()
 
     def fit(self) -> None:
@@ -208,7 +210,22 @@ class TimelineWidget(QAbstractScrollArea):
         self._update_scrollbars()
         self.viewport().update()
 
+    def _fit_metrics_to_font(self) -> None:
+        """The gutter, axis band and rows grow with the font (presentation mode); the module's
+        constants are their sizes at the normal font."""
+        metrics = self.fontMetrics()
+        self.gutter = max(GUTTER, metrics.horizontalAdvance("Time since Run →") + 16)
+        self.axis_height = max(AXIS_HEIGHT, metrics.height() + 8)
+        self.max_row = max(MAX_ROW, metrics.height() + 6)
+
     # --- Qt events ---
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_metrics_to_font()
+            self._update_scrollbars()
+            self.viewport().update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(800, 260)
@@ -267,11 +284,11 @@ class TimelineWidget(QAbstractScrollArea):
     def export_height(self) -> int:
         """The height :meth:`paint_export` needs: every row, readable up to 40 rows, and never
         more than about 4000 px (1000 rows get 4 px each: the shape of the run still shows)."""
-        return AXIS_HEIGHT + 8 + max(1, len(self._records)) * self._export_row()
+        return self.axis_height + 8 + max(1, len(self._records)) * self._export_row()
 
     def _export_row(self) -> int:
         count = max(1, len(self._records))
-        return MAX_ROW if count <= 40 else max(2, min(MIN_ROW + 4, 4000 // count))
+        return self.max_row if count <= 40 else max(2, min(MIN_ROW + 4, 4000 // count))
 
     def paint_export(self, painter: QPainter, width: int) -> None:
         """Paints the whole timeline (every row, the whole run) at the painter's origin."""
@@ -296,19 +313,19 @@ class TimelineWidget(QAbstractScrollArea):
         painter.fillRect(area, palette.base())
         if not self._records:
             painter.setPen(palette.placeholderText().color())
-            painter.drawText(area.adjusted(12, AXIS_HEIGHT, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+            painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
             if not self._freezes:
                 return  # with freezes (a lesson with no requests), the axis and the bands still tell
 
         def x_of(t: float) -> float:
-            return GUTTER + t * px_per_s - scroll_x
+            return self.gutter + t * px_per_s - scroll_x
 
-        plot = QRectF(GUTTER, AXIS_HEIGHT, area.width() - GUTTER, area.height() - AXIS_HEIGHT)
+        plot = QRectF(self.gutter, self.axis_height, area.width() - self.gutter, area.height() - self.axis_height)
         if plot.width() < 20 or plot.height() < 4 or px_per_s <= 0:
             return  # too small to draw anything useful (and the axis maths would break)
         now = self._now() if self._now is not None else None
         first = max(0, scroll_y // row)
-        last = min(len(self._records), (scroll_y + area.height() - AXIS_HEIGHT) // row + 1)
+        last = min(len(self._records), (scroll_y + area.height() - self.axis_height) // row + 1)
 
         # Grid lines under everything, labels in the axis band on top.
         left_t, right_t = max(0.0, (scroll_x) / px_per_s), (scroll_x + plot.width()) / px_per_s
@@ -319,12 +336,12 @@ class TimelineWidget(QAbstractScrollArea):
         grid.setAlpha(90)
         painter.setPen(QPen(grid, 1))
         for t in tick_times:
-            painter.drawLine(QPointF(x_of(t), AXIS_HEIGHT), QPointF(x_of(t), area.height()))
+            painter.drawLine(QPointF(x_of(t), self.axis_height), QPointF(x_of(t), area.height()))
 
         painter.save()
         painter.setClipRect(plot)
         for freeze in self._freezes:
-            band = QRectF(QPointF(x_of(freeze.start), AXIS_HEIGHT), QPointF(x_of(freeze.end), area.height()))
+            band = QRectF(QPointF(x_of(freeze.start), self.axis_height), QPointF(x_of(freeze.end), area.height()))
             painter.fillRect(band, FREEZE_FILL)
             painter.setPen(QPen(FREEZE_EDGE, 1.5))
             painter.drawLine(band.topLeft(), band.bottomLeft())
@@ -333,7 +350,7 @@ class TimelineWidget(QAbstractScrollArea):
         text_colour = palette.text().color()
         for index in range(first, last):
             record = self._records[index]
-            top = AXIS_HEIGHT + index * row - scroll_y
+            top = self.axis_height + index * row - scroll_y
             self._paint_bar(painter, record, top, row, x_of, now)
         painter.restore()
 
@@ -347,7 +364,7 @@ class TimelineWidget(QAbstractScrollArea):
                 continue
             label = freeze_label(freeze)
             width = painter.fontMetrics().horizontalAdvance(label) + 12
-            box = QRectF((left + right - width) / 2, AXIS_HEIGHT + 4, width, painter.fontMetrics().height() + 4)
+            box = QRectF((left + right - width) / 2, self.axis_height + 4, width, painter.fontMetrics().height() + 4)
             box.moveLeft(min(max(box.left(), plot.left() + 2), plot.right() - width - 2))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(255, 255, 255, 215))
@@ -357,34 +374,34 @@ class TimelineWidget(QAbstractScrollArea):
         painter.setFont(self.font())
 
         # The gutter: which URL each row is.
-        painter.fillRect(QRectF(0, AXIS_HEIGHT, GUTTER, area.height()), palette.window())
+        painter.fillRect(QRectF(0, self.axis_height, self.gutter, area.height()), palette.window())
         if row >= 12:
             painter.setPen(text_colour)
             metrics = painter.fontMetrics()
             for index in range(first, last):
                 record = self._records[index]
-                top = AXIS_HEIGHT + index * row - scroll_y
-                label = metrics.elidedText(_row_label(record), Qt.TextElideMode.ElideMiddle, GUTTER - 10)
-                painter.drawText(QRectF(6, top, GUTTER - 10, row), Qt.AlignmentFlag.AlignVCenter, label)
+                top = self.axis_height + index * row - scroll_y
+                label = metrics.elidedText(_row_label(record), Qt.TextElideMode.ElideMiddle, self.gutter - 10)
+                painter.drawText(QRectF(6, top, self.gutter - 10, row), Qt.AlignmentFlag.AlignVCenter, label)
 
         # The axis band: seconds since Run was pressed.
-        painter.fillRect(QRectF(0, 0, area.width(), AXIS_HEIGHT), palette.window())
+        painter.fillRect(QRectF(0, 0, area.width(), self.axis_height), palette.window())
         painter.setPen(text_colour)
-        painter.drawText(QRectF(6, 0, GUTTER - 10, AXIS_HEIGHT), Qt.AlignmentFlag.AlignVCenter, "Time since Run →")
-        free_from = float(GUTTER)  # labels never overlap: one that would is left out
+        painter.drawText(QRectF(6, 0, self.gutter - 10, self.axis_height), Qt.AlignmentFlag.AlignVCenter, "Time since Run →")
+        free_from = float(self.gutter)  # labels never overlap: one that would is left out
         for t in tick_times:
             x = x_of(t)
-            if x < GUTTER - 1:
+            if x < self.gutter - 1:
                 continue
-            painter.drawLine(QPointF(x, AXIS_HEIGHT - 6), QPointF(x, AXIS_HEIGHT))
+            painter.drawLine(QPointF(x, self.axis_height - 6), QPointF(x, self.axis_height))
             label = tick_label(t, step)
             width = painter.fontMetrics().horizontalAdvance(label) + 3
             left = x + 3 if x + width < area.width() else x - width  # the last label stays inside
             if left < free_from:
                 continue
-            painter.drawText(QRectF(left, 0, width + 2, AXIS_HEIGHT - 4), Qt.AlignmentFlag.AlignBottom, label)
+            painter.drawText(QRectF(left, 0, width + 2, self.axis_height - 4), Qt.AlignmentFlag.AlignBottom, label)
             free_from = left + width + 6
-        painter.drawLine(QPointF(GUTTER, AXIS_HEIGHT), QPointF(area.width(), AXIS_HEIGHT))
+        painter.drawLine(QPointF(self.gutter, self.axis_height), QPointF(area.width(), self.axis_height))
 
     def _paint_bar(
         self,

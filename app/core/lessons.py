@@ -1,0 +1,421 @@
+"""The lessons: short programs a class watches run, with the exact code on screen.
+
+Each lesson turns its settings (time scale, variant, limit, the demo server's address) into the
+source of a small module with an ``async def main(...)``. That text is what the code view shows
+*and* what runs: :func:`compile_main` compiles the very same string, so the code on screen can
+never drift from what happens. ``main`` may ask for ``session`` (an aiohttp session whose
+requests appear on the timeline) and ``pool`` (a process pool); the runner passes what it asks for.
+
+For ``sleep``, ``cpu`` and ``thread`` the blocking toggle picks the variant, as everywhere in the
+lab: checked runs the blocking one. After a run, :meth:`Lesson.verdict` sets what was expected
+against what was measured.
+
+Qt-free: the lesson list and code view in ``app.ui`` only show what this module says.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from app.core import lesson_work
+from app.core.lag import LONG_TASK
+from app.core.run import format_duration
+
+SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
+"""Time scales offered: the tutorial's durations times this."""
+ALIVE_LIMIT = 0.1
+"""A lesson's "the window stays alive" claim: no heartbeat tick more than this late (seconds)."""
+CPU_LIMIT_AT_SCALE_1 = 500_000
+"""count_primes(500_000) takes about 2 s in CPython on a school laptop."""
+
+
+@dataclass(frozen=True)
+class LessonSetup:
+    """What a lesson run depends on besides its code."""
+
+    base_url: str
+    """The demo server, e.g. "http://127.0.0.1:8080"."""
+    scale: float = 1.0
+    blocking: bool = False
+    """The toggle: run the blocking variant (sleep, cpu and thread lessons)."""
+    limit: int = 3
+    """For the ``limit`` lesson: requests allowed at once."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Expected against observed, in one or two sentences."""
+
+    as_expected: bool
+    text: str
+
+
+def _n(value: float) -> str:
+    """A number as code shows it: 2, 0.5, 1.25 (never 2.0 or 0.50000001)."""
+    return f"{round(value, 3):g}"
+
+
+class Lesson:
+    """One lesson. Subclasses give the words, the code and the expectation."""
+
+    id: str = ""
+    title: str = ""
+    toggle_picks_variant: bool = False
+    """True when the blocking toggle switches between a blocking and a non-blocking variant."""
+    uses_limit: bool = False
+
+    def intro(self, setup: LessonSetup) -> str:
+        """What the lesson shows, in plain words (may depend on the variant)."""
+        raise NotImplementedError
+
+    def code(self, setup: LessonSetup) -> str:
+        """The exact source that runs for ``setup``."""
+        raise NotImplementedError
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        raise NotImplementedError
+
+    def expect_freeze(self, setup: LessonSetup) -> bool:
+        """Whether this variant is meant to freeze the window."""
+        return setup.blocking and self.toggle_picks_variant
+
+    def expectation(self, setup: LessonSetup) -> str:
+        """What to watch for, said before the run."""
+        seconds = format_duration(self.expected_seconds(setup))
+        if self.expect_freeze(setup):
+            return f"Expect the window to freeze for about {seconds}."
+        return f"Expect about {seconds}, with the window alive throughout."
+
+    def verdict(self, setup: LessonSetup, wall_time: float, longest_freeze: float) -> Verdict:
+        """Sets the claim against the measurement: duration within 10% (or more time for the
+        CPU lesson, whose speed depends on the computer) and frozen or alive as claimed."""
+        expected = self.expected_seconds(setup)
+        took = f"expected about {format_duration(expected)}, took {format_duration(wall_time)}"
+        on_time = self._on_time(expected, wall_time)
+        if self.expect_freeze(setup):
+            froze = longest_freeze >= 0.8 * wall_time and longest_freeze > LONG_TASK
+            state = f"the window froze for {format_duration(longest_freeze)}"
+            ok = froze and on_time
+        else:
+            alive = longest_freeze < ALIVE_LIMIT
+            state = (
+                f"the window stayed alive (longest stall {format_duration(longest_freeze)})"
+                if alive
+                else f"but the window stalled for {format_duration(longest_freeze)}"
+            )
+            ok = alive and on_time
+        text = f"{took.capitalize()}; {state}."
+        if not ok:
+            text += " Not what the lesson claims: a busy computer can do that. Try again."
+        return Verdict(ok, text)
+
+    def _on_time(self, expected: float, wall_time: float) -> bool:
+        return abs(wall_time - expected) <= 0.1 * expected + 0.05
+
+
+class SleepLesson(Lesson):
+    id = "sleep"
+    title = "Sleep: time.sleep vs await asyncio.sleep"
+    toggle_picks_variant = True
+
+    def intro(self, setup: LessonSetup) -> str:
+        return (
+            "Both variants wait the same time, on the same thread that draws the window. "
+            "time.sleep() keeps that thread to itself: nothing else can happen until it returns. "
+            "await asyncio.sleep() gives the thread back to the event loop while it waits, so the "
+            "ball keeps moving. Flip the toggle to switch between them."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        t = _n(2 * setup.scale)
+        if setup.blocking:
+            return f'''import time
+
+
+async def main():
+    # Blocking: time.sleep() knows nothing of the event loop. It holds the
+    # GUI thread for {t} s, so the window can't redraw or react meanwhile.
+    time.sleep({t})
+'''
+        return f'''import asyncio
+
+
+async def main():
+    # Non-blocking: await hands the thread back to the event loop, which
+    # keeps the window alive until the {t} s are up.
+    await asyncio.sleep({t})
+'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 2 * setup.scale
+
+
+class SequentialLesson(Lesson):
+    id = "sequential"
+    title = "Sequential awaits add up"
+
+    def intro(self, setup: LessonSetup) -> str:
+        fetch, process = _n(2 * setup.scale), _n(3 * setup.scale)
+        total = _n(5 * setup.scale)
+        return (
+            f"First fetch data ({fetch} s), then process it ({process} s), each awaited in turn. "
+            "The window stays alive, because both waits are awaits, but await means "
+            "\"wait here until it is done\": the second step starts only when the first has "
+            f"finished, so the times add up to {total} s. The tutorial this lesson follows prints "
+            "3.00 s for this program; that is a mistake. Run it and see."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        fetch, process = _n(2 * setup.scale), _n(3 * setup.scale)
+        return f'''import asyncio
+
+SERVER = "{setup.base_url}"  # LoopLab's demo server
+
+
+async def fetch_data(session):
+    # The demo server answers after {fetch} s.
+    async with session.get(f"{{SERVER}}/delay/{fetch}") as response:
+        return await response.json()
+
+
+async def process(data):
+    # Stands for {process} s of waiting on a database or a disk.
+    await asyncio.sleep({process})
+
+
+async def main(session):
+    data = await fetch_data(session)  # {fetch} s...
+    await process(data)  # ...then {process} s more
+'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 5 * setup.scale
+
+
+GATHER_URLS = 10
+
+
+class GatherLesson(Lesson):
+    id = "gather"
+    title = "Concurrent fetch with gather"
+
+    def intro(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        return (
+            f"{GATHER_URLS} requests that each take {d} s. asyncio.gather starts them all at once and "
+            "waits for the last one, so the whole thing takes about as long as the slowest request, "
+            f"not the {_n(GATHER_URLS * setup.scale)} s they add up to. Watch the timeline: the bars overlap."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        return f'''import asyncio
+
+SERVER = "{setup.base_url}"  # LoopLab's demo server
+
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        return await response.read()
+
+
+async def main(session):
+    # {GATHER_URLS} URLs, each answered after {d} s (?n= tells them apart).
+    urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
+    # gather starts every fetch now, then waits for the last one.
+    pages = await asyncio.gather(*(fetch(session, u) for u in urls))
+'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 1 * setup.scale
+
+
+class LimitLesson(Lesson):
+    id = "limit"
+    title = "Limit concurrency with a semaphore"
+    uses_limit = True
+
+    def intro(self, setup: LessonSetup) -> str:
+        return (
+            f"The same {GATHER_URLS} requests, but at most {setup.limit} at a time: an asyncio.Semaphore "
+            "lets a request in only when another one leaves. Slide the limit: at 1 it is as slow as "
+            f"one after another, at {GATHER_URLS} as fast as gather. Real programs limit to be kind to "
+            "servers and to their own memory: the trade-off is time."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        return f'''import asyncio
+
+SERVER = "{setup.base_url}"  # LoopLab's demo server
+
+
+async def fetch(session, url, limit):
+    async with limit:  # waits while {setup.limit} are already in flight
+        async with session.get(url) as response:
+            return await response.read()
+
+
+async def main(session):
+    limit = asyncio.Semaphore({setup.limit})
+    urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
+    jobs = (fetch(session, u, limit) for u in urls)
+    pages = await asyncio.gather(*jobs)
+'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return math.ceil(GATHER_URLS / max(1, setup.limit)) * setup.scale
+
+    def _on_time(self, expected: float, wall_time: float) -> bool:
+        return abs(wall_time - expected) <= 0.15 * expected + 0.1
+
+
+def cpu_limit(scale: float) -> int:
+    """The count_primes bound whose run time is about ``scale`` times the default (time grows as limit^1.5)."""
+    return int(round(CPU_LIMIT_AT_SCALE_1 * scale ** (2 / 3), -3))
+
+
+class CpuLesson(Lesson):
+    id = "cpu"
+    title = "CPU-bound work blocks even async code"
+    toggle_picks_variant = True
+
+    def intro(self, setup: LessonSetup) -> str:
+        return (
+            "Counting primes never waits for anything: it computes. Inside a coroutine there is no "
+            "await to give the thread back, so the event loop, and the window with it, stops until "
+            "the count is done, async or not. Sent to a process pool with loop.run_in_executor, the "
+            "same function runs in another process (another CPU core) while the coroutine awaits "
+            "the answer, and the window stays alive. Flip the toggle to switch."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        limit = f"{cpu_limit(setup.scale):_}"
+        work = inspect.getsource(lesson_work.count_primes)
+        header = "# count_primes, from app/core/lesson_work.py:\n#\n" + "".join(
+            f"#   {line}".rstrip() + "\n" for line in work.splitlines()
+        )
+        if setup.blocking:
+            return f'''{header}
+from app.core.lesson_work import count_primes
+
+
+async def main():
+    # Pure computation, no await inside: the event loop (and the window)
+    # can do nothing else until the count is done.
+    count = count_primes({limit})
+'''
+        return f'''{header}
+import asyncio
+
+from app.core.lesson_work import count_primes
+
+
+async def main(pool):
+    loop = asyncio.get_running_loop()
+    # A process from the pool does the counting; this coroutine awaits
+    # the answer, and the event loop keeps the window alive meanwhile.
+    count = await loop.run_in_executor(pool, count_primes, {limit})
+'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 2 * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        if setup.blocking:
+            return "Expect the window to freeze for as long as the counting takes (a couple of seconds)."
+        return "Expect the counting to take a couple of seconds, with the window alive throughout."
+
+    def _on_time(self, expected: float, wall_time: float) -> bool:
+        return True  # how fast a computer counts is not the lesson; frozen or alive is
+
+
+class ThreadLesson(Lesson):
+    id = "thread"
+    title = "Threads rescue blocking libraries"
+    toggle_picks_variant = True
+
+    def intro(self, setup: LessonSetup) -> str:
+        return (
+            "requests.get() is a blocking library call: on the GUI thread it freezes the window "
+            "just like time.sleep(). asyncio.to_thread runs the very same call on a worker thread "
+            "and gives the coroutine something to await, so the window stays alive. Use it when "
+            "a library has no async version. Flip the toggle to switch."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        t = _n(2 * setup.scale)
+        url = f"{setup.base_url}/delay/{t}"
+        if setup.blocking:
+            return f'''import requests
+
+URL = "{url}"  # answers after {t} s
+
+
+async def main():
+    # Blocking: requests.get() holds the GUI thread until the
+    # answer arrives. The window is frozen meanwhile.
+    response = requests.get(URL, timeout=30)
+'''
+        return f'''import asyncio
+
+import requests
+
+URL = "{url}"  # answers after {t} s
+
+
+async def main():
+    # The same blocking call, on a worker thread: the coroutine
+    # awaits it, and the event loop keeps the window alive.
+    response = await asyncio.to_thread(requests.get, URL, timeout=30)
+'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 2 * setup.scale
+
+
+LESSONS: tuple[Lesson, ...] = (
+    SleepLesson(),
+    SequentialLesson(),
+    GatherLesson(),
+    LimitLesson(),
+    CpuLesson(),
+    ThreadLesson(),
+)
+"""In teaching order: the order of the list, and of Ctrl+1 to Ctrl+6."""
+
+LESSON_IDS = tuple(lesson.id for lesson in LESSONS)
+
+
+def lesson_by_id(lesson_id: str) -> Lesson:
+    """The lesson called ``lesson_id``; KeyError naming the valid ids otherwise."""
+    for lesson in LESSONS:
+        if lesson.id == lesson_id:
+            return lesson
+    raise KeyError(f"no lesson {lesson_id!r}; the lessons are: {', '.join(LESSON_IDS)}")
+
+
+LessonMain = Callable[..., Coroutine[Any, Any, Any]]
+
+
+def compile_main(source: str, lesson_id: str) -> LessonMain:
+    """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function."""
+    namespace: dict[str, Any] = {"__name__": f"looplab_lesson_{lesson_id}"}
+    exec(compile(source, f"<lesson {lesson_id}>", "exec"), namespace)  # noqa: S102 - our own lesson text
+    main = namespace.get("main")
+    if not inspect.iscoroutinefunction(main):
+        raise TypeError(f"lesson {lesson_id}: the code has no 'async def main'")
+    return main
+
+
+def call_main(main: LessonMain, available: dict[str, Any]) -> Coroutine[Any, Any, Any]:
+    """Calls ``main`` with the resources it names (``session``, ``pool``) and no others."""
+    wanted = inspect.signature(main).parameters
+    missing = [name for name in wanted if name not in available]
+    if missing:
+        raise TypeError(f"the lesson asks for {', '.join(missing)}, which the lab does not provide")
+    return main(**{name: available[name] for name in wanted})

@@ -1,0 +1,197 @@
+"""The lessons panel: the list of lessons, the chosen one's explanation, settings and exact code.
+
+Display-only: it says which lesson and settings the user picked (signals) and shows what the
+window tells it to (:meth:`LessonPanel.show_lesson`, :meth:`LessonPanel.show_verdict`). The code
+comes from ``app.core.lessons`` and is the very text that runs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.lessons import GATHER_URLS, LESSONS, SCALES, Lesson, LessonSetup, Verdict
+from app.ui.widgets import repolish
+from app.ui.widgets.code_view import CodeView
+
+DEFAULT_SCALE = 1.0
+
+
+def scale_text(scale: float) -> str:
+    return f"×{scale:g}" + ("  (the tutorial's times)" if scale == 1.0 else "")
+
+
+class LessonPanel(QWidget):
+    """Pick a lesson, read what it shows, see its code; the window's Run button runs it."""
+
+    lesson_chosen = Signal(str)  # lesson id ("" when none is chosen)
+    settings_changed = Signal()  # the time scale or the limit moved
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonPanel")
+        self.lesson_list = QListWidget(self)
+        self.lesson_list.setObjectName("lessonList")
+        self.lesson_list.setAccessibleName("Lessons")
+        for number, lesson in enumerate(LESSONS, start=1):
+            item = QListWidgetItem(f"{number}. {lesson.title}")
+            item.setData(Qt.ItemDataRole.UserRole, lesson.id)
+            item.setToolTip(f"Ctrl+{number}")
+            self.lesson_list.addItem(item)
+
+        self.intro = QLabel("Choose a lesson above. Each one is a short program you can watch run.", self)
+        self.intro.setObjectName("lessonIntro")
+        self.intro.setWordWrap(True)
+        self.intro.setAccessibleName("What the lesson shows")
+
+        self.scale_combo = QComboBox(self)
+        self.scale_combo.setObjectName("timeScaleCombo")
+        self.scale_combo.setAccessibleName("Time scale of the lesson")
+        self.scale_combo.setToolTip("Shorter or longer waits than the tutorial's; the code shows the scaled numbers")
+        for scale in SCALES:
+            self.scale_combo.addItem(scale_text(scale), scale)
+        self.scale_combo.setCurrentIndex(SCALES.index(DEFAULT_SCALE))
+
+        self.limit_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.limit_slider.setObjectName("limitSlider")
+        self.limit_slider.setAccessibleName("Requests allowed at once")
+        self.limit_slider.setRange(1, GATHER_URLS)
+        self.limit_slider.setValue(3)
+        self.limit_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.limit_value = QLabel(self)
+        self.limit_value.setObjectName("limitValue")
+        self.limit_caption = QLabel("At once:", self)
+        self.limit_caption.setBuddy(self.limit_slider)
+
+        self.expectation = QLabel(self)
+        self.expectation.setObjectName("lessonExpectation")
+        self.expectation.setWordWrap(True)
+        self.verdict = QLabel(self)
+        self.verdict.setObjectName("lessonVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName("Expected against observed")
+        self.code_view = CodeView(self)
+
+        settings = QHBoxLayout()
+        scale_caption = QLabel("Time scale:", self)
+        scale_caption.setBuddy(self.scale_combo)
+        settings.addWidget(scale_caption)
+        settings.addWidget(self.scale_combo)
+        settings.addSpacing(12)
+        settings.addWidget(self.limit_caption)
+        settings.addWidget(self.limit_slider, 1)
+        settings.addWidget(self.limit_value)
+        settings.addStretch(0)
+
+        # A plain column: wrapped text gets the height it needs, the code gets the rest.
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.lesson_list)
+        layout.addWidget(self.intro)
+        layout.addLayout(settings)
+        layout.addWidget(self.expectation)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.code_view, 1)
+        self._fit_list()
+
+        self.lesson_list.currentItemChanged.connect(self._on_lesson_list_current_changed)
+        self.scale_combo.currentIndexChanged.connect(lambda _index: self.settings_changed.emit())
+        self.limit_slider.valueChanged.connect(self._on_limit_slider_changed)
+        self._on_limit_slider_changed(self.limit_slider.value())
+        self._show_limit(False)
+        self.show_verdict(None)
+
+    # --- what the window reads and sets ---
+
+    @property
+    def lesson_id(self) -> str:
+        item = self.lesson_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
+
+    def choose(self, lesson_id: str) -> bool:
+        """Selects the lesson ``lesson_id``; False if there is none by that id."""
+        for row in range(self.lesson_list.count()):
+            if self.lesson_list.item(row).data(Qt.ItemDataRole.UserRole) == lesson_id:
+                self.lesson_list.setCurrentRow(row)
+                return True
+        return False
+
+    @property
+    def scale(self) -> float:
+        return float(self.scale_combo.currentData())
+
+    def set_scale(self, scale: float) -> None:
+        index = self.scale_combo.findData(scale)
+        if index >= 0:
+            self.scale_combo.setCurrentIndex(index)
+
+    @property
+    def limit(self) -> int:
+        return self.limit_slider.value()
+
+    def set_limit(self, limit: int) -> None:
+        self.limit_slider.setValue(limit)
+
+    def show_lesson(self, lesson: Lesson | None, setup: LessonSetup | None) -> None:
+        """Shows ``lesson`` as it would run with ``setup`` (its intro, expectation and code)."""
+        if lesson is None or setup is None:
+            self.intro.setText("Choose a lesson above. Each one is a short program you can watch run.")
+            self.expectation.clear()
+            self.code_view.show_code("")
+            self._show_limit(False)
+            return
+        variant = ""
+        if lesson.toggle_picks_variant:
+            variant = (
+                "\n\nVariant: blocking (the toggle is on). Flip it for the non-blocking one."
+                if setup.blocking
+                else "\n\nVariant: non-blocking (the toggle is off). Flip it for the blocking one."
+            )
+        self.intro.setText(lesson.intro(setup) + variant)
+        self.expectation.setText(lesson.expectation(setup))
+        self.code_view.show_code(lesson.code(setup))
+        self._show_limit(lesson.uses_limit)
+
+    def show_verdict(self, verdict: Verdict | None) -> None:
+        if verdict is None:
+            self.verdict.clear()
+            self.verdict.setProperty("verdict", "")
+            self.verdict.hide()
+        else:
+            self.verdict.setText(verdict.text)
+            self.verdict.setProperty("verdict", "ok" if verdict.as_expected else "off")
+            self.verdict.show()
+        repolish(self.verdict)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_list()  # presentation mode: bigger rows, and still no scrolling
+
+    def _fit_list(self) -> None:
+        """The list is exactly as tall as its lessons: all visible, no scroll bar."""
+        rows = self.lesson_list.sizeHintForRow(0) * self.lesson_list.count()
+        self.lesson_list.setFixedHeight(rows + 2 * self.lesson_list.frameWidth() + 2)
+
+    # --- handlers ---
+
+    def _on_lesson_list_current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        self.show_verdict(None)
+        self.lesson_chosen.emit(current.data(Qt.ItemDataRole.UserRole) if current is not None else "")
+
+    def _on_limit_slider_changed(self, value: int) -> None:
+        self.limit_value.setText(f"{value} of {GATHER_URLS}")
+        self.settings_changed.emit()
+
+    def _show_limit(self, visible: bool) -> None:
+        for widget in (self.limit_caption, self.limit_slider, self.limit_value):
+            widget.setVisible(visible)
