@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         self.columns.addWidget(split)
         self.columns.setStretchFactor(0, 1)
         self.columns.setStretchFactor(1, 2)
-        self.columns.setSizes([440, 840])
+        self.columns.setSizes([530, 750])
         self.columns.setChildrenCollapsible(False)
 
         central = QWidget(self)

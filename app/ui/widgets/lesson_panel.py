@@ -8,6 +8,7 @@ comes from ``app.core.lessons`` and is the very text that runs.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -42,6 +43,7 @@ class LessonPanel(QWidget):
         self.lesson_list = QListWidget(self)
         self.lesson_list.setObjectName("lessonList")
         self.lesson_list.setAccessibleName("Lessons")
+        self.lesson_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for number, lesson in enumerate(LESSONS, start=1):
             item = QListWidgetItem(f"{number}. {lesson.title}")
             item.setData(Qt.ItemDataRole.UserRole, lesson.id)
@@ -176,6 +178,10 @@ class LessonPanel(QWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._fit_list()  # presentation mode: bigger rows, and still no scrolling
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_list()  # the style sheet's font is known only once the panel is polished
 
     def _fit_list(self) -> None:
         """The list is exactly as tall as its lessons: all visible, no scroll bar."""
