@@ -144,12 +144,13 @@ def run_lab(screenshot: Path | None = None) -> int:
         window.closed.connect(closed.set)
         window.show()
         try:
-            if screenshot is not None:
+            if screenshot is None:
+                await closed.wait()  # until a person closes the window
+            else:
                 status = await _until_closed(save_screenshot(window, screenshot), closed)
         finally:
-            if not closed.is_set():  # the scripted screenshot is over, or went wrong
+            if not closed.is_set():  # the screenshot is saved, or something went wrong
                 window.close()
-            await closed.wait()
             await window.wait_closed()
             # From here to exit, the window and the loop become garbage while the demo server's
             # thread still runs: no automatic collection, which could free Qt objects on that thread.

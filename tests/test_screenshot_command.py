@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 LOOPLAB = [sys.executable, "-m", "app"]
@@ -46,3 +48,29 @@ def test_screenshot_does_not_combine_with_a_command() -> None:
     result = looplab("--screenshot", "x.png", "serve")
     assert result.returncode == 2
     assert "--screenshot opens the lab; it cannot be combined with serve" in result.stderr
+
+
+def test_closing_the_window_stops_the_screenshot_instead_of_hanging(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.main import _until_closed
+
+    async def scenario() -> tuple[int, int, bool]:
+        closed = asyncio.Event()
+        stopped = asyncio.Event()
+
+        async def never_done() -> int:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                stopped.set()
+            return 0
+
+        async def done() -> int:
+            return 7
+
+        asyncio.get_running_loop().call_soon(closed.set)
+        interrupted = await _until_closed(never_done(), closed)
+        finished = await _until_closed(done(), asyncio.Event())
+        return interrupted, finished, stopped.is_set()
+
+    assert asyncio.run(scenario()) == (1, 7, True)
+    assert "The window was closed before the screenshot was taken." in capsys.readouterr().err
