@@ -469,7 +469,11 @@ def _started(server: list[DemoServer], host: str, port: int) -> str:
     return f"answered on {server[0].url}/"
 
 
-def doctor_command(host: str = "127.0.0.1", port: int = 0, out: Callable[[str], None] = print) -> int:
+def _print_now(line: str) -> None:
+    print(line, flush=True)  # each line as its check ends, even into a pipe: a slow check shows
+
+
+def doctor_command(host: str = "127.0.0.1", port: int = 0, out: Callable[[str], None] = _print_now) -> int:
     """``looplab doctor``: prints one line per check; returns 0 only if every check passed."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     out(f"LoopLab doctor {__version__}: checking that LoopLab can run here")
