@@ -1,8 +1,10 @@
 """Starting LoopLab: the command line, the lab's start-up in one function, and ``create_window``.
 
-``looplab``                       opens the lab (with its built-in demo server)
-``looplab --lesson ID``           opens the lab on a lesson (sleep, sequential, gather, ...)
-``looplab serve [--host --port]`` runs only the demo server, in the foreground
+``looplab``                        opens the lab (with its built-in demo server)
+``looplab --lesson ID``            opens the lab on a lesson (sleep, sequential, gather, ...)
+``looplab --screenshot PATH``      opens the lab, runs the demo once, saves the window as a PNG, exits
+``looplab serve [--host --port]``  runs only the demo server, in the foreground
+``looplab doctor [--host --port]`` checks that LoopLab can run on this computer
 ``looplab --version`` / ``--help``
 """
 
@@ -16,9 +18,9 @@ import logging.handlers
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core.demo_server import DemoServer, serve
@@ -33,7 +35,11 @@ log = logging.getLogger("app")
 
 APP_NAME = "LoopLab"
 ORG_NAME = "LoopLab"
+DESKTOP_ID = "looplab"
+"""The desktop entry's name (resources/looplab.desktop), also the icon's name."""
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+SCREENSHOT_SHOW_TIMEOUT = 20.0
+"""Seconds --screenshot waits for the window system to show the window."""
 
 
 def create_window(
@@ -80,7 +86,7 @@ def _apply_style(window: MainWindow) -> None:
     window.setWindowIcon(QIcon(str(resources.path("looplab.svg"))))
 
 
-def run_lab(lesson: str | None = None) -> int:
+def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
     """Opens the lab and runs until its window closes. Returns the exit status.
 
     1. Logging: warnings to stderr, everything from INFO to a rotating log file.
@@ -91,6 +97,9 @@ def run_lab(lesson: str | None = None) -> int:
     5. The window.
     6. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
        closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
+
+    With ``screenshot``, step 6 is scripted: once the window system shows the window, the demo
+    URLs run once (async), the window is saved as a PNG to that path and closed.
     """
     if problem := _display_problem():
         print(problem, file=sys.stderr)
@@ -98,6 +107,7 @@ def run_lab(lesson: str | None = None) -> int:
     try:
         import qasync
         from PySide6.QtCore import QCoreApplication
+        from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
         from app.ui.errors import ErrorReporter
@@ -108,6 +118,8 @@ def run_lab(lesson: str | None = None) -> int:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationVersion(__version__)
+    # Ties the window to looplab.desktop, so docks and task bars show LoopLab's icon and name.
+    QGuiApplication.setDesktopFileName(DESKTOP_ID)
     log_file = setup_logging(_log_dir())
     log.info("LoopLab %s starting (Python %s); log file: %s", __version__, sys.version.split()[0], log_file)
 
@@ -124,17 +136,27 @@ def run_lab(lesson: str | None = None) -> int:
         print(f"LoopLab's demo server could not start: {exc}", file=sys.stderr)
         return 1
 
+    status = 0
+
     async def lab() -> None:
+        nonlocal status
         reporter.install(asyncio.get_running_loop())
         window = create_window(server, reporter, lesson=lesson)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
-        await closed.wait()
-        await window.wait_closed()
-        # From here to exit, the window and the loop become garbage while the demo server's
-        # thread still runs: no automatic collection, which could free Qt objects on that thread.
-        gc.disable()
+        try:
+            if screenshot is None:
+                await closed.wait()  # until a person closes the window
+            else:
+                status = await _until_closed(save_screenshot(window, screenshot), closed)
+        finally:
+            if not closed.is_set():  # the screenshot is saved, or something went wrong
+                window.close()
+            await window.wait_closed()
+            # From here to exit, the window and the loop become garbage while the demo server's
+            # thread still runs: no automatic collection, which could free Qt objects on that thread.
+            gc.disable()
 
     try:
         qasync.run(lab())
@@ -147,7 +169,56 @@ def run_lab(lesson: str | None = None) -> int:
         gc.collect()
         gc.enable()
     log.info("LoopLab closed cleanly")
-    return 0
+    return status
+
+
+async def _until_closed(work: Coroutine[Any, Any, int], closed: asyncio.Event) -> int:
+    """Runs ``work`` unless the window closes first (a person closed it): then it stops, with 1."""
+    task = asyncio.ensure_future(work)
+    closing = asyncio.ensure_future(closed.wait())
+    try:
+        await asyncio.wait({task, closing}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closing.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if task.cancelled():
+        print("The window was closed before the screenshot was taken.", file=sys.stderr)
+        return 1
+    return task.result()
+
+
+async def save_screenshot(window: MainWindow, path: Path) -> int:
+    """``looplab --screenshot``: waits for the window to be on screen, runs the demo URLs once
+    (async) and saves the window to ``path``. Returns the exit status; the caller closes the window."""
+    from PySide6.QtGui import QGuiApplication
+
+    from app.core.run import FetchMode, RequestState
+    from app.ui.screenshots import capture
+
+    # On screen for real: the window system has mapped and exposed it (offscreen: at once).
+    deadline = asyncio.get_running_loop().time() + SCREENSHOT_SHOW_TIMEOUT
+    while not ((handle := window.windowHandle()) is not None and handle.isExposed()):
+        if asyncio.get_running_loop().time() > deadline:
+            print(f"The window did not appear within {SCREENSHOT_SHOW_TIMEOUT:g} s: no screenshot.", file=sys.stderr)
+            return 1
+        await asyncio.sleep(0.02)
+    try:
+        summary = await capture(window, FetchMode.ASYNC, path)
+    except OSError as exc:
+        print(f"Could not save the screenshot: {exc}", file=sys.stderr)
+        return 1
+    size = window.size()
+    print(
+        f"Saved the lab to {path} ({QGuiApplication.platformName()} platform, {size.width()}x{size.height()}), "
+        f"after an async run of {len(summary.records)} demo URLs in {summary.wall_time:.2f} s",
+        flush=True,
+    )
+    failed = [r for r in summary.records if r.state is not RequestState.DONE]
+    for record in failed:
+        print(f"Demo URL failed: {record.url}: {record.error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def serve_command(host: str, port: int) -> int:
@@ -186,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help=f"open the lab on a lesson: {', '.join(LESSON_IDS)}",
     )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        type=Path,
+        help="open the lab, run the demo URLs once (async), save the window as a PNG to PATH and exit",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser(
         "serve",
@@ -194,20 +271,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
     serve_parser.add_argument("--port", type=_port, default=8080, help="port to listen on, 0 for any free one (default: 8080)")
+    doctor_parser = commands.add_parser(
+        "doctor",
+        help="check that LoopLab can run on this computer",
+        description="Check that LoopLab can run on this computer: one line per check, and what to do "
+        "about a failing one. Exits 0 only when every check passes.",
+    )
+    doctor_parser.add_argument("--host", default="127.0.0.1", help="address for the demo server check (default: 127.0.0.1)")
+    doctor_parser.add_argument("--port", type=_port, default=0, help="port for the demo server check (default: 0, any free one)")
+    # Internal: the child process in which the doctor starts Qt (a broken plugin aborts it).
+    doctor_parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``looplab`` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is not None and args.screenshot is not None:
+        parser.error(f"--screenshot opens the lab; it cannot be combined with {args.command}")
     if args.command == "serve":
         return serve_command(args.host, args.port)
+    if args.command == "doctor":
+        from app import doctor
+
+        return doctor.qt_probe() if args.qt_probe else doctor.doctor_command(args.host, args.port)
     if args.lesson is not None and args.lesson not in LESSON_IDS:
         print(f"looplab: there is no lesson {args.lesson!r}. The lessons are:", file=sys.stderr)
         for lesson in LESSONS:
             print(f"  {lesson.id:<12}{lesson.title}", file=sys.stderr)
         return 2
-    return run_lab(args.lesson)
+    return run_lab(screenshot=args.screenshot, lesson=args.lesson)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ async def _settle(window: MainWindow, ticks: int = 5) -> None:
 
 async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary:
     """Runs the demo URLs in ``mode``, lets the meter catch up, and saves the window to ``path``."""
+    window.open_urls()  # not a lesson the user left chosen last time
     window.restore_demo_urls()
     window.mode_toggle.setChecked(mode is FetchMode.BLOCKING)
     summary = await window.run_once()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
+import os
+import re
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import aiohttp
 import aiohttp.abc
@@ -107,6 +114,39 @@ def tls_server(test_ca: trustme.CA) -> Iterator[DemoServer]:
     """The demo app over HTTPS, with a certificate from a CA no system trusts."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     test_ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    with DemoServer(ssl_context=context) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def self_signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo app over HTTPS with a self-signed certificate: the home-made server of a lesson."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("self-signed")
+    (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     with DemoServer(ssl_context=context) as server:
         yield server
 
@@ -270,12 +310,74 @@ def test_an_untrusted_certificate_is_a_tls_row(tls_server: DemoServer, demo_serv
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_self_signed_certificate_is_a_tls_row_that_says_so(self_signed_server: DemoServer, mode: FetchMode) -> None:
+    (record,) = run_urls([f"{self_signed_server.url}/get"], mode).records
+    assert record.error_kind is ErrorKind.TLS
+    # OpenSSL 3 says "self-signed", 1.1 "self signed".
+    assert re.fullmatch(r"TLS: the certificate of 127\.0\.0\.1 is not trusted \(self[- ]signed certificate\)", record.error), record.error
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_trusted_certificate_works_in_both_modes(tls_server: DemoServer, test_ca: trustme.CA, mode: FetchMode) -> None:
     with test_ca.cert_pem.tempfile() as ca_file:
         context = fetch.make_ssl_context(extra_ca_file=ca_file)
     (record,) = run_urls([f"{tls_server.url}/bytes/10"], mode, ssl_context=context).records
     assert record.state is RequestState.DONE, record.error
     assert record.bytes_received == 10
+
+
+SYSTEM_TRUST_CLIENT = """
+import asyncio, sys
+from app.core import fetch
+from app.core.fetch import FetchOptions, check_url
+from app.core.run import FetchMode, Run
+
+for mode in (FetchMode.ASYNC, FetchMode.BLOCKING):
+    run = Run.plan([sys.argv[1]], mode, concurrency=1, check=check_url)
+    if mode is FetchMode.ASYNC:
+        async def fetch_it():
+            async with fetch.open_async_session() as session:  # the app's own TLS context
+                await fetch.run_async(run, session, FetchOptions())
+        asyncio.run(fetch_it())
+    else:
+        with fetch.open_blocking_session() as session:
+            fetch.run_blocking(run, session, FetchOptions())
+    record = run.records[0]
+    print(mode.value, record.state.name, record.bytes_received, record.error, sep="|")
+"""
+
+
+def fetch_with_system_store(url: str, ca_file: Path | None, tmp_path: Path) -> list[str]:
+    """Fetches ``url`` in both modes, in a fresh process whose *operating system* trust store is
+    ``ca_file`` alone (none at all for None), with the app's default TLS settings."""
+    no_certs = tmp_path / "no-certs"
+    no_certs.mkdir(exist_ok=True)
+    empty = tmp_path / "empty.pem"
+    empty.write_text("")
+    # OpenSSL reads its default CA file and folder from these variables, and on Linux the
+    # default paths *are* the system store truststore uses (a school's CA lands there too).
+    env = dict(os.environ, SSL_CERT_FILE=str(ca_file or empty), SSL_CERT_DIR=str(no_certs))
+    result = subprocess.run(
+        [sys.executable, "-c", SYSTEM_TRUST_CLIENT, url], capture_output=True, text=True, timeout=60, env=env, check=True
+    )
+    return result.stdout.splitlines()
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="on Linux, truststore reads the OS store where SSL_CERT_FILE points"
+)
+def test_a_server_whose_ca_the_system_trusts_works_in_both_modes(
+    tls_server: DemoServer, test_ca: trustme.CA, tmp_path: Path
+) -> None:
+    # Like a school's TLS proxy: its CA is installed in the operating system, in no Python bundle.
+    ca_file = tmp_path / "school-ca.pem"
+    test_ca.cert_pem.write_to_path(str(ca_file))
+    url = f"{tls_server.url}/bytes/10"
+    assert fetch_with_system_store(url, ca_file, tmp_path) == ["async|DONE|10|", "blocking|DONE|10|"]
+    # The same process set-up without that CA in the system store fails: the trust came from there.
+    untrusted = fetch_with_system_store(url, None, tmp_path)
+    assert [line.split("|")[:2] for line in untrusted] == [["async", "FAILED"], ["blocking", "FAILED"]]
+    assert all("certificate of 127.0.0.1 is not trusted" in line for line in untrusted), untrusted
 
 
 def test_an_unknown_exception_is_a_row_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:

