@@ -20,7 +20,6 @@ import http.client
 import logging
 import multiprocessing
 import os
-import platform
 import ssl
 import subprocess
 import sys
@@ -29,11 +28,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
-import aiohttp
-import requests
 import truststore
 
 from app import __version__, resources
@@ -41,6 +37,7 @@ from app.core import fetch
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions, check_url
 from app.core.run import FetchMode, RequestRecord, RequestState, Run, format_duration, format_size
+from app.versions import versions
 
 log = logging.getLogger(__name__)
 
@@ -303,29 +300,21 @@ def check_process_pool() -> str:
 def check_versions() -> str:
     """The versions of LoopLab and everything it stands on; fails if Qt cannot be imported."""
     where = "bundle" if getattr(sys, "frozen", False) else "Python package"
-    found = [f"LoopLab {__version__} ({where})", f"Python {platform.python_version()}"]
     try:
-        import PySide6
-        from PySide6 import QtCore
+        found = versions()
     except ImportError as exc:  # usually a system library Qt needs is missing
         raise CheckFailed(f"Qt cannot be loaded ({exc})", QT_LIBS_FIX) from exc
-    try:
-        qasync_version = metadata.version("qasync")
-    except metadata.PackageNotFoundError as exc:
-        raise CheckFailed("qasync's version cannot be read: its package metadata is missing", REINSTALL_FIX) from exc
-    found += [
-        f"Qt {QtCore.qVersion()}",
-        f"PySide6 {PySide6.__version__}",
-        f"qasync {qasync_version}",
-        f"aiohttp {aiohttp.__version__}",
-        f"requests {requests.__version__}",
-    ]
+    if dict(found)["qasync"] == "unknown":
+        raise CheckFailed("qasync's version cannot be read: its package metadata is missing", REINSTALL_FIX)
+    text = ", ".join(f"{name} {version}" + (f" ({where})" if name == "LoopLab" else "") for name, version in found)
+    import PySide6
+
     if sys.version_info[:2] == (3, 11) and PySide6.__version_info__[:2] >= (6, 12):
         raise CheckFailed(
-            f"PySide6 {PySide6.__version__} crashes Python 3.11 ({', '.join(found)})",
+            f"PySide6 {PySide6.__version__} crashes Python 3.11 ({text})",
             'install an older one: pip install "PySide6-Essentials<6.12" (or use Python 3.12+)',
         )
-    return ", ".join(found)
+    return text
 
 
 def looplab_command() -> list[str]:

@@ -6,35 +6,12 @@ it closes (main() waits on it), so top-level dialogs of their own could outlive 
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Sequence
-from importlib import metadata
 
-import aiohttp
-import PySide6
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from app import __version__
-
-
-def versions() -> list[tuple[str, str]]:
-    """(name, version) of LoopLab and what it stands on, for the About box and bug reports."""
-
-    def installed(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "unknown"
-
-    return [
-        ("LoopLab", __version__),
-        ("Python", platform.python_version()),
-        ("Qt", qVersion()),
-        ("PySide6", PySide6.__version__),
-        ("qasync", installed("qasync")),
-        ("aiohttp", aiohttp.__version__),
-    ]
+from app.versions import versions
 
 
 class AboutDialog(QDialog):
