@@ -131,3 +131,25 @@ def test_without_a_display_the_lab_explains_instead_of_crashing() -> None:
     assert result.returncode == 2
     assert "no display was found" in result.stderr
     assert "looplab serve" in result.stderr
+
+
+def test_an_unknown_lesson_lists_the_lessons_and_fails() -> None:
+    from app.core.lessons import LESSON_IDS
+
+    # No display needed: the id is checked before anything opens (offscreen is inherited anyway,
+    # so a check that let "nope" through would open the lab and hit the timeout, not pass).
+    result = looplab("--lesson", "nope")
+    assert result.returncode != 0
+    assert "nope" in result.stderr
+    listed = [line.split()[0] for line in result.stderr.splitlines()[1:] if line.strip()]
+    assert listed == list(LESSON_IDS)
+    assert {"sleep", "sequential", "gather", "limit", "cpu", "thread"} <= set(listed)
+    assert "Traceback" not in result.stderr
+
+
+def test_help_names_the_lesson_option_and_its_ids() -> None:
+    from app.core.lessons import LESSON_IDS
+
+    out = " ".join(looplab("--help").stdout.split())  # argparse wraps long help lines
+    assert "--lesson" in out
+    assert all(lesson_id in out for lesson_id in LESSON_IDS)

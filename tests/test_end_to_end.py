@@ -69,3 +69,56 @@ def test_the_lab_starts_runs_and_shuts_down_cleanly(tmp_path: Path, how: str, ou
         assert took < 10  # cancelled, not waited for
     log_file = next((tmp_path / "data").rglob("looplab.log"))
     assert "LoopLab closed cleanly" in log_file.read_text()
+
+
+LESSON_DRIVER = """
+import sys
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QListWidget
+
+app = QApplication(sys.argv[:1])
+from app.main import main
+from app.ui.main_window import MainWindow
+
+
+def drive():
+    windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    if not windows:
+        QTimer.singleShot(20, drive)
+        return
+    window = windows[0]
+    lesson = window.current_lesson
+    item = window.findChild(QListWidget, "lessonList").currentItem()
+    print("LESSON", lesson.id if lesson else None, flush=True)
+    print("LIST", item.data(Qt.ItemDataRole.UserRole) if item else None, flush=True)
+    print("TAB", window.source_tabs.currentWidget() is window.lesson_panel, flush=True)
+    print("CODE", "asyncio.gather" in window.lesson_panel.code_view.toPlainText(), flush=True)
+    QTimer.singleShot(0, window.close)
+
+QTimer.singleShot(0, drive)
+status = main(sys.argv[1:])
+print("EXIT", status, flush=True)
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize("remembered", ["", "[General]\nlesson=cpu\nsource=urls\n"], ids=["first-launch", "other-lesson-remembered"])
+def test_looplab_lesson_gather_opens_on_that_lesson(tmp_path: Path, remembered: str) -> None:
+    # Done-when: `looplab --lesson gather` opens on that lesson, also when the last session ended
+    # elsewhere. The settings folder is the test's own: XDG_CONFIG_HOME from the autouse fixture.
+    if remembered:
+        ini = Path(os.environ["XDG_CONFIG_HOME"]) / "LoopLab" / "LoopLab.ini"
+        assert ini.is_relative_to(tmp_path)
+        ini.parent.mkdir(parents=True, exist_ok=True)
+        ini.write_text(remembered)
+    driver = tmp_path / "drive_lesson.py"
+    driver.write_text(LESSON_DRIVER)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    result = subprocess.run(
+        [sys.executable, str(driver), "--lesson", "gather"], capture_output=True, text=True, timeout=60, env=env, cwd=Path.cwd()
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for expected in ("LESSON gather", "LIST gather", "TAB True", "CODE True", "EXIT 0"):
+        assert expected in lines, result.stdout
+    assert [line for line in result.stderr.splitlines() if any(a in line for a in ALARMING)] == []

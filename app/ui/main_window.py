@@ -329,13 +329,25 @@ class MainWindow(QMainWindow):
             for number, lesson in enumerate(LESSONS, start=1)
         ]
         self.lab_action = action("Your URLs (no lesson)", ["Ctrl+0"], self.open_urls, "urlsAction")
+        # Ctrl+Q everywhere (the platform's own Quit key too, where it has one): a window action,
+        # so it still works in presentation mode, where the menu bar is hidden.
+        quit_keys = [k.toString() for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)]
+        self.quit_action = action("&Quit", list(dict.fromkeys(["Ctrl+Q", *quit_keys])), self.close, "quitAction")
         self.run_button.setToolTip("Run the URL list or the chosen lesson (Ctrl+Return)")
         self.mode_toggle.setToolTip(self.mode_toggle.toolTip() + "\nShortcut: Ctrl+B")
         self.cancel_button.setToolTip("Stop the async run under way (Esc)")
 
     def shortcuts(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut, as Help > Keyboard shortcuts lists them."""
-        listed = [self.run_action, self.flip_action, self.cancel_action, self.lab_action, *self.lesson_actions, self.presentation_action]
+        listed = [
+            self.run_action,
+            self.flip_action,
+            self.cancel_action,
+            self.lab_action,
+            *self.lesson_actions,
+            self.presentation_action,
+            self.quit_action,
+        ]
         rows = [(" or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()), a.text()) for a in listed]
         rows += [("+ / - / 0", "Timeline: zoom in, zoom out, fit the run"), ("Ctrl + mouse wheel", "Timeline: zoom around the pointer")]
         return rows
@@ -360,10 +372,7 @@ class MainWindow(QMainWindow):
         reset.triggered.connect(self.reset_to_defaults)
         file_menu.addAction(reset)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self.quit_action)
 
         lab_menu = self.menuBar().addMenu("&Lab")
         for act in (self.run_action, self.flip_action, self.cancel_action):
@@ -681,8 +690,9 @@ class MainWindow(QMainWindow):
         font = QFont(self._normal_font)
         font.setPointSizeF(self._normal_font.pointSizeF() * (look.PRESENTATION_SCALE if on else 1.0))
         self.setFont(font)
-        self.setPalette(look.high_contrast(self._normal_palette) if on else self._normal_palette)
         self.setStyleSheet(look.style_sheet(look.PRESENTATION_SCALE if on else 1.0, self._normal_font.pointSizeF()))
+        # After the style sheet: setting one re-polishes the window and puts its old palette back.
+        self.setPalette(look.high_contrast(self._normal_palette) if on else self._normal_palette)
         # Full screen, no menus, no status bar, no advanced settings: room for big type, even
         # on a 1366 x 768 laptop mirrored to a projector. The shortcuts still work.
         for advanced in (self.options_box, self.menuBar(), self.statusBar()):

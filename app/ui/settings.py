@@ -46,6 +46,7 @@ def load(settings: QSettings | None = None) -> Remembered:
     """Reads what was remembered; every missing, unreadable or nonsensical value gets its default."""
     settings = settings or open_settings()
     defaults = Remembered()
+    settings.allKeys()  # Qt reads the file lazily: only after a read does status() say it is damaged
     if settings.status() != QSettings.Status.NoError:
         log.warning("Settings file %s is unreadable (%s); starting with defaults", settings.fileName(), settings.status().name)
         return defaults

@@ -43,11 +43,15 @@ class LessonPanel(QWidget):
         self.lesson_list = QListWidget(self)
         self.lesson_list.setObjectName("lessonList")
         self.lesson_list.setAccessibleName("Lessons")
+        # Exactly as tall as its rows (_fit_list), and titles too long for the column are elided
+        # (the full title is in the tooltip): no scroll bar may hide a lesson.
         self.lesson_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lesson_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lesson_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         for number, lesson in enumerate(LESSONS, start=1):
             item = QListWidgetItem(f"{number}. {lesson.title}")
             item.setData(Qt.ItemDataRole.UserRole, lesson.id)
-            item.setToolTip(f"Ctrl+{number}")
+            item.setToolTip(f"{lesson.title} (Ctrl+{number})")
             self.lesson_list.addItem(item)
 
         self.intro = QLabel("Choose a lesson above. Each one is a short program you can watch run.", self)
