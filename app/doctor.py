@@ -33,7 +33,7 @@ from pathlib import Path
 import truststore
 
 from app import __version__, resources
-from app.core import fetch
+from app.core import fetch, lesson_work
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions, check_url
 from app.core.run import FetchMode, RequestRecord, RequestState, Run, format_duration, format_size
@@ -266,21 +266,22 @@ def _fetched(library: str, record: RequestRecord) -> str:
     return f"{library} fetched {record.url}: {record.status} {record.reason}, {format_size(record.bytes_received)} in {format_duration(record.duration or 0.0)}"
 
 
-def _worker_task(number: int) -> tuple[int, int]:
-    """Runs in the worker process: proves it is another process, and that it computes."""
-    return os.getpid(), number * number
+def _worker_task(limit: int) -> tuple[int, int]:
+    """Runs in the worker process: proves it is another process, and runs the CPU lesson's own work."""
+    return os.getpid(), lesson_work.count_primes(limit)
 
 
 def check_process_pool() -> str:
-    """A ProcessPoolExecutor worker starts and runs a task, as the CPU lesson will need.
+    """A ProcessPoolExecutor worker starts and runs the CPU lesson's ``count_primes``.
 
-    Uses the "spawn" start method on every system (it is the default on Windows and macOS), so
-    the check on Linux proves the same thing: a frozen LoopLab can start a worker from its own
-    program file (``multiprocessing.freeze_support()`` in the bundle's entry point).
+    Uses the "spawn" start method on every system (it is the default on Windows and macOS, and
+    the controller uses it too), so the check on Linux proves the same thing: a frozen LoopLab
+    can start a worker from its own program file (``multiprocessing.freeze_support()`` in the
+    bundle's entry point) and the worker can import the lesson's code.
     """
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        pid, square = pool.submit(_worker_task, 12).result(timeout=PROBE_TIMEOUT)
+        pid, primes = pool.submit(_worker_task, 100).result(timeout=PROBE_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - every way a worker fails becomes the check's message
         pool.shutdown(wait=False, cancel_futures=True)
         raise CheckFailed(
@@ -289,9 +290,9 @@ def check_process_pool() -> str:
             "its own program again; otherwise " + REINSTALL_FIX,
         ) from exc
     pool.shutdown(wait=True)
-    if pid == os.getpid() or square != 144:
-        raise CheckFailed(f"the worker answered wrongly (pid {pid}, {square})", REINSTALL_FIX)
-    return f"a worker process (spawn, pid {pid}) ran a task"
+    if pid == os.getpid() or primes != 25:
+        raise CheckFailed(f"the worker answered wrongly (pid {pid}, {primes} primes below 100)", REINSTALL_FIX)
+    return f"a worker process (spawn, pid {pid}) ran the CPU lesson's count_primes"
 
 
 # --- checks that need Qt ---------------------------------------------------------------------
