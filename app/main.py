@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from app import __version__
 from app.core.demo_server import DemoServer, serve
 from app.core.lessons import LESSON_IDS, LESSONS
-from app.core.net import is_loopback
+from app.core.net import exempt_loopback_from_proxies, is_loopback
 
 if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab serve` runs without it
     from app.ui.errors import ErrorReporter
@@ -57,6 +57,9 @@ def create_window(
     from app.ui.errors import ErrorReporter
     from app.ui.heartbeat import Heartbeat
     from app.ui.main_window import MainWindow
+
+    if exempt_loopback_from_proxies(os.environ):
+        log.info("A proxy is configured: added the loopback names to NO_PROXY, so lessons reach the demo server directly")
 
     owns_server = server is None
     server = server or DemoServer().start()

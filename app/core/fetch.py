@@ -449,6 +449,9 @@ class RequestRecorder:
         async def failed(_session: object, context: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
             if traced := getattr(context, "recorded", None):
                 traced.close_open_phases()
+                if isinstance(params.exception, asyncio.CancelledError):  # Cancel, or the window closing
+                    traced.record.cancel(traced.clock())
+                    return
                 kind, message = describe_error(params.exception, traced.record.url, FetchOptions(proxies={}))
                 traced.record.fail(traced.clock(), kind, message)
 

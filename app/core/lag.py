@@ -18,6 +18,8 @@ FRAME = 1 / 60
 """One frame at 60 Hz: lateness below this is invisible."""
 LONG_TASK = 0.050
 """Lateness above this is a "long task" (the web's rule of thumb for a noticeable stall)."""
+FROZEN = 0.100
+"""Lateness from here on is "frozen": the window is not alive. The lessons claim "alive" below it."""
 DEFAULT_INTERVAL = 0.016
 
 
@@ -88,9 +90,10 @@ class HeartbeatLog:
         """The longest the GUI thread was unresponsive between ``start`` and ``end``, in seconds.
 
         Counts a freeze still under way at ``end``, so it can be asked right after a blocking call
-        returns, before the heartbeat has had a chance to tick again.
+        returns, before the heartbeat has had a chance to tick again. A stall that began before
+        ``start`` counts only from ``start``: it was not this run's doing.
         """
-        return max((max(0.0, b - a - self.interval) for a, b in self._gaps(start, end)), default=0.0)
+        return max((max(0.0, b - max(a + self.interval, start)) for a, b in self._gaps(start, end)), default=0.0)
 
     def freezes(self, start: float, end: float, threshold: float = LONG_TASK) -> list[Freeze]:
         """Every stall longer than ``threshold`` between ``start`` and ``end``, oldest first.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from urllib.parse import urlsplit
 
 
@@ -32,3 +32,26 @@ def proxy_for(url: str, proxies: Mapping[str, str]) -> str | None:
     if not proxy or is_loopback(host) or urllib.request.proxy_bypass_environment(host, dict(proxies)):
         return None
     return proxy
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def exempt_loopback_from_proxies(environ: MutableMapping[str, str]) -> bool:
+    """Adds the loopback names to NO_PROXY (and no_proxy) when a proxy is configured.
+
+    LoopLab's own fetches never proxy loopback (:func:`proxy_for`), but a lesson's code calls
+    ``requests.get`` as students would write it, and that honours the environment: under a
+    school's HTTP_PROXY without NO_PROXY, the demo server would be asked for through the proxy.
+    Returns True if the environment was changed.
+    """
+    if not any(environ.get(name) for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return False
+    changed = False
+    for name in ("NO_PROXY", "no_proxy"):
+        present = [item.strip() for item in environ.get(name, "").split(",") if item.strip()]
+        missing = [host for host in LOOPBACK_NAMES if host not in present]
+        if missing:
+            environ[name] = ",".join([*present, *missing])
+            changed = True
+    return changed

@@ -13,21 +13,22 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import inspect
 import logging
 import multiprocessing
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch
-from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions, check_url
+from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions, check_url, describe_error
 from app.core.lag import Freeze, HeartbeatLog
 from app.core.lessons import Lesson, LessonSetup, call_main, compile_main
-from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunOutcome
+from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome
 from app.ui.errors import ErrorReporter
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class LabController(QObject):
         self._changed.clear()
         self._lesson_error = ""
         self.run_started.emit(run)
-        self._task = asyncio.ensure_future(self._execute_lesson(run, lesson, main))
+        self._task = asyncio.ensure_future(self._execute_lesson(run, lesson, main, setup.base_url))
         self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
         self._batch_timer.start()
         return run
@@ -174,10 +175,11 @@ class LabController(QObject):
             # From here until every request is done, the GUI thread belongs to requests.
             fetch.run_blocking(run, self._blocking_session, options, self._on_record_changed)
 
-    def _lesson_resources(self) -> dict[str, Any]:
-        if self._lesson_session is None:
+    def _lesson_resources(self, wanted: Collection[str]) -> dict[str, Any]:
+        """What a lesson's ``main`` asks for, made on first use and kept for later lessons."""
+        if "session" in wanted and self._lesson_session is None:
             self._lesson_session = fetch.open_async_session(self._ssl_context, recorder=self._recorder)
-        if self._pool is None:
+        if "pool" in wanted and self._pool is None:
             # "spawn": a fresh interpreter, not a fork of this one with Qt and its threads inside.
             # The process starts on the first submit; nothing waits for it here.
             self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
@@ -193,19 +195,24 @@ class LabController(QObject):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _execute_lesson(self, run: Run, lesson: Lesson, main: Any) -> None:
-        resources = self._lesson_resources()
+    async def _execute_lesson(self, run: Run, lesson: Lesson, main: Any, base_url: str) -> None:
+        resources = self._lesson_resources(inspect.signature(main).parameters)
         self._recorder.follow(run)
         try:
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
+            # The lesson's time starts with its code: the grace above, and any stall before
+            # it, are not the code's doing (freezes and lateness are clipped to this clock).
+            run.clock = RunClock()
             await call_main(main, resources)
         except asyncio.CancelledError:
-            if lesson.id == "cpu":
+            if "pool" in inspect.signature(main).parameters:
                 self._discard_pool()  # the count goes on in its process otherwise
             raise
         except Exception as exc:  # the lesson's own code failed (e.g. the server went away)
             log.warning("Lesson %s failed", lesson.id, exc_info=True)
-            self._lesson_error = f"The lesson's code stopped with {type(exc).__name__}: {exc}"
+            if isinstance(exc, concurrent.futures.BrokenExecutor):
+                self._discard_pool()  # a broken pool stays broken: the next run gets a new one
+            self._lesson_error = describe_error(exc, base_url, FetchOptions(proxies={}))[1]
         finally:
             run.finished_at = run.clock()
             self._recorder.settle()

@@ -230,12 +230,16 @@ class MainWindow(QMainWindow):
 
         alive_box = QWidget(self)
         alive = QGridLayout(alive_box)
-        alive.addWidget(_title("Alive? Watch the ball, type in the box", self.typing_box), 0, 0)
+        self.alive_titles = [
+            _title("Alive? Watch the ball, type in the box", self.typing_box),
+            _title("Lateness over the last 30 s", self.lag_graph),
+        ]
+        alive.addWidget(self.alive_titles[0], 0, 0)
         alive.addWidget(self.ball, 1, 0)
         alive.addWidget(self.typing_box, 2, 0)
         # The meter's own caption says what it is ("Window lateness: 3 ms, smooth").
         alive.addWidget(self.freeze_meter, 3, 0)
-        alive.addWidget(_title("Lateness over the last 30 s", self.lag_graph), 0, 1)
+        alive.addWidget(self.alive_titles[1], 0, 1)
         alive.addWidget(self.lag_graph, 1, 1, 3, 1)
         alive.addWidget(self.report, 4, 0, 1, 2)
         alive.setRowStretch(5, 1)
@@ -467,7 +471,7 @@ class MainWindow(QMainWindow):
         return self.presentation_action.isChecked()
 
     def set_presentation(self, on: bool, *, full_screen: bool = True) -> None:
-        """Presentation mode: everything 1.6x bigger, high contrast, advanced settings hidden,
+        """Presentation mode: everything 1.55x bigger, high contrast, advanced settings hidden,
         full screen (``full_screen=False`` keeps the window's size: for screenshots)."""
         self._presentation_full_screen = full_screen
         if on != self.presentation_action.isChecked():
@@ -695,8 +699,11 @@ class MainWindow(QMainWindow):
         self.setPalette(look.high_contrast(self._normal_palette) if on else self._normal_palette)
         # Full screen, no menus, no status bar, no advanced settings: room for big type, even
         # on a 1366 x 768 laptop mirrored to a projector. The shortcuts still work.
-        for advanced in (self.options_box, self.menuBar(), self.statusBar()):
+        # The two titles over the ball and the graph go too: what they show speaks for itself,
+        # and their height is what a lesson's code needs on a 768-pixel screen.
+        for advanced in (self.options_box, self.menuBar(), self.statusBar(), *self.alive_titles):
             advanced.setVisible(not on)
+        self.lesson_panel.set_compact(on)
         self.exit_presentation_button.setVisible(on)
         state = self.windowState()
         full = on and self._presentation_full_screen
@@ -720,11 +727,7 @@ class MainWindow(QMainWindow):
 
     def _on_controller_run_started(self, run: Run) -> None:
         self.results_model.show_run(run)
-        self.timeline.set_placeholder(
-            "This lesson's code makes no HTTP requests: if the window freezes, the freeze shows here as a red band."
-            if self._lesson_run
-            else "Press Run: each request will appear here as a bar on a shared time axis."
-        )
+        self.timeline.set_placeholder(_timeline_placeholder(self._lesson_run[0] if self._lesson_run else None))
         self.timeline.show_run(run)
         if self.tabs.currentWidget() is self.history_panel:
             self.tabs.setCurrentWidget(self.timeline_panel)  # the new run is drawn on the timeline
@@ -734,6 +737,8 @@ class MainWindow(QMainWindow):
             self.typing_box.setFocus()
         self.run_button.setEnabled(False)
         self.mode_toggle.setEnabled(False)
+        # What runs stays what is shown: no other lesson, scale or limit until this run ends.
+        self._set_lesson_choice_enabled(False)
         # In blocking mode the window cannot react to a click until the run is over.
         self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC)
         self.report.show_started(run, self._lesson_run[0].title if self._lesson_run else "")
@@ -812,20 +817,27 @@ class MainWindow(QMainWindow):
         box.open()  # window-modal, and the event loop (the heartbeat, a run) goes on
 
     def _show_lesson_result(self, summary: RunSummary, lesson: Lesson, setup: LessonSetup) -> None:
+        expected = lesson.expected_seconds(setup) if lesson.claims_duration else None
         if summary.outcome is RunOutcome.COMPLETED:
             verdict = lesson.verdict(setup, summary.wall_time, summary.longest_freeze)
             self.lesson_panel.show_verdict(verdict)
-            self.report.show_lesson(summary, f"{lesson.title}: {verdict.text}", lesson.expected_seconds(setup))
+            self.report.show_lesson(summary, f"{lesson.title}: {verdict.text}", expected)
         else:
-            what = "was cancelled" if summary.outcome is RunOutcome.CANCELLED else f"failed. {summary.error}"
             self.lesson_panel.show_verdict(None)
-            self.report.show_lesson(summary, f"{lesson.title}: the lesson {what}", lesson.expected_seconds(setup))
+            self.report.show_lesson(summary, lesson.title, expected)
 
     def _enable_run_controls(self) -> None:
         if not self.controller.closed and not self.controller.running:
             self.run_button.setEnabled(True)
             lesson = self.current_lesson
             self.mode_toggle.setEnabled(lesson is None or lesson.toggle_picks_variant)
+            self._set_lesson_choice_enabled(True)
+
+    def _set_lesson_choice_enabled(self, enabled: bool) -> None:
+        for widget in (self.source_tabs.tabBar(), self.lesson_panel.lesson_list, self.lesson_panel.scale_combo, self.lesson_panel.limit_slider):
+            widget.setEnabled(enabled)
+        for act in (*self.lesson_actions, self.lab_action):
+            act.setEnabled(enabled)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._closing is None:
@@ -843,6 +855,16 @@ class MainWindow(QMainWindow):
         finally:
             if self._owns_server:
                 self.server.stop()
+
+
+def _timeline_placeholder(lesson: Lesson | None) -> str:
+    if lesson is None:
+        return "Press Run: each request will appear here as a bar on a shared time axis."
+    if lesson.id == "thread":
+        return "requests.get() is not traced, so no bars here: a freeze of the window shows as a red band."
+    if lesson.id in ("sleep", "cpu"):
+        return "This lesson's code makes no HTTP requests: a freeze of the window shows as a red band."
+    return "The lesson's requests appear here as they are made."
 
 
 def _png_bytes(image: QImage) -> bytes:

@@ -22,7 +22,7 @@ from app.ui.main_window import MainWindow
 
 SIZE = (1280, 860)
 COMPARE_SIZE = (1280, 1000)
-PRESENTATION_SIZE = (1920, 1080)
+PRESENTATION_SIZE = (1366, 768)  # a school laptop mirrored to a projector
 
 
 async def _settle(window: MainWindow, ticks: int = 5) -> None:

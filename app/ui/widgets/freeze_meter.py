@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.core.lag import FRAME, LONG_TASK, is_long_task, is_smooth
+from app.core.lag import FRAME, FROZEN, LONG_TASK, is_long_task, is_smooth
 from app.core.run import format_duration
 
 HOLD = 2.0
@@ -124,8 +124,10 @@ class FreezeMeter(QWidget):
         self._bar.update()
         if is_smooth(value):
             text = f"Window lateness: {format_duration(value)}, smooth"
-        elif is_long_task(value):
+        elif round(value, 3) >= FROZEN:
             text = f"Window lateness: {format_duration(value)}, frozen!"
+        elif is_long_task(value):
+            text = f"Window lateness: {format_duration(value)}, a noticeable stall"
         else:
             text = f"Window lateness: {format_duration(value)}, a slight stutter"
         if text != self._value_label.text():

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -28,7 +28,7 @@ DEFAULT_SCALE = 1.0
 
 
 def scale_text(scale: float) -> str:
-    return f"×{scale:g}" + ("  (the tutorial's times)" if scale == 1.0 else "")
+    return f"×{scale:g}" + ("  (tutorial)" if scale == 1.0 else "")
 
 
 class LessonPanel(QWidget):
@@ -87,16 +87,16 @@ class LessonPanel(QWidget):
         self.verdict.setAccessibleName("Expected against observed")
         self.code_view = CodeView(self)
 
-        settings = QHBoxLayout()
+        # Two short rows rather than one long one: the column stays narrow in presentation mode.
+        settings = QGridLayout()
         scale_caption = QLabel("Time scale:", self)
         scale_caption.setBuddy(self.scale_combo)
-        settings.addWidget(scale_caption)
-        settings.addWidget(self.scale_combo)
-        settings.addSpacing(12)
-        settings.addWidget(self.limit_caption)
-        settings.addWidget(self.limit_slider, 1)
-        settings.addWidget(self.limit_value)
-        settings.addStretch(0)
+        settings.addWidget(scale_caption, 0, 0)
+        settings.addWidget(self.scale_combo, 0, 1, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        settings.addWidget(self.limit_caption, 1, 0)
+        settings.addWidget(self.limit_slider, 1, 1)
+        settings.addWidget(self.limit_value, 1, 2)
+        settings.setColumnStretch(1, 1)
 
         # A plain column: wrapped text gets the height it needs, the code gets the rest.
         layout = QVBoxLayout(self)
@@ -112,6 +112,7 @@ class LessonPanel(QWidget):
         self.lesson_list.currentItemChanged.connect(self._on_lesson_list_current_changed)
         self.scale_combo.currentIndexChanged.connect(lambda _index: self.settings_changed.emit())
         self.limit_slider.valueChanged.connect(self._on_limit_slider_changed)
+        self._compact = False
         self._on_limit_slider_changed(self.limit_slider.value())
         self._show_limit(False)
         self.show_verdict(None)
@@ -171,12 +172,19 @@ class LessonPanel(QWidget):
         if verdict is None:
             self.verdict.clear()
             self.verdict.setProperty("verdict", "")
-            self.verdict.hide()
         else:
             self.verdict.setText(verdict.text)
             self.verdict.setProperty("verdict", "ok" if verdict.as_expected else "off")
-            self.verdict.show()
+        self.verdict.setVisible(verdict is not None and not self._compact)
         repolish(self.verdict)
+
+    def set_compact(self, compact: bool) -> None:
+        """Presentation mode: only the list and the code. The teacher tells the story, and the
+        window's report already states the verdict in big type."""
+        self._compact = compact
+        for words in (self.intro, self.expectation):
+            words.setVisible(not compact)
+        self.verdict.setVisible(bool(self.verdict.text()) and not compact)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)

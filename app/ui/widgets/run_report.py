@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 from app.core import explain
 from app.core.lag import is_long_task
 from app.core.lessons import ALIVE_LIMIT
-from app.core.run import FetchMode, Run, RunSummary, format_duration
+from app.core.run import FetchMode, Run, RunOutcome, RunSummary, format_duration
 from app.ui.widgets import repolish
 
 
@@ -56,7 +56,9 @@ class RunReport(QFrame):
         return label
 
     def show_started(self, run: Run, lesson_title: str = "") -> None:
-        """The run has begun: say what to watch for."""
+        """The run has begun: say what to watch for (the last run's numbers go)."""
+        for value in (self.freeze_label, self.wall_label, self.sum_label):
+            value.setText("…")
         if lesson_title:
             frozen = run.mode is FetchMode.BLOCKING
             self.headline.setText(f"Running the lesson: {lesson_title}…")
@@ -91,21 +93,32 @@ class RunReport(QFrame):
         self.details.setText(explain.explanation(summary))
         self._set_state("frozen" if is_long_task(summary.longest_freeze) else "alive")
 
-    def show_lesson(self, summary: RunSummary, verdict: str, expected: float) -> None:
-        """A lesson's run: its freeze and time against what the lesson expected, and the verdict."""
+    def show_lesson(self, summary: RunSummary, text: str, expected: float | None) -> None:
+        """A lesson's run: its freeze and time against what the lesson expected (None: no claim
+        on time), and ``text``: the verdict, or the lesson's title if it did not complete."""
         self.freeze_label.setText(format_duration(summary.longest_freeze))
         self.wall_label.setText(format_duration(summary.wall_time))
         self._captions[2].setText("Expected")
         self.sum_label.setAccessibleName("How long the lesson was expected to take")
-        self.sum_label.setText(f"≈ {format_duration(expected)}")
+        self.sum_label.setText(f"≈ {format_duration(expected)}" if expected is not None else "–")
         # A lesson's claim is "alive" below ALIVE_LIMIT (100 ms); the words follow that claim.
         frozen = summary.longest_freeze >= ALIVE_LIMIT
+        if summary.outcome is RunOutcome.CANCELLED:
+            self.headline.setText("The lesson was cancelled.")
+            self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.")
+            self._set_state("")
+            return
+        if summary.outcome is RunOutcome.FAILED:
+            self.headline.setText("The lesson's code stopped with an error.")
+            self.details.setText(f"{text}: {summary.error}")
+            self._set_state("")
+            return
         self.headline.setText(
             f"The window was frozen for {format_duration(summary.longest_freeze)}."
             if frozen
             else "The window stayed alive the whole time."
         )
-        self.details.setText(verdict)
+        self.details.setText(text)
         self._set_state("frozen" if frozen else "alive")
 
     def _set_state(self, state: str) -> None:

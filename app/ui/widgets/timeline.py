@@ -27,7 +27,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QGridLayout, QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLabel, QLayout, QLayoutItem, QSizePolicy, QToolTip, QWidget
 
 from app.core.lag import Freeze
 from app.core.run import RequestRecord, RequestState, Run, RunSummary, format_duration
@@ -103,7 +103,8 @@ class TimelineWidget(QAbstractScrollArea):
 
     def show_run(self, run: Run) -> None:
         """Follows a run under way: call :meth:`refresh` when its records change."""
-        self._records, self._freezes, self._now = run.records, (), run.clock
+        # Through the run, not its clock: a lesson restarts the clock when its code starts.
+        self._records, self._freezes, self._now = run.records, (), lambda: run.clock()
         self._wall = 0.0
         self._zoom = 1.0
         self.refresh()
@@ -312,10 +313,10 @@ class TimelineWidget(QAbstractScrollArea):
         palette = self.palette()
         painter.fillRect(area, palette.base())
         if not self._records:
-            painter.setPen(palette.placeholderText().color())
-            painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
             if not self._freezes:
-                return  # with freezes (a lesson with no requests), the axis and the bands still tell
+                painter.setPen(palette.placeholderText().color())
+                painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+                return  # with freezes (a lesson with no requests) the axis and the bands tell the story
 
         def x_of(t: float) -> float:
             return self.gutter + t * px_per_s - scroll_x
@@ -455,25 +456,83 @@ class TimelineWidget(QAbstractScrollArea):
                 painter.drawLine(QPointF(x, bar_top), QPointF(x, bar_top + bar_height))
 
 
+class _FlowLayout(QLayout):
+    """Lays items out left to right and wraps to a new row when the width runs out (as text does)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 12) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._gap = spacing
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt's name
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt's name
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt's name
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt's name
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt's name
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt's name
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        x, y, row_height = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() + 1 and x > rect.x():
+                x, y, row_height = rect.x(), y + row_height + 2, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._gap
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y()
+
+
 class TimelineLegend(QWidget):
-    """The key to the timeline's colours: the phases, failed, cancelled and frozen."""
+    """The key to the timeline's colours: the phases, failed, cancelled and frozen. It wraps
+    onto more rows when narrow (presentation mode), rather than widen the window."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timelineLegend")
-        # Two rows of four: narrow enough for any window, presentation mode included.
-        layout = QGridLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setHorizontalSpacing(6)
-        layout.setVerticalSpacing(2)
+        flow = _FlowLayout(self)
+        flow.setContentsMargins(0, 0, 0, 0)
         entries: list[tuple[str, QColor, str]] = [(p.label, PHASE_COLOURS[p], "line" if p is Phase.QUEUED else "fill") for p in Phase]
         entries += [("Failed", FAILED_COLOUR, "outline"), ("Cancelled", CANCELLED_COLOUR, "hatch"), ("Window frozen", FREEZE_EDGE, "band")]
-        per_row = 4
-        for n, (text, colour, style) in enumerate(entries):
-            row, column = divmod(n, per_row)
-            layout.addWidget(_Swatch(colour, style, self), row, 2 * column)
-            layout.addWidget(QLabel(text, self), row, 2 * column + 1)
-        layout.setColumnStretch(2 * per_row, 1)
+        for text, colour, style in entries:
+            entry = QWidget(self)
+            row = QHBoxLayout(entry)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            row.addWidget(_Swatch(colour, style, entry))
+            row.addWidget(QLabel(text, entry))
+            flow.addWidget(entry)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
 
 class _Swatch(QWidget):
