@@ -145,8 +145,8 @@ class SleepLesson(Lesson):
 
 async def main():
     # Blocking: time.sleep() knows nothing of the event loop.
-    # It holds the GUI thread for {t} s: the window can't redraw
-    # or react meanwhile.
+    # It holds the GUI thread for {t} s: meanwhile the window
+    # can't redraw or react.
     time.sleep({t})
 '''
         return f'''import asyncio
@@ -232,7 +232,7 @@ async def fetch(session, url):
 
 
 async def main(session):
-    # {GATHER_URLS} URLs, each answered after {d} s (?n= tells them apart).
+    # {GATHER_URLS} URLs answered after {d} s (?n= tells them apart)
     urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
     # gather starts every fetch now, then waits for the last.
     jobs = (fetch(session, u) for u in urls)
@@ -364,7 +364,7 @@ class ThreadLesson(Lesson):
         if setup.blocking:
             return f'''import requests
 
-URL = "{url}"  # answers after {t} s
+URL = "{url}"  # after {t} s
 
 
 async def main():
@@ -376,12 +376,13 @@ async def main():
 
 import requests
 
-URL = "{url}"  # answers after {t} s
+URL = "{url}"  # after {t} s
 
 
 async def main():
     # The same blocking call, on a worker thread: the
-    # coroutine awaits it; the event loop keeps the window alive.
+    # coroutine awaits it, the event loop keeps the window
+    # alive.
     response = await asyncio.to_thread(
         requests.get, URL, timeout={limit_s}
     )

@@ -667,3 +667,66 @@ def test_a_refused_connection_is_drawn_as_connecting_not_as_waiting() -> None:
     spent = phase_durations(record)
     assert spent[Phase.CONNECT] > 0
     assert spent[Phase.WAITING] <= spent[Phase.CONNECT]
+
+
+# --- a lesson's own requests, recorded through aiohttp's tracing ------------------------------
+
+
+def test_requests_cancelled_mid_flight_are_recorded_as_cancelled_not_failed(
+    demo_server: DemoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As when a teacher presses Cancel during a lesson (or closes the window): the lesson's own
+    # session.get calls are cancelled while they wait, and aiohttp reports that as an exception.
+    n = 4
+    run = Run(mode=FetchMode.ASYNC, records=[])
+    recorder = fetch.RequestRecorder()
+    recorder.follow(run)
+
+    async def get(session: aiohttp.ClientSession, url: str) -> bytes:
+        async with session.get(url) as response:
+            return await response.read()
+
+    async def scenario() -> list[object]:
+        async with fetch.open_async_session(recorder=recorder) as session:
+            tasks = [asyncio.ensure_future(get(session, f"{demo_server.url}/delay/5?n={i}")) for i in range(n)]
+            deadline = time.monotonic() + 5.0
+            while len(run.records) < n:  # every request has started: the tracing has filed it
+                assert time.monotonic() < deadline, f"only {len(run.records)} of {n} requests started"
+                await asyncio.sleep(0.005)
+            assert all(r.state is RequestState.RUNNING for r in run.records)
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            recorder.settle()
+            return results
+
+    results = asyncio.run(scenario())
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+    assert len(run.records) == n
+    assert sorted(r.url for r in run.records) == sorted(f"{demo_server.url}/delay/5?n={i}" for i in range(n))
+    assert [r.state for r in run.records] == [RequestState.CANCELLED] * n
+    assert [r.error_kind for r in run.records] == [ErrorKind.CANCELLED] * n
+    assert all(r.error == "Cancelled" for r in run.records)  # it was under way, not "before it started"
+    assert all(r.ended is not None and r.ended < 4.0 for r in run.records)  # cancelled, not waited out
+    assert "Unexpected error" not in caplog.text
+
+
+def test_a_recorded_request_that_fails_is_still_failed_with_its_reason() -> None:
+    # The other side of the same tracing hook: a real failure is not mistaken for a cancel.
+    run = Run(mode=FetchMode.ASYNC, records=[])
+    recorder = fetch.RequestRecorder()
+    recorder.follow(run)
+    port = free_port()
+
+    async def scenario() -> None:
+        async with fetch.open_async_session(recorder=recorder) as session:
+            with pytest.raises(aiohttp.ClientConnectorError):
+                async with session.get(f"http://127.0.0.1:{port}/get"):
+                    pass
+            recorder.settle()
+
+    asyncio.run(scenario())
+    [record] = run.records
+    assert record.state is RequestState.FAILED
+    assert record.error_kind is ErrorKind.REFUSED, record.error
+    assert f"127.0.0.1:{port}" in record.error

@@ -32,7 +32,8 @@ def test_longest_lateness_only_looks_inside_the_window() -> None:
     log = HeartbeatLog(interval=0.01)
     ticks(log, [0.0, 0.01, 1.01, 1.02, 1.03, 1.53, 1.54])  # 0.99 s stall, then a 0.49 s stall
     assert log.longest_lateness(0.0, 1.54) == pytest.approx(0.99)
-    assert log.longest_lateness(1.05, 1.54) == pytest.approx(0.49)  # the first stall is outside
+    # The first stall is outside; the second began (1.04) just before the window and counts from 1.05.
+    assert log.longest_lateness(1.05, 1.54) == pytest.approx(0.48)
     assert log.longest_lateness(1.02, 1.03) == pytest.approx(0.0)
 
 
@@ -61,3 +62,45 @@ def test_the_log_keeps_only_recent_ticks() -> None:
 def test_interval_must_be_positive() -> None:
     with pytest.raises(ValueError):
         HeartbeatLog(interval=0)
+
+
+# --- a stall that began before the window asked about ----------------------------------------
+
+
+def test_frozen_is_100_ms_above_a_long_task_above_a_frame() -> None:
+    from app.core.lag import FRAME, FROZEN, LONG_TASK
+
+    assert FROZEN == pytest.approx(0.100)
+    assert FRAME < LONG_TASK < FROZEN
+
+
+def test_a_stall_that_began_before_start_counts_only_from_start() -> None:
+    # The thread stalled from 0.02 s (when the tick after 0.01 was due) to 1.01 s; a run that
+    # began at 0.5 s was frozen for the 0.51 s of it that it saw, not for the whole 0.99 s.
+    log = HeartbeatLog(interval=0.01)
+    ticks(log, [0.0, 0.01, 1.01, 1.02, 1.03])
+    assert log.longest_lateness(0.0, 1.03) == pytest.approx(0.99)  # all of it when it is all inside
+    assert log.longest_lateness(0.5, 1.03) == pytest.approx(0.51)
+    assert log.longest_lateness(1.0, 1.03) == pytest.approx(0.01)
+    assert log.longest_lateness(0.02, 1.03) == pytest.approx(0.99)  # from when the tick was due: no clipping
+
+
+def test_a_stall_before_start_that_is_still_under_way_counts_from_start() -> None:
+    # No tick since 0.01 s: the stall is open at ``end`` and began long before ``start``.
+    log = HeartbeatLog(interval=0.01)
+    ticks(log, [0.0, 0.01])
+    assert log.longest_lateness(0.6, 1.0) == pytest.approx(0.4)
+    assert log.longest_lateness(0.0, 1.0) == pytest.approx(0.98)
+
+
+def test_a_stall_before_start_does_not_hide_a_longer_one_inside() -> None:
+    log = HeartbeatLog(interval=0.01)
+    ticks(log, [0.0, 0.01, 2.01, 2.02, 2.03, 2.33, 2.34])  # 1.99 s, then 0.29 s
+    assert log.longest_lateness(1.9, 2.34) == pytest.approx(0.29)  # the first stall's 0.11 s inside is shorter
+    assert log.longest_lateness(1.5, 2.34) == pytest.approx(0.51)  # now it is the longer one
+
+
+def test_a_stall_that_ended_before_start_is_not_counted() -> None:
+    log = HeartbeatLog(interval=0.01)
+    ticks(log, [0.0, 0.01, 1.01] + [1.01 + 0.01 * i for i in range(1, 20)])
+    assert log.longest_lateness(1.02, 1.2) == pytest.approx(0.0, abs=1e-9)

@@ -230,8 +230,8 @@ def test_the_limit_slider_changes_the_semaphore_in_the_code(lab: MainWindow, qtb
     ("lesson_id", "blocking_code", "async_code"),
     [
         ("sleep", "time.sleep(", "await asyncio.sleep("),
-        ("cpu", "count = count_primes(", "await loop.run_in_executor(pool, count_primes"),
-        ("thread", "response = requests.get(URL", "await asyncio.to_thread(requests.get, URL"),
+        ("cpu", "count = count_primes(", "await loop.run_in_executor("),
+        ("thread", "response = requests.get(URL", "await asyncio.to_thread("),
     ],
 )
 def test_flipping_the_toggle_switches_the_variant_on_screen(
@@ -418,3 +418,185 @@ def test_a_new_choice_clears_the_last_verdict(lab: MainWindow, qtbot: Any, loop:
     assert verdict_label(lab).isVisible()
     click_lesson(lab, qtbot, "gather")
     assert not verdict_label(lab).isVisible() and verdict_label(lab).text() == ""
+
+
+# --- while a lesson runs, and when it does not end as planned ---------------------------------
+
+import dataclasses  # noqa: E402 - for the tests below, appended to this file
+import socket  # noqa: E402
+
+import requests.utils  # noqa: E402
+from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+from app.core.run import ErrorKind, format_duration  # noqa: E402
+from app.main import create_window  # noqa: E402
+from tests.ui.conftest import next_emission  # noqa: E402
+
+
+def dead_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
+    """What picks the lesson and its settings: the widgets, and the Ctrl+0 to Ctrl+6 actions."""
+    found: dict[str, QWidget | QAction] = {
+        "lesson list": lab.lesson_panel.lesson_list,
+        "time scale": lab.lesson_panel.scale_combo,
+        "limit slider": lab.lesson_panel.limit_slider,
+        "source tabs": lab.source_tabs.tabBar(),
+    }
+    for act in (lab.lab_action, *lab.lesson_actions):
+        found[act.shortcut().toString()] = act
+    assert [key for key in found if key.startswith("Ctrl+")] == [f"Ctrl+{n}" for n in range(len(LESSON_IDS) + 1)]
+    return found
+
+
+def enabled(lab: MainWindow) -> list[str]:
+    return [name for name, thing in lesson_choice(lab).items() if thing.isEnabled()]
+
+
+def test_the_lesson_and_its_settings_stay_put_while_it_runs(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    choose(lab, qtbot, "limit", scale=FAST, limit=3)  # four waves of 0.25 s
+    lab.activateWindow()
+    qtbot.waitActive(lab)  # window shortcuts reach only the active window
+    shown = code_view(lab).toPlainText()
+    everything = list(lesson_choice(lab))
+    assert enabled(lab) == everything
+
+    async def scenario() -> tuple[RunSummary, list[str], str | None]:
+        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.run_button.click))
+        await until(lambda: lab.controller.running)
+        run = lab.controller.active_run
+        assert run is not None
+        await until(lambda: len(run.records) > 3, what="the second wave of requests")  # mid-run
+        during = enabled(lab)
+        # The teacher tries anyway: another lesson by its key, the URL list by its key and its tab.
+        QTest.keySequence(lab, QKeySequence("Ctrl+1"))
+        QTest.keySequence(lab, QKeySequence("Ctrl+0"))
+        tab_bar = lab.source_tabs.tabBar()
+        urls_tab = lab.source_tabs.indexOf(lab.urls_page)
+        qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(urls_tab).center())
+        lesson = lab.current_lesson
+        return await finished, during, lesson.id if lesson else None
+
+    summary, during, lesson_during = loop.run_until_complete(scenario())
+    assert during == [], f"usable during the run: {during}"
+    assert lesson_during == "limit"
+    assert code_view(lab).toPlainText() == shown  # what ran is what is still shown
+    assert_verdict_ok(lab, summary)  # and the run was not disturbed
+    assert enabled(lab) == everything  # all of it back after the run
+    QTest.keySequence(lab, QKeySequence("Ctrl+1"))
+    assert lab.current_lesson is not None and lab.current_lesson.id == "sleep"
+
+
+def test_the_reports_numbers_make_way_while_a_lesson_runs(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    numbers = (lab.report.freeze_label, lab.report.wall_label, lab.report.sum_label)
+    choose(lab, qtbot, "sleep", scale=FAST, blocking=False)
+    run_lesson(lab, loop)
+    first = [label.text() for label in numbers]
+    assert "…" not in first and "–" not in first  # the first run's numbers are on show
+
+    async def scenario() -> tuple[list[str], RunSummary]:
+        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.run_button.click))
+        await until(lambda: lab.controller.running)
+        during = [label.text() for label in numbers]
+        return during, await finished
+
+    during, summary = loop.run_until_complete(scenario())
+    assert during == ["…", "…", "…"]  # not the last run's, which would read as this one's
+    assert lab.report.freeze_label.text() == format_duration(summary.longest_freeze)
+    assert lab.report.wall_label.text() == format_duration(summary.wall_time)
+
+
+def test_cancelling_a_lesson_says_it_was_cancelled_and_is_no_error(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    choose(lab, qtbot, "gather", scale=1.0)  # ten requests of 1 s
+
+    async def scenario() -> RunSummary:
+        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.run_button.click))
+        await until(lambda: lab.controller.running)
+        run = lab.controller.active_run
+        assert run is not None
+        await until(
+            lambda: len(run.records) == GATHER_URLS and all(r.state is RequestState.RUNNING for r in run.records),
+            what="all ten requests under way",
+        )
+        assert lab.cancel_button.isEnabled()
+        lab.cancel_button.click()
+        return await asyncio.wait_for(finished, 5.0)
+
+    summary = loop.run_until_complete(scenario())
+    assert summary.outcome is RunOutcome.CANCELLED
+    assert "cancelled" in lab.report.headline.text().lower()
+    assert not lab.banner.isVisible(), lab.banner.message.text()
+    assert "Unexpected error" not in caplog.text
+    records = list(lab.timeline.records)
+    assert len(records) == GATHER_URLS
+    assert [r.state for r in records] == [RequestState.CANCELLED] * GATHER_URLS
+    assert [r.error_kind for r in records] == [ErrorKind.CANCELLED] * GATHER_URLS
+    assert not verdict_label(lab).isVisible()  # nothing to judge
+    assert lab.run_button.isEnabled() and not lab.cancel_button.isEnabled()
+
+
+def test_a_lesson_reaches_the_demo_server_under_a_proxy_setting_that_forgot_it(
+    loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A school's HTTP_PROXY (here a dead one) and no NO_PROXY: the thread lesson's requests.get
+    # reads the environment, as a student's would.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)  # recorded by the setenv above: whatever the window adds is undone
+    proxy = f"http://127.0.0.1:{dead_port()}"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    assert requests.utils.get_environ_proxies(demo_server.url).get("http") == proxy  # the trap is set
+    window = create_window(demo_server)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        choose(window, qtbot, "thread", scale=FAST, blocking=False)
+        summary, probe = run_lesson(window, loop)
+        assert_verdict_ok(window, summary)
+        assert summary.longest_freeze < ALIVE_LIMIT
+    finally:
+        window.close()
+        loop.run_until_complete(window.wait_closed())
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "blocking"),
+    [("thread", True), ("thread", False), ("sequential", None)],
+    ids=["requests-on-the-gui-thread", "requests-in-a-thread", "aiohttp"],
+)
+def test_a_lesson_whose_server_is_gone_fails_with_a_readable_reason_and_the_lab_goes_on(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, monkeypatch: pytest.MonkeyPatch, lesson_id: str, blocking: bool | None
+) -> None:
+    port = dead_port()
+    real_setup = lab.lesson_setup
+    monkeypatch.setattr(lab, "lesson_setup", lambda: dataclasses.replace(real_setup(), base_url=f"http://127.0.0.1:{port}"))
+    choose(lab, qtbot, lesson_id, scale=FAST, blocking=blocking)
+    assert f"http://127.0.0.1:{port}" in code_view(lab).toPlainText()  # the dead server is in the code that runs
+
+    summary = loop.run_until_complete(lab.run_once())
+    assert summary.outcome is RunOutcome.FAILED
+    assert "stopped with an error" in lab.report.headline.text()
+    details = lab.report.details.text()
+    assert details.startswith(lesson_by_id(lesson_id).title)
+    assert f"Connection refused by 127.0.0.1:{port}" in details
+    assert summary.error in details
+    assert "\n" not in details
+    for noise in ("Traceback", "Errno", "Max retries", "HTTPConnectionPool", "object at 0x", "Error("):
+        assert noise not in details, details
+    assert not verdict_label(lab).isVisible()
+    assert not lab.banner.isVisible(), lab.banner.message.text()  # the server went away: not a bug of ours
+
+    loop.run_until_complete(until(lab.run_button.isEnabled, what="Run enabled again"))
+    assert enabled(lab) == list(lesson_choice(lab))
+    choose(lab, qtbot, "sleep", scale=FAST, blocking=False)  # the next lesson runs as usual
+    summary, _probe = run_lesson(lab, loop)
+    assert_verdict_ok(lab, summary)

@@ -580,3 +580,79 @@ def test_error_banner_renders(qtbot: Any) -> None:
     banner.show_error("oops", "Traceback ...")
     banner.details_button.click()
     assert not banner.grab().isNull()
+
+
+# --- FreezeMeter: frozen means 100 ms, as the lessons' "alive" claim does ----------------------
+
+
+@pytest.mark.parametrize(
+    ("lateness", "words"),
+    [
+        pytest.param(0.030, "Window lateness: 30 ms, a slight stutter", id="30ms"),
+        pytest.param(0.050, "Window lateness: 50 ms, a noticeable stall", id="50ms"),
+        pytest.param(0.071, "Window lateness: 71 ms, a noticeable stall", id="71ms"),
+        pytest.param(0.099, "Window lateness: 99 ms, a noticeable stall", id="99ms"),
+        pytest.param(0.0996, "Window lateness: 100 ms, frozen!", id="shown-as-100ms"),
+        pytest.param(0.100, "Window lateness: 100 ms, frozen!", id="100ms"),
+        pytest.param(0.350, "Window lateness: 350 ms, frozen!", id="350ms"),
+    ],
+)
+def test_freeze_meter_says_frozen_only_from_100_ms(qtbot: Any, lateness: float, words: str) -> None:
+    meter = FreezeMeter()
+    qtbot.addWidget(meter)
+    meter.on_tick(1.0, lateness)
+    assert lateness_text(meter) == words
+
+
+# --- RunReport: a lesson under way, cancelled or failed ---------------------------------------
+
+
+def lesson_summary(outcome: RunOutcome, error: str = "") -> RunSummary:
+    run, clock = planned([], FetchMode.ASYNC)
+    clock.now = 0.3
+    run.finished_at = 0.3
+    return run.summarize(outcome, longest_freeze=0.004, error=error)
+
+
+def test_run_report_clears_the_last_runs_numbers_when_a_run_starts(qtbot: Any) -> None:
+    report = RunReport()
+    qtbot.addWidget(report)
+    report.show_lesson(lesson_summary(RunOutcome.COMPLETED), "Sleep: as claimed.", 0.5)
+    assert report_label(report, "wallTimeLabel") == "300 ms"
+    run, _ = planned([], FetchMode.ASYNC)
+    report.show_started(run, "Sleep")
+    for name in ("freezeLabel", "wallTimeLabel", "requestSumLabel"):
+        assert report_label(report, name) == "…", name
+    assert report.property("state") == "running"
+    report.show_summary(async_summary(longest_freeze=0.004))  # and the next result fills them in again
+    assert report_label(report, "freezeLabel") == "4 ms"
+
+
+def test_run_report_of_a_cancelled_lesson_says_so_and_judges_nothing(qtbot: Any) -> None:
+    report = RunReport()
+    qtbot.addWidget(report)
+    report.show_lesson(lesson_summary(RunOutcome.CANCELLED), "Concurrent fetch with gather", 1.0)
+    assert report_label(report, "reportHeadline") == "The lesson was cancelled."
+    details = report_label(report, "reportDetails")
+    assert details.startswith("Concurrent fetch with gather")
+    assert "alive" not in details and "froze" not in details
+    assert report.property("state") not in ("alive", "frozen")
+
+
+def test_run_report_of_a_failed_lesson_gives_the_reason_in_one_line(qtbot: Any) -> None:
+    report = RunReport()
+    qtbot.addWidget(report)
+    reason = "Connection refused by 127.0.0.1:9: nothing is listening there"
+    report.show_lesson(lesson_summary(RunOutcome.FAILED, reason), "Sequential awaits add up", 5.0)
+    assert report_label(report, "reportHeadline") == "The lesson's code stopped with an error."
+    assert report_label(report, "reportDetails") == f"Sequential awaits add up: {reason}"
+    assert report.property("state") not in ("alive", "frozen")
+
+
+def test_run_report_of_a_lesson_with_no_time_claim_expects_nothing(qtbot: Any) -> None:
+    report = RunReport()
+    qtbot.addWidget(report)
+    report.show_lesson(lesson_summary(RunOutcome.COMPLETED), "CPU: took 300 ms.", None)
+    assert report_label(report, "requestSumLabel") == "–"
+    report.show_lesson(lesson_summary(RunOutcome.COMPLETED), "Sleep: as claimed.", 0.5)
+    assert report_label(report, "requestSumLabel") == "≈ 500 ms"

@@ -1,0 +1,176 @@
+"""The lessons as text and as claims: the code they show, the work they run, and their verdicts.
+
+No window here: what a lesson shows and how it judges a run are plain functions of its setup
+and of the numbers measured. The runs themselves are in tests/ui/test_lessons.py.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import inspect
+import multiprocessing
+import pickle
+
+import pytest
+
+from app.core import lesson_work
+from app.core.lag import FROZEN
+from app.core.lessons import ALIVE_LIMIT, LESSON_IDS, LESSONS, SCALES, LessonSetup, compile_main, lesson_by_id
+from app.core.lesson_work import COUNT_PRIMES_SOURCE, count_primes
+
+BASE_URL = "http://127.0.0.1:65535"
+"""The longest address the demo server can have: the code's lines must fit with it."""
+CODE_VIEW_COLUMNS = 62
+"""What the code view shows without a horizontal scroll bar."""
+NOT_AS_CLAIMED = "Not what the lesson claims"
+
+
+def setup(*, scale: float = 1.0, blocking: bool = False, limit: int = 3) -> LessonSetup:
+    return LessonSetup(base_url=BASE_URL, scale=scale, blocking=blocking, limit=limit)
+
+
+def every_setup() -> list[LessonSetup]:
+    """Every setting the lab offers: each scale, both toggle positions, each limit."""
+    return [setup(scale=s, blocking=b, limit=n) for s in SCALES for b in (False, True) for n in range(1, 11)]
+
+
+# --- count_primes: the code on screen is the code that runs, installed or not ----------------
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["pool", "inline"])
+def test_the_cpu_code_shows_every_line_of_count_primes_as_it_runs(blocking: bool) -> None:
+    code = lesson_by_id("cpu").code(setup(blocking=blocking)).splitlines()
+    source = COUNT_PRIMES_SOURCE.splitlines()
+    assert len(source) >= 5 and source[0].startswith("def count_primes(")
+    commented = [f"#   {line}".rstrip() for line in source]
+    start = code.index(commented[0])
+    assert code[start : start + len(commented)] == commented  # all of it, in order, nothing in between
+
+
+def test_count_primes_counts_the_primes_below_its_limit() -> None:
+    assert count_primes(100) == 25
+    assert [count_primes(n) for n in (0, 2, 3, 10, 11, 12)] == [0, 0, 1, 4, 4, 5]
+
+
+def test_count_primes_is_the_function_its_source_text_defines() -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(COUNT_PRIMES_SOURCE, "<test>", "exec"), namespace)  # noqa: S102 - the app's own constant
+    again = namespace["count_primes"]
+    assert callable(again)
+    assert count_primes.__code__.co_code == again.__code__.co_code  # type: ignore[attr-defined]
+
+
+def test_count_primes_pickles_by_reference_for_the_process_pool() -> None:
+    assert count_primes.__module__ == "app.core.lesson_work"
+    assert count_primes.__qualname__ == "count_primes"
+    assert pickle.loads(pickle.dumps(count_primes)) is count_primes
+    assert lesson_work.count_primes is count_primes
+
+
+def test_count_primes_runs_in_a_fresh_spawned_process() -> None:
+    # What the pool variant of the cpu lesson does: a new interpreter imports it by name.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert pool.submit(count_primes, 1000).result(timeout=60) == 168
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["pool", "inline"])
+def test_the_cpu_code_is_built_without_reading_source_files(monkeypatch: pytest.MonkeyPatch, blocking: bool) -> None:
+    # An installed LoopLab may ship only compiled files: inspect cannot find the source there.
+    def no_source(_obj: object) -> str:
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(inspect, "getsource", no_source)
+    monkeypatch.setattr(inspect, "getsourcelines", no_source)
+    lesson = lesson_by_id("cpu")
+    code = lesson.code(setup(blocking=blocking))
+    assert "count_primes(" in code
+    main = compile_main(code, "cpu")
+    assert inspect.iscoroutinefunction(main)
+
+
+# --- the code fits the code view -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_line_of_a_lessons_code_fits_the_code_view(lesson_id: str) -> None:
+    lesson = lesson_by_id(lesson_id)
+    too_wide = {
+        line
+        for each in every_setup()
+        for line in lesson.code(each).splitlines()
+        if len(line) > CODE_VIEW_COLUMNS
+    }
+    assert not too_wide, "\n".join(f"{len(line)}: {line}" for line in sorted(too_wide))
+
+
+# --- verdicts: the claim against the measurement ---------------------------------------------
+
+
+def test_the_alive_limit_is_the_frozen_threshold() -> None:
+    assert ALIVE_LIMIT == FROZEN == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("longest_freeze", "alive"),
+    [(0.0, True), (0.099, True), (ALIVE_LIMIT, False), (0.150, False), (1.9, False)],
+)
+def test_an_async_variant_is_alive_only_below_the_alive_limit(longest_freeze: float, alive: bool) -> None:
+    verdict = lesson_by_id("sleep").verdict(setup(blocking=False), wall_time=2.0, longest_freeze=longest_freeze)
+    assert verdict.as_expected is alive
+    assert ("stayed alive" in verdict.text) is alive
+    assert (NOT_AS_CLAIMED in verdict.text) is not alive
+
+
+def test_a_blocking_variant_that_did_not_freeze_is_off() -> None:
+    verdict = lesson_by_id("sleep").verdict(setup(blocking=True), wall_time=2.0, longest_freeze=0.004)
+    assert not verdict.as_expected
+    assert NOT_AS_CLAIMED in verdict.text
+
+
+def test_a_blocking_variant_that_froze_throughout_is_as_claimed() -> None:
+    verdict = lesson_by_id("sleep").verdict(setup(blocking=True), wall_time=2.02, longest_freeze=1.98)
+    assert verdict.as_expected, verdict.text
+    assert "froze for 1.98 s" in verdict.text
+
+
+@pytest.mark.parametrize(
+    ("wall_time", "longest_freeze", "froze"),
+    [(0.08, 0.075, False), (0.099, 0.099, False), (0.1, FROZEN, True), (0.3, 0.29, True)],
+)
+def test_a_blocking_variant_froze_only_from_the_frozen_threshold_on(wall_time: float, longest_freeze: float, froze: bool) -> None:
+    # A count that was over in 80 ms, all of it stalled: a noticeable stall, not "frozen" (the
+    # meter says "frozen!" from 100 ms, and the lessons call the window alive below that).
+    verdict = lesson_by_id("cpu").verdict(setup(blocking=True), wall_time=wall_time, longest_freeze=longest_freeze)
+    assert verdict.as_expected is froze, verdict.text
+
+
+@pytest.mark.parametrize("lesson_id", ["sleep", "sequential", "gather", "limit", "thread"])
+@pytest.mark.parametrize("off_by", [0.7, 1.3])
+def test_a_run_whose_time_is_30_percent_off_is_off(lesson_id: str, off_by: float) -> None:
+    lesson = lesson_by_id(lesson_id)
+    expected = lesson.expected_seconds(setup())
+    assert lesson.verdict(setup(), expected * 1.02, 0.01).as_expected  # the same run on time is fine
+    verdict = lesson.verdict(setup(), expected * off_by, 0.01)
+    assert not verdict.as_expected
+    assert NOT_AS_CLAIMED in verdict.text
+
+
+def test_cpu_makes_no_claim_on_time() -> None:
+    cpu = lesson_by_id("cpu")
+    assert not cpu.claims_duration
+    assert all(lesson.claims_duration for lesson in LESSONS if lesson.id != "cpu")
+    for wall_time in (0.3, 2.0, 9.0):  # a fast or a slow computer: neither is the lesson
+        verdict = cpu.verdict(setup(blocking=False), wall_time=wall_time, longest_freeze=0.01)
+        assert verdict.as_expected, verdict.text
+        assert "expected about" not in verdict.text.lower()
+        assert "took" in verdict.text.lower()
+    frozen = cpu.verdict(setup(blocking=True), wall_time=9.0, longest_freeze=8.9)
+    assert frozen.as_expected and "expected about" not in frozen.text.lower()
+    for variant in (False, True):
+        assert "about" not in cpu.expectation(setup(blocking=variant))
+
+
+def test_a_lesson_that_claims_a_time_says_which() -> None:
+    verdict = lesson_by_id("sequential").verdict(setup(), wall_time=5.02, longest_freeze=0.01)
+    assert verdict.as_expected
+    assert verdict.text.startswith("Expected about 5.00 s, took 5.02 s")
