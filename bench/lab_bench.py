@@ -27,6 +27,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable
@@ -37,6 +38,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import aiohttp  # noqa: E402
 import qasync  # noqa: E402
 import requests  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.core.demo_server import DemoServer  # noqa: E402
@@ -210,6 +212,10 @@ def main() -> int:
     }
     first = Goal("  (first run of a window: worst lateness)", "ms", 100)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Fresh windows with default settings, every time: never the user's remembered ones (a
+    # blocking mode or a lesson left chosen would change what is measured), and never saved there.
+    settings_dir = tempfile.TemporaryDirectory(prefix="looplab-bench-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with DemoServer() as server:

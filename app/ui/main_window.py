@@ -493,7 +493,9 @@ class MainWindow(QMainWindow):
         urls = self.url_edit.toPlainText()
         settings.save(
             settings.Remembered(
-                urls=None if urls == "\n".join(demo_urls(self.server.url)) else urls,
+                # The demo server gets a new port at every launch: its address is kept as a
+                # placeholder, so remembered demo URLs still point at the next launch's server.
+                urls=None if urls == "\n".join(demo_urls(self.server.url)) else urls.replace(self.server.url, settings.DEMO_SERVER),
                 mode=self._user_mode(),
                 concurrency=self.concurrency_spin.value(),
                 time_scale=self.lesson_panel.scale,
@@ -674,7 +676,8 @@ class MainWindow(QMainWindow):
         return self.mode_toggle.mode
 
     def _restore(self, remembered: settings.Remembered) -> None:
-        self.url_edit.setPlainText(remembered.urls if remembered.urls is not None else "\n".join(demo_urls(self.server.url)))
+        urls = remembered.urls.replace(settings.DEMO_SERVER, self.server.url) if remembered.urls is not None else None
+        self.url_edit.setPlainText(urls if urls is not None else "\n".join(demo_urls(self.server.url)))
         self._toggle_before_lesson = None
         self.mode_toggle.setChecked(remembered.mode is FetchMode.BLOCKING)
         self.concurrency_spin.setValue(remembered.concurrency)

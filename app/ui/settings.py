@@ -19,6 +19,9 @@ from app.core.run import FetchMode
 log = logging.getLogger(__name__)
 
 ORG_NAME = APP_NAME = "LoopLab"
+DEMO_SERVER = "http://demo-server.looplab"
+"""Stands for the built-in demo server's address in a remembered URL list (its port changes
+at every launch). Never fetched: the window swaps the real address in before showing the list."""
 SOURCES = ("urls", "lessons")
 
 

@@ -349,6 +349,26 @@ def test_every_setting_survives_a_restart(window_factory: Any, loop: qasync.QEve
     assert second.mode_toggle.isChecked() and second.controller.mode is FetchMode.BLOCKING  # ...and given back
 
 
+def test_remembered_demo_urls_follow_the_demo_server_to_its_new_port(qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
+    # The demo server takes a free port at every launch: a list remembered with last launch's
+    # port would point at nothing. The next launch's server is simulated with a second one.
+    first = create_window(demo_server)
+    qtbot.addWidget(first)
+    mine = f"{demo_server.url}/status/404\nhttp://example.com/\n{demo_server.url}/delay/0.1"
+    first.url_edit.setPlainText(mine)
+    quit_lab(first, loop)
+    assert demo_server.url not in settings.open_settings().value("urls")  # stored as a placeholder
+
+    with DemoServer() as next_launch:
+        assert next_launch.url != demo_server.url
+        second = create_window(next_launch)
+        qtbot.addWidget(second)
+        try:
+            assert second.url_edit.toPlainText() == mine.replace(demo_server.url, next_launch.url)
+        finally:
+            quit_lab(second, loop)
+
+
 def test_a_variant_lesson_and_its_toggle_survive_a_restart(window_factory: Any, loop: qasync.QEventLoop) -> None:
     first = window_factory()
     first.open_lesson("cpu")
