@@ -23,7 +23,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -255,16 +255,31 @@ class _TracedRequest:
     """Set while a connection is being opened."""
     dns_before_connect: float = 0.0
 
-    def close_open_phases(self) -> None:
-        """A request that failed mid-look-up or mid-connect spent that time there, not "waiting"."""
-        now = self.clock()
+    def start_dns(self) -> None:
+        self.dns_from = self.clock()
+
+    def end_dns(self) -> None:
         if self.dns_from is not None:
-            self.record.dns = (self.record.dns or 0.0) + now - self.dns_from
+            self.record.dns = (self.record.dns or 0.0) + self.clock() - self.dns_from
             self.dns_from = None
+
+    def start_connect(self) -> None:
+        self.connect_from = self.clock()
+        self.dns_before_connect = self.record.dns or 0.0
+
+    def end_connect(self) -> None:
+        # aiohttp's "connection create" span includes the DNS look-up it triggers; subtracting
+        # it keeps the phases apart, so DNS is not drawn twice.
         if self.connect_from is not None:
             dns_inside = (self.record.dns or 0.0) - self.dns_before_connect
-            self.record.connect = (self.record.connect or 0.0) + max(0.0, now - self.connect_from - dns_inside)
+            spent = self.clock() - self.connect_from - dns_inside
+            self.record.connect = (self.record.connect or 0.0) + max(0.0, spent)
             self.connect_from = None
+
+    def close_open_phases(self) -> None:
+        """A request that failed mid-look-up or mid-connect spent that time there, not "waiting"."""
+        self.end_dns()
+        self.end_connect()
 
 
 def _phase_tracing() -> aiohttp.TraceConfig:
@@ -279,34 +294,18 @@ def _phase_tracing() -> aiohttp.TraceConfig:
         traced = getattr(context, "trace_request_ctx", None) or getattr(context, "recorded", None)
         return traced if isinstance(traced, _TracedRequest) else None
 
-    async def dns_start(_session: object, context: object, _params: object) -> None:
-        if traced := target(context):
-            traced.dns_from = traced.clock()
+    def hook(step: Callable[[_TracedRequest], None]) -> Callable[[object, object, object], Awaitable[None]]:
+        async def on_signal(_session: object, context: object, _params: object) -> None:
+            if traced := target(context):
+                step(traced)
 
-    async def dns_end(_session: object, context: object, _params: object) -> None:
-        if (traced := target(context)) and traced.dns_from is not None:
-            traced.record.dns = (traced.record.dns or 0.0) + traced.clock() - traced.dns_from
-            traced.dns_from = None
-
-    # aiohttp's "connection create" span includes the DNS look-up it triggers; subtracting it
-    # keeps the phases apart, so DNS is not drawn twice.
-    async def connect_start(_session: object, context: object, _params: object) -> None:
-        if traced := target(context):
-            traced.connect_from = traced.clock()
-            traced.dns_before_connect = traced.record.dns or 0.0
-
-    async def connect_end(_session: object, context: object, _params: object) -> None:
-        if (traced := target(context)) and traced.connect_from is not None:
-            spent = traced.clock() - traced.connect_from
-            dns_inside = (traced.record.dns or 0.0) - traced.dns_before_connect
-            traced.record.connect = (traced.record.connect or 0.0) + max(0.0, spent - dns_inside)
-            traced.connect_from = None
+        return on_signal
 
     config = aiohttp.TraceConfig()
-    config.on_dns_resolvehost_start.append(dns_start)
-    config.on_dns_resolvehost_end.append(dns_end)
-    config.on_connection_create_start.append(connect_start)
-    config.on_connection_create_end.append(connect_end)
+    config.on_dns_resolvehost_start.append(hook(_TracedRequest.start_dns))
+    config.on_dns_resolvehost_end.append(hook(_TracedRequest.end_dns))
+    config.on_connection_create_start.append(hook(_TracedRequest.start_connect))
+    config.on_connection_create_end.append(hook(_TracedRequest.end_connect))
     config.freeze()
     return config
 
