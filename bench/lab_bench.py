@@ -44,6 +44,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.run import RequestState, parse_duration  # noqa: E402
 from app.main import create_window  # noqa: E402
+from app.ui import settings  # noqa: E402
 from app.ui.heartbeat import Heartbeat  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 
@@ -78,10 +79,17 @@ async def _until(predicate: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
+def _fresh_window(server: DemoServer | None = None) -> MainWindow:
+    """A lab window as on a first launch: what the bench's previous window remembered (its
+    blocking mode, say) must not carry over into the next measurement."""
+    settings.clear()
+    return create_window(server)
+
+
 @contextlib.asynccontextmanager
 async def _lab_with_probe(server: DemoServer, urls: list[str]) -> AsyncIterator[tuple[MainWindow, Heartbeat]]:
     """A fresh lab window with ``urls``, and a second heartbeat that measures it independently."""
-    window = create_window(server)
+    window = _fresh_window(server)
     window.show()
     window.url_edit.setPlainText("\n".join(urls))
     probe = Heartbeat()
@@ -143,7 +151,7 @@ async def bench_thousand(server: DemoServer, goals: dict[str, Goal]) -> None:
 
 
 async def bench_close(goals: dict[str, Goal]) -> None:
-    window = create_window()
+    window = _fresh_window()
     window.show()
     window.url_edit.setPlainText("\n".join([f"{window.server.url}/delay/5"] * 30))
     window.run_button.click()
