@@ -53,7 +53,9 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
     """Saves the History tab comparing the last two runs (chosen automatically after each run)."""
     window.resize(*COMPARE_SIZE)
     window.tabs.setCurrentWidget(window.history_panel)
-    window.main_split.setSizes([1, 10_000])  # the top keeps its minimum, the comparison gets the rest
+    # The comparison gets the room: the URL column narrows, the top keeps its minimum.
+    window.columns.setSizes([320, COMPARE_SIZE[0] - 320])
+    window.main_split.setSizes([1, 10_000])
     await _settle(window)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
@@ -63,6 +65,7 @@ async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
     """Runs a lesson at the tutorial's times and saves the window with its code and verdict."""
     window.resize(*SIZE)
     window.main_split.setSizes([1, 1])  # back to the natural split after the comparison shot
+    window.columns.setSizes([530, SIZE[0] - 530])
     window.tabs.setCurrentWidget(window.timeline_panel)
     window.open_lesson(lesson_id)
     window.lesson_panel.set_scale(1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from app.core import explain
@@ -29,7 +30,9 @@ class RunReport(QFrame):
         self.details.setAccessibleName("What happened and why")
         # A word-wrapped label under-reports its height, and a splitter would then squeeze it
         # on a small screen; three lines is what the explanations need at the window's width.
-        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3 + 16)
+        # Its font comes from the style sheet (and presentation mode), so the height follows it.
+        self.details.installEventFilter(self)
+        self._fit_details()
 
         grid = QGridLayout(self)
         grid.addWidget(self.headline, 0, 0, 1, 3)
@@ -48,6 +51,14 @@ class RunReport(QFrame):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.details and event.type() == QEvent.Type.FontChange:
+            self._fit_details()
+        return super().eventFilter(watched, event)
+
+    def _fit_details(self) -> None:
+        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3 + 16)
 
     def _value(self, name: str, accessible: str) -> QLabel:
         label = QLabel("–", self)

@@ -376,9 +376,9 @@ class TimelineWidget(QAbstractScrollArea):
 
         # The gutter: which URL each row is.
         painter.fillRect(QRectF(0, self.axis_height, self.gutter, area.height()), palette.window())
-        if row >= 12:
+        metrics = painter.fontMetrics()
+        if row >= metrics.height() * 0.8:  # labels only where they do not run into each other
             painter.setPen(text_colour)
-            metrics = painter.fontMetrics()
             for index in range(first, last):
                 record = self._records[index]
                 top = self.axis_height + index * row - scroll_y
