@@ -7,6 +7,7 @@ it closes (main() waits on it), so top-level dialogs of their own could outlive 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
@@ -23,7 +24,8 @@ class AboutDialog(QDialog):
         text.setObjectName("aboutText")
         text.setTextFormat(Qt.TextFormat.RichText)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        rows = "".join(f"<tr><td>{name}</td><td>&nbsp;&nbsp;{version}</td></tr>" for name, version in versions())
+        # Rich text on purpose (a heading, a table); versions come from package metadata, so escaped.
+        rows = "".join(f"<tr><td>{escape(name)}</td><td>&nbsp;&nbsp;{escape(version)}</td></tr>" for name, version in versions())
         text.setText(
             "<h2>LoopLab</h2><p>See the difference between blocking and non-blocking Python.</p>"
             f"<table>{rows}</table><p>MIT licence. Everything works offline: LoopLab brings its own demo server.</p>"

@@ -43,7 +43,7 @@ from app.core.demo_server import DemoServer, demo_urls
 from app.core.fetch import FetchOptions
 from app.core.lessons import LESSONS, Lesson, LessonSetup, lesson_by_id
 from app.core.run import FetchMode, Run, RunOutcome, RunSummary, parse_url_lines
-from app.ui import look, settings
+from app.ui import look, plain_text, settings
 from app.ui.controller import LabController
 from app.ui.dialogs import AboutDialog, ShortcutsDialog
 from app.ui.errors import ErrorReporter
@@ -75,7 +75,7 @@ AskSavePath = Callable[[str, str, str], "str | None"]
 
 
 def _title(text: str, buddy: QWidget) -> QLabel:
-    label = QLabel(text)
+    label = plain_text.label(text)
     label.setObjectName("panelTitle")
     label.setBuddy(buddy)
     label.setWordWrap(True)  # in presentation mode a title wraps rather than widen the window
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         # Replaced in tests and scripts; by default a save dialog that asks before overwriting.
         self.ask_save_path: AskSavePath = self._ask_save_path_with_dialog
 
-        self.server_label = QLabel(f"Demo server: {self.server.url}/", self)
+        self.server_label = plain_text.label(f"Demo server: {self.server.url}/", self)
         self.server_label.setObjectName("serverLabel")
         self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.server_label.setAccessibleName("Address of the built-in demo server")
@@ -212,8 +212,8 @@ class MainWindow(QMainWindow):
         self.options_box = QWidget(self)
         options = QFormLayout(self.options_box)
         options.setContentsMargins(0, 0, 0, 0)
-        options.addRow("At most at once:", self.concurrency_spin)
-        options.addRow("Timeout:", self.timeout_spin)
+        for caption, field in (("At most at once:", self.concurrency_spin), ("Timeout:", self.timeout_spin)):
+            options.addRow(plain_text.label(caption, self.options_box), field)
         controls.addWidget(self.options_box)
 
         urls_box = QWidget(self)
@@ -808,14 +808,18 @@ class MainWindow(QMainWindow):
         return path or None
 
     def _confirm_replace(self, path: Path) -> bool:
-        answer = QMessageBox.question(self, "Replace the file?", f"{path.name} already exists in {path.parent}. Replace it?")
-        return answer == QMessageBox.StandardButton.Yes
+        return plain_text.ask(self, "Replace the file?", f"{path.name} already exists in {path.parent}. Replace it?")
 
     def _show_export_problem(self, text: str, path: str) -> None:
         log.warning("Export failed: %s (%s)", text, path)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Export failed", text, QMessageBox.StandardButton.Ok, self)
+        box = plain_text.message_box(
+            self,
+            QMessageBox.Icon.Warning,
+            "Export failed",
+            text,
+            "Choose another folder (for example Documents) or free some space, then try again.",
+        )
         box.setObjectName("exportProblem")
-        box.setInformativeText("Choose another folder (for example Documents) or free some space, then try again.")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, and the event loop (the heartbeat, a run) goes on
 

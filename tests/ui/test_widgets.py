@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel
 from app.core import explain
 from app.core.lag import FRAME, LONG_TASK
 from app.core.run import ErrorKind, FetchMode, Run, RunOutcome, RunSummary
+from app.ui import plain_text
 from app.ui.widgets.bouncing_ball import PERIOD, BouncingBall
 from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.widgets.freeze_meter import AMBER, GREEN, HOLD, RED, SCALE_MAX, FreezeMeter, bar_fraction, colour_for
@@ -381,7 +382,7 @@ def test_results_model_says_failed_and_why_for_a_request_without_a_status() -> N
     model.show_run(run)
     assert cell(model, 0, STATUS) == "failed"
     assert cell(model, 0, ERROR) == "Timed out after 10 s"
-    assert cell(model, 0, URL, Qt.ItemDataRole.ToolTipRole) == "Timed out after 10 s"
+    assert cell(model, 0, URL, Qt.ItemDataRole.ToolTipRole) == plain_text.tooltip(f"{run.records[0].url}\nTimed out after 10 s")
 
 
 def test_results_model_shows_an_unfetchable_line_with_its_reason() -> None:

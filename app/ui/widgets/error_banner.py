@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from app.ui import plain_text
 
 
 class ErrorBanner(QFrame):
@@ -13,7 +15,7 @@ class ErrorBanner(QFrame):
         self.setObjectName("errorBanner")
         self.setAccessibleName("Error message")
         self.count = 0
-        self.message = QLabel(self)
+        self.message = plain_text.label(parent=self)
         self.message.setObjectName("errorMessage")
         self.message.setWordWrap(True)
         self.details_button = QPushButton("Details", self)

@@ -12,10 +12,11 @@ from collections import deque
 
 from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.lag import FRAME, FROZEN, LONG_TASK, is_long_task, is_smooth
 from app.core.run import format_duration
+from app.ui import plain_text
 
 HOLD = 2.0
 """Seconds a peak stays on the meter."""
@@ -94,7 +95,7 @@ class FreezeMeter(QWidget):
         self.setObjectName("freezeMeter")
         self._bar = _LatenessBar(self)
         self._bar.setAccessibleName("Window lateness bar")
-        self._value_label = QLabel(self)
+        self._value_label = plain_text.label(parent=self)
         self._value_label.setObjectName("latenessLabel")
         self._value_label.setWordWrap(True)
         self._value_label.setAccessibleName("How late the window is right now")

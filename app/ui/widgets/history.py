@@ -11,10 +11,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
 from app.core.timeline import span, speedup
+from app.ui import plain_text
 from app.ui.widgets.timeline import TimelineWidget
 
 COLUMNS = ("Mode", "URLs", "At once", "Wall time", "Added up", "Freeze")
@@ -69,7 +70,7 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == MODE:
             return _BLOCKING if run.mode is FetchMode.BLOCKING else _ASYNC
         if role == Qt.ItemDataRole.ToolTipRole and run.outcome is not RunOutcome.COMPLETED:
-            return f"This run was {run.outcome.value}" + (f": {run.error}" if run.error else "")
+            return plain_text.tooltip(f"This run was {run.outcome.value}" + (f": {run.error}" if run.error else ""))
         return None
 
 
@@ -169,14 +170,14 @@ class RunComparison(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runComparison")
-        self.first_title = QLabel(self)
+        self.first_title = plain_text.label(parent=self)
         self.first_title.setObjectName("comparisonTitle")
         self.first = TimelineWidget(self)
         self.first.setObjectName("comparisonTimelineA")
-        self.speedup_label = QLabel(self)
+        self.speedup_label = plain_text.label(parent=self)
         self.speedup_label.setObjectName("speedupLabel")
         self.speedup_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.second_title = QLabel(self)
+        self.second_title = plain_text.label(parent=self)
         self.second_title.setObjectName("comparisonTitle")
         self.second = TimelineWidget(self)
         self.second.setObjectName("comparisonTimelineB")

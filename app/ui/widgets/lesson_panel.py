@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QListWidget, QListWidgetItem, QSlider, QVBoxLayout, QWidget
 
 from app.core.lessons import GATHER_URLS, LESSONS, SCALES, Lesson, LessonSetup, Verdict
+from app.ui import plain_text
 from app.ui.widgets import repolish
 from app.ui.widgets.code_view import CodeView
 
@@ -54,7 +46,7 @@ class LessonPanel(QWidget):
             item.setToolTip(f"{lesson.title} (Ctrl+{number})")
             self.lesson_list.addItem(item)
 
-        self.intro = QLabel("Choose a lesson above. Each one is a short program you can watch run.", self)
+        self.intro = plain_text.label("Choose a lesson above. Each one is a short program you can watch run.", self)
         self.intro.setObjectName("lessonIntro")
         self.intro.setWordWrap(True)
         self.intro.setAccessibleName("What the lesson shows")
@@ -73,15 +65,15 @@ class LessonPanel(QWidget):
         self.limit_slider.setRange(1, GATHER_URLS)
         self.limit_slider.setValue(3)
         self.limit_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.limit_value = QLabel(self)
+        self.limit_value = plain_text.label(parent=self)
         self.limit_value.setObjectName("limitValue")
-        self.limit_caption = QLabel("At once:", self)
+        self.limit_caption = plain_text.label("At once:", self)
         self.limit_caption.setBuddy(self.limit_slider)
 
-        self.expectation = QLabel(self)
+        self.expectation = plain_text.label(parent=self)
         self.expectation.setObjectName("lessonExpectation")
         self.expectation.setWordWrap(True)
-        self.verdict = QLabel(self)
+        self.verdict = plain_text.label(parent=self)
         self.verdict.setObjectName("lessonVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setAccessibleName("Expected against observed")
@@ -89,7 +81,7 @@ class LessonPanel(QWidget):
 
         # Two short rows rather than one long one: the column stays narrow in presentation mode.
         settings = QGridLayout()
-        scale_caption = QLabel("Time scale:", self)
+        scale_caption = plain_text.label("Time scale:", self)
         scale_caption.setBuddy(self.scale_combo)
         settings.addWidget(scale_caption, 0, 0)
         settings.addWidget(self.scale_combo, 0, 1, 1, 2, Qt.AlignmentFlag.AlignLeft)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.core.run import RequestRecord, RequestState, Run, format_duration, format_size
+from app.ui import plain_text
 
 COLUMNS = ("URL", "Status", "Size", "Time", "Started at", "Error")
 URL, STATUS, SIZE, TIME, STARTED, ERROR = range(len(COLUMNS))
@@ -74,7 +75,8 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(record, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return record.error or record.url
+            # The whole URL and the whole reason, which a narrow column cuts short.
+            return plain_text.tooltip(f"{record.url}\n{record.error}" if record.error else record.url)
         if role == Qt.ItemDataRole.ForegroundRole:
             if record.state is RequestState.FAILED and column in (STATUS, ERROR):
                 return _FAILED

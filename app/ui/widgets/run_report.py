@@ -9,6 +9,7 @@ from app.core import explain
 from app.core.lag import is_long_task
 from app.core.lessons import ALIVE_LIMIT
 from app.core.run import FetchMode, Run, RunOutcome, RunSummary, format_duration
+from app.ui import plain_text
 from app.ui.widgets import repolish
 
 
@@ -18,13 +19,13 @@ class RunReport(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runReport")
-        self.headline = QLabel("Press Run to measure how the window copes.", self)
+        self.headline = plain_text.label("Press Run to measure how the window copes.", self)
         self.headline.setObjectName("reportHeadline")
         self.headline.setWordWrap(True)
         self.freeze_label = self._value("freezeLabel", "Longest freeze during the last run")
         self.wall_label = self._value("wallTimeLabel", "Wall time of the last run")
         self.sum_label = self._value("requestSumLabel", "Sum of the request times of the last run")
-        self.details = QLabel(self)
+        self.details = plain_text.label(parent=self)
         self.details.setObjectName("reportDetails")
         self.details.setWordWrap(True)
         self.details.setAccessibleName("What happened and why")
@@ -40,7 +41,7 @@ class RunReport(QFrame):
         for column, (caption, value) in enumerate(
             [("Longest freeze", self.freeze_label), ("Wall time", self.wall_label), ("Requests added up", self.sum_label)]
         ):
-            title = QLabel(caption, self)
+            title = plain_text.label(caption, self)
             title.setObjectName("reportCaption")
             title.setBuddy(value)
             grid.addWidget(title, 1, column)
@@ -61,7 +62,7 @@ class RunReport(QFrame):
         self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3 + 16)
 
     def _value(self, name: str, accessible: str) -> QLabel:
-        label = QLabel("–", self)
+        label = plain_text.label("–", self)
         label.setObjectName(name)
         label.setAccessibleName(accessible)
         return label

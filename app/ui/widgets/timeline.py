@@ -14,24 +14,13 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QHelpEvent,
-    QImage,
-    QKeyEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QResizeEvent,
-    QWheelEvent,
-)
-from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLabel, QLayout, QLayoutItem, QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLayout, QLayoutItem, QSizePolicy, QToolTip, QWidget
 
 from app.core.lag import Freeze
 from app.core.run import RequestRecord, RequestState, Run, RunSummary, format_duration
 from app.core.timeline import Phase, describe, segments, tick_label, ticks
+from app.ui import plain_text
 
 PHASE_COLOURS = {
     Phase.QUEUED: QColor("#9aa0a6"),
@@ -259,7 +248,7 @@ class TimelineWidget(QAbstractScrollArea):
             record = self.record_at(event.pos())
             if record is not None:
                 now = self._now() if self._now is not None else None
-                QToolTip.showText(event.globalPos(), describe(record, now), self.viewport())
+                QToolTip.showText(event.globalPos(), plain_text.tooltip(describe(record, now)), self.viewport())
             else:
                 QToolTip.hideText()
                 event.ignore()
@@ -528,7 +517,7 @@ class TimelineLegend(QWidget):
             row.setContentsMargins(0, 0, 0, 0)
             row.setSpacing(4)
             row.addWidget(_Swatch(colour, style, entry))
-            row.addWidget(QLabel(text, entry))
+            row.addWidget(plain_text.label(text, entry))
             flow.addWidget(entry)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
