@@ -27,7 +27,7 @@ def headline(summary: RunSummary) -> str:
 def explanation(summary: RunSummary) -> str:
     """A few sentences on what happened and why, in a teacher's words."""
     counts = summary.counts
-    fetched = sum(1 for r in summary.records if r.started is not None)
+    fetched = summary.records.started_count()
     failed = counts[RequestState.FAILED]
     wall = format_duration(summary.wall_time)
     total = format_duration(summary.request_time_sum)

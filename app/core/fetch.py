@@ -17,9 +17,11 @@ one-line message; only a genuinely unexpected exception is logged with its trace
 from __future__ import annotations
 
 import asyncio
+import functools
 import http.client
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 import time
@@ -117,7 +119,7 @@ class TotalTimeout(TimeoutError):
 
 def check_url(url: str) -> tuple[ErrorKind, str] | None:
     """Why ``url`` cannot be fetched, or None when it looks like an http(s) URL with a host."""
-    if any(ch.isspace() for ch in url):
+    if _WHITESPACE.search(url):
         return ErrorKind.INVALID_URL, "Not a URL: it contains spaces"
     try:
         parts = urlsplit(url)
@@ -140,6 +142,11 @@ def check_url(url: str) -> tuple[ErrorKind, str] | None:
     return ErrorKind.INVALID_URL, f"Not a URL: it should start with http:// or https://{hint}"
 
 
+_WHITESPACE = re.compile(r"\s")
+"""Any whitespace, as ``str.isspace`` sees it (a C loop: a 200,000-line paste is checked whole)."""
+
+
+@functools.lru_cache(maxsize=4096)  # a long URL list names few hosts: check each once
 def _host_problem(host: str) -> str | None:
     """What is wrong with a host name, checked the same way for both modes before sending."""
     if ":" in host:  # an IPv6 literal (urlsplit has removed the brackets)
@@ -292,7 +299,8 @@ def _phase_tracing() -> aiohttp.TraceConfig:
     def target(context: object) -> _TracedRequest | None:
         # fetch_async passes its record in; a RequestRecorder's session files one per request.
         traced = getattr(context, "trace_request_ctx", None) or getattr(context, "recorded", None)
-        return traced if isinstance(traced, _TracedRequest) else None
+        # A request left running after its run ended belongs to no run any more.
+        return traced if isinstance(traced, _TracedRequest) and traced.record.writable else None
 
     def hook(step: Callable[[_TracedRequest], None]) -> Callable[[object, object, object], Awaitable[None]]:
         async def on_signal(_session: object, context: object, _params: object) -> None:
@@ -430,8 +438,13 @@ class RequestRecorder:
             run.records.append(record)
             context.recorded = _TracedRequest(record, run.clock)
 
+        def following(context: Any) -> _TracedRequest | None:
+            # A request the code left running after its run ended belongs to no run any more.
+            traced = getattr(context, "recorded", None)
+            return traced if traced is not None and traced.record.writable else None
+
         async def answered(_session: object, context: Any, params: aiohttp.TraceRequestEndParams) -> None:
-            if traced := getattr(context, "recorded", None):
+            if traced := following(context):
                 record, now = traced.record, traced.clock()
                 record.response_at = record.ended = now
                 record.status, record.reason = params.response.status, params.response.reason or ""
@@ -440,13 +453,13 @@ class RequestRecorder:
                 record.content_type = params.response.headers.get("Content-Type", "")
 
         async def body(_session: object, context: Any, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
-            if traced := getattr(context, "recorded", None):
+            if traced := following(context):
                 traced.record.bytes_received += len(params.chunk)
                 traced.record.ended = traced.clock()  # the body has been read: the request is done
                 traced.record.finish(traced.record.ended)
 
         async def failed(_session: object, context: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
-            if traced := getattr(context, "recorded", None):
+            if traced := following(context):
                 traced.close_open_phases()
                 if isinstance(params.exception, asyncio.CancelledError):  # Cancel, or the window closing
                     traced.record.cancel(traced.clock())

@@ -10,13 +10,16 @@ that happens on one thread (the GUI thread), so nothing here needs a lock.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import itertools
+import math
+import sys
 import time
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any, overload
 
 from app.core.lag import Freeze
 
@@ -105,38 +108,144 @@ class RunClock:
         return self._now() - self.origin
 
 
-@dataclass
-class RequestRecord:
-    """What happened to one URL of a run. Times are seconds since the run started."""
+class _Column:
+    """One field of :class:`RequestRecord`, kept in a column of its :class:`RecordTable`.
 
-    index: int
-    url: str
-    state: RequestState = RequestState.PENDING
-    started: float | None = None
+    ``store`` and ``load`` turn a value into what the column holds and back (e.g. None <-> NaN
+    in a column of floats), so a record reads and writes like a plain object.
+    """
+
+    def __init__(self, store: Callable[[Any], Any] | None = None, load: Callable[[Any], Any] | None = None) -> None:
+        self._store, self._load = store, load
+        self.column = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.column = f"_{name}"
+
+    @overload
+    def __get__(self, record: None, owner: type) -> _Column: ...
+    @overload
+    def __get__(self, record: RequestRecord, owner: type) -> Any: ...
+    def __get__(self, record: RequestRecord | None, owner: type) -> Any:
+        if record is None:
+            return self
+        value = getattr(record._table, self.column)[record._row]
+        return value if self._load is None else self._load(value)
+
+    def __set__(self, record: RequestRecord, value: Any) -> None:
+        table = record._table
+        if table.frozen:
+            raise RuntimeError(f"record {record.index} belongs to a finished run and cannot change")
+        getattr(table, self.column)[record._row] = value if self._store is None else self._store(value)
+
+
+class _EndColumn(_Column):
+    """The ``ended`` column, which also keeps its table's latest end up to date."""
+
+    def __set__(self, record: RequestRecord, value: Any) -> None:
+        super().__set__(record, value)
+        table = record._table
+        if value is not None and not value <= table._latest_end:  # NaN (none yet) compares False
+            table._latest_end = value
+
+
+_NO_TIME = math.nan
+"""A time not known (yet): float columns hold NaN for None."""
+_NO_STATUS = -1
+_STATES = tuple(RequestState)
+_STATE_CODES = {state: code for code, state in enumerate(_STATES)}
+_KINDS: tuple[ErrorKind | None, ...] = (None, *ErrorKind)
+_KIND_CODES = {kind: code for code, kind in enumerate(_KINDS)}
+
+
+def _store_time(value: float | None) -> float:
+    return _NO_TIME if value is None else value
+
+
+def _load_time(value: float) -> float | None:
+    return None if value != value else value  # NaN is the only float unequal to itself
+
+
+class RequestRecord:
+    """What happened to one URL of a run. Times are seconds since the run started.
+
+    A record is a view of one row of its run's :class:`RecordTable`, made when asked for, so a
+    run of 200,000 URLs costs about a hundred bytes a URL rather than an object each.
+    ``RequestRecord(index, url)`` makes a record with a one-row table of its own; appending it to
+    a run's table moves it there.
+    """
+
+    __slots__ = ("_table", "_row")
+    __hash__ = None  # type: ignore[assignment] - mutable: compared by value, never hashed
+
+    index: int = _Column()  # type: ignore[assignment]
+    url: str = _Column()  # type: ignore[assignment]
+    state: RequestState = _Column(_STATE_CODES.__getitem__, _STATES.__getitem__)  # type: ignore[assignment]
+    started: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
     """When the request got its turn and began connecting."""
-    response_at: float | None = None
+    response_at: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
     """When the status line and headers had arrived (the end of 'waiting')."""
-    ended: float | None = None
-    dns: float | None = None
+    ended: float | None = _EndColumn(_store_time, _load_time)  # type: ignore[assignment]
+    dns: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
     """Seconds spent looking up host names; None where the library cannot tell (blocking mode)."""
-    connect: float | None = None
+    connect: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
     """Seconds spent opening connections, TLS handshake included; None where unknown (blocking mode)."""
-    status: int | None = None
-    reason: str = ""
-    http_version: str = ""
+    status: int | None = _Column(
+        lambda value: _NO_STATUS if value is None else value, lambda value: None if value == _NO_STATUS else value
+    )  # type: ignore[assignment]
+    reason: str = _Column(sys.intern)  # type: ignore[assignment]
+    http_version: str = _Column(sys.intern)  # type: ignore[assignment]
     """As the response said it, e.g. "HTTP/1.1"."""
-    content_type: str = ""
-    bytes_received: int = 0
-    error_kind: ErrorKind | None = None
-    error: str = ""
+    content_type: str = _Column(sys.intern)  # type: ignore[assignment]
+    bytes_received: int = _Column()  # type: ignore[assignment]
+    error_kind: ErrorKind | None = _Column(_KIND_CODES.__getitem__, _KINDS.__getitem__)  # type: ignore[assignment]
+    error: str = _Column()  # type: ignore[assignment]
     """One line a person can read, e.g. "Timed out after 10 s"."""
+
+    FIELDS = (
+        "index", "url", "state", "started", "response_at", "ended", "dns", "connect", "status",
+        "reason", "http_version", "content_type", "bytes_received", "error_kind", "error",
+    )  # fmt: skip
+
+    def __init__(self, index: int, url: str, **fields: Any) -> None:
+        table = RecordTable()
+        self._table, self._row = table, table._add_row(index, url)
+        for name, value in fields.items():
+            if name not in self.FIELDS:
+                raise TypeError(f"RequestRecord has no field {name!r}")
+            setattr(self, name, value)
+
+    @classmethod
+    def _of(cls, table: RecordTable, row: int) -> RequestRecord:
+        record = cls.__new__(cls)
+        record._table, record._row = table, row
+        return record
+
+    def values(self) -> tuple[Any, ...]:
+        """Every field, in :attr:`FIELDS` order."""
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RequestRecord):
+            return NotImplemented
+        return self.values() == other.values()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"RequestRecord({shown})"
+
+    @property
+    def writable(self) -> bool:
+        """False once its run has ended (its summary shares the record)."""
+        return not self._table.frozen
 
     @property
     def duration(self) -> float | None:
         """Seconds from start to end, once both are known."""
-        if self.started is None or self.ended is None:
+        started, ended = self.started, self.ended
+        if started is None or ended is None:
             return None
-        return self.ended - self.started
+        return ended - started
 
     def begin(self, now: float) -> None:
         self.state = RequestState.RUNNING
@@ -165,13 +274,150 @@ class RequestRecord:
             self.fail(now, ErrorKind.CANCELLED, "Cancelled" if was_running else "Cancelled before it started")
 
 
+class RecordTable(Sequence[RequestRecord]):
+    """The records of one run, stored by column: a sequence of :class:`RequestRecord` views.
+
+    Numbers live in arrays and the states in a byte string, so a run of 200,000 URLs adds tens
+    of megabytes, not hundreds, gives the garbage collector nothing to walk, and the questions
+    asked many times a second while a run goes on (how many finished, which are running, the
+    latest end) are answered by C loops over a column.
+    """
+
+    def __init__(self) -> None:
+        self._index = array("q")
+        self._url: list[str] = []
+        self._state = bytearray()
+        self._started = array("d")
+        self._response_at = array("d")
+        self._ended = array("d")
+        self._dns = array("d")
+        self._connect = array("d")
+        self._status = array("i")
+        self._reason: list[str] = []
+        self._http_version: list[str] = []
+        self._content_type: list[str] = []
+        self._bytes_received = array("q")
+        self._error_kind = bytearray()
+        self._error: list[str] = []
+        self._latest_end = _NO_TIME
+        self.frozen = False
+        """Set once the run has ended: its records may be read, never changed."""
+
+    def _add_row(self, index: int, url: str) -> int:
+        self._add_rows([url], index)
+        return len(self._url) - 1
+
+    def _add_rows(self, urls: Sequence[str], first_index: int) -> None:
+        """Pending rows for ``urls``, numbered from ``first_index``: one bulk extend per column."""
+        if self.frozen:
+            raise RuntimeError("a finished run cannot gain records")
+        count = len(urls)
+        no_times = array("d", [_NO_TIME]) * count
+        for times in (self._started, self._response_at, self._ended, self._dns, self._connect):
+            times.extend(no_times)
+        blanks = [""] * count
+        for texts in (self._reason, self._http_version, self._content_type, self._error):
+            texts.extend(blanks)
+        self._index.extend(range(first_index, first_index + count))
+        self._url.extend(urls)
+        self._state.extend(bytes([_STATE_CODES[RequestState.PENDING]]) * count)
+        self._status.extend(array("i", [_NO_STATUS]) * count)
+        self._bytes_received.extend(array("q", [0]) * count)
+        self._error_kind.extend(bytes(count))
+
+    def add_all(self, urls: Sequence[str]) -> None:
+        """A pending record for each of ``urls``, at the end, numbered by their rows."""
+        self._add_rows(urls, len(self._url))
+
+    def add(self, url: str, index: int | None = None) -> RequestRecord:
+        """A new pending record for ``url`` at the end (its index: its row, unless given)."""
+        return RequestRecord._of(self, self._add_row(len(self._url) if index is None else index, url))
+
+    def append(self, record: RequestRecord) -> None:
+        """Moves ``record`` into this table: it keeps its values, and from now on is a view of its new row."""
+        values = record.values()
+        row = self._add_row(record.index, record.url)
+        record._table, record._row = self, row
+        for name, value in zip(RequestRecord.FIELDS[2:], values[2:]):
+            setattr(record, name, value)
+
+    def freeze(self) -> None:
+        self.frozen = True
+
+    # --- Sequence ---
+
+    def __len__(self) -> int:
+        return len(self._url)
+
+    @overload
+    def __getitem__(self, row: int) -> RequestRecord: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[RequestRecord]: ...
+    def __getitem__(self, row: int | slice) -> RequestRecord | list[RequestRecord]:
+        if isinstance(row, slice):
+            return [RequestRecord._of(self, i) for i in range(*row.indices(len(self)))]
+        count = len(self._url)
+        if not -count <= row < count:
+            raise IndexError(f"record {row} of {count}")
+        return RequestRecord._of(self, row % count)
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return (RequestRecord._of(self, row) for row in range(len(self._url)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<RecordTable of {len(self)} records>"
+
+    # --- questions about every record, answered by the columns ---
+
+    @property
+    def urls(self) -> list[str]:
+        """Every record's URL, in order (a copy)."""
+        return list(self._url)
+
+    def count_in(self, state: RequestState) -> int:
+        """How many records are in ``state``."""
+        return self._state.count(_STATE_CODES[state])
+
+    def rows_in(self, state: RequestState) -> Iterator[int]:
+        """The rows of the records in ``state``, in order."""
+        code, states, row = _STATE_CODES[state], self._state, -1
+        while (row := states.find(code, row + 1)) >= 0:
+            yield row
+
+    def rows_failed_with(self, kind: ErrorKind) -> Iterator[int]:
+        """The rows of the records that failed with ``kind``, in order."""
+        code, kinds, row = _KIND_CODES[kind], self._error_kind, -1
+        while (row := kinds.find(code, row + 1)) >= 0:
+            yield row
+
+    def latest_end(self) -> float | None:
+        """When the last record to end ended, if any has (kept up to date as records end)."""
+        return _load_time(self._latest_end)
+
+    def started_count(self) -> int:
+        """How many records got as far as starting (sent, or tried to)."""
+        return sum(1 for started in self._started if started == started)
+
+    def duration_sum(self) -> float:
+        """The sum of every finished record's own duration."""
+        return sum(end - start for start, end in zip(self._started, self._ended) if start == start and end == end)
+
+
 @dataclass(frozen=True)
 class RunSummary:
     """The numbers a run is judged by, frozen when it ends."""
 
     run_id: int
     mode: FetchMode
-    records: tuple[RequestRecord, ...]
+    records: RecordTable
+    """Read-only. A sequence of records given instead (a run built by hand) moves into a table."""
     outcome: RunOutcome
     wall_time: float
     """Seconds from pressing Run to the last request ending."""
@@ -187,12 +433,17 @@ class RunSummary:
     freezes: tuple[Freeze, ...] = ()
     """Every stretch in which the window stalled noticeably, in seconds since the run started."""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.records, RecordTable):
+            table = RecordTable()
+            for record in self.records:
+                table.append(record)
+            object.__setattr__(self, "records", table)
+        self.records.freeze()
+
     @property
     def counts(self) -> dict[RequestState, int]:
-        counts = {state: 0 for state in RequestState}
-        for record in self.records:
-            counts[record.state] += 1
-        return counts
+        return {state: self.records.count_in(state) for state in RequestState}
 
     @property
     def overlap_speedup(self) -> float | None:
@@ -205,6 +456,14 @@ class RunSummary:
 _run_ids = itertools.count(1)
 
 
+Check = Callable[[str], "tuple[ErrorKind, str] | None"]
+"""Why a URL cannot be fetched, or None (``app.core.fetch.check_url``)."""
+
+
+PLAN_SLICE = 512
+"""Lines :meth:`Run.add_lines` checks between two chances for the caller to let the window draw."""
+
+
 @dataclass
 class Run:
     """One press of Run: its URLs, their records, the mode and the clock they share.
@@ -214,13 +473,26 @@ class Run:
     """
 
     mode: FetchMode
-    records: list[RequestRecord]
+    records: RecordTable = field(default_factory=RecordTable)
     concurrency: int = 100
     clock: RunClock = field(default_factory=RunClock)
     run_id: int = field(default_factory=lambda: next(_run_ids))
     finished_at: float | None = None
     """When the run's own code ended, if that is not when its last request did (a lesson that
     still computes or sleeps after its requests)."""
+    lines_total: int = 0
+    """Lines of text :meth:`add_lines` was given to check (0 for a run planned in one go)."""
+    lines_checked: int = 0
+    """Of those, how many it has checked so far."""
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
+        if not isinstance(self.records, RecordTable):  # records made by hand: the table takes them over
+            table = RecordTable()
+            for record in self.records:
+                table.append(record)
+            self.records = table
 
     @classmethod
     def plan(
@@ -229,29 +501,61 @@ class Run:
         mode: FetchMode,
         *,
         concurrency: int = 100,
-        check: Callable[[str], tuple[ErrorKind, str] | None] | None = None,
+        check: Check | None = None,
     ) -> Run:
         """Builds a run from URLs, failing the ones ``check`` rejects before anything is sent."""
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-        run = cls(mode=mode, records=[], concurrency=concurrency)
-        for index, url in enumerate(urls):
-            record = RequestRecord(index=index, url=url)
-            problem = check(url) if check else None
-            if problem is not None:
-                record.fail(0.0, *problem)
-            run.records.append(record)
+        run = cls(mode=mode, concurrency=concurrency)
+        run._add_checked(list(urls), check)
         return run
 
+    def add_lines(self, lines: Sequence[str], check: Check | None = None) -> Iterator[int]:
+        """Adds a record for each URL in ``lines`` (blank lines and ``#`` comments are skipped).
+
+        Returns an iterator that does the work: it yields the number of lines handled so far
+        after every :data:`PLAN_SLICE` lines, so the caller can let the event loop run between
+        slices (a 200,000-line paste takes a second or two to check). Exhaust it to plan the
+        whole list. :attr:`lines_total` counts the lines at once, before the first slice.
+        """
+        self.lines_total += len(lines)
+        return self._add_lines(lines, check)
+
+    def _add_lines(self, lines: Sequence[str], check: Check | None) -> Iterator[int]:
+        for start in range(0, len(lines), PLAN_SLICE):
+            urls = [url for line in lines[start : start + PLAN_SLICE] if (url := line.strip()) and not url.startswith("#")]
+            self._add_checked(urls, check)
+            done = min(start + PLAN_SLICE, len(lines))
+            self.lines_checked += done - start
+            yield done
+
     @property
-    def runnable(self) -> list[RequestRecord]:
-        """The records still waiting to be fetched, in order."""
-        return [r for r in self.records if r.state is RequestState.PENDING]
+    def planning(self) -> bool:
+        """True while :meth:`add_lines` is still checking lines."""
+        return self.lines_checked < self.lines_total
+
+    def _add_checked(self, urls: list[str], check: Check | None) -> None:
+        table, first = self.records, len(self.records)
+        table.add_all(urls)
+        if check is not None:
+            for row, url in enumerate(urls, start=first):
+                if (problem := check(url)) is not None:
+                    table[row].fail(0.0, *problem)
+
+    @property
+    def runnable(self) -> PendingRecords:
+        """The records still waiting to be fetched, in order (read lazily, as they are taken)."""
+        return PendingRecords(self.records)
+
+    @property
+    def finished_count(self) -> int:
+        """How many records will not change again."""
+        table = self.records
+        return len(table) - table.count_in(RequestState.PENDING) - table.count_in(RequestState.RUNNING)
 
     def cancel_unfinished(self) -> None:
-        now = self.clock()
-        for record in self.records:
-            record.cancel(now)
+        now, table = self.clock(), self.records
+        for state in (RequestState.RUNNING, RequestState.PENDING):
+            for row in table.rows_in(state):
+                table[row].cancel(now)
 
     def summarize(
         self,
@@ -260,31 +564,54 @@ class Run:
         error: str = "",
         freezes: Iterable[Freeze] = (),
     ) -> RunSummary:
-        """Freezes the run's results. Call once, when the run has ended.
+        """Freezes the run's results. Call once, when the run has ended: its records can no
+        longer change (the summary shares them rather than copying 200,000 rows).
 
         ``freezes`` are in seconds since the run started, like the records' times.
         """
-        ends = [r.ended for r in self.records if r.ended is not None]
+        latest_end = self.records.latest_end()
         if self.finished_at is not None:
-            wall_time = max([self.finished_at, *ends])
+            wall_time = max(self.finished_at, latest_end or 0.0)
         elif outcome is RunOutcome.COMPLETED:
-            wall_time = max(ends, default=0.0)
+            wall_time = latest_end or 0.0
         else:
             wall_time = self.clock()
-        durations = [d for r in self.records if (d := r.duration) is not None]
+        self.records.freeze()
         return RunSummary(
             run_id=self.run_id,
             mode=self.mode,
-            records=tuple(dataclasses.replace(r) for r in self.records),
+            records=self.records,
             outcome=outcome,
             wall_time=wall_time,
-            request_time_sum=sum(durations),
+            request_time_sum=self.records.duration_sum(),
             longest_freeze=longest_freeze,
             concurrency=self.concurrency,
             error=error,
             started_at=self.clock.started_at,
             freezes=tuple(freezes),
         )
+
+
+class PendingRecords:
+    """The records of a table still waiting for their turn: counted and walked lazily, since a
+    worker takes them one at a time while others are being added or started."""
+
+    def __init__(self, table: RecordTable) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return self._table.count_in(RequestState.PENDING)
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        table = self._table
+        return (table[row] for row in table.rows_in(RequestState.PENDING))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def parse_url_lines(text: str) -> list[str]:

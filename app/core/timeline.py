@@ -123,9 +123,7 @@ def describe(record: RequestRecord, now: float | None = None) -> str:
 
 def span(summary: RunSummary) -> float:
     """The seconds a run's timeline has to show: every request and every freeze fits."""
-    ends = [r.ended for r in summary.records if r.ended is not None]
-    ends.extend(f.end for f in summary.freezes)
-    return max([summary.wall_time, *ends, 0.0])
+    return max([summary.wall_time, summary.records.latest_end() or 0.0, *(f.end for f in summary.freezes), 0.0])
 
 
 def nice_step(span_seconds: float, max_ticks: int) -> float:

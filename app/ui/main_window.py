@@ -752,7 +752,7 @@ class MainWindow(QMainWindow):
         self.timeline.refresh()
         run = self.controller.active_run
         if run is not None and self._lesson_run is None:
-            self.report.show_progress(run, finished=sum(r.state.finished for r in run.records))
+            self.report.show_progress(run)
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self.results_model.show_records(summary.records)

@@ -678,7 +678,7 @@ def test_requests_cancelled_mid_flight_are_recorded_as_cancelled_not_failed(
     # As when a teacher presses Cancel during a lesson (or closes the window): the lesson's own
     # session.get calls are cancelled while they wait, and aiohttp reports that as an exception.
     n = 4
-    run = Run(mode=FetchMode.ASYNC, records=[])
+    run = Run(mode=FetchMode.ASYNC)
     recorder = fetch.RequestRecorder()
     recorder.follow(run)
 
@@ -713,7 +713,7 @@ def test_requests_cancelled_mid_flight_are_recorded_as_cancelled_not_failed(
 
 def test_a_recorded_request_that_fails_is_still_failed_with_its_reason() -> None:
     # The other side of the same tracing hook: a real failure is not mistaken for a cancel.
-    run = Run(mode=FetchMode.ASYNC, records=[])
+    run = Run(mode=FetchMode.ASYNC)
     recorder = fetch.RequestRecorder()
     recorder.follow(run)
     port = free_port()

@@ -6,8 +6,10 @@ import pytest
 
 from app.core.fetch import check_url
 from app.core.run import (
+    PLAN_SLICE,
     ErrorKind,
     FetchMode,
+    RecordTable,
     RequestRecord,
     RequestState,
     Run,
@@ -86,11 +88,94 @@ def test_summary_of_overlapping_requests_shows_the_speedup() -> None:
     assert summary.longest_freeze == pytest.approx(0.004)
 
 
-def test_summary_is_a_snapshot_not_a_view_of_live_records() -> None:
+def test_a_summarized_run_can_no_longer_change() -> None:
+    # The summary shares the run's records (no copy of 200,000 rows), so they are frozen: a late
+    # answer can never change a finished run's table, timeline or export.
     run = Run.plan(["http://a/"], FetchMode.BLOCKING)
     summary = run.summarize(RunOutcome.CANCELLED, longest_freeze=0.0)
-    run.records[0].begin(0.0)
-    assert summary.records[0].state is RequestState.PENDING
+    with pytest.raises(RuntimeError, match="finished run"):
+        run.records[0].begin(0.0)
+    with pytest.raises(RuntimeError):
+        run.records.add("http://late/")
+    assert summary.records[0].state is RequestState.PENDING and len(summary.records) == 1
+
+
+def test_a_record_reads_and_writes_like_an_object_whatever_its_storage() -> None:
+    table = RecordTable()
+    record = table.add("http://a/")
+    assert record == RequestRecord(0, "http://a/")  # compared by value
+    assert (record.started, record.status, record.dns, record.error_kind) == (None, None, None, None)
+    record.begin(0.5)
+    record.dns, record.connect, record.status, record.reason = 0.0, 0.25, 204, "No Content"
+    record.http_version, record.content_type, record.bytes_received = "HTTP/1.1", "text/plain", 3_000_000_000
+    record.finish(1.75)
+    again = table[0]  # a new view of the same row
+    assert again is not record and again == record
+    assert (again.started, again.dns, again.connect, again.ended, again.duration) == (0.5, 0.0, 0.25, 1.75, 1.25)
+    assert (again.status, again.reason, again.http_version, again.bytes_received) == (204, "No Content", "HTTP/1.1", 3_000_000_000)
+    record.started = None  # back to unknown
+    assert table[0].started is None and table[0].duration is None
+    assert "url='http://a/'" in repr(record)
+    with pytest.raises(TypeError):
+        RequestRecord(0, "x", colour="red")  # type: ignore[arg-type]
+
+
+def test_records_made_by_hand_move_into_a_runs_table_with_their_values() -> None:
+    mine = RequestRecord(7, "http://a/", status=200)
+    mine.begin(1.0)
+    run = Run(mode=FetchMode.ASYNC, records=[mine])
+    assert isinstance(run.records, RecordTable)
+    mine.finish(2.0)  # the record now writes into the run's table
+    assert run.records[0].state is RequestState.DONE and run.records[0].index == 7 and run.records[0].duration == 1.0
+
+
+def test_the_table_answers_counts_and_the_latest_end_from_its_columns() -> None:
+    run = Run.plan([f"http://h/{i}" for i in range(6)], FetchMode.ASYNC)
+    table = run.records
+    for record in table[:3]:
+        record.begin(0.0)
+    table[0].status = 200
+    table[0].finish(2.0)
+    table[1].fail(1.0, ErrorKind.TIMEOUT, "Timed out after 1 s")
+    assert table.latest_end() == 2.0
+    assert (table.count_in(RequestState.RUNNING), table.count_in(RequestState.PENDING), run.finished_count) == (1, 3, 2)
+    assert list(table.rows_in(RequestState.PENDING)) == [3, 4, 5]
+    assert len(run.runnable) == 3 and [r.index for r in run.runnable] == [3, 4, 5]
+    assert table.started_count() == 3 and table.duration_sum() == pytest.approx(3.0)
+    run.cancel_unfinished()
+    assert table.count_in(RequestState.CANCELLED) == 4
+    assert [r.error for r in table[2:4]] == ["Cancelled", "Cancelled before it started"]
+
+
+def test_add_lines_plans_in_slices_and_skips_blank_lines_and_comments() -> None:
+    lines = ["http://a/1", "", "  # note", *[f"  http://b/{i}  " for i in range(PLAN_SLICE * 2)], "hello"]
+    run = Run(mode=FetchMode.ASYNC)
+    progress = list(run.add_lines(lines, check=check_url))
+    assert progress == [PLAN_SLICE, PLAN_SLICE * 2, len(lines)]  # a chance to breathe after every slice
+    assert len(run.records) == 1 + PLAN_SLICE * 2 + 1
+    assert run.records[1].url == "http://b/0"  # stripped
+    assert run.records[-1].error_kind is ErrorKind.INVALID_URL
+    assert [r.index for r in run.records] == list(range(len(run.records)))
+
+
+def test_a_run_costs_a_hundred_bytes_or_so_per_url() -> None:
+    import tracemalloc
+
+    urls = [f"http://127.0.0.1:8000/delay/0?n={i}" for i in range(20_000)]
+    tracemalloc.start()
+    try:
+        run = Run.plan(urls, FetchMode.ASYNC)
+        for record in run.records:
+            record.begin(0.5)
+            record.status, record.reason, record.http_version = 200, "OK", "HTTP/1.1"
+            record.response_at = 0.75
+            record.bytes_received = 1234
+            record.finish(1.0)
+        current, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The URLs themselves are the caller's; the records add their columns only (~95 bytes a row).
+    assert current / len(urls) < 150
 
 
 @pytest.mark.parametrize(

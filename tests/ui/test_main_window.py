@@ -370,7 +370,7 @@ def test_clicks_made_during_a_freeze_do_not_start_another_run(lab: MainWindow, l
             QMetaObject.invokeMethod(button, "click", Qt.ConnectionType.QueuedConnection)
 
     def impatient_student(run) -> None:  # another thread: the GUI thread is frozen
-        while run.records[0].started is None:
+        while not run.records or run.records[0].started is None:  # checked, then started
             time.sleep(0.001)
         queue_clicks()
 

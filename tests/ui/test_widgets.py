@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel
 
 from app.core import explain
 from app.core.lag import FRAME, LONG_TASK
-from app.core.run import ErrorKind, FetchMode, Run, RunOutcome, RunSummary
+from app.core.run import PLAN_SLICE, ErrorKind, FetchMode, Run, RunOutcome, RunSummary
 from app.ui import plain_text
 from app.ui.widgets.bouncing_ball import PERIOD, BouncingBall
 from app.ui.widgets.error_banner import ErrorBanner
@@ -296,10 +296,31 @@ def test_run_report_counts_finished_requests_of_an_async_run(qtbot: Any) -> None
     run, _ = planned(urls(5), FetchMode.ASYNC)
     report.show_started(run)
     assert "0 of 5 finished" in report.headline.text()
-    report.show_progress(run, finished=2)
+    for record in run.records[:2]:
+        answered(record, 0.0, 1.0)
+    report.show_progress(run)
     assert "2 of 5 finished" in report.headline.text()
     assert "frozen" not in report.headline.text()
     assert report.property("state") == "running"
+
+
+@pytest.mark.parametrize("mode", [FetchMode.ASYNC, FetchMode.BLOCKING])
+def test_run_report_says_how_far_checking_a_long_list_has_got(qtbot: Any, mode: FetchMode) -> None:
+    report = RunReport()
+    qtbot.addWidget(report)
+    run = Run(mode=mode)
+    planner = run.add_lines([f"http://127.0.0.1:1/{i}" for i in range(PLAN_SLICE * 3)])
+    report.show_started(run)
+    assert f"0 of {PLAN_SLICE * 3:,} lines" in report.headline.text()
+    next(planner)
+    report.show_progress(run)
+    assert f"{PLAN_SLICE:,} of {PLAN_SLICE * 3:,} lines" in report.headline.text()
+    assert ("freezes" in report.details.text()) is (mode is FetchMode.BLOCKING)
+    for _ in planner:
+        pass
+    report.show_progress(run)
+    expected = f"Blocking run of {PLAN_SLICE * 3:,}" if mode is FetchMode.BLOCKING else f"0 of {PLAN_SLICE * 3:,} finished"
+    assert expected in report.headline.text()
 
 
 def test_run_report_renders(qtbot: Any) -> None:
@@ -468,8 +489,21 @@ def test_results_model_show_records_resets_the_model_and_drops_the_live_clock(qt
     with qtbot.waitSignals([model.modelAboutToBeReset, model.modelReset]):
         model.show_records(finished)
     assert model.rowCount() == 2
-    assert model.record(0) is finished[0]
+    assert model.record(0) == finished[0]
     assert cell(model, 0, TIME) == ""
+
+
+def test_results_model_keeps_its_rows_when_the_run_it_shows_ends(qtbot: Any) -> None:
+    # The summary shares the run's table: 200,000 rows must not be reset at the end of a run.
+    run, fake = planned(urls(3))
+    model = ResultsModel()
+    model.show_run(run)
+    run.records[0].begin(0.0)
+    fake.now = 1.0
+    assert cell(model, 0, TIME) == "1.00 s…"
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.dataChanged):
+        model.show_records(run.records)
+    assert model.rowCount() == 3 and cell(model, 0, TIME) == ""
 
 
 def test_results_model_colours_the_status_and_error_of_failed_rows() -> None:

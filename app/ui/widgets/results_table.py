@@ -36,6 +36,13 @@ class ResultsModel(QAbstractTableModel):
 
     def show_records(self, records: Sequence[RequestRecord]) -> None:
         """Shows finished records (e.g. a summary's), with no live clock."""
+        if records is self._records and len(records) == self._count:
+            # The run that was shown has ended (its summary shares its table): the rows stay,
+            # only the live clock goes. Resetting 200,000 rows would be a visible hitch.
+            self._run = None
+            if self._count:
+                self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+            return
         self.beginResetModel()
         self._run, self._records, self._count = None, records, len(records)
         self.endResetModel()

@@ -79,21 +79,28 @@ class RunReport(QFrame):
                 if frozen
                 else "The window is alive: type in the box, watch the ball and the meter."
             )
+        else:
+            self.show_progress(run)
+        self._set_state("running")
+
+    def show_progress(self, run: Run) -> None:
+        """How far a run has got: checking its lines, then (async) how many requests finished.
+        A blocking run cannot show progress once it fetches: the window is frozen."""
+        if run.planning:
+            self.headline.setText(f"Checking the list: {run.lines_checked:,} of {run.lines_total:,} lines…")
+            self.details.setText(
+                "The window stays alive while LoopLab reads the list."
+                + (" Then it freezes: requests.get() will wait on the GUI thread." if run.mode is FetchMode.BLOCKING else "")
+            )
         elif run.mode is FetchMode.BLOCKING:
-            self.headline.setText(f"Blocking run of {len(run.records)}: the window is frozen until all are done…")
+            self.headline.setText(f"Blocking run of {len(run.records):,}: the window is frozen until all are done…")
             self.details.setText(
                 "Try to type, or watch the ball: nothing moves while requests.get() waits. "
                 "What you type waits in a queue and appears when the window comes back."
             )
         else:
-            self.show_progress(run, finished=0)
+            self.headline.setText(f"Async run: {run.finished_count:,} of {len(run.records):,} finished…")
             self.details.setText("The window is alive: type in the box, watch the ball and the meter.")
-        self._set_state("running")
-
-    def show_progress(self, run: Run, finished: int) -> None:
-        """How far an async run has got (a blocking run cannot show progress: it is frozen)."""
-        if run.mode is FetchMode.ASYNC:
-            self.headline.setText(f"Async run: {finished} of {len(run.records)} finished…")
 
     def show_summary(self, summary: RunSummary) -> None:
         self.freeze_label.setText(format_duration(summary.longest_freeze))
