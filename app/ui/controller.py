@@ -98,8 +98,9 @@ class LabController(QObject):
 
     # --- actions ---
 
-    def start_run(self, lines: Sequence[str]) -> Run | None:
-        """Starts fetching the URLs in ``lines`` in the current mode; None if a run is under way or we are closed.
+    def start_run(self, lines: str | Sequence[str]) -> Run | None:
+        """Starts fetching the URLs in ``lines`` (a text, or a list of lines) in the current mode;
+        None if a run is under way or we are closed.
 
         Returns at once. The lines are checked first, a slice at a time between the window's
         frames (a 200,000-line paste takes a second or two), their records appearing as they

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -42,7 +41,7 @@ from app.core import export
 from app.core.demo_server import DemoServer, demo_urls
 from app.core.fetch import FetchOptions
 from app.core.lessons import LESSONS, Lesson, LessonSetup, lesson_by_id
-from app.core.run import FetchMode, Run, RunOutcome, RunSummary, parse_url_lines
+from app.core.run import FetchMode, Run, RunOutcome, RunSummary
 from app.ui import look, plain_text, settings
 from app.ui.controller import LabController
 from app.ui.dialogs import AboutDialog, ShortcutsDialog
@@ -58,6 +57,7 @@ from app.ui.widgets.mode_toggle import ModeToggle
 from app.ui.widgets.results_table import ResultsModel, ResultsTable
 from app.ui.widgets.run_report import RunReport
 from app.ui.widgets.timeline import TimelineLegend, TimelineWidget
+from app.ui.widgets.url_editor import UrlEditor
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +162,10 @@ class MainWindow(QMainWindow):
         self.timeout_spin.setAccessibleName("Timeout per request, in seconds")
         self.timeout_spin.setToolTip("A request that takes longer than this fails with a timeout")
 
-        self.url_edit = QPlainTextEdit(self)
-        self.url_edit.setObjectName("urlEdit")
-        self.url_edit.setAccessibleName("URLs to fetch, one per line")
+        self.url_editor = UrlEditor(self)
+        self.url_edit = self.url_editor.edit
         self.url_edit.setPlaceholderText(f"One URL per line, e.g. {self.server.url}/delay/2")
-        self.url_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
+        self.url_editor.set_text("\n".join(demo_urls(self.server.url)))
         self.lesson_panel = LessonPanel(self)
 
         self.ball = BouncingBall(self)
@@ -220,7 +218,7 @@ class MainWindow(QMainWindow):
         urls_layout = QVBoxLayout(urls_box)
         urls_layout.setContentsMargins(4, 4, 4, 4)
         urls_layout.addWidget(_title("URLs to fetch, one per line", self.url_edit))
-        urls_layout.addWidget(self.url_edit)
+        urls_layout.addWidget(self.url_editor)
         self.source_tabs = QTabWidget(self)
         self.source_tabs.setObjectName("sourceTabs")
         self.source_tabs.setAccessibleName("What Run runs: your URLs or a lesson")
@@ -418,7 +416,7 @@ class MainWindow(QMainWindow):
 
     def _connect_saving(self) -> None:
         for signal in (
-            self.url_edit.textChanged,
+            self.url_editor.changed,
             self.mode_toggle.toggled,
             self.concurrency_spin.valueChanged,
             self.lesson_panel.settings_changed,
@@ -439,7 +437,7 @@ class MainWindow(QMainWindow):
     # --- public ---
 
     def restore_demo_urls(self) -> None:
-        self.url_edit.setPlainText("\n".join(demo_urls(self.server.url)))
+        self.url_editor.set_text("\n".join(demo_urls(self.server.url)))
 
     @property
     def current_lesson(self) -> Lesson | None:
@@ -490,12 +488,10 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         """Writes what the next launch should start with (also done shortly after every change)."""
-        urls = self.url_edit.toPlainText()
+        urls = self.url_editor.text()
         settings.save(
             settings.Remembered(
-                # The demo server gets a new port at every launch: its address is kept as a
-                # placeholder, so remembered demo URLs still point at the next launch's server.
-                urls=None if urls == "\n".join(demo_urls(self.server.url)) else urls.replace(self.server.url, settings.DEMO_SERVER),
+                urls=None if urls == "\n".join(demo_urls(self.server.url)) else urls,
                 mode=self._user_mode(),
                 concurrency=self.concurrency_spin.value(),
                 time_scale=self.lesson_panel.scale,
@@ -504,7 +500,10 @@ class MainWindow(QMainWindow):
                 source="lessons" if self.source_tabs.currentWidget() is self.lesson_panel else "urls",
                 presentation=self.presentation,
                 geometry=self.saveGeometry(),
-            )
+            ),
+            # The demo server gets a new port at every launch: its address is kept as a
+            # placeholder, so remembered demo URLs still point at the next launch's server.
+            demo_server_url=self.server.url,
         )
 
     def reset_to_defaults(self) -> None:
@@ -599,14 +598,13 @@ class MainWindow(QMainWindow):
         if self.source_tabs.currentWidget() is self.lesson_panel:
             self._start_lesson()
             return
-        urls = parse_url_lines(self.url_edit.toPlainText())
-        if not urls:
+        if not self.url_editor.has_urls():
             self.statusBar().showMessage("Add at least one URL, one per line, then press Run.", 8000)
             self.url_edit.setFocus()
             return
         self.controller.concurrency = self.concurrency_spin.value()
         self.controller.options = FetchOptions(timeout=self.timeout_spin.value())
-        self.controller.start_run(urls)
+        self.controller.start_run(self.url_editor.text())
 
     def _start_lesson(self) -> None:
         lesson = self.current_lesson
@@ -677,7 +675,7 @@ class MainWindow(QMainWindow):
 
     def _restore(self, remembered: settings.Remembered) -> None:
         urls = remembered.urls.replace(settings.DEMO_SERVER, self.server.url) if remembered.urls is not None else None
-        self.url_edit.setPlainText(urls if urls is not None else "\n".join(demo_urls(self.server.url)))
+        self.url_editor.set_text(urls if urls is not None else "\n".join(demo_urls(self.server.url)))
         self._toggle_before_lesson = None
         self.mode_toggle.setChecked(remembered.mode is FetchMode.BLOCKING)
         self.concurrency_spin.setValue(remembered.concurrency)
@@ -850,6 +848,7 @@ class MainWindow(QMainWindow):
         if self._closing is None:
             self._save_timer.stop()
             self.save_settings()
+            settings.wait_until_written()  # a long URL list is written on a thread: let it finish
             self.heartbeat.stop()
             self.controller.cancel()  # at once, not a loop turn later in _release
             self._closing = asyncio.ensure_future(self._release())

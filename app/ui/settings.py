@@ -4,12 +4,20 @@ One INI file per user (``LoopLab/LoopLab.ini`` in the user's config folder), the
 every system, so a teacher can find and delete it. Anything unreadable or nonsensical in it (a
 damaged file, a hand edit, a value from a future version) falls back to the default for that
 value, with a log line: settings never stop the lab from starting.
+
+A long URL list (a pasted 200,000 lines) is kept next to it in ``LoopLab-urls.txt``: QSettings
+takes half a second to write 8 MB into an INI file. That file is written on a thread of its own,
+a slice at a time, and only when the list has changed, so a run never stalls for it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+import threading
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -23,6 +31,9 @@ DEMO_SERVER = "http://demo-server.looplab"
 """Stands for the built-in demo server's address in a remembered URL list (its port changes
 at every launch). Never fetched: the window swaps the real address in before showing the list."""
 SOURCES = ("urls", "lessons")
+LONG_LIST_CHARS = 100_000
+"""URL lists longer than this are kept in a file of their own beside the INI file."""
+URLS_FILE = "LoopLab-urls.txt"
 
 
 @dataclass
@@ -48,6 +59,7 @@ def open_settings() -> QSettings:
 def load(settings: QSettings | None = None) -> Remembered:
     """Reads what was remembered; every missing, unreadable or nonsensical value gets its default."""
     settings = settings or open_settings()
+    _long_lists.wait()  # a long list still being written is read whole, or not at all
     defaults = Remembered()
     settings.allKeys()  # Qt reads the file lazily: only after a read does status() say it is damaged
     if settings.status() != QSettings.Status.NoError:
@@ -55,6 +67,9 @@ def load(settings: QSettings | None = None) -> Remembered:
         return defaults
     remembered = Remembered()
     for item in fields(Remembered):
+        if item.name == "urls" and _bool_or_false(settings.value("urls_in_file")):
+            remembered.urls = _read_long_list(settings)
+            continue
         if not settings.contains(item.name):
             continue
         raw = settings.value(item.name)
@@ -67,12 +82,14 @@ def load(settings: QSettings | None = None) -> Remembered:
     return remembered
 
 
-def save(remembered: Remembered, settings: QSettings | None = None) -> None:
+def save(remembered: Remembered, settings: QSettings | None = None, *, demo_server_url: str = "") -> None:
+    """Remembers ``remembered``. ``demo_server_url``: this launch's demo server, written as
+    :data:`DEMO_SERVER` wherever the URL list names it (its port changes at every launch)."""
     settings = settings or open_settings()
     for item in fields(Remembered):
         value = getattr(remembered, item.name)
-        if item.name == "urls" and value is None:
-            settings.remove("urls")
+        if item.name == "urls":
+            _save_urls(settings, value, demo_server_url)
         elif isinstance(value, FetchMode):
             settings.setValue(item.name, value.value)
         else:
@@ -87,6 +104,128 @@ def clear(settings: QSettings | None = None) -> None:
     settings = settings or open_settings()
     settings.clear()
     settings.sync()
+    _long_lists.forget()
+    _long_list_path(settings).unlink(missing_ok=True)
+
+
+def wait_until_written() -> None:
+    """Returns once a long URL list being written has been (call before quitting)."""
+    _long_lists.wait()
+
+
+def _long_list_path(settings: QSettings) -> Path:
+    return Path(settings.fileName()).with_name(URLS_FILE)
+
+
+def _save_urls(settings: QSettings, urls: str | None, demo_server_url: str) -> None:
+    path = _long_list_path(settings)
+    if urls is None or len(urls) <= LONG_LIST_CHARS:
+        if urls is None:
+            settings.remove("urls")
+        else:
+            settings.setValue("urls", urls.replace(demo_server_url, DEMO_SERVER) if demo_server_url else urls)
+        settings.remove("urls_in_file")
+        _long_lists.forget()
+        path.unlink(missing_ok=True)
+        return
+    settings.remove("urls")
+    settings.setValue("urls_in_file", True)
+    _long_lists.write(path, urls, demo_server_url)
+
+
+class _LongListWriter:
+    """Writes long URL lists to their file on a thread, a slice at a time; the latest list wins.
+
+    Each slice holds the interpreter lock for well under a millisecond (a 256 kB copy and a
+    replace), and the file write itself releases it: the GUI thread never waits long. A list
+    already written (the same text, unchanged since) is not written again.
+    """
+
+    SLICE = 256 * 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: tuple[Path, str, str] | None = None
+        self._written: tuple[Path, str, str] | None = None
+        self._thread: threading.Thread | None = None
+
+    def write(self, path: Path, text: str, demo_server_url: str) -> None:
+        with self._lock:
+            if (written := self._written) is not None and written[0] == path and written[2] == demo_server_url:
+                if written[1] is text or written[1] == text:
+                    self._pending = None  # a newer save asked for what is already there
+                    return
+            self._pending = (path, text, demo_server_url)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="looplab-save-urls")
+                self._thread.start()
+
+    def forget(self) -> None:
+        """Drops a list not yet written, and waits for one being written (before its file goes)."""
+        with self._lock:
+            self._pending = None
+        self.wait()
+        with self._lock:
+            self._written = None
+
+    def wait(self) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                job, self._pending = self._pending, None
+                if job is None:
+                    self._thread = None
+                    return
+            if self._write_file(*job):
+                with self._lock:
+                    self._written = job
+
+    def _write_file(self, path: Path, text: str, demo_server_url: str) -> bool:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Whole or not at all: a full disk mid-write must not leave half a list behind.
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".urls-", suffix=".txt")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as file:
+                    start = 0
+                    while start < len(text):
+                        # Cut after a line break: no URL, so no demo server address, is split.
+                        end = text.find("\n", start + self.SLICE)
+                        end = len(text) if end < 0 else end + 1
+                        piece = text[start:end]
+                        file.write(piece.replace(demo_server_url, DEMO_SERVER) if demo_server_url else piece)
+                        start = end
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("Could not save the long URL list to %s (%s)", path, exc)
+            return False
+        return True
+
+
+_long_lists = _LongListWriter()
+
+
+def _read_long_list(settings: QSettings) -> str | None:
+    path = _long_list_path(settings)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("Could not read the remembered URL list %s (%s); using the demo URLs", path, exc)
+        return None
+
+
+def _bool_or_false(raw: object) -> bool:
+    try:
+        return raw is not None and _bool(raw)
+    except ValueError:
+        return False
 
 
 def _parse(name: str, raw: object) -> object:

@@ -158,6 +158,18 @@ def test_add_lines_plans_in_slices_and_skips_blank_lines_and_comments() -> None:
     assert [r.index for r in run.records] == list(range(len(run.records)))
 
 
+def test_add_lines_takes_a_text_without_splitting_it_whole() -> None:
+    lines = ["# header", *[f"http://b/{i}" for i in range(PLAN_SLICE * 2 + 5)], "", "hello"]
+    from_text, from_list = Run(mode=FetchMode.ASYNC), Run(mode=FetchMode.ASYNC)
+    planner = from_text.add_lines("\r\n".join(lines) + "\r\n", check=check_url)
+    assert from_text.lines_total == len(lines) and from_text.planning  # counted before any slice
+    progress = list(planner)
+    assert progress[0] == PLAN_SLICE and progress[-1] == len(lines) and not from_text.planning
+    list(from_list.add_lines(lines, check=check_url))
+    assert [r.values() for r in from_text.records] == [r.values() for r in from_list.records]
+    assert len(from_text.records) == PLAN_SLICE * 2 + 5 + 1
+
+
 def test_a_run_costs_a_hundred_bytes_or_so_per_url() -> None:
     import tracemalloc
 

@@ -102,7 +102,7 @@ def speedup_text(a: RunSummary, b: RunSummary) -> str:
     unfinished = [r.run_id for r in (a, b) if r.outcome is not RunOutcome.COMPLETED]
     if unfinished:
         return f"Run {unfinished[0]} did not complete, so their times say nothing about speed."
-    if a.records.urls != b.records.urls:
+    if not a.records.same_urls(b.records):
         return "Different URL lists: the two timelines are on one scale, but no speed-up is worked out."
     factor, faster, slower = speedup(a, b)
     if faster.wall_time <= 0:
