@@ -20,6 +20,7 @@ import asyncio
 import http.client
 import ipaddress
 import logging
+import math
 import socket
 import ssl
 import time
@@ -62,6 +63,9 @@ hundreds in one callback stalls the window (STYLE.md, measured)."""
 USER_AGENT = f"LoopLab/{__version__}"
 DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 """Sent by both libraries, so the two modes send the same request and get the same answer."""
+_NO_CEILING = math.inf
+"""aiohttp rounds timeouts of ``ceil_threshold`` (5 s) or more up to the next whole second, which
+turned "Timeout 10 s" into 10.5 s on average: a threshold no timeout reaches turns that off."""
 
 FETCHABLE_SCHEMES = ("http", "https")
 _OTHER_SCHEMES = frozenset(
@@ -198,6 +202,8 @@ def open_async_session(
         # connector would make requests queue where the timeline cannot see them.
         limit=0,
         limit_per_host=0,
+        # Its own timers too (a proxy's CONNECT answer, closing idle connections): never rounded.
+        timeout_ceil_threshold=_NO_CEILING,
     )
     return aiohttp.ClientSession(
         connector=connector,
@@ -206,7 +212,8 @@ def open_async_session(
         # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
         # from FetchOptions instead, the same way for both libraries.
         trust_env=False,
-        timeout=aiohttp.ClientTimeout(total=None),
+        # fetch_async keeps its own deadline; this default is for the lessons' own requests.
+        timeout=aiohttp.ClientTimeout(total=None, ceil_threshold=_NO_CEILING),
     )
 
 
@@ -325,9 +332,10 @@ async def fetch_async(
     on_change(record)
     traced = _TracedRequest(record, clock)
     try:
-        async with session.get(
+        # One deadline for the whole request, every redirect and the body included, fired on
+        # the dot: asyncio's own timer, not aiohttp's, which rounds 5 s or more up to a second.
+        async with asyncio.timeout(options.timeout), session.get(
             record.url,
-            timeout=aiohttp.ClientTimeout(total=options.timeout),
             # aiohttp gives up on reaching max_redirects, requests only past it: +1 makes
             # "at most N redirects" mean the same in both modes (and 0 means none, not unlimited).
             max_redirects=options.max_redirects + 1,
