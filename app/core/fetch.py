@@ -10,8 +10,10 @@ difference a student sees is the one we want them to see: who waits.
   thread, it freezes the window for the whole run. That is the lesson, so there is deliberately
   no ``processEvents`` and no thread here.
 
-Bodies are streamed and counted, never kept. Failures become a record's ``error_kind`` and a
-one-line message; only a genuinely unexpected exception is logged with its traceback.
+Bodies are streamed and counted, never kept. Both modes read them raw and decode them with one
+:class:`BodyDecoder` (gzip and deflate, what we ask for), so a body that does not decode fails
+the same way in both. Failures become a record's ``error_kind`` and a one-line message; only a
+genuinely unexpected exception is logged with its traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import math
 import socket
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -63,6 +66,9 @@ hundreds in one callback stalls the window (STYLE.md, measured)."""
 USER_AGENT = f"LoopLab/{__version__}"
 DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 """Sent by both libraries, so the two modes send the same request and get the same answer."""
+DECODED_CODINGS = frozenset({"gzip", "x-gzip", "deflate"})
+"""The content codings :class:`BodyDecoder` undoes: what ``Accept-Encoding`` asks for (x-gzip is
+gzip's old name, RFC 9110 8.4.1.3). A server that sends anything else broke the agreement."""
 _NO_CEILING = math.inf
 """aiohttp rounds timeouts of ``ceil_threshold`` (5 s) or more up to the next whole second, which
 turned "Timeout 10 s" into 10.5 s on average: a threshold no timeout reaches turns that off."""
@@ -114,6 +120,22 @@ class BodyTooLarge(Exception):
 
 class TotalTimeout(TimeoutError):
     """The whole request took longer than the timeout (requests only times single socket reads)."""
+
+
+class UndecodableBody(Exception):
+    """A body that says it is gzip- or deflate-compressed, but does not decompress (to its end)."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        super().__init__(f"The server said the body is {coding}-compressed, but it could not be decoded")
+
+
+class UnsupportedEncoding(Exception):
+    """A body in a content coding LoopLab did not ask for (``br``, ``zstd``, or an unknown one)."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        super().__init__(f"The server sent the body encoded as {coding}, which LoopLab did not ask for and cannot decode")
 
 
 # --- checking a URL before anything is sent -------------------------------------------------
@@ -339,6 +361,7 @@ async def fetch_async(
             # aiohttp gives up on reaching max_redirects, requests only past it: +1 makes
             # "at most N redirects" mean the same in both modes (and 0 means none, not unlimited).
             max_redirects=options.max_redirects + 1,
+            auto_decompress=False,  # decoded below, by the same decoder as blocking mode
             headers=dict(options.headers),
             proxy=proxy_for(record.url, options.proxies),
             trace_request_ctx=traced,
@@ -350,11 +373,11 @@ async def fetch_async(
             record.content_type = response.headers.get("Content-Type", "")
             on_change(record)
             _refuse_announced_size(response.content_length, options.max_body_bytes)
+            decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
             async for chunk in response.content.iter_chunked(CHUNK_SIZE):
-                record.bytes_received += len(chunk)
-                if record.bytes_received > options.max_body_bytes:
-                    raise BodyTooLarge(options.max_body_bytes)
+                _count_body(record, decoder.decode(chunk), options)
                 on_change(record)
+            _count_body(record, decoder.finish(), options)
         record.finish(clock())
     except asyncio.CancelledError:
         traced.close_open_phases()
@@ -503,14 +526,14 @@ def fetch_blocking(
             on_change(record)
             announced = response.headers.get("Content-Length")
             _refuse_announced_size(int(announced) if announced and announced.isdigit() else None, options.max_body_bytes)
+            decoder = BodyDecoder(response.headers.get("Content-Encoding", ""))
             # read1 returns whatever one socket read brings: iter_content would wait for a full
             # chunk, so a slow trickle could overrun the deadline by the whole body's time.
             while _limit_next_read(response, deadline) and (
-                chunk := response.raw.read1(CHUNK_SIZE, decode_content=True)
+                chunk := response.raw.read1(CHUNK_SIZE, decode_content=False)
             ):
-                record.bytes_received += len(chunk)
-                if record.bytes_received > options.max_body_bytes:
-                    raise BodyTooLarge(options.max_body_bytes)
+                _count_body(record, decoder.decode(chunk), options)
+            _count_body(record, decoder.finish(), options)
         record.finish(clock())
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
         record.fail(clock(), *describe_error(exc, record.url, options))
@@ -566,6 +589,114 @@ def _refuse_announced_size(content_length: int | None, limit: int) -> None:
         raise BodyTooLarge(limit, announced=content_length)
 
 
+def _count_body(record: RequestRecord, pieces: Iterable[bytes], options: FetchOptions) -> None:
+    for piece in pieces:
+        record.bytes_received += len(piece)
+        if record.bytes_received > options.max_body_bytes:
+            raise BodyTooLarge(options.max_body_bytes)
+
+
+# --- decoding bodies, the same way in both modes ---------------------------------------------
+
+
+class BodyDecoder:
+    """Undoes a body's Content-Encoding, the same way in both modes.
+
+    aiohttp and urllib3 both decode bodies, but not alike: an unknown coding passes through one
+    and a ``br`` body fails in the other; a truncated deflate body fails in one only; only one
+    undoes two codings in a row; and their errors differ. So both modes read the raw bytes and
+    this decodes them: gzip and deflate, what ``Accept-Encoding`` asks for, in any number of
+    layers. A coding we did not ask for fails the body, as Chrome does
+    (ERR_CONTENT_DECODING_FAILED), whether or not a library for it happens to be installed.
+    An empty body is fine whatever it says. Output comes in pieces of at most ``CHUNK_SIZE``, so
+    a small body that inflates to gigabytes stops at the body cap instead of filling memory.
+    """
+
+    def __init__(self, content_encoding: str) -> None:
+        codings = [coding.strip().lower() for coding in content_encoding.split(",")]
+        codings = [coding for coding in codings if coding and coding != "identity"]
+        unknown = [coding for coding in codings if coding not in DECODED_CODINGS]
+        self._unsupported = _printable(unknown[0]) if unknown else None
+        # Listed in the order they were applied, so undone from the last one back.
+        self._layers = [] if unknown else [_Inflater(coding) for coding in reversed(codings)]
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of the next raw bytes of the body (lazily: stop reading to stop work)."""
+        if data and self._unsupported:
+            raise UnsupportedEncoding(self._unsupported)
+        pieces: Iterator[bytes] = iter((data,) if data else ())
+        for layer in self._layers:
+            pieces = layer.feed(pieces)
+        return pieces
+
+    def finish(self) -> Iterator[bytes]:
+        """What is left once the raw body has ended; raises if a layer ends short of its end."""
+        pieces: Iterator[bytes] = iter(())
+        for layer in self._layers:
+            pieces = layer.finish(pieces)
+        return pieces
+
+
+class _Inflater:
+    """One gzip or deflate layer of a body."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = "gzip" if coding == "x-gzip" else coding
+        self._zlib: Any = None  # a zlib decompress object, made when the first bytes show which
+        self._first = b""
+        self._fed = False
+
+    def feed(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        for data in pieces:
+            if not data:
+                continue
+            self._fed = True
+            if self._zlib is None:
+                data, self._first = self._first + data, b""
+                if self.coding == "deflate" and len(data) < 2:
+                    self._first = data  # two bytes tell the wrappings apart
+                    continue
+                self._zlib = self._start(data)
+            yield from self._inflate(data)
+
+    def finish(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        yield from self.feed(pieces)
+        if not self._fed:
+            return
+        if self._zlib is None or not self._zlib.eof:
+            raise UndecodableBody(self.coding)  # cut short: the compressed data never says it ended
+
+    def _start(self, data: bytes) -> Any:
+        if self.coding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # The standard's deflate is zlib-wrapped (RFC 9110, 8.4.1.2), but many servers send it
+        # raw; browsers take both, told apart by the zlib header (RFC 1950: CM 8, and the first
+        # two bytes a multiple of 31), as aiohttp and urllib3 also do.
+        wrapped = data[0] & 0x0F == 8 and int.from_bytes(data[:2], "big") % 31 == 0
+        return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+
+    def _inflate(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            if self._zlib.eof:
+                # gzip allows members back to back; anything else after the end is ignored, as
+                # browsers and both libraries do.
+                if self.coding != "gzip" or not data.startswith(b"\x1f\x8b"):
+                    return
+                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                out = self._zlib.decompress(data, CHUNK_SIZE)
+            except zlib.error as exc:
+                raise UndecodableBody(self.coding) from exc
+            data = self._zlib.unused_data if self._zlib.eof else self._zlib.unconsumed_tail
+            if out:
+                yield out
+
+
+def _printable(text: str, limit: int = 40) -> str:
+    """Text from the network, safe to put in a one-line message."""
+    return "".join(ch if ch.isascii() and ch.isprintable() else "?" for ch in text)[:limit]
+
+
 # --- turning exceptions into messages --------------------------------------------------------
 
 
@@ -586,6 +717,11 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
 
     if isinstance(exc, BodyTooLarge):
         return ErrorKind.TOO_LARGE, str(exc)
+    if body := has(UndecodableBody, UnsupportedEncoding):
+        return ErrorKind.CONTENT_ENCODING, str(body)
+    if has(aiohttp.http_exceptions.ContentEncodingError, urllib3.exceptions.DecodeError):
+        # Only a library's own decoding gets here (a lesson's session.get): no coding to name.
+        return ErrorKind.CONTENT_ENCODING, "The server sent a compressed body that could not be decoded"
     if has(ssl.SSLCertVerificationError):
         # aiohttp's subclass of it has no verify_message; the ssl error it wraps does.
         detail = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
