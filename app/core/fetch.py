@@ -10,19 +10,30 @@ difference a student sees is the one we want them to see: who waits.
   thread, it freezes the window for the whole run. That is the lesson, so there is deliberately
   no ``processEvents`` and no thread here.
 
-Bodies are streamed and counted, never kept. Both modes read them raw and decode them with one
-:class:`BodyDecoder` (gzip and deflate, what we ask for), so a body that does not decode fails
-the same way in both. Failures become a record's ``error_kind`` and a one-line message; only a
-genuinely unexpected exception is logged with its traceback.
+Bodies are streamed and counted, never kept. Failures become a record's ``error_kind`` and a
+one-line message; only a genuinely unexpected exception is logged with its traceback.
+
+Two libraries, one set of rules. aiohttp (llhttp) and requests (http.client) disagree on many
+broken answers: http.client takes a header line with no colon, a Content-Length of "ten" or a
+connection closed halfway through the headers as a fine, empty answer that aiohttp rejects. So
+LoopLab decides the parts where a student would otherwise see two different rows:
+
+- bodies are decoded here (:class:`BodyDecoder`: gzip and deflate, what we ask for), not by either
+  library, so a body that does not decode fails the same way in both modes;
+- blocking mode reads status lines and headers through :class:`_CheckedResponse`, which holds
+  http.client to the rules aiohttp's parser keeps (and to the deadline, line by line);
+- every way an answer can break HTTP is one :class:`AnswerFault`, with one message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import http.client
 import ipaddress
 import logging
 import math
+import re
 import socket
 import ssl
 import time
@@ -40,6 +51,8 @@ import idna
 import requests
 import requests.adapters
 import truststore
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 
 from app import __version__
@@ -69,6 +82,11 @@ DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding":
 DECODED_CODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 """The content codings :class:`BodyDecoder` undoes: what ``Accept-Encoding`` asks for (x-gzip is
 gzip's old name, RFC 9110 8.4.1.3). A server that sends anything else broke the agreement."""
+MAX_HEAD_LINE = 65536
+"""Longest status or header line read, in bytes: http.client's limit, given to aiohttp too."""
+MAX_HEADERS = 99
+"""Most headers read: http.client's limit (100 lines, the blank one that ends them included),
+given to aiohttp too (its default is 128)."""
 _NO_CEILING = math.inf
 """aiohttp rounds timeouts of ``ceil_threshold`` (5 s) or more up to the next whole second, which
 turned "Timeout 10 s" into 10.5 s on average: a threshold no timeout reaches turns that off."""
@@ -122,6 +140,50 @@ class TotalTimeout(TimeoutError):
     """The whole request took longer than the timeout (requests only times single socket reads)."""
 
 
+class AnswerFault(enum.Enum):
+    """Every way an answer can break off or break HTTP's rules, as both modes recognise it.
+
+    Each is one kind and one message, whichever library noticed it.
+    """
+
+    CLOSED_WITHOUT_ANSWER = (ErrorKind.CONNECTION, "{where} closed the connection without answering")
+    BROKE_OFF = (ErrorKind.CONNECTION, "Connection to {where} broke off before the answer was complete")
+    NOT_HTTP = (ErrorKind.INVALID_RESPONSE, "{where} did not answer in HTTP (is it a web server?)")
+    BAD_STATUS_LINE = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed status line (the first line of an answer)")
+    BAD_HEADER = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed header line")
+    HEADERS_TOO_LARGE = (
+        ErrorKind.INVALID_RESPONSE,
+        f"{{where}} sent headers too large for LoopLab (more than {MAX_HEADERS}, or a line over {MAX_HEAD_LINE // 1024} kB)",
+    )
+    BAD_LENGTH = (ErrorKind.INVALID_RESPONSE, "{where} sent an invalid Content-Length (the size of the body)")
+    LENGTH_AND_CHUNKED = (
+        ErrorKind.INVALID_RESPONSE,
+        "{where} sent both a Content-Length and a Transfer-Encoding, so where the body ends is ambiguous",
+    )
+    BAD_CHUNKS = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed chunked body")
+    BROKEN_HTTP = (ErrorKind.INVALID_RESPONSE, "{where} sent an answer that breaks the rules of HTTP")
+
+    @property
+    def kind(self) -> ErrorKind:
+        return self.value[0]
+
+    def describe(self, where: str, **details: object) -> str:
+        return str(self.value[1]).format(where=where, **details)
+
+
+class BadAnswer(http.client.HTTPException):
+    """An answer with an :class:`AnswerFault`, noticed by LoopLab rather than by a library.
+
+    An :class:`http.client.HTTPException`, so urllib3 treats it as the broken connection it is
+    (closes it, never returns it to the pool) when :class:`_CheckedResponse` raises it.
+    """
+
+    def __init__(self, fault: AnswerFault, **details: object) -> None:
+        super().__init__(fault.name)
+        self.fault = fault
+        self.details = details
+
+
 class UndecodableBody(Exception):
     """A body that says it is gzip- or deflate-compressed, but does not decompress (to its end)."""
 
@@ -136,6 +198,13 @@ class UnsupportedEncoding(Exception):
     def __init__(self, coding: str) -> None:
         self.coding = coding
         super().__init__(f"The server sent the body encoded as {coding}, which LoopLab did not ask for and cannot decode")
+
+
+class TLSHangUp(ssl.SSLError):
+    """The server closed or reset the connection in the middle of the TLS handshake.
+
+    An :class:`ssl.SSLError`, so urllib3 reports it as the TLS failure it is, as aiohttp does.
+    """
 
 
 # --- checking a URL before anything is sent -------------------------------------------------
@@ -227,20 +296,31 @@ def open_async_session(
         # Its own timers too (a proxy's CONNECT answer, closing idle connections): never rounded.
         timeout_ceil_threshold=_NO_CEILING,
     )
+    tracing = [_phase_tracing()]
     return aiohttp.ClientSession(
         connector=connector,
-        trace_configs=[_phase_tracing()] if recorder is None else [recorder.tracing(), _phase_tracing()],
+        trace_configs=tracing if recorder is None else [recorder.tracing(), *tracing],
         headers=DEFAULT_HEADERS,
         # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
         # from FetchOptions instead, the same way for both libraries.
         trust_env=False,
         # fetch_async keeps its own deadline; this default is for the lessons' own requests.
         timeout=aiohttp.ClientTimeout(total=None, ceil_threshold=_NO_CEILING),
+        # http.client's limits, so a head too large for one mode is too large for the other.
+        # aiohttp counts a header's name and value, a status line's reason; http.client counts
+        # whole lines: these agree to the byte for "Name: value\r\n" and "HTTP/1.1 200 reason\r\n".
+        max_line_size=MAX_HEAD_LINE - len(b"HTTP/1.1 200 \r\n"),
+        max_field_size=MAX_HEAD_LINE - len(b": \r\n"),
+        max_headers=MAX_HEADERS,
     )
 
 
-class _SharedContextAdapter(requests.adapters.HTTPAdapter):
-    """Makes requests verify TLS with our context, so both modes trust exactly the same CAs."""
+class _LoopLabAdapter(requests.adapters.HTTPAdapter):
+    """Makes requests read answers and trust certificates the way the async mode does.
+
+    - TLS is verified with our context, so both modes trust exactly the same CAs;
+    - its connections read answers with :class:`_CheckedResponse`.
+    """
 
     def __init__(self, ssl_context: ssl.SSLContext) -> None:
         self._ssl_context = ssl_context
@@ -248,7 +328,13 @@ class _SharedContextAdapter(requests.adapters.HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs["ssl_context"] = self._ssl_context
-        return super().init_poolmanager(*args, **kwargs)
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _CHECKED_POOLS
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):  # type: ignore[no-untyped-def]
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _CHECKED_POOLS
+        return manager
 
     def cert_verify(self, conn, url, verify, cert):  # type: ignore[no-untyped-def]
         super().cert_verify(conn, url, verify, cert)
@@ -263,7 +349,9 @@ def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests
     """The app's requests session: connection reuse, and the same TLS trust and headers as aiohttp."""
     session = requests.Session()
     session.trust_env = False  # proxies come from FetchOptions, as for aiohttp
-    session.mount("https://", _SharedContextAdapter(ssl_context or make_ssl_context()))
+    adapter = _LoopLabAdapter(ssl_context or make_ssl_context())
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     session.headers.clear()  # requests adds Connection: keep-alive; aiohttp does not
     session.headers.update(DEFAULT_HEADERS)
     return session
@@ -366,10 +454,14 @@ async def fetch_async(
             proxy=proxy_for(record.url, options.proxies),
             trace_request_ctx=traced,
         ) as response:
+            version = response.version
+            if (version.major, version.minor) not in ((1, 0), (1, 1)):
+                # llhttp takes "HTTP/2.0 200" and "HTTP/0.9 200" on an HTTP/1 connection; http.client does not.
+                raise BadAnswer(AnswerFault.BAD_STATUS_LINE)
             record.response_at = clock()
             record.status = response.status
             record.reason = response.reason or ""
-            record.http_version = f"HTTP/{response.version.major}.{response.version.minor}"
+            record.http_version = f"HTTP/{version.major}.{version.minor}"
             record.content_type = response.headers.get("Content-Type", "")
             on_change(record)
             _refuse_announced_size(response.content_length, options.max_body_bytes)
@@ -524,8 +616,8 @@ def fetch_blocking(
             record.http_version = f"HTTP/{version // 10}.{version % 10}"
             record.content_type = response.headers.get("Content-Type", "")
             on_change(record)
-            announced = response.headers.get("Content-Length")
-            _refuse_announced_size(int(announced) if announced and announced.isdigit() else None, options.max_body_bytes)
+            announced = response.headers.get("Content-Length", "").strip()
+            _refuse_announced_size(int(announced) if announced.isdigit() else None, options.max_body_bytes)
             decoder = BodyDecoder(response.headers.get("Content-Encoding", ""))
             # read1 returns whatever one socket read brings: iter_content would wait for a full
             # chunk, so a slow trickle could overrun the deadline by the whole body's time.
@@ -697,11 +789,217 @@ def _printable(text: str, limit: int = 40) -> str:
     return "".join(ch if ch.isascii() and ch.isprintable() else "?" for ch in text)[:limit]
 
 
+# --- blocking mode: reading answers by the rules the async mode keeps ------------------------
+
+_STATUS_LINE = re.compile(rb"(HTTP/1\.[01]) ([0-9]{3})(?: ([^\r\n]*))?\r?\n")
+"""What aiohttp's parser takes as a status line (it also takes HTTP/0.9 and HTTP/2.0, which
+:func:`fetch_async` refuses after the fact, as http.client refuses them)."""
+_HEADER_LINE = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t])[^\x00\r\n]*\r?\n")
+"""A header (a token, a colon, a value without NUL or a stray CR) or an obsolete folded
+continuation line, which both libraries still take."""
+_END_OF_HEAD = (b"\r\n", b"\n")
+_CHUNK_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+"""A chunk size as aiohttp takes it: hex digits that fit 64 bits, then maybe an extension."""
+
+
+class _HeadReader:
+    """The socket's file as :class:`_CheckedResponse` lets http.client read a head from it.
+
+    Line by line, within the deadline and the size limits, keeping each line to check.
+    """
+
+    def __init__(self, fp: Any, sock: Any) -> None:
+        self.fp = fp
+        self._sock = sock
+        # urllib3 sets the socket's timeout to the time left (see _Deadline) just before reading
+        # an answer. http.client would allow that long for *each* read, so a server that trickles
+        # its headers a byte at a time could hold the request far past the deadline; here it is
+        # the time for the whole head.
+        timeout = sock.gettimeout() if hasattr(sock, "gettimeout") else None
+        self._deadline = time.monotonic() + timeout if timeout else None
+        self.lines: list[bytes] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fp, name)  # close(), flush(), ... as the real file
+
+    def readline(self, _limit: int = -1) -> bytes:
+        line = bytearray()
+        while True:
+            self._allow_next_read()
+            buffered = self.fp.peek(1)  # at most one socket read, and only when nothing is buffered
+            if not buffered:
+                break  # the server closed the connection
+            end = buffered.find(b"\n")
+            line += self.fp.read(len(buffered) if end < 0 else end + 1)
+            if len(line) > MAX_HEAD_LINE:
+                raise BadAnswer(AnswerFault.HEADERS_TOO_LARGE)
+            if end >= 0:
+                break
+        self.lines.append(bytes(line))
+        if sum(1 for kept in self.lines if kept not in _END_OF_HEAD) > MAX_HEADERS:
+            raise BadAnswer(AnswerFault.HEADERS_TOO_LARGE)
+        return bytes(line)
+
+    def skip_head(self) -> None:
+        """Reads the headers of an interim (1xx) answer, checked like any others, and forgets them."""
+        while self.readline() not in (*_END_OF_HEAD, b""):
+            pass
+        self.check_headers()
+
+    def check_headers(self) -> None:
+        """Raises :class:`BadAnswer` for the first thing in the headers read that aiohttp refuses."""
+        fields = []
+        for line in self.lines:
+            if line in _END_OF_HEAD:
+                break
+            if not line.endswith(b"\n"):  # b"" included: the connection closed mid-head
+                raise BadAnswer(AnswerFault.BROKE_OFF)
+            if not _HEADER_LINE.fullmatch(line):
+                raise BadAnswer(AnswerFault.BAD_HEADER)
+            fields.append(line)
+        self.lines.clear()
+        _check_framing(fields)
+
+    def _allow_next_read(self) -> None:
+        if self._deadline is None:
+            return
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out")  # socket.timeout: urllib3 makes it a ReadTimeoutError
+        self._sock.settimeout(remaining)
+
+
+def _check_framing(fields: list[bytes]) -> None:
+    """Refuses a body length that aiohttp refuses: http.client would guess one instead."""
+    lengths = []
+    transfer_encoding = False
+    for line in fields:
+        name, _, value = line.partition(b":")
+        name = name.lower()
+        if name == b"content-length":
+            lengths.append(value.strip(b" \t\r\n"))
+        elif name == b"transfer-encoding":
+            transfer_encoding = True
+    if len(lengths) > 1 or (lengths and not (lengths[0].isdigit() and int(lengths[0]) < 2**64)):
+        raise BadAnswer(AnswerFault.BAD_LENGTH)
+    if lengths and transfer_encoding:
+        raise BadAnswer(AnswerFault.LENGTH_AND_CHUNKED)
+
+
+class _CheckedResponse(http.client.HTTPResponse):
+    """http.client's response, reading the status line and headers as strictly as aiohttp does.
+
+    http.client is lenient where aiohttp (llhttp) is strict: it takes a header line with no colon
+    (and silently drops every header after it), a Content-Length of "ten", or a connection that
+    closes halfway through the headers as a complete, empty answer; it hands 103 Early Hints over
+    as the final answer. Here those fail (or, for 1xx, are skipped) the way they do in async mode.
+    """
+
+    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self._head = _HeadReader(self.fp, sock)
+
+    def begin(self) -> None:
+        if self.headers is not None:
+            return
+        self.fp = self._head
+        try:
+            super().begin()
+        finally:
+            if self.fp is self._head:  # (http.client drops fp when it closes the connection)
+                self.fp = self._head.fp  # the body is read straight from the socket's file again
+        self._head.check_headers()
+        codings = [c.strip().lower() for c in self.headers.get("Transfer-Encoding", "").split(",")]
+        if not self.chunked and codings[-1] == "chunked":
+            # http.client reads chunks only for exactly "chunked"; "gzip, chunked" is chunked too
+            # (RFC 9112, 6.1), as aiohttp and urllib3 read it.
+            self.chunked, self.chunk_left, self.length = True, None, None
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            line = self._head.readline()
+            self._head.lines.clear()  # what comes next are this answer's headers
+            if line in _END_OF_HEAD:
+                continue  # an empty line before the status line, which aiohttp skips too
+            if not line:
+                raise http.client.RemoteDisconnected("Remote end closed connection without response")
+            if not line.endswith(b"\n"):
+                raise BadAnswer(AnswerFault.BROKE_OFF)
+            status_line = _STATUS_LINE.fullmatch(line)
+            if status_line is None:
+                raise BadAnswer(AnswerFault.BAD_STATUS_LINE if line.startswith(b"HTTP/") else AnswerFault.NOT_HTTP)
+            status = int(status_line[2])
+            if status < 200 and status != 101:
+                # 100 Continue, 102 Processing, 103 Early Hints: interim answers before the real
+                # one, skipped as aiohttp and browsers skip them (101 switches protocols: final).
+                self._head.skip_head()
+                continue
+            return status_line[1].decode("ascii"), status, (status_line[3] or b"").decode("iso-8859-1")
+
+    def _read_next_chunk_size(self) -> int:
+        # http.client reads any int(line, 16): "-2" and 20 hex digits included, which aiohttp
+        # refuses. Called, like the method it replaces, for each chunk of a chunked body.
+        line = self.fp.readline(MAX_HEAD_LINE + 1)
+        if not line.endswith(b"\n"):
+            raise http.client.IncompleteRead(b"")  # the connection ended in the middle of the body
+        size = _CHUNK_SIZE_LINE.fullmatch(line)
+        if size is None:
+            self._close_conn()
+            raise BadAnswer(AnswerFault.BAD_CHUNKS)
+        return int(size[1], 16)
+
+
+class _CheckedHTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _CheckedResponse
+
+
+class _CheckedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _CheckedResponse
+
+    def connect(self) -> None:
+        try:
+            super().connect()
+        except (ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:
+            # Connecting itself fails as NewConnectionError, so this is the TLS handshake; aiohttp
+            # calls it a failed connection too, and both are the same row (describe_error).
+            raise TLSHangUp(str(exc)) from exc
+
+
+class _CheckedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+_CHECKED_POOLS = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+
+
 # --- turning exceptions into messages --------------------------------------------------------
 
 
+_TLS_VERIFY_PROBLEMS = {
+    9: "it is not valid yet: is this computer's clock right?",  # X509_V_ERR_CERT_NOT_YET_VALID
+    10: "it has expired",  # X509_V_ERR_CERT_HAS_EXPIRED
+    18: "it is self-signed",  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+    19: "it comes from an authority this computer does not trust",  # SELF_SIGNED_CERT_IN_CHAIN
+    20: "it comes from an authority this computer does not trust",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: "it comes from an authority this computer does not trust",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    23: "it has been revoked",  # X509_V_ERR_CERT_REVOKED
+    62: "it was issued for another name",  # X509_V_ERR_HOSTNAME_MISMATCH
+    64: "it was issued for another address",  # X509_V_ERR_IP_ADDRESS_MISMATCH
+}
+"""OpenSSL's verification codes in plain words; the rest keep OpenSSL's own (quotes removed)."""
+
+
 def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple[ErrorKind, str]:
-    """The kind of failure and one line a student can read, for either library's exceptions."""
+    """The kind of failure and one line a student can read, for either library's exceptions.
+
+    ``url`` is the address being fetched when it failed (a redirect's target, after a redirect).
+    The same fault gives the same kind and the same words in both modes; the words never carry a
+    Python class name, a repr or an errno.
+    """
     chain = list(_exception_chain(exc))
     parts = urlsplit(url)
     host = parts.hostname or url
@@ -722,21 +1020,39 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
     if has(aiohttp.http_exceptions.ContentEncodingError, urllib3.exceptions.DecodeError):
         # Only a library's own decoding gets here (a lesson's session.get): no coding to name.
         return ErrorKind.CONTENT_ENCODING, "The server sent a compressed body that could not be decoded"
-    if has(ssl.SSLCertVerificationError):
+    if verify := has(ssl.SSLCertVerificationError):
         # aiohttp's subclass of it has no verify_message; the ssl error it wraps does.
-        detail = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
+        code = next((c for e in chain if (c := getattr(e, "verify_code", None))), None)
+        message = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
+        detail = _TLS_VERIFY_PROBLEMS.get(code, message.replace("'", "").rstrip("."))
         return ErrorKind.TLS, f"TLS: the certificate of {host} is not trusted ({detail})"
+    if has(TLSHangUp) or (
+        # aiohttp reports a handshake cut short as a failure to connect, with the reset inside;
+        # so does either library when the reset beats the end of connecting (a server that
+        # resets at once), which from here looks the same.
+        parts.scheme == "https"
+        and has(aiohttp.ClientConnectorError, urllib3.exceptions.NewConnectionError)
+        and has(ConnectionResetError, ConnectionAbortedError)
+    ):
+        return ErrorKind.TLS, f"TLS handshake with {host} failed: the server closed the connection"
     if has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
         tls_error = innermost(ssl.SSLError) or innermost(aiohttp.ClientSSLError, requests.exceptions.SSLError)
-        detail = getattr(tls_error, "reason", None) or _first_line(tls_error)
-        if detail == "WRONG_VERSION_NUMBER":  # what an https:// URL to a plain-HTTP server gives
+        reason = getattr(tls_error, "reason", None)
+        if reason == "WRONG_VERSION_NUMBER":  # what an https:// URL to a plain-HTTP server gives
             return ErrorKind.TLS, f"TLS handshake with {host} failed: it does not speak TLS (try http://)"
+        detail = reason.replace("_", " ").lower() if isinstance(reason, str) else "the connection was not secure"
         return ErrorKind.TLS, f"TLS handshake with {host} failed ({detail})"
     if has(socket.gaierror, aiohttp.ClientConnectorDNSError, urllib3.exceptions.NameResolutionError):
         return ErrorKind.DNS, f"Host not found: {host} (check the spelling, or the computer may be offline)"
     if has(ConnectionRefusedError):
         return ErrorKind.REFUSED, f"Connection refused by {where}: nothing is listening there"
-    if has(TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
+    if any(
+        isinstance(e, (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError))
+        # urllib3's "could not connect" subclasses its connect *timeout*, for old times' sake:
+        # a connection reset while connecting would otherwise read "Timed out".
+        and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        for e in chain
+    ):
         return ErrorKind.TIMEOUT, f"Timed out after {format_seconds_setting(options.timeout)}"
     if has(aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
         return (
@@ -756,17 +1072,8 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
         if isinstance(bad, aiohttp.RedirectClientError):
             return ErrorKind.INVALID_URL, f"Redirected to a URL LoopLab cannot fetch ({_first_line(bad)})"
         return ErrorKind.INVALID_URL, f"Not a valid URL ({_first_line(bad)})"
-    not_http = innermost(aiohttp.http_exceptions.HttpProcessingError, http.client.BadStatusLine)
-    if (not_http and not isinstance(not_http, http.client.RemoteDisconnected)) or has(aiohttp.ClientResponseError):
-        return ErrorKind.CONNECTION, f"{where} did not answer in HTTP (is it a web server?)"
-    if has(
-        aiohttp.ServerDisconnectedError,
-        aiohttp.ClientPayloadError,
-        requests.exceptions.ChunkedEncodingError,
-        urllib3.exceptions.ProtocolError,
-        ConnectionResetError,
-    ):
-        return ErrorKind.CONNECTION, f"Connection to {where} broke off before the answer was complete"
+    if fault := _answer_fault(chain):
+        return fault.kind, fault.describe(where, **next((e.details for e in chain if isinstance(e, BadAnswer)), {}))
     # Every requests exception is an OSError (RequestException subclasses IOError), so "some
     # OSError" has to mean a real socket error, not, say, requests refusing a bad header.
     socket_error = next(
@@ -777,12 +1084,82 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
         ),
         None,
     )
-    if socket_error or has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError):
-        cause = socket_error or innermost(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError)
-        detail = getattr(cause, "strerror", None) or _first_line(cause)
-        return ErrorKind.CONNECTION, f"Could not connect to {where} ({detail})"
+    if socket_error is not None and socket_error.strerror:
+        return ErrorKind.CONNECTION, f"Could not connect to {where} ({socket_error.strerror})"
+    if socket_error is not None or has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError):
+        return ErrorKind.CONNECTION, f"Could not connect to {where}"
     log.error("Unexpected error while fetching %s", url, exc_info=exc)
     return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _answer_fault(chain: list[BaseException]) -> AnswerFault | None:
+    """How an answer broke off or broke HTTP's rules, from either library's exceptions."""
+    for exc in chain:
+        if isinstance(exc, BadAnswer):
+            return exc.fault
+    for exc in chain:  # the closes and resets that end an exchange early
+        if isinstance(exc, aiohttp.ServerDisconnectedError):
+            # With part of an answer parsed, aiohttp puts it where the text would be.
+            return AnswerFault.CLOSED_WITHOUT_ANSWER if isinstance(exc.message, str) else AnswerFault.BROKE_OFF
+        if isinstance(exc, http.client.RemoteDisconnected):  # http.client: nothing came at all
+            return AnswerFault.CLOSED_WITHOUT_ANSWER
+    if any(isinstance(e, urllib3.exceptions.InvalidChunkLength) for e in chain):
+        return AnswerFault.BAD_CHUNKS
+    parser_error = next(
+        (e for e in reversed(chain) if isinstance(e, aiohttp.http_exceptions.HttpProcessingError)), None
+    )
+    if parser_error is not None:
+        return _parser_fault(parser_error)
+    # What http.client refuses itself (it reads the head, so _CheckedResponse usually speaks first).
+    if any(isinstance(e, http.client.LineTooLong) for e in chain):
+        return AnswerFault.HEADERS_TOO_LARGE
+    if any(isinstance(e, (http.client.BadStatusLine, http.client.UnknownProtocol)) for e in chain):
+        return AnswerFault.NOT_HTTP
+    if any(
+        isinstance(
+            e,
+            (
+                aiohttp.ClientPayloadError,
+                http.client.IncompleteRead,
+                urllib3.exceptions.ProtocolError,  # urllib3's "Connection broken" and "ended prematurely"
+                requests.exceptions.ChunkedEncodingError,
+                ConnectionResetError,
+                ConnectionAbortedError,
+                BrokenPipeError,
+            ),
+        )
+        for e in chain
+    ):
+        return AnswerFault.BROKE_OFF
+    if any(isinstance(e, (http.client.HTTPException, aiohttp.ClientResponseError)) for e in chain):
+        return AnswerFault.BROKEN_HTTP
+    return None
+
+
+def _parser_fault(error: aiohttp.http_exceptions.HttpProcessingError) -> AnswerFault:
+    """What aiohttp's parser (llhttp) refused, by its exception and the words of its reason.
+
+    llhttp says what it refused only in its message ("Invalid character in Content-Length: ..."),
+    so the words decide; anything not recognised is still an invalid answer, just less specific.
+    """
+    if isinstance(error, (aiohttp.http_exceptions.ContentLengthError, aiohttp.http_exceptions.TransferEncodingError)):
+        return AnswerFault.BROKE_OFF  # "Not enough data to satisfy ...": the connection ended early
+    if isinstance(error, aiohttp.http_exceptions.LineTooLong):
+        return AnswerFault.HEADERS_TOO_LARGE
+    reason = str(getattr(error, "message", "") or "").split(":", 1)[0].lower()
+    if isinstance(error, aiohttp.http_exceptions.BadStatusLine):
+        return AnswerFault.NOT_HTTP if "expected http/" in str(getattr(error, "message", "")).lower() else AnswerFault.BAD_STATUS_LINE
+    if "too many headers" in reason:
+        return AnswerFault.HEADERS_TOO_LARGE
+    if "transfer-encoding" in reason and "content-length" in reason:
+        return AnswerFault.LENGTH_AND_CHUNKED
+    if "content-length" in reason:
+        return AnswerFault.BAD_LENGTH
+    if "chunk" in reason:
+        return AnswerFault.BAD_CHUNKS
+    if isinstance(error, aiohttp.http_exceptions.InvalidHeader) or "header" in reason:
+        return AnswerFault.BAD_HEADER
+    return AnswerFault.BROKEN_HTTP
 
 
 def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
