@@ -18,6 +18,7 @@ broken answers: http.client takes a header line with no colon, a Content-Length 
 connection closed halfway through the headers as a fine, empty answer that aiohttp rejects. So
 LoopLab decides the parts where a student would otherwise see two different rows:
 
+- redirects are followed here, by :func:`redirect_target`, not by either library;
 - bodies are decoded here (:class:`BodyDecoder`: gzip and deflate, what we ask for), not by either
   library, so a body that does not decode fails the same way in both modes;
 - blocking mode reads status lines and headers through :class:`_CheckedResponse`, which holds
@@ -42,7 +43,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 import aiohttp.http_exceptions
@@ -82,11 +83,14 @@ DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding":
 DECODED_CODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 """The content codings :class:`BodyDecoder` undoes: what ``Accept-Encoding`` asks for (x-gzip is
 gzip's old name, RFC 9110 8.4.1.3). A server that sends anything else broke the agreement."""
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_HEAD_LINE = 65536
 """Longest status or header line read, in bytes: http.client's limit, given to aiohttp too."""
 MAX_HEADERS = 99
 """Most headers read: http.client's limit (100 lines, the blank one that ends them included),
 given to aiohttp too (its default is 128)."""
+_REDIRECT_BODY_READ = 64 * 1024
+"""A redirect's own body is read (and dropped) up to this size, so its connection can be reused."""
 _NO_CEILING = math.inf
 """aiohttp rounds timeouts of ``ceil_threshold`` (5 s) or more up to the next whole second, which
 turned "Timeout 10 s" into 10.5 s on average: a threshold no timeout reaches turns that off."""
@@ -161,6 +165,10 @@ class AnswerFault(enum.Enum):
         "{where} sent both a Content-Length and a Transfer-Encoding, so where the body ends is ambiguous",
     )
     BAD_CHUNKS = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed chunked body")
+    REDIRECT_WITHOUT_LOCATION = (
+        ErrorKind.INVALID_RESPONSE,
+        "{where} answered with a redirect ({status}) but did not say where to (no Location header)",
+    )
     BROKEN_HTTP = (ErrorKind.INVALID_RESPONSE, "{where} sent an answer that breaks the rules of HTTP")
 
     @property
@@ -182,6 +190,23 @@ class BadAnswer(http.client.HTTPException):
         super().__init__(fault.name)
         self.fault = fault
         self.details = details
+
+
+class BadRedirect(Exception):
+    """A redirect to somewhere LoopLab cannot go: another scheme, or not a URL at all."""
+
+    def __init__(self, target: str, kind: ErrorKind) -> None:
+        self.kind = kind
+        shown = target if len(target) <= 80 else target[:77] + "..."
+        if kind is ErrorKind.UNSUPPORTED_SCHEME:
+            text = f"Redirected to {shown}: LoopLab fetches only http:// and https:// URLs"
+        else:
+            text = f"Redirected to {shown}, which is not a valid URL"
+        super().__init__(text)
+
+
+class TooManyRedirects(Exception):
+    """More redirects in a row than :attr:`FetchOptions.max_redirects` allows."""
 
 
 class UndecodableBody(Exception):
@@ -345,9 +370,17 @@ class _LoopLabAdapter(requests.adapters.HTTPAdapter):
             conn.ca_cert_dir = None
 
 
+class _Session(requests.Session):
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        # LoopLab follows redirects itself (redirect_target). requests would still work out the
+        # next hop of every redirect, even with allow_redirects=False, and fail on a Location
+        # like "http://[::1" with a bare ValueError.
+        return None
+
+
 def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests.Session:
     """The app's requests session: connection reuse, and the same TLS trust and headers as aiohttp."""
-    session = requests.Session()
+    session = _Session()
     session.trust_env = False  # proxies come from FetchOptions, as for aiohttp
     adapter = _LoopLabAdapter(ssl_context or make_ssl_context())
     session.mount("http://", adapter)
@@ -441,35 +474,44 @@ async def fetch_async(
     record.dns = record.connect = 0.0
     on_change(record)
     traced = _TracedRequest(record, clock)
+    url = record.url  # the hop under way, which is what a failure names
     try:
         # One deadline for the whole request, every redirect and the body included, fired on
         # the dot: asyncio's own timer, not aiohttp's, which rounds 5 s or more up to a second.
-        async with asyncio.timeout(options.timeout), session.get(
-            record.url,
-            # aiohttp gives up on reaching max_redirects, requests only past it: +1 makes
-            # "at most N redirects" mean the same in both modes (and 0 means none, not unlimited).
-            max_redirects=options.max_redirects + 1,
-            auto_decompress=False,  # decoded below, by the same decoder as blocking mode
-            headers=dict(options.headers),
-            proxy=proxy_for(record.url, options.proxies),
-            trace_request_ctx=traced,
-        ) as response:
-            version = response.version
-            if (version.major, version.minor) not in ((1, 0), (1, 1)):
-                # llhttp takes "HTTP/2.0 200" and "HTTP/0.9 200" on an HTTP/1 connection; http.client does not.
-                raise BadAnswer(AnswerFault.BAD_STATUS_LINE)
-            record.response_at = clock()
-            record.status = response.status
-            record.reason = response.reason or ""
-            record.http_version = f"HTTP/{version.major}.{version.minor}"
-            record.content_type = response.headers.get("Content-Type", "")
-            on_change(record)
-            _refuse_announced_size(response.content_length, options.max_body_bytes)
-            decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
-            async for chunk in response.content.iter_chunked(CHUNK_SIZE):
-                _count_body(record, decoder.decode(chunk), options)
-                on_change(record)
-            _count_body(record, decoder.finish(), options)
+        async with asyncio.timeout(options.timeout):
+            for _hop in range(options.max_redirects + 1):
+                async with session.get(
+                    url,
+                    allow_redirects=False,  # followed below, by the same rules as blocking mode
+                    auto_decompress=False,  # decoded below, by the same decoder as blocking mode
+                    headers=dict(options.headers),
+                    proxy=proxy_for(url, options.proxies),
+                    trace_request_ctx=traced,
+                ) as response:
+                    version = response.version
+                    if (version.major, version.minor) not in ((1, 0), (1, 1)):
+                        # llhttp takes "HTTP/2.0 200" and "HTTP/0.9 200" on an HTTP/1 connection; http.client does not.
+                        raise BadAnswer(AnswerFault.BAD_STATUS_LINE)
+                    next_url = redirect_target(url, response.status, response.headers.get("Location"))
+                    if next_url is not None:
+                        await _drop_redirect_body(response)
+                        url = next_url
+                        continue
+                    record.response_at = clock()
+                    record.status = response.status
+                    record.reason = response.reason or ""
+                    record.http_version = f"HTTP/{version.major}.{version.minor}"
+                    record.content_type = response.headers.get("Content-Type", "")
+                    on_change(record)
+                    _refuse_announced_size(response.content_length, options.max_body_bytes)
+                    decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
+                    async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+                        _count_body(record, decoder.decode(chunk), options)
+                        on_change(record)
+                    _count_body(record, decoder.finish(), options)
+                    break
+            else:
+                raise TooManyRedirects()
         record.finish(clock())
     except asyncio.CancelledError:
         traced.close_open_phases()
@@ -478,8 +520,17 @@ async def fetch_async(
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
         traced.close_open_phases()
-        record.fail(clock(), *describe_error(exc, record.url, options))
+        record.fail(clock(), *describe_error(exc, url, options))
     on_change(record)
+
+
+async def _drop_redirect_body(response: aiohttp.ClientResponse) -> None:
+    """Reads a redirect's own small body, so its connection can carry the next hop."""
+    read = 0
+    async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+        read += len(chunk)
+        if read > _REDIRECT_BODY_READ:
+            return  # not worth waiting for: leaving it unread closes the connection instead
 
 
 async def run_async(
@@ -600,36 +651,63 @@ def fetch_blocking(
     record.begin(clock())
     on_change(record)
     deadline = time.monotonic() + options.timeout
-    session.max_redirects = options.max_redirects
+    url = record.url  # the hop under way, which is what a failure names
     try:
-        with session.get(
-            record.url,
-            stream=True,
-            timeout=_Deadline(deadline),
-            headers=dict(options.headers),
-            proxies=_requests_proxies(record.url, options.proxies),
-        ) as response:
-            record.response_at = clock()
-            record.status = response.status_code
-            record.reason = response.reason or ""
-            version = getattr(response.raw, "version", 11)  # http.client style: 10, 11
-            record.http_version = f"HTTP/{version // 10}.{version % 10}"
-            record.content_type = response.headers.get("Content-Type", "")
-            on_change(record)
-            announced = response.headers.get("Content-Length", "").strip()
-            _refuse_announced_size(int(announced) if announced.isdigit() else None, options.max_body_bytes)
-            decoder = BodyDecoder(response.headers.get("Content-Encoding", ""))
-            # read1 returns whatever one socket read brings: iter_content would wait for a full
-            # chunk, so a slow trickle could overrun the deadline by the whole body's time.
-            while _limit_next_read(response, deadline) and (
-                chunk := response.raw.read1(CHUNK_SIZE, decode_content=False)
-            ):
-                _count_body(record, decoder.decode(chunk), options)
-            _count_body(record, decoder.finish(), options)
+        for _hop in range(options.max_redirects + 1):
+            with session.get(
+                url,
+                stream=True,
+                allow_redirects=False,  # followed below, by the same rules as async mode
+                timeout=_Deadline(deadline),
+                headers=dict(options.headers),
+                proxies=_requests_proxies(url, options.proxies),
+            ) as response:
+                next_url = redirect_target(url, response.status_code, _as_aiohttp_reads_it(response.headers.get("Location")))
+                if next_url is not None:
+                    _drop_redirect_body_blocking(response, deadline)
+                    url = next_url
+                    continue
+                record.response_at = clock()
+                record.status = response.status_code
+                record.reason = response.reason or ""
+                version = getattr(response.raw, "version", 11)  # http.client style: 10, 11
+                record.http_version = f"HTTP/{version // 10}.{version % 10}"
+                record.content_type = response.headers.get("Content-Type", "")
+                on_change(record)
+                announced = response.headers.get("Content-Length", "").strip()
+                _refuse_announced_size(int(announced) if announced.isdigit() else None, options.max_body_bytes)
+                decoder = BodyDecoder(response.headers.get("Content-Encoding", ""))
+                # read1 returns whatever one socket read brings: iter_content would wait for a full
+                # chunk, so a slow trickle could overrun the deadline by the whole body's time.
+                while _limit_next_read(response, deadline) and (
+                    chunk := response.raw.read1(CHUNK_SIZE, decode_content=False)
+                ):
+                    _count_body(record, decoder.decode(chunk), options)
+                _count_body(record, decoder.finish(), options)
+                break
+        else:
+            raise TooManyRedirects()
         record.finish(clock())
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
-        record.fail(clock(), *describe_error(exc, record.url, options))
+        record.fail(clock(), *describe_error(exc, url, options))
     on_change(record)
+
+
+def _as_aiohttp_reads_it(value: str | None) -> str | None:
+    """A header value as aiohttp decodes it (UTF-8), from the Latin-1 that http.client decodes.
+
+    A Location with a non-ASCII path must lead both modes to the same URL.
+    """
+    return None if value is None else value.encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+def _drop_redirect_body_blocking(response: requests.Response, deadline: float) -> None:
+    """Reads a redirect's own small body, so its connection can carry the next hop."""
+    read = 0
+    while _limit_next_read(response, deadline) and (chunk := response.raw.read1(CHUNK_SIZE, decode_content=False)):
+        read += len(chunk)
+        if read > _REDIRECT_BODY_READ:
+            return  # not worth waiting for: closing the response closes the connection instead
 
 
 def run_blocking(
@@ -688,7 +766,29 @@ def _count_body(record: RequestRecord, pieces: Iterable[bytes], options: FetchOp
             raise BodyTooLarge(options.max_body_bytes)
 
 
-# --- decoding bodies, the same way in both modes ---------------------------------------------
+# --- what both modes decide the same way: redirects and bodies -------------------------------
+
+
+def redirect_target(url: str, status: int, location: str | None) -> str | None:
+    """Where an answer sends the request next, or None when it is the final answer.
+
+    One rule for both modes, so a redirect to nowhere, to ``ftp:`` or to something that is not a
+    URL gives the same row: the Location is resolved against the URL it came from, with spaces
+    and non-ASCII letters percent-encoded as browsers do, then checked like a typed URL.
+    """
+    if status not in REDIRECT_STATUSES:
+        return None
+    if location is None or not location.strip():
+        raise BadAnswer(AnswerFault.REDIRECT_WITHOUT_LOCATION, status=status)
+    location = location.strip()
+    requoted = quote(location, safe="!#$%&'()*+,/:;=?@[]~", errors="surrogateescape")
+    try:
+        target = urljoin(url, requoted)
+    except ValueError:  # urlsplit refuses it outright, e.g. "http://[::1"
+        raise BadRedirect(location, ErrorKind.INVALID_URL) from None
+    if problem := check_url(target):
+        raise BadRedirect(target, problem[0])
+    return target
 
 
 class BodyDecoder:
@@ -1015,6 +1115,8 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
 
     if isinstance(exc, BodyTooLarge):
         return ErrorKind.TOO_LARGE, str(exc)
+    if isinstance(exc, BadRedirect):
+        return exc.kind, str(exc)
     if body := has(UndecodableBody, UnsupportedEncoding):
         return ErrorKind.CONTENT_ENCODING, str(body)
     if has(aiohttp.http_exceptions.ContentEncodingError, urllib3.exceptions.DecodeError):
@@ -1054,7 +1156,7 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
         for e in chain
     ):
         return ErrorKind.TIMEOUT, f"Timed out after {format_seconds_setting(options.timeout)}"
-    if has(aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
+    if has(TooManyRedirects, aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
         return (
             ErrorKind.TOO_MANY_REDIRECTS,
             f"Too many redirects (more than {options.max_redirects}): probably a redirect loop",
@@ -1069,9 +1171,12 @@ def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple
         requests.exceptions.InvalidSchema,
         urllib3.exceptions.LocationParseError,
     ):
+        # LoopLab follows redirects itself (redirect_target); these come from a lesson's own requests.
         if isinstance(bad, aiohttp.RedirectClientError):
-            return ErrorKind.INVALID_URL, f"Redirected to a URL LoopLab cannot fetch ({_first_line(bad)})"
-        return ErrorKind.INVALID_URL, f"Not a valid URL ({_first_line(bad)})"
+            target = str(getattr(bad, "url", "") or "?")
+            redirect = BadRedirect(target, (check_url(target) or (ErrorKind.INVALID_URL, ""))[0])
+            return redirect.kind, str(redirect)
+        return ErrorKind.INVALID_URL, "Not a valid URL"
     if fault := _answer_fault(chain):
         return fault.kind, fault.describe(where, **next((e.details for e in chain if isinstance(e, BadAnswer)), {}))
     # Every requests exception is an OSError (RequestException subclasses IOError), so "some

@@ -60,6 +60,11 @@ def trickles(head: bytes, piece: bytes, every: float = 0.05) -> Script:
     return script
 
 
+def redirects(location: bytes | None) -> Script:
+    header = b"" if location is None else b"Location: " + location + b"\r\n"
+    return complete(b"HTTP/1.1 302 Found\r\n" + header + b"Content-Length: 0\r\n", b"")
+
+
 async def redirects_to_itself(exchange: Exchange) -> bool:
     return await exchange.answer(b"", status="302 Found", headers={"Location": exchange.path})
 
@@ -249,10 +254,47 @@ FAULTS: list[Fault] = [
     ),
     # Redirects.
     Fault(
+        "redirect-without-location",
+        ErrorKind.INVALID_RESPONSE,
+        "{where} answered with a redirect (302) but did not say where to (no Location header)",
+        script=redirects(None),
+    ),
+    Fault(
+        "redirect-to-an-empty-location",
+        ErrorKind.INVALID_RESPONSE,
+        "{where} answered with a redirect (302) but did not say where to (no Location header)",
+        script=redirects(b""),
+    ),
+    Fault(
+        "redirect-to-ftp",
+        ErrorKind.UNSUPPORTED_SCHEME,
+        "Redirected to ftp://files.example.test/a.txt: LoopLab fetches only http:// and https:// URLs",
+        script=redirects(b"ftp://files.example.test/a.txt"),
+    ),
+    Fault(
+        "redirect-to-javascript",
+        ErrorKind.UNSUPPORTED_SCHEME,
+        "Redirected to javascript:alert(1): LoopLab fetches only http:// and https:// URLs",
+        script=redirects(b"javascript:alert(1)"),
+    ),
+    Fault(
+        "redirect-to-not-a-url",
+        ErrorKind.INVALID_URL,
+        "Redirected to http://[::1, which is not a valid URL",
+        script=redirects(b"http://[::1"),
+    ),
+    Fault(
         "redirect-loop",
         ErrorKind.TOO_MANY_REDIRECTS,
         "Too many redirects (more than 10): probably a redirect loop",
         script=redirects_to_itself,
+    ),
+    Fault(
+        "redirect-to-a-closed-port",
+        ErrorKind.REFUSED,
+        # Port 1 is privileged and unused: nothing else in the suite can be listening there.
+        "Connection refused by 127.0.0.1:1: nothing is listening there",
+        script=redirects(b"http://127.0.0.1:1/"),
     ),
     # TLS.
     Fault(

@@ -78,6 +78,8 @@ def test_the_matrix_covers_the_faults_issue_10_asks_for() -> None:
         ErrorKind.REFUSED,
         ErrorKind.DNS,
         ErrorKind.TOO_MANY_REDIRECTS,
+        ErrorKind.UNSUPPORTED_SCHEME,
+        ErrorKind.INVALID_URL,
     }
 
 
