@@ -23,13 +23,17 @@ LoopLab decides the parts where a student would otherwise see two different rows
   library, so a body that does not decode fails the same way in both modes;
 - blocking mode reads status lines and headers through :class:`_CheckedResponse`, which holds
   http.client to the rules aiohttp's parser keeps (and to the deadline, line by line);
+- a kept-alive connection that the server dropped as the next request arrived is retried once,
+  for GET, in both modes and only then (:func:`_retry_stale_connection`, :class:`_RetryStaleConnection`);
 - every way an answer can break HTTP is one :class:`AnswerFault`, with one message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
+import errno
 import http.client
 import ipaddress
 import logging
@@ -55,6 +59,7 @@ import truststore
 import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.util.retry
 
 from app import __version__
 from app.core.net import environment_proxies, proxy_for
@@ -225,6 +230,14 @@ class UnsupportedEncoding(Exception):
         super().__init__(f"The server sent the body encoded as {coding}, which LoopLab did not ask for and cannot decode")
 
 
+class StaleConnection(ConnectionResetError):
+    """A kept-alive connection that the server dropped as the next request arrived.
+
+    Raised (blocking mode) in place of the reset or close that shows it, so that
+    :class:`_RetryStaleConnection` can tell it apart from a fresh connection that failed.
+    """
+
+
 class TLSHangUp(ssl.SSLError):
     """The server closed or reset the connection in the middle of the TLS handshake.
 
@@ -321,7 +334,7 @@ def open_async_session(
         # Its own timers too (a proxy's CONNECT answer, closing idle connections): never rounded.
         timeout_ceil_threshold=_NO_CEILING,
     )
-    tracing = [_phase_tracing()]
+    tracing = [_phase_tracing(), _reuse_tracing()]
     return aiohttp.ClientSession(
         connector=connector,
         trace_configs=tracing if recorder is None else [recorder.tracing(), *tracing],
@@ -337,19 +350,22 @@ def open_async_session(
         max_line_size=MAX_HEAD_LINE - len(b"HTTP/1.1 200 \r\n"),
         max_field_size=MAX_HEAD_LINE - len(b": \r\n"),
         max_headers=MAX_HEADERS,
+        middlewares=(_retry_stale_connection,),
     )
 
 
 class _LoopLabAdapter(requests.adapters.HTTPAdapter):
-    """Makes requests read answers and trust certificates the way the async mode does.
+    """Makes requests read answers, trust certificates and retry the way the async mode does.
 
     - TLS is verified with our context, so both modes trust exactly the same CAs;
-    - its connections read answers with :class:`_CheckedResponse`.
+    - its connections read answers with :class:`_CheckedResponse` and know when they are reused;
+    - a stale kept-alive connection is retried once (:class:`_RetryStaleConnection`), nothing else.
     """
 
     def __init__(self, ssl_context: ssl.SSLContext) -> None:
         self._ssl_context = ssl_context
-        super().__init__()
+        # requests' own default is Retry(0, read=False): no retries at all.
+        super().__init__(max_retries=_RetryStaleConnection(0, read=False))
 
     def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs["ssl_context"] = self._ssl_context
@@ -458,6 +474,85 @@ def _phase_tracing() -> aiohttp.TraceConfig:
     config.on_connection_create_end.append(hook(_TracedRequest.end_connect))
     config.freeze()
     return config
+
+
+@dataclass
+class _Attempt:
+    """One try at sending a request and reading its status line and headers."""
+
+    reused: bool = False
+    """It went out on a kept-alive connection that had already carried an answer."""
+
+
+_attempt: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar("looplab_attempt", default=None)
+"""The attempt :func:`_retry_stale_connection` is making; the connector's tracing, which runs in
+the same task, says on it whether the connection was reused."""
+
+
+def _reuse_tracing() -> aiohttp.TraceConfig:
+    """Tells the current :class:`_Attempt` whether its connection was reused or opened for it."""
+
+    async def reused(_session: object, _context: object, _params: object) -> None:
+        if attempt := _attempt.get():
+            attempt.reused = True
+
+    async def opened(_session: object, _context: object, _params: object) -> None:
+        if attempt := _attempt.get():
+            attempt.reused = False
+
+    config = aiohttp.TraceConfig()
+    config.on_connection_reuseconn.append(reused)
+    config.on_connection_create_start.append(opened)
+    config.freeze()
+    return config
+
+
+class ConnectionDropped(aiohttp.ClientConnectionError):
+    """The connection closed or reset before the answer's headers, and retrying would not help.
+
+    Wraps (as ``__cause__``) the :class:`aiohttp.ServerDisconnectedError` or
+    :class:`aiohttp.ClientOSError` that showed it, so that aiohttp's own retry, which would
+    retry a fresh connection too, never sees it (aiohttp has no switch for that retry:
+    https://github.com/aio-libs/aiohttp/issues/10790).
+    """
+
+
+_DROPPED_ERRNOS = frozenset({errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE})
+
+
+async def _retry_stale_connection(
+    request: aiohttp.ClientRequest, send: Callable[[aiohttp.ClientRequest], Awaitable[aiohttp.ClientResponse]]
+) -> aiohttp.ClientResponse:
+    """Retries a GET once when its kept-alive connection turned out to be dead, and only then.
+
+    A server may close an idle kept-alive connection just as the next request goes out on it; the
+    request never reached anyone, and browsers send it again on a new connection (RFC 9112, 9.3.1).
+    That is the only failure retried: the connection had carried an answer before, and the server
+    closed it before sending anything, or reset it before the headers were complete (aiohttp
+    cannot tell how much came before a reset). A fresh connection that fails, or an answer that
+    breaks off later, fails the request. :class:`_RetryStaleConnection` is the same rule for requests.
+    """
+    for tries_left in (1, 0):
+        attempt = _Attempt()
+        token = _attempt.set(attempt)
+        try:
+            return await send(request)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientConnectionResetError) as exc:
+            if isinstance(exc, aiohttp.ClientConnectorError):
+                raise  # connecting failed: nothing was sent, and aiohttp does not retry these
+            nothing_came = (
+                # With part of an answer parsed, the exception carries it instead of a text.
+                isinstance(exc.message, str)
+                if isinstance(exc, aiohttp.ServerDisconnectedError)
+                else isinstance(exc, aiohttp.ClientConnectionResetError) or exc.errno in _DROPPED_ERRNOS
+            )
+            if tries_left and attempt.reused and nothing_came and request.method == "GET":
+                log.debug("retrying %s: the kept-alive connection was dropped (%s)", request.url, exc)
+                continue
+            raise ConnectionDropped(str(exc)) from exc
+        finally:
+            _attempt.reset(token)
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 async def fetch_async(
@@ -1049,13 +1144,36 @@ class _CheckedResponse(http.client.HTTPResponse):
         return int(size[1], 16)
 
 
-class _CheckedHTTPConnection(urllib3.connection.HTTPConnection):
+class _ReuseAwareConnection:
+    """Knows whether its socket has carried an answer before, and says so when that socket fails.
+
+    Mixed into urllib3's connections, for :class:`_RetryStaleConnection`.
+    """
+
     response_class = _CheckedResponse
+    _answered = False
+
+    def connect(self) -> None:
+        self._answered = False  # a new socket: nothing has come over it yet
+        super().connect()  # type: ignore[misc]
+
+    def getresponse(self) -> Any:
+        reused = self._answered
+        try:
+            response = super().getresponse()  # type: ignore[misc]
+        except ConnectionError as exc:  # closed before anything came (RemoteDisconnected), or reset
+            if reused:
+                raise StaleConnection(str(exc)) from exc
+            raise
+        self._answered = True
+        return response
 
 
-class _CheckedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    response_class = _CheckedResponse
+class _CheckedHTTPConnection(_ReuseAwareConnection, urllib3.connection.HTTPConnection):
+    pass
 
+
+class _CheckedHTTPSConnection(_ReuseAwareConnection, urllib3.connection.HTTPSConnection):
     def connect(self) -> None:
         try:
             super().connect()
@@ -1074,6 +1192,26 @@ class _CheckedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
 
 
 _CHECKED_POOLS = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+
+
+class _RetryStaleConnection(urllib3.util.retry.Retry):
+    """requests' "no retries", except once for a GET whose kept-alive connection was dropped.
+
+    The same rule as :func:`_retry_stale_connection` for aiohttp: only a :class:`StaleConnection`
+    (a reused connection, closed before anything came or reset before the headers were
+    complete), only for GET, only once. A fresh connection that fails, or an answer that breaks
+    off once it has started, fails the request.
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+        if method == "GET" and _is_stale(error) and not any(_is_stale(h.error) for h in self.history):
+            log.debug("retrying %s: the kept-alive connection was dropped (%s)", url, error)
+            return self.new(history=(*self.history, urllib3.util.retry.RequestHistory(method, url, error, None, None)))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _is_stale(error: BaseException | None) -> bool:
+    return error is not None and any(isinstance(e, StaleConnection) for e in _exception_chain(error))
 
 
 # --- turning exceptions into messages --------------------------------------------------------
