@@ -76,6 +76,10 @@ class ErrorKind(enum.Enum):
     TLS = "TLS"
     TOO_MANY_REDIRECTS = "too many redirects"
     TOO_LARGE = "body too large"
+    INVALID_RESPONSE = "invalid response"
+    """The server answered, but its answer breaks the rules of HTTP (or is not HTTP at all)."""
+    CONTENT_ENCODING = "undecodable body"
+    """The body is compressed in a way that does not decode, or in an encoding LoopLab did not ask for."""
     CANCELLED = "cancelled"
     UNEXPECTED = "unexpected"
 
