@@ -192,7 +192,7 @@ def test_a_body_is_streamed_and_counted(demo_server: DemoServer, mode: FetchMode
 @pytest.mark.parametrize("mode", MODES)
 def test_times_are_relative_to_the_run_and_show_the_wait(demo_server: DemoServer, mode: FetchMode) -> None:
     (record,) = run_urls([f"{demo_server.url}/delay/0.3"], mode).records
-    assert record.started < 0.1
+    assert record.started < 1.0  # since Run was pressed, not since the epoch (loose: opening a session takes a while on a busy machine)
     assert 0.3 <= record.response_at - record.started < 1.0
     assert record.duration == pytest.approx(record.ended - record.started)
 

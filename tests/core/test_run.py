@@ -210,3 +210,22 @@ def test_parse_duration_refuses_other_text() -> None:
 )
 def test_format_size(n: int, text: str) -> None:
     assert format_size(n) == text
+
+
+def test_the_running_totals_always_match_the_records() -> None:
+    # started_count, duration_sum and latest_end are kept up to date as times change (a run's end
+    # must not walk 200,000 records): whatever the order of changes, they match a recount.
+    import random
+
+    chooser = random.Random(7)
+    table = Run.plan([f"http://h/{i}" for i in range(50)], FetchMode.ASYNC).records
+    for _ in range(2000):
+        record = table[chooser.randrange(len(table))]
+        field = chooser.choice(["started", "ended"])
+        setattr(record, field, chooser.choice([None, round(chooser.uniform(0, 10), 3)]))
+        started = [r.started for r in table if r.started is not None]
+        durations = [r.duration for r in table if r.duration is not None]
+        assert table.started_count() == len(started)
+        assert table.duration_sum() == pytest.approx(max(0.0, sum(durations)), abs=1e-9)
+    ends = [r.ended for r in table if r.ended is not None]
+    assert table.latest_end() >= max(ends)  # the latest end ever seen (ends only grow in a run)

@@ -50,7 +50,8 @@ class MarkupServer:
                     self.end_headers()
                 elif self.path.startswith("/location"):
                     self.send_response(302)
-                    self.send_header("Location", f"javascript:{outer.markup}")
+                    # Not even a URL: the message quotes it as it came, markup and all.
+                    self.send_header("Location", f"http://[{outer.markup}")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                 else:
