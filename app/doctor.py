@@ -20,10 +20,10 @@ import http.client
 import logging
 import multiprocessing
 import os
+import re
 import ssl
 import subprocess
 import sys
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -35,8 +35,9 @@ import truststore
 from app import __version__, resources
 from app.core import fetch, lesson_work
 from app.core.demo_server import DemoServer
-from app.core.fetch import FetchOptions, check_url
+from app.core.fetch import FetchOptions
 from app.core.run import FetchMode, RequestRecord, RequestState, Run, format_duration, format_size
+from app.core.urls import check_url
 from app.versions import versions
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import app.ui  # noqa: E402, F401 - installs the lab's precise Qt timers, as the window has them
 from app.core import fetch  # noqa: E402
 from app.core.demo_server import DemoServer  # noqa: E402
-from app.core.fetch import FetchOptions, check_url  # noqa: E402
+from app.core.fetch import FetchOptions  # noqa: E402
 from app.core.run import ErrorKind, FetchMode, RequestRecord, Run  # noqa: E402
+from app.core.urls import check_url  # noqa: E402
 
 TIMEOUT = 10.0
 GOAL = (10.0, 10.1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.core.fetch import check_url
 from app.core.run import FetchMode, RequestRecord, Run, RunClock
+from app.core.urls import check_url
 
 
 class FakeTime:

@@ -495,7 +495,7 @@ _run_ids = itertools.count(1)
 
 
 Check = Callable[[str], "tuple[ErrorKind, str] | None"]
-"""Why a URL cannot be fetched, or None (``app.core.fetch.check_url``)."""
+"""Why a URL cannot be fetched, or None (``app.core.urls.check_url``)."""
 
 
 PLAN_SLICE = 512

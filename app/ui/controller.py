@@ -25,10 +25,12 @@ import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch
-from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions, check_url, describe_error
+from app.core.faults import describe_error
+from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions
 from app.core.lag import Freeze, HeartbeatLog
 from app.core.lessons import Lesson, LessonSetup, call_main, compile_main
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome
+from app.core.urls import check_url
 from app.ui.errors import ErrorReporter
 
 log = logging.getLogger(__name__)

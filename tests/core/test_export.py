@@ -28,6 +28,7 @@ from app.core.fetch import FetchOptions
 from app.core.lag import Freeze
 from app.core.run import ErrorKind, FetchMode, RequestState, Run, RunOutcome, RunSummary
 from app.core.timeline import Phase, phase_durations
+from app.core.urls import check_url
 from tests.runs import answered, planned
 
 HOST = "http://127.0.0.1:8000"
@@ -501,7 +502,7 @@ def har_intervals(har: dict[str, Any]) -> list[tuple[float, float]]:
 
 
 def test_har_of_an_async_run_shows_ten_requests_in_flight_at_once(demo_server: DemoServer) -> None:
-    run = Run.plan([f"{demo_server.url}/delay/0.5"] * 10, FetchMode.ASYNC, concurrency=10, check=fetch.check_url)
+    run = Run.plan([f"{demo_server.url}/delay/0.5"] * 10, FetchMode.ASYNC, concurrency=10, check=check_url)
 
     async def scenario() -> None:
         async with fetch.open_async_session() as session:
@@ -529,7 +530,7 @@ def test_har_of_an_async_run_shows_ten_requests_in_flight_at_once(demo_server: D
 
 
 def test_har_of_a_blocking_run_is_a_staircase(demo_server: DemoServer) -> None:
-    run = Run.plan([f"{demo_server.url}/delay/0.2"] * 3, FetchMode.BLOCKING, check=fetch.check_url)
+    run = Run.plan([f"{demo_server.url}/delay/0.2"] * 3, FetchMode.BLOCKING, check=check_url)
     with fetch.open_blocking_session() as session:
         fetch.run_blocking(run, session, FetchOptions())
     summary = run.summarize(RunOutcome.COMPLETED, longest_freeze=0.0)

@@ -23,9 +23,11 @@ from aiohttp import web
 
 from app.core import fetch
 from app.core.demo_server import DemoServer
-from app.core.fetch import FetchOptions, check_url
+from app.core.faults import describe_error
+from app.core.fetch import FetchOptions
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock
 from app.core.timeline import Phase, phase_durations
+from app.core.urls import check_url
 
 MODES = [FetchMode.ASYNC, FetchMode.BLOCKING]
 
@@ -327,7 +329,8 @@ def test_a_trusted_certificate_works_in_both_modes(tls_server: DemoServer, test_
 SYSTEM_TRUST_CLIENT = """
 import asyncio, sys
 from app.core import fetch
-from app.core.fetch import FetchOptions, check_url
+from app.core.fetch import FetchOptions
+from app.core.urls import check_url
 from app.core.run import FetchMode, Run
 
 for mode in (FetchMode.ASYNC, FetchMode.BLOCKING):
@@ -379,7 +382,7 @@ def test_a_server_whose_ca_the_system_trusts_works_in_both_modes(
 
 
 def test_an_unknown_exception_is_a_row_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    kind, message = fetch.describe_error(ZeroDivisionError("boom"), "http://x/", FetchOptions())
+    kind, message = describe_error(ZeroDivisionError("boom"), "http://x/", FetchOptions())
     assert kind is ErrorKind.UNEXPECTED
     assert message == "Unexpected error: ZeroDivisionError: boom"
     assert "Unexpected error while fetching http://x/" in caplog.text

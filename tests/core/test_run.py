@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.fetch import check_url
 from app.core.run import (
     PLAN_SLICE,
     ErrorKind,
@@ -19,6 +18,7 @@ from app.core.run import (
     parse_duration,
     parse_url_lines,
 )
+from app.core.urls import check_url
 
 
 def test_parse_url_lines_skips_blank_lines_and_comments() -> None:

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.core.fetch import MAX_HEAD_LINE, MAX_HEADERS
+from app.core.http_rules import MAX_HEAD_LINE, MAX_HEADERS
 from app.core.run import ErrorKind
 from tests.faults.servers import OK_HEAD, Exchange, Script, complete, encoded, reset, sends
 

@@ -1,6 +1,6 @@
 """Compressed bodies that are fine decode to the same bytes in both modes (the faults are in the matrix).
 
-Both modes hand the raw body to one decoder (:class:`app.core.fetch.BodyDecoder`), so what counts
+Both modes hand the raw body to one decoder (:class:`app.core.http_rules.BodyDecoder`), so what counts
 as decodable, and how many bytes a body is, cannot differ between them.
 """
 
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.core.fetch import CHUNK_SIZE, BodyDecoder, FetchOptions, UndecodableBody
+from app.core.fetch import FetchOptions
+from app.core.http_rules import CHUNK_SIZE, BodyDecoder, UndecodableBody
 from app.core.run import ErrorKind, FetchMode, RequestState
 from tests.core.test_fetch import run_urls
 from tests.faults.servers import FaultLab, encoded, sends

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.core.fetch import MAX_HEAD_LINE, MAX_HEADERS, FetchOptions
+from app.core.fetch import FetchOptions
+from app.core.http_rules import MAX_HEAD_LINE, MAX_HEADERS
 from app.core.run import ErrorKind, FetchMode, RequestState
 from tests.core.test_fetch import run_urls
 from tests.faults.servers import OK_HEAD, FaultLab, Script, complete

@@ -1,0 +1,231 @@
+"""Turning either library's exceptions into one kind of failure and one line a student can read.
+
+The same fault gives the same :class:`~app.core.run.ErrorKind` and the same words in both modes
+(tests/faults checks 69 of them); the words never carry a Python class name, a repr or an errno.
+Only an exception nobody foresaw is ``UNEXPECTED``: it is logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import ssl
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import aiohttp
+import aiohttp.http_exceptions
+import requests
+import urllib3.exceptions
+
+from app.core.http_rules import (
+    AnswerFault,
+    BadAnswer,
+    BadRedirect,
+    BodyTooLarge,
+    TLSHangUp,
+    TooManyRedirects,
+    UndecodableBody,
+    UnsupportedEncoding,
+    exception_chain,
+)
+from app.core.run import ErrorKind, format_seconds_setting
+from app.core.urls import check_url
+
+if TYPE_CHECKING:
+    from app.core.fetch import FetchOptions
+
+log = logging.getLogger(__name__)
+
+_TLS_VERIFY_PROBLEMS = {
+    9: "it is not valid yet: is this computer's clock right?",  # X509_V_ERR_CERT_NOT_YET_VALID
+    10: "it has expired",  # X509_V_ERR_CERT_HAS_EXPIRED
+    18: "it is self-signed",  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+    19: "it comes from an authority this computer does not trust",  # SELF_SIGNED_CERT_IN_CHAIN
+    20: "it comes from an authority this computer does not trust",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: "it comes from an authority this computer does not trust",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    23: "it has been revoked",  # X509_V_ERR_CERT_REVOKED
+    62: "it was issued for another name",  # X509_V_ERR_HOSTNAME_MISMATCH
+    64: "it was issued for another address",  # X509_V_ERR_IP_ADDRESS_MISMATCH
+}
+"""OpenSSL's verification codes in plain words; the rest keep OpenSSL's own (quotes removed)."""
+
+
+def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple[ErrorKind, str]:
+    """The kind of failure and one line a student can read, for either library's exceptions.
+
+    ``url`` is the address being fetched when it failed (a redirect's target, after a redirect).
+    The same fault gives the same kind and the same words in both modes; the words never carry a
+    Python class name, a repr or an errno.
+    """
+    chain = list(exception_chain(exc))
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    where = f"{host}:{parts.port}" if parts.port is not None else host
+
+    def has(*types: type[BaseException]) -> BaseException | None:
+        return next((e for e in chain if isinstance(e, types)), None)
+
+    def innermost(*types: type[BaseException]) -> BaseException | None:
+        # The deepest match says it best: requests' outer errors read like
+        # "HTTPSConnectionPool(host=...): Max retries exceeded with url: ...".
+        return next((e for e in reversed(chain) if isinstance(e, types)), None)
+
+    if isinstance(exc, BodyTooLarge):
+        return ErrorKind.TOO_LARGE, str(exc)
+    if isinstance(exc, BadRedirect):
+        return exc.kind, str(exc)
+    if body := has(UndecodableBody, UnsupportedEncoding):
+        return ErrorKind.CONTENT_ENCODING, str(body)
+    if has(aiohttp.http_exceptions.ContentEncodingError, urllib3.exceptions.DecodeError):
+        # Only a library's own decoding gets here (a lesson's session.get): no coding to name.
+        return ErrorKind.CONTENT_ENCODING, "The server sent a compressed body that could not be decoded"
+    if has(ssl.SSLCertVerificationError):
+        # aiohttp's subclass of it has no verify_message; the ssl error it wraps does.
+        code = next((c for e in chain if (c := getattr(e, "verify_code", None))), None)
+        message = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
+        detail = _TLS_VERIFY_PROBLEMS.get(code, message.replace("'", "").rstrip("."))
+        return ErrorKind.TLS, f"TLS: the certificate of {host} is not trusted ({detail})"
+    if has(TLSHangUp) or (
+        # aiohttp reports a handshake cut short as a failure to connect, with the reset inside;
+        # so does either library when the reset beats the end of connecting (a server that
+        # resets at once), which from here looks the same.
+        parts.scheme == "https"
+        and has(aiohttp.ClientConnectorError, urllib3.exceptions.NewConnectionError)
+        and has(ConnectionResetError, ConnectionAbortedError)
+    ):
+        return ErrorKind.TLS, f"TLS handshake with {host} failed: the server closed the connection"
+    if has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
+        tls_error = innermost(ssl.SSLError) or innermost(aiohttp.ClientSSLError, requests.exceptions.SSLError)
+        reason = getattr(tls_error, "reason", None)
+        if reason == "WRONG_VERSION_NUMBER":  # what an https:// URL to a plain-HTTP server gives
+            return ErrorKind.TLS, f"TLS handshake with {host} failed: it does not speak TLS (try http://)"
+        detail = reason.replace("_", " ").lower() if isinstance(reason, str) else "the connection was not secure"
+        return ErrorKind.TLS, f"TLS handshake with {host} failed ({detail})"
+    if has(socket.gaierror, aiohttp.ClientConnectorDNSError, urllib3.exceptions.NameResolutionError):
+        return ErrorKind.DNS, f"Host not found: {host} (check the spelling, or the computer may be offline)"
+    if has(ConnectionRefusedError):
+        return ErrorKind.REFUSED, f"Connection refused by {where}: nothing is listening there"
+    if any(
+        isinstance(e, (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError))
+        # urllib3's "could not connect" subclasses its connect *timeout*, for old times' sake:
+        # a connection reset while connecting would otherwise read "Timed out".
+        and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        for e in chain
+    ):
+        return ErrorKind.TIMEOUT, f"Timed out after {format_seconds_setting(options.timeout)}"
+    if has(TooManyRedirects, aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
+        return (
+            ErrorKind.TOO_MANY_REDIRECTS,
+            f"Too many redirects (more than {options.max_redirects}): probably a redirect loop",
+        )
+    if has(UnicodeError):  # a host name the IDNA codec refuses
+        return ErrorKind.INVALID_URL, f"Not a URL: {host} is not a valid host name"
+    if bad := has(
+        aiohttp.InvalidURL,
+        aiohttp.NonHttpUrlClientError,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        urllib3.exceptions.LocationParseError,
+    ):
+        # LoopLab follows redirects itself (redirect_target); these come from a lesson's own requests.
+        if isinstance(bad, aiohttp.RedirectClientError):
+            target = str(getattr(bad, "url", "") or "?")
+            redirect = BadRedirect(target, (check_url(target) or (ErrorKind.INVALID_URL, ""))[0])
+            return redirect.kind, str(redirect)
+        return ErrorKind.INVALID_URL, "Not a valid URL"
+    if fault := _answer_fault(chain):
+        return fault.kind, fault.describe(where, **next((e.details for e in chain if isinstance(e, BadAnswer)), {}))
+    # Every requests exception is an OSError (RequestException subclasses IOError), so "some
+    # OSError" has to mean a real socket error, not, say, requests refusing a bad header.
+    socket_error = next(
+        (
+            e
+            for e in reversed(chain)
+            if isinstance(e, OSError) and not isinstance(e, (requests.exceptions.RequestException, aiohttp.ClientError))
+        ),
+        None,
+    )
+    if socket_error is not None and socket_error.strerror:
+        return ErrorKind.CONNECTION, f"Could not connect to {where} ({socket_error.strerror})"
+    if socket_error is not None or has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError):
+        return ErrorKind.CONNECTION, f"Could not connect to {where}"
+    log.error("Unexpected error while fetching %s", url, exc_info=exc)
+    return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _answer_fault(chain: list[BaseException]) -> AnswerFault | None:
+    """How an answer broke off or broke HTTP's rules, from either library's exceptions."""
+    for exc in chain:
+        if isinstance(exc, BadAnswer):
+            return exc.fault
+    for exc in chain:  # the closes and resets that end an exchange early
+        if isinstance(exc, aiohttp.ServerDisconnectedError):
+            # With part of an answer parsed, aiohttp puts it where the text would be.
+            return AnswerFault.CLOSED_WITHOUT_ANSWER if isinstance(exc.message, str) else AnswerFault.BROKE_OFF
+        if isinstance(exc, http.client.RemoteDisconnected):  # http.client: nothing came at all
+            return AnswerFault.CLOSED_WITHOUT_ANSWER
+    if any(isinstance(e, urllib3.exceptions.InvalidChunkLength) for e in chain):
+        return AnswerFault.BAD_CHUNKS
+    parser_error = next(
+        (e for e in reversed(chain) if isinstance(e, aiohttp.http_exceptions.HttpProcessingError)), None
+    )
+    if parser_error is not None:
+        return _parser_fault(parser_error)
+    # What http.client refuses itself (it reads the head, so _CheckedResponse usually speaks first).
+    if any(isinstance(e, http.client.LineTooLong) for e in chain):
+        return AnswerFault.HEADERS_TOO_LARGE
+    if any(isinstance(e, (http.client.BadStatusLine, http.client.UnknownProtocol)) for e in chain):
+        return AnswerFault.NOT_HTTP
+    if any(
+        isinstance(
+            e,
+            (
+                aiohttp.ClientPayloadError,
+                http.client.IncompleteRead,
+                urllib3.exceptions.ProtocolError,  # urllib3's "Connection broken" and "ended prematurely"
+                requests.exceptions.ChunkedEncodingError,
+                ConnectionResetError,
+                ConnectionAbortedError,
+                BrokenPipeError,
+            ),
+        )
+        for e in chain
+    ):
+        return AnswerFault.BROKE_OFF
+    if any(isinstance(e, (http.client.HTTPException, aiohttp.ClientResponseError)) for e in chain):
+        return AnswerFault.BROKEN_HTTP
+    return None
+
+
+def _parser_fault(error: aiohttp.http_exceptions.HttpProcessingError) -> AnswerFault:
+    """What aiohttp's parser (llhttp) refused, by its exception and the words of its reason.
+
+    llhttp says what it refused only in its message ("Invalid character in Content-Length: ..."),
+    so the words decide; anything not recognised is still an invalid answer, just less specific.
+    """
+    if isinstance(error, (aiohttp.http_exceptions.ContentLengthError, aiohttp.http_exceptions.TransferEncodingError)):
+        return AnswerFault.BROKE_OFF  # "Not enough data to satisfy ...": the connection ended early
+    if isinstance(error, aiohttp.http_exceptions.LineTooLong):
+        return AnswerFault.HEADERS_TOO_LARGE
+    reason = str(getattr(error, "message", "") or "").split(":", 1)[0].lower()
+    if isinstance(error, aiohttp.http_exceptions.BadStatusLine):
+        return AnswerFault.NOT_HTTP if "expected http/" in str(getattr(error, "message", "")).lower() else AnswerFault.BAD_STATUS_LINE
+    if "too many headers" in reason:
+        return AnswerFault.HEADERS_TOO_LARGE
+    if "transfer-encoding" in reason and "content-length" in reason:
+        return AnswerFault.LENGTH_AND_CHUNKED
+    if "content-length" in reason:
+        return AnswerFault.BAD_LENGTH
+    if "chunk" in reason:
+        return AnswerFault.BAD_CHUNKS
+    if isinstance(error, aiohttp.http_exceptions.InvalidHeader) or "header" in reason:
+        return AnswerFault.BAD_HEADER
+    return AnswerFault.BROKEN_HTTP
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
