@@ -19,6 +19,7 @@ test: $(STAMP)
 # Precise speed goals live here, not in the tests.
 bench: $(STAMP)
 	$(BIN)/python bench/lab_bench.py
+	$(BIN)/python bench/timeouts.py
 	$(BIN)/python bench/paste_bench.py
 
 # Regenerates the README's screenshots from the real window.

@@ -1,4 +1,4 @@
-"""Timeouts on the dot: ``python bench/timeouts.py`` (with the worktree's venv).
+"""Timeouts on the dot: ``python bench/timeouts.py`` (``make bench`` runs it too).
 
 With "Timeout 10 s", a request to the demo server's ``/delay/30`` must give up between 10.0 and
 10.1 s after it started, in every mode, and say "Timed out after 10 s". Measured at once (so it
