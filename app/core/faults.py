@@ -11,7 +11,7 @@ import http.client
 import logging
 import socket
 import ssl
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -33,10 +33,16 @@ from app.core.http_rules import (
 from app.core.run import ErrorKind, format_seconds_setting
 from app.core.urls import check_url
 
-if TYPE_CHECKING:
-    from app.core.fetch import FetchOptions
-
 log = logging.getLogger(__name__)
+
+
+class Limits(Protocol):
+    """What a message may quote of the request's options (``app.core.fetch.FetchOptions`` has them)."""
+
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_redirects(self) -> int: ...
 
 _TLS_VERIFY_PROBLEMS = {
     9: "it is not valid yet: is this computer's clock right?",  # X509_V_ERR_CERT_NOT_YET_VALID
@@ -52,7 +58,7 @@ _TLS_VERIFY_PROBLEMS = {
 """OpenSSL's verification codes in plain words; the rest keep OpenSSL's own (quotes removed)."""
 
 
-def describe_error(exc: BaseException, url: str, options: FetchOptions) -> tuple[ErrorKind, str]:
+def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[ErrorKind, str]:
     """The kind of failure and one line a student can read, for either library's exceptions.
 
     ``url`` is the address being fetched when it failed (a redirect's target, after a redirect).
