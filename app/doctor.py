@@ -390,7 +390,7 @@ def check_settings_location() -> str:
     """The folders LoopLab keeps its settings (one INI file, app.ui.settings) and its log in can be written to."""
     from PySide6.QtCore import QCoreApplication, QStandardPaths
 
-    from app.main import APP_NAME, ORG_NAME
+    from app.identity import APP_NAME, ORG_NAME
     from app.ui.settings import open_settings
 
     QCoreApplication.setOrganizationName(ORG_NAME)

@@ -26,6 +26,7 @@ from app import __version__
 from app.core.demo_server import DemoServer, serve
 from app.core.lessons import LESSON_IDS, LESSONS
 from app.core.net import exempt_loopback_from_proxies, is_loopback
+from app.identity import APP_NAME, DESKTOP_ID, ORG_NAME
 
 if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab serve` runs without it
     from app.ui.errors import ErrorReporter
@@ -33,10 +34,6 @@ if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab ser
 
 log = logging.getLogger("app")
 
-APP_NAME = "LoopLab"
-ORG_NAME = "LoopLab"
-DESKTOP_ID = "looplab"
-"""The desktop entry's name (resources/looplab.desktop), also the icon's name."""
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 SCREENSHOT_SHOW_TIMEOUT = 20.0
 """Seconds --screenshot waits for the window system to show the window."""

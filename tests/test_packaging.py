@@ -21,7 +21,7 @@ import pytest
 from ruamel.yaml import YAML
 
 import app
-from app import main
+from app import identity
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "looplab.spec"
@@ -59,7 +59,7 @@ def job_runs(job: dict[str, Any]) -> str:
 
 def test_the_spec_the_installer_and_the_app_use_the_same_names() -> None:
     exe = spec_constant("EXE_NAME")
-    assert spec_constant("APP_NAME") == iss_define("AppName") == main.APP_NAME == "LoopLab"
+    assert spec_constant("APP_NAME") == iss_define("AppName") == identity.APP_NAME == "LoopLab"
     assert exe == "looplab"
     assert iss_define("AppExeName") == f"{exe}.exe"
     assert iss_define("AppCliExeName") == f"{exe}-cli.exe"
@@ -102,12 +102,12 @@ def test_the_desktop_entry_starts_the_installed_command_with_the_apps_icon() -> 
     entry.optionxform = str  # type: ignore[assignment,method-assign] # keys are case-sensitive
     entry.read(DESKTOP, encoding="utf-8")
     desktop = entry["Desktop Entry"]
-    assert DESKTOP.stem == main.DESKTOP_ID == "looplab"  # QGuiApplication.setDesktopFileName
+    assert DESKTOP.stem == identity.DESKTOP_ID == "looplab"  # QGuiApplication.setDesktopFileName
     assert desktop["Exec"] == spec_constant("EXE_NAME")
     assert desktop["Icon"] == "looplab"  # packaging/icons.py's hicolor/*/apps/looplab.png
-    assert desktop["Name"] == main.APP_NAME
+    assert desktop["Name"] == identity.APP_NAME
     # Qt on X11 sets WM_CLASS's class to the application name: docks match the window by it.
-    assert desktop["StartupWMClass"] == main.APP_NAME
+    assert desktop["StartupWMClass"] == identity.APP_NAME
 
 
 def test_the_frozen_entry_point_starts_with_freeze_support() -> None:

@@ -23,10 +23,10 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
+from app.identity import APP_NAME, ORG_NAME
 
 log = logging.getLogger(__name__)
 
-ORG_NAME = APP_NAME = "LoopLab"
 DEMO_SERVER = "http://demo-server.looplab"
 """Stands for the built-in demo server's address in a remembered URL list (its port changes
 at every launch). Never fetched: the window swaps the real address in before showing the list."""
