@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import http.client
 import logging
+import re
 import socket
 import ssl
+from collections.abc import Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -28,8 +30,10 @@ from app.core.http_rules import (
     TooManyRedirects,
     UndecodableBody,
     UnsupportedEncoding,
+    _printable,
     exception_chain,
 )
+from app.core.net import proxy_for
 from app.core.run import ErrorKind, format_seconds_setting
 from app.core.urls import check_url
 
@@ -43,6 +47,12 @@ class Limits(Protocol):
     def timeout(self) -> float: ...
     @property
     def max_redirects(self) -> int: ...
+    @property
+    def proxies(self) -> Mapping[str, str]: ...
+
+
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\b ?([^\r\n]*)")
+"""How http.client reports a proxy's refusal of CONNECT (its own words, stable since Python 3.0)."""
 
 _TLS_VERIFY_PROBLEMS = {
     9: "it is not valid yet: is this computer's clock right?",  # X509_V_ERR_CERT_NOT_YET_VALID
@@ -80,6 +90,9 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
 
     if isinstance(exc, BodyTooLarge):
         return ErrorKind.TOO_LARGE, str(exc)
+    if (proxy := proxy_for(url, options.proxies)) and (blame := _proxy_fault(chain, has, where, urlsplit(proxy).username)):
+        proxy_parts = urlsplit(proxy)  # named by host and port only: never its password
+        return ErrorKind.PROXY, blame.format(proxy=f"{proxy_parts.hostname}:{proxy_parts.port or 80}")
     if isinstance(exc, BadRedirect):
         return exc.kind, str(exc)
     if body := has(UndecodableBody, UnsupportedEncoding):
@@ -160,6 +173,30 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         return ErrorKind.CONNECTION, f"Could not connect to {where}"
     log.error("Unexpected error while fetching %s", url, exc_info=exc)
     return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _proxy_fault(chain: list[BaseException], has: Callable[..., BaseException | None], where: str, user: str | None) -> str | None:
+    """What the proxy did wrong, in words with a {proxy} to fill in; None if it was not the proxy.
+    ``user``: the user name the proxy URL gives, if any (both libraries send it with its password)."""
+    refusal = has(aiohttp.ClientHttpProxyError)
+    status, reason = (refusal.status, refusal.message) if isinstance(refusal, aiohttp.ClientHttpProxyError) else (0, "")
+    if not status and (tunnel := next((m for e in reversed(chain) if (m := _TUNNEL_REFUSED.search(str(e)))), None)):
+        status, reason = int(tunnel[1]), tunnel[2].strip()
+    if status == 407 and user:
+        return "The proxy {proxy} refused the user name and password that HTTP_PROXY or HTTPS_PROXY give it (407)"
+    if status == 407:
+        return "The proxy {proxy} asks for a user name and password (407): give them in HTTP_PROXY and HTTPS_PROXY as http://user:password@host:port"
+    if status:
+        return f"The proxy {{proxy}} would not connect to {where}: it answered {status} {_printable(reason)}".rstrip()
+    if not has(aiohttp.ClientProxyConnectionError, requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return None
+    if has(socket.gaierror):
+        return "The proxy {proxy} was not found: check HTTP_PROXY and HTTPS_PROXY"
+    if has(ConnectionRefusedError):
+        return "Connection refused by the proxy {proxy}: is it running, and are HTTP_PROXY and HTTPS_PROXY right?"
+    if has(TimeoutError, urllib3.exceptions.TimeoutError):
+        return None  # the request's own timeout, which the proxy shares: said as a timeout
+    return "Could not reach the proxy {proxy}"
 
 
 def _answer_fault(chain: list[BaseException]) -> AnswerFault | None:

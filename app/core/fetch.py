@@ -59,6 +59,7 @@ from app.core.http_rules import (
     BodyDecoder,
     BodyTooLarge,
     TooManyRedirects,
+    head_text,
     redirect_target,
 )
 from app.core.net import environment_proxies, proxy_for
@@ -410,9 +411,9 @@ async def fetch_async(
                         continue
                     record.response_at = clock()
                     record.status = response.status
-                    record.reason = response.reason or ""
+                    record.reason = head_text(response.reason, read_as="utf-8")
                     record.http_version = f"HTTP/{version.major}.{version.minor}"
-                    record.content_type = response.headers.get("Content-Type", "")
+                    record.content_type = head_text(response.headers.get("Content-Type"), read_as="utf-8")
                     on_change(record)
                     _refuse_announced_size(response.content_length, options.max_body_bytes)
                     decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
@@ -524,10 +525,10 @@ class RequestRecorder:
             if traced := following(context):
                 record, now = traced.record, traced.clock()
                 record.response_at = record.ended = now
-                record.status, record.reason = params.response.status, params.response.reason or ""
+                record.status, record.reason = params.response.status, head_text(params.response.reason, read_as="utf-8")
                 version = params.response.version
                 record.http_version = f"HTTP/{version.major}.{version.minor}"
-                record.content_type = params.response.headers.get("Content-Type", "")
+                record.content_type = head_text(params.response.headers.get("Content-Type"), read_as="utf-8")
 
         async def body(_session: object, context: Any, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
             if traced := following(context):
@@ -585,10 +586,10 @@ def fetch_blocking(
                     continue
                 record.response_at = clock()
                 record.status = response.status_code
-                record.reason = response.reason or ""
+                record.reason = head_text(response.reason, read_as="latin-1")
                 version = getattr(response.raw, "version", 11)  # http.client style: 10, 11
                 record.http_version = f"HTTP/{version // 10}.{version % 10}"
-                record.content_type = response.headers.get("Content-Type", "")
+                record.content_type = head_text(response.headers.get("Content-Type"), read_as="latin-1")
                 on_change(record)
                 announced = response.headers.get("Content-Length", "").strip()
                 _refuse_announced_size(int(announced) if announced.isdigit() else None, options.max_body_bytes)

@@ -148,6 +148,21 @@ class TLSHangUp(ssl.SSLError):
 
 
 
+def head_text(value: str | None, *, read_as: str) -> str:
+    """A reason phrase or header value from the answer's head, the same in both modes.
+
+    The bytes of a head have no declared encoding: aiohttp reads them as UTF-8 (keeping bytes
+    that are not as lone surrogates), http.client as Latin-1, so "Não" or "Café" read
+    differently in each mode and a surrogate could not even be written to a CSV file. Both are
+    taken back to the bytes and read as UTF-8, anything that is not shown as U+FFFD.
+    ``read_as``: how the library decoded them, "utf-8" (aiohttp) or "latin-1" (http.client).
+    """
+    if not value:
+        return ""
+    raw = value.encode("latin-1", "replace") if read_as == "latin-1" else value.encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "replace")
+
+
 def redirect_target(url: str, status: int, location: str | None) -> str | None:
     """Where an answer sends the request next, or None when it is the final answer.
 

@@ -36,7 +36,7 @@ _HEADER_LINE = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t])[^\x00\r\n]*
 """A header (a token, a colon, a value without NUL or a stray CR) or an obsolete folded
 continuation line, which both libraries still take."""
 _END_OF_HEAD = (b"\r\n", b"\n")
-_CHUNK_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+_CHUNK_SIZE_LINE = re.compile(rb"0*([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
 """A chunk size as aiohttp takes it: hex digits that fit 64 bits, then maybe an extension."""
 
 
@@ -152,6 +152,8 @@ class _CheckedResponse(http.client.HTTPResponse):
             # http.client reads chunks only for exactly "chunked"; "gzip, chunked" is chunked too
             # (RFC 9112, 6.1), as aiohttp and urllib3 read it.
             self.chunked, self.chunk_left, self.length = True, None, None
+            # http.client decided it must close a connection whose body has no length; it has one.
+            self.will_close = self._check_close()
 
     def _read_status(self) -> tuple[str, int, str]:
         while True:

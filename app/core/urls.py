@@ -28,9 +28,12 @@ def check_url(url: str) -> tuple[ErrorKind, str] | None:
         return ErrorKind.INVALID_URL, "Not a URL: it contains spaces"
     try:
         parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": the only thing urlsplit itself refuses
+        return ErrorKind.INVALID_URL, "Not a URL: the [ ] around the host name do not hold a valid IPv6 address"
+    try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        return ErrorKind.INVALID_URL, f"Not a URL: {exc}"
+    except ValueError:
+        return ErrorKind.INVALID_URL, "Not a URL: the port after the colon must be a number from 0 to 65535"
     scheme = parts.scheme.lower()
     if scheme in FETCHABLE_SCHEMES:
         if not parts.hostname:
@@ -41,10 +44,15 @@ def check_url(url: str) -> tuple[ErrorKind, str] | None:
     if scheme in _OTHER_SCHEMES or "://" in url:
         return (
             ErrorKind.UNSUPPORTED_SCHEME,
-            f"Unsupported scheme '{scheme}:': LoopLab fetches only http:// and https:// URLs",
+            f"Unsupported scheme {scheme}: (LoopLab fetches only http:// and https:// URLs)",
         )
     hint = f" (did you mean http://{url}?)" if "." in url.split("/", 1)[0] else ""
     return ErrorKind.INVALID_URL, f"Not a URL: it should start with http:// or https://{hint}"
+
+
+def _allowed_in_host(character: str) -> bool:
+    """Letters (of any script), digits, the hyphen and the dot: what IDNA lets into a host name."""
+    return character.isalnum() or character in "-."
 
 
 _WHITESPACE = re.compile(r"\s")
@@ -72,8 +80,15 @@ def _host_problem(host: str) -> str | None:
     try:
         # IDNA 2008 with UTS 46, as requests and yarl use: also rejects labels over 63 characters.
         encoded = idna.encode(host.rstrip("."), uts46=True)
+    except idna.InvalidCodepoint:
+        # The library names the character by its code point and position ("U+005F at position 4").
+        bad = next((ch for ch in host if not _allowed_in_host(ch)), None)
+        shown = f"the character {bad}" if bad and bad.isprintable() else "a character"
+        return f"{host} is not a valid host name: {shown} cannot be part of one"
     except idna.IDNAError as exc:
-        return f"{host} is not a valid host name ({exc})"
+        if "too long" in str(exc).lower():
+            return f"{host} is not a valid host name: a part between dots is longer than 63 characters"
+        return f"{host} is not a valid host name"
     if len(encoded) > 253:
         return "the host name is longer than 253 characters"
     return None

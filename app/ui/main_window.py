@@ -740,8 +740,9 @@ class MainWindow(QMainWindow):
         self.mode_toggle.setEnabled(False)
         # What runs stays what is shown: no other lesson, scale or limit until this run ends.
         self._set_lesson_choice_enabled(False)
-        # In blocking mode the window cannot react to a click until the run is over.
-        self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC)
+        # In blocking mode the window cannot react to a click once the fetching starts; while
+        # LoopLab checks a long list first, it can.
+        self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC or run.planning)
         self.report.show_started(run, self._lesson_run[0].title if self._lesson_run else "")
         self.statusBar().clearMessage()
 
@@ -751,6 +752,7 @@ class MainWindow(QMainWindow):
         run = self.controller.active_run
         if run is not None and self._lesson_run is None:
             self.report.show_progress(run)
+            self.cancel_button.setEnabled(run.mode is FetchMode.ASYNC or run.planning)
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self.results_model.show_records(summary.records)

@@ -190,7 +190,8 @@ class _LongListWriter:
             # Whole or not at all: a full disk mid-write must not leave half a list behind.
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".urls-", suffix=".txt")
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
+                # newline="": the list's own line breaks, not the system's (no CRCRLF on Windows).
+                with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
                     start = 0
                     while start < len(text):
                         # Cut after a line break: no URL, so no demo server address, is split.
@@ -215,7 +216,8 @@ _long_lists = _LongListWriter()
 def _read_long_list(settings: QSettings) -> str | None:
     path = _long_list_path(settings)
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as file:
+            return file.read()
     except (OSError, UnicodeDecodeError) as exc:
         log.warning("Could not read the remembered URL list %s (%s); using the demo URLs", path, exc)
         return None

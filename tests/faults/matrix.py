@@ -152,6 +152,9 @@ FAULTS: list[Fault] = [
         url="http://no-such-host.invalid/",
     ),
     # The status line.
+    # Text in a head has no declared encoding: both modes read it as UTF-8, whatever else as U+FFFD.
+    Fault("reason-in-utf-8", ErrorKind.HTTP_STATUS, "HTTP 404 N\u00e3o Encontrado", script=complete(b"HTTP/1.1 404 N\xc3\xa3o Encontrado\r\nContent-Length: 2\r\n")),
+    Fault("reason-in-latin-1", ErrorKind.HTTP_STATUS, "HTTP 500 Caf\ufffd", script=complete(b"HTTP/1.1 500 Caf\xe9\r\nContent-Length: 2\r\n")),
     Fault("closed-mid-status-line", ErrorKind.CONNECTION, BROKE_OFF, script=sends(b"HTTP/1.1 20")),
     Fault("reset-mid-status-line", ErrorKind.CONNECTION, BROKE_OFF, script=sends(b"HTTP/1.1 20", "reset")),
     Fault("ssh-banner", ErrorKind.INVALID_RESPONSE, NOT_HTTP, script=sends(b"SSH-2.0-OpenSSH_9.2\r\n")),

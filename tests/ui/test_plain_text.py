@@ -3,12 +3,15 @@ header or an error message shows it literally, and an ``<img>`` in it is never f
 
 Each test reads what the surface really displays (the label's own text control selects all and
 reports the text it shows), so a surface that renders markup fails (``<b>X</b>`` shows as "X"),
-and so does one that escapes where it must not (it would show ``&lt;b&gt;``).
+and so does one that escapes where it must not (it would show ``&lt;b&gt;``). The markup carries
+an ``<img>`` of a local file, which Qt does load when it renders rich text (it never fetches
+``http://`` images): the file's access time tells whether any surface loaded it.
 """
 
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import pytest
 import qasync
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
-from PySide6.QtGui import QHelpEvent, QKeyEvent
+from PySide6.QtGui import QHelpEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QMessageBox, QToolTip, QWidget
 
 from app.core.run import FetchMode, RequestRecord, RequestState, RunOutcome, RunSummary
@@ -29,22 +32,51 @@ from app.ui.widgets.run_report import RunReport
 from tests.ui.conftest import next_emission
 
 
-class MarkupServer:
-    """A 127.0.0.1 server whose answers carry markup, and that counts requests for its picture."""
+class ImageProbe:
+    """A picture on disk whose every read shows in its access time (what an <img> would load)."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "probe.png"
+        picture = QImage(8, 8, QImage.Format.Format_RGB32)
+        picture.fill(0xFF0000)
+        picture.save(str(self.path))
+        self.arm()
+
+    def arm(self) -> None:
+        # An access time older than the modification time: the next read updates it, even on a
+        # file system mounted "relatime" (the default).
+        status = self.path.stat()
+        os.utime(self.path, ns=(status.st_mtime_ns - 10**10, status.st_mtime_ns))
+        self._armed = self.path.stat().st_atime_ns
+
+    @property
+    def was_read(self) -> bool:
+        return self.path.stat().st_atime_ns != self._armed
+
+
+@pytest.fixture
+def image_probe(tmp_path: Path) -> ImageProbe:
+    probe = ImageProbe(tmp_path)
+    probe.path.read_bytes()
+    if not probe.was_read:
+        pytest.skip("this file system does not record reads (noatime): the <img> check cannot be made")
+    rich = QLabel(f'<img src="file://{probe.path}">')  # and Qt does load such a picture in rich text
+    probe.arm()
+    rich.grab()
+    assert probe.was_read
+    probe.arm()
+    return probe
+
+
+class MarkupServer:
+    """A 127.0.0.1 server whose answers carry markup: bold text and a local picture."""
+
+    def __init__(self, picture: Path) -> None:
         outer = self
-        self.image_requests = 0
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                if self.path.startswith("/img-probe"):
-                    outer.image_requests += 1
-                    self.send_response(200)
-                    self.send_header("Content-Type", "image/png")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                elif self.path.startswith("/reason"):
+                if self.path.startswith("/reason"):
                     self.send_response(500, outer.markup)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
@@ -66,8 +98,8 @@ class MarkupServer:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        # What a hostile page would send: bold text, and a picture from this very server.
-        self.markup = f'<b>X</b><img src="{self.url}/img-probe">'
+        # What a hostile page would send: bold text, and a picture (a local one: Qt would load it).
+        self.markup = f'<b>X</b><img src="file://{picture}">'
         self._thread = threading.Thread(target=self._server.serve_forever, name="markup-server")
         self._thread.start()
 
@@ -78,8 +110,8 @@ class MarkupServer:
 
 
 @pytest.fixture
-def markup_server() -> Iterator[MarkupServer]:
-    server = MarkupServer()
+def markup_server(qapp: QApplication, image_probe: ImageProbe) -> Iterator[MarkupServer]:
+    server = MarkupServer(image_probe.path)
     yield server
     server.close()
 
@@ -118,7 +150,7 @@ def test_the_tooltip_helper_round_trips_any_text(qapp: QApplication) -> None:
 
 def test_the_results_table_shows_urls_reasons_and_locations_literally(
     lab: MainWindow, loop: qasync.QEventLoop, markup_server: MarkupServer
-) -> None:
+, image_probe: ImageProbe) -> None:
     summary = run_markup(lab, loop, markup_server)
     ok, reason, location = summary.records
     assert ok.state is RequestState.DONE and "<b>X</b>" in ok.url
@@ -139,12 +171,12 @@ def test_the_results_table_shows_urls_reasons_and_locations_literally(
         pos = table.visualRect(model.index(row, ERROR)).center()
         expected = f"{record.url}\n{record.error}" if record.error else record.url
         assert tooltip_shown(table.viewport(), pos) == expected
-    assert markup_server.image_requests == 0
+    assert not image_probe.was_read
 
 
 def test_the_timeline_tooltip_shows_urls_and_reasons_literally(
     lab: MainWindow, loop: qasync.QEventLoop, markup_server: MarkupServer
-) -> None:
+, image_probe: ImageProbe) -> None:
     summary = run_markup(lab, loop, markup_server)
     timeline = lab.timeline
     lab.tabs.setCurrentWidget(lab.timeline_panel)
@@ -157,10 +189,10 @@ def test_the_timeline_tooltip_shows_urls_and_reasons_literally(
             assert f"HTTP 500 {markup_server.markup}" in text
         if record.error:
             assert record.error in text.splitlines()
-    assert markup_server.image_requests == 0
+    assert not image_probe.was_read
 
 
-def test_the_history_tooltip_shows_a_runs_error_literally(qtbot, markup_server: MarkupServer) -> None:  # type: ignore[no-untyped-def]
+def test_the_history_tooltip_shows_a_runs_error_literally(qtbot, markup_server: MarkupServer, image_probe: ImageProbe) -> None:  # type: ignore[no-untyped-def]
     model = HistoryModel()
     view = HistoryView(model)
     qtbot.addWidget(view)
@@ -170,27 +202,27 @@ def test_the_history_tooltip_shows_a_runs_error_literally(qtbot, markup_server: 
     view.show()
     pos = view.visualRect(model.index(0, 0)).center()
     assert tooltip_shown(view.viewport(), pos) == f"This run was failed: {error}"
-    assert markup_server.image_requests == 0
+    assert not image_probe.was_read
 
 
-def test_the_error_banner_shows_an_error_message_literally(qtbot, markup_server: MarkupServer) -> None:  # type: ignore[no-untyped-def]
+def test_the_error_banner_shows_an_error_message_literally(qtbot, markup_server: MarkupServer, image_probe: ImageProbe) -> None:  # type: ignore[no-untyped-def]
     banner = ErrorBanner()
     qtbot.addWidget(banner)
     banner.show_error(f"Unexpected error: ValueError: {markup_server.markup}", "Traceback ...")
     assert shown(banner.message) == f"Unexpected error: ValueError: {markup_server.markup}"
-    assert markup_server.image_requests == 0
+    assert not image_probe.was_read
 
 
 def test_the_error_banner_shows_a_failed_records_message_literally(
     lab: MainWindow, loop: qasync.QEventLoop, markup_server: MarkupServer
-) -> None:
+, image_probe: ImageProbe) -> None:
     # What the controller does when a request fails in a way nobody foresaw.
     lab.reporter.report(f"1 request(s) failed with an unexpected error, first: {markup_server.markup}")
     assert shown(lab.banner.message) == f"1 request(s) failed with an unexpected error, first: {markup_server.markup}"
-    assert markup_server.image_requests == 0
+    assert not image_probe.was_read
 
 
-def test_the_run_report_shows_a_failed_runs_error_literally(qtbot, markup_server: MarkupServer) -> None:  # type: ignore[no-untyped-def]
+def test_the_run_report_shows_a_failed_runs_error_literally(qtbot, markup_server: MarkupServer, image_probe: ImageProbe) -> None:  # type: ignore[no-untyped-def]
     report = RunReport()
     qtbot.addWidget(report)
     error = f"OSError: {markup_server.markup}"
@@ -198,7 +230,7 @@ def test_the_run_report_shows_a_failed_runs_error_literally(qtbot, markup_server
     assert f"({error})" in shown(report.details)
     report.show_lesson(summary_of([], outcome=RunOutcome.FAILED, error=error), "A lesson", None)
     assert shown(report.details).endswith(f": {error}")
-    assert markup_server.image_requests == 0
+    assert not image_probe.was_read
 
 
 def test_an_export_problem_shows_the_file_name_literally(lab: MainWindow, loop: qasync.QEventLoop, tmp_path: Path) -> None:

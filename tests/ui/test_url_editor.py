@@ -7,13 +7,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import qasync
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from app.core.demo_server import DemoServer
-from app.core.run import RequestState, RunSummary
+from app.core.run import FetchMode, RequestState, Run, RunOutcome, RunSummary
 from app.main import create_window
 from app.ui import settings
 from app.ui.main_window import MainWindow
@@ -79,9 +80,43 @@ def test_undo_puts_back_the_list_from_before_the_paste(qtbot: Any) -> None:
     assert widget.lines() == ["http://mine/"]
 
 
+def test_undo_after_pasting_over_a_selection_puts_back_what_was_selected(qtbot: Any) -> None:
+    # Select all, paste: the most common way to paste a list. Undo must bring the old one back.
+    widget = editor(qtbot, "http://mine/1\nhttp://mine/2")
+    widget.edit.selectAll()
+    paste(widget, "\n".join(numbered(BIG_LIST_LINES + 1)))
+    assert widget.holding and widget.lines() == numbered(BIG_LIST_LINES + 1)
+    assert widget.undo_button.isVisible()
+    widget.undo_button.click()
+    assert widget.lines() == ["http://mine/1", "http://mine/2"]
+
+
+def test_long_lists_with_windows_or_old_mac_line_breaks_are_held_and_read_the_same(qtbot: Any) -> None:
+    for newline in ("\r\n", "\r"):
+        widget = editor(qtbot)
+        paste(widget, newline.join(numbered(BIG_LIST_LINES + 1)))
+        assert widget.holding, repr(newline)
+        assert widget.lines() == numbered(BIG_LIST_LINES + 1)
+        assert f"{BIG_LIST_LINES + 1:,} lines" in widget.bar_label.text()
+
+
+def test_has_urls_reads_lines_as_run_does(qtbot: Any) -> None:
+    widget = editor(qtbot)
+    for text, expected in [
+        ("# only a comment\n   \n", False),
+        ("# a comment\x0bhttp://example.com/", True),  # a vertical tab breaks the line for Run too
+        ("  # indented comment\r\n\thttp://a/", True),
+        ("\u2028#x\u2029 #y", False),
+    ]:
+        widget.set_text(text)
+        planned = Run(mode=FetchMode.ASYNC)
+        list(planned.add_lines(text))
+        assert widget.has_urls() is expected is (len(planned.records) > 0), repr(text)
+
+
 def test_clear_empties_a_held_list_and_the_box_is_editable_again(qtbot: Any) -> None:
     widget = editor(qtbot)
-    paste(widget, "\n".join(numbered(BIG_LIST_LINES)))
+    paste(widget, "\n".join(numbered(BIG_LIST_LINES + 1)))
     assert not widget.undo_button.isVisible()  # nothing to go back to: Clear says it all
     with qtbot.waitSignal(widget.changed):
         widget.clear_button.click()
@@ -172,21 +207,35 @@ def test_a_held_list_survives_a_restart(loop: qasync.QEventLoop, qtbot: Any, dem
         loop.run_until_complete(second.wait_closed())
 
 
-def test_checking_a_long_list_can_be_cancelled(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
-    lab.url_editor.set_text("\n".join(f"{demo_server.url}/get?n={i}" for i in range(200_000)))
+@pytest.mark.parametrize("when", ["checking", "fetching"])
+def test_a_long_run_is_cancelled_at_once_without_freezing(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, when: str
+) -> None:
+    lab.url_editor.set_text("\n".join(f"{demo_server.url}/delay/5?n={i}" for i in range(200_000)))
+    probe = TickProbe()
 
     async def scenario() -> RunSummary:
         lab.run_button.click()
         run = lab.controller.active_run
-        await until(lambda: run.lines_checked > 0, what="checking has begun")
+        if when == "checking":
+            await until(lambda: run.lines_checked > 0, what="checking has begun")
+        else:
+            await until(lambda: run.records.count_in(RequestState.RUNNING) > 0, timeout=30, what="fetching has begun")
+        probe.start()
         started = time.perf_counter()
         summary = await next_emission(lab.run_finished, lab.cancel_button.click)
-        assert time.perf_counter() - started < 1.0  # a slice, not the whole list
+        took = time.perf_counter() - started
+        probe.stop()
+        assert took < 1.0  # a slice, not the whole list
         return summary
 
     summary = loop.run_until_complete(scenario())
-    assert 0 < len(summary.records) < 200_000
     assert summary.counts[RequestState.DONE] == 0
+    assert summary.counts[RequestState.CANCELLED] == len(summary.records) > 0
+    if when == "fetching":
+        assert len(summary.records) == 200_000
+    # Cancelling 199,900 waiting records one by one froze the window for 1.7 s; loose for CI.
+    assert probe.longest_gap() < 0.4
 
 
 def test_a_long_list_names_the_demo_server_by_placeholder_and_is_written_only_when_it_changes(qtbot: Any) -> None:
@@ -205,3 +254,23 @@ def test_a_long_list_names_the_demo_server_by_placeholder_and_is_written_only_wh
     settings.save(settings.Remembered(urls=long + "\nhttp://one-more/"), demo_server_url=server)
     settings.wait_until_written()
     assert side_file.read_text(encoding="utf-8").endswith("\nhttp://one-more/")
+
+
+def test_a_blocking_run_can_be_cancelled_while_its_long_list_is_checked(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer
+) -> None:
+    # The window is alive while LoopLab checks the lines: Cancel works until the freeze begins.
+    lab.url_editor.set_text("\n".join(f"{demo_server.url}/delay/1?n={i}" for i in range(200_000)))
+    lab.mode_toggle.setChecked(True)
+
+    async def scenario() -> RunSummary:
+        lab.run_button.click()
+        run = lab.controller.active_run
+        await until(lambda: run.lines_checked > 0, what="checking has begun")
+        assert run.mode is FetchMode.BLOCKING and lab.cancel_button.isEnabled()
+        return await next_emission(lab.run_finished, lab.cancel_button.click)
+
+    summary = loop.run_until_complete(scenario())
+    assert summary.outcome is RunOutcome.CANCELLED
+    assert summary.records.started_count() == 0  # nothing was fetched, nothing froze
+    assert not lab.cancel_button.isEnabled()

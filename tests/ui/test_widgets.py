@@ -19,11 +19,11 @@ from app.ui import plain_text
 from app.ui.widgets.bouncing_ball import PERIOD, BouncingBall
 from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.widgets.freeze_meter import AMBER, GREEN, HOLD, RED, SCALE_MAX, FreezeMeter, bar_fraction, colour_for
+from app.ui.widgets.history import HistoryModel, HistoryView
 from app.ui.widgets.mode_toggle import ModeToggle
 from app.ui.widgets.results_table import COLUMNS, ERROR, SIZE, STARTED, STATUS, TIME, URL, ResultsModel, ResultsTable
 from app.ui.widgets.run_report import RunReport
 from tests.runs import answered, planned, urls
-
 
 # --- ModeToggle ------------------------------------------------------------------------------
 
@@ -411,7 +411,7 @@ def test_results_model_shows_an_unfetchable_line_with_its_reason() -> None:
     model = ResultsModel()
     model.show_run(run)
     assert cell(model, 0, STATUS) == "failed"
-    assert cell(model, 0, ERROR).startswith("Unsupported scheme 'ftp:'")
+    assert cell(model, 0, ERROR).startswith("Unsupported scheme ftp:")
 
 
 def test_results_model_says_cancelled_for_a_cancelled_request() -> None:
@@ -691,3 +691,20 @@ def test_run_report_of_a_lesson_with_no_time_claim_expects_nothing(qtbot: Any) -
     assert report_label(report, "requestSumLabel") == "–"
     report.show_lesson(lesson_summary(RunOutcome.COMPLETED), "Sleep: as claimed.", 0.5)
     assert report_label(report, "requestSumLabel") == "≈ 500 ms"
+
+
+def test_history_forgets_its_oldest_runs_past_a_memory_bound_but_never_the_last_two(qtbot: Any, monkeypatch: Any) -> None:
+    from app.ui.widgets import history
+
+    monkeypatch.setattr(history, "KEPT_RECORDS", 10)
+    model = HistoryModel()
+    view = HistoryView(model)
+    qtbot.addWidget(view)
+    runs = []
+    for size in (4, 4, 4, 8, 30):
+        run, _ = planned(urls(size))
+        runs.append(run.summarize(RunOutcome.COMPLETED, 0.0))
+        model.add(runs[-1])
+        view.choose([model.rowCount() - 1])
+    assert [s.run_id for s in model.runs] == [runs[-2].run_id, runs[-1].run_id]  # 38 requests: only the last two stay
+    assert [s.run_id for s in view.chosen()] == [runs[-1].run_id]

@@ -24,10 +24,13 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ASYNC, _BLOCKING = QColor("#2a9d8f"), QColor("#e63946")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+KEPT_RECORDS = 500_000
+"""The history forgets its oldest runs (never the last two) once its runs hold more requests than
+this: each keeps its table, about 100 bytes a request, and a class may run 200,000 at a time."""
 
 
 class HistoryModel(QAbstractTableModel):
-    """The session's finished runs, oldest first."""
+    """The session's finished runs, oldest first (the oldest forgotten past :data:`KEPT_RECORDS`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +41,15 @@ class HistoryModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), row, row)
         self._runs.append(summary)
         self.endInsertRows()
+        kept = sum(len(run.records) for run in self._runs)
+        forget = 0
+        while len(self._runs) - forget > 2 and kept > KEPT_RECORDS:
+            kept -= len(self._runs[forget].records)
+            forget += 1
+        if forget:
+            self.beginRemoveRows(QModelIndex(), 0, forget - 1)
+            del self._runs[:forget]
+            self.endRemoveRows()
 
     def summary(self, row: int) -> RunSummary:
         return self._runs[row]
@@ -136,6 +148,7 @@ class HistoryView(QTableView):
         header.setSectionResizeMode(MODE, QHeaderView.ResizeMode.Stretch)
         self._order: list[int] = []  # chosen rows, in the order they were chosen
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        model.rowsAboutToBeRemoved.connect(self._on_model_rows_about_to_be_removed)
 
     def history(self) -> HistoryModel:
         model = self.model()
@@ -154,6 +167,11 @@ class HistoryView(QTableView):
     def chosen(self) -> list[RunSummary]:
         rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
         return [self.history().summary(row) for row in rows]
+
+    def _on_model_rows_about_to_be_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        # Forgotten runs leave the choice; the rows after them move up.
+        gone = last - first + 1
+        self._order = [row - gone if row > last else row for row in self._order if not first <= row <= last]
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = {index.row() for index in self.selectionModel().selectedRows()}

@@ -23,8 +23,14 @@ BIG_LIST_LINES = 5_000
 """Longer pastes are held rather than put in the box (5,000 lines take Qt about 50 ms)."""
 PREVIEW_LINES = 200
 """Lines of a held list shown in the box."""
-_A_URL_LINE = re.compile(r"^[^\S\n]*[^#\s]", re.MULTILINE)
-"""A line that is neither blank nor a # comment (a C search: no split of a held list)."""
+_A_URL_LINE = re.compile(r"(?:^|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])[^\S\n\r]*[^#\s]")
+"""A line that is neither blank nor a # comment, lines broken where ``str.splitlines`` breaks
+them, as Run reads them (a C search: no split of a held list)."""
+
+
+def line_count(text: str) -> int:
+    """About how many lines ``text`` has, whichever line breaks it uses (LF, CRLF or CR)."""
+    return max(text.count("\n"), text.count("\r")) + (0 if not text or text[-1] in "\r\n" else 1)
 
 
 class UrlTextEdit(QPlainTextEdit):
@@ -37,7 +43,7 @@ class UrlTextEdit(QPlainTextEdit):
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
         text = source.text() if source.hasText() else ""
-        if text.count("\n") < BIG_LIST_LINES:
+        if line_count(text) <= BIG_LIST_LINES:
             super().insertFromMimeData(source)
             return
         cursor = self.textCursor()
@@ -65,7 +71,7 @@ class UrlEditor(QWidget):
         self.edit.setAccessibleName("URLs to fetch, one per line")
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self._held: str | None = None  # the text of a held list
-        self._before_paste = ""  # the box's text before the held paste, for Undo
+        self._before_paste = ""  # the box's whole text before the held paste, for Undo
 
         self.bar = QFrame(self)
         self.bar.setObjectName("bigListBar")
@@ -117,7 +123,7 @@ class UrlEditor(QWidget):
     def set_text(self, text: str) -> None:
         """Replaces the list; text with more than :data:`BIG_LIST_LINES` lines is held."""
         self._before_paste = ""
-        if text.count("\n") >= BIG_LIST_LINES:
+        if line_count(text) > BIG_LIST_LINES:
             self._hold(text)
         else:
             self._release(text)
@@ -129,7 +135,9 @@ class UrlEditor(QWidget):
     # --- handlers ---
 
     def _on_edit_long_text_inserted(self, before: str, inserted: str, after: str) -> None:
-        self._before_paste = before + after
+        # The whole box as it was, the selection the paste replaced included: what Undo restores
+        # (holding the list replaces the box's text, and with it Qt's own undo history).
+        self._before_paste = self.edit.toPlainText()
         # No copy of 8 MB when the box was empty or wholly selected, as it mostly is.
         self._hold(f"{before}{inserted}{after}" if before or after else inserted)
 
@@ -143,8 +151,10 @@ class UrlEditor(QWidget):
     # --- the two states ---
 
     def _hold(self, text: str) -> None:
+        if "\r" in text:  # one kind of line break, so Run can cut the list at "\n" a slice at a time
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         self._held = text
-        total = text.count("\n") + (0 if text.endswith("\n") else 1)
+        total = line_count(text)
         cut = -1
         for _ in range(PREVIEW_LINES):
             cut = text.find("\n", cut + 1)
