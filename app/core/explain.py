@@ -6,8 +6,9 @@ reused wherever a run is reported.
 
 from __future__ import annotations
 
-from app.core.lag import is_long_task, is_smooth
+from app.core.lag import is_frozen, is_smooth
 from app.core.run import FetchMode, RequestState, RunOutcome, RunSummary, format_duration
+from app.core.timeline import speedup
 
 
 def _plural(n: int, word: str) -> str:
@@ -19,7 +20,7 @@ def headline(summary: RunSummary) -> str:
     freeze = format_duration(summary.longest_freeze)
     if summary.outcome is RunOutcome.FAILED:
         return "The run stopped on an unexpected error."
-    if is_long_task(summary.longest_freeze):
+    if is_frozen(summary.longest_freeze):
         return f"The window was frozen for {freeze}."
     return "The window stayed alive the whole time."
 
@@ -54,7 +55,7 @@ def explanation(summary: RunSummary) -> str:
                 f"The event loop kept the window drawing while aiohttp waited: its longest stall "
                 f"was {freeze}, less than one frame."
             )
-        elif not is_long_task(summary.longest_freeze):
+        elif not is_frozen(summary.longest_freeze):
             parts.append(
                 f"The event loop kept the window drawing while aiohttp waited: its longest stall "
                 f"was {freeze}, too short to notice."
@@ -65,15 +66,35 @@ def explanation(summary: RunSummary) -> str:
                 "worst: something else held the GUI thread that long."
             )
         if fetched > 1:
-            speedup = summary.overlap_speedup
-            faster = f", {speedup:.1f}x faster" if speedup and speedup >= 1.05 else ""
-            parts.append(
-                f"{fetched} requests overlapped, so the run took {wall} instead of the {total} "
-                f"they add up to{faster}."
-            )
+            # No "x faster" here: that is said of two runs, by comparison() alone, so the report
+            # and the history can never give two different figures for one pair of runs.
+            parts.append(f"{fetched} requests overlapped, so the run took {wall} instead of the {total} they add up to.")
 
     if summary.outcome is RunOutcome.CANCELLED:
         parts.append(f"Cancelled after {wall}: {_plural(counts[RequestState.CANCELLED], 'request')} did not finish.")
     if failed:
         parts.append(f"{_plural(failed, 'request')} failed: the Error column says why.")
     return " ".join(parts)
+
+
+def comparable(a: RunSummary, b: RunSummary) -> bool:
+    """Two runs whose times say something about speed: both completed, with the same URLs."""
+    return a.outcome is b.outcome is RunOutcome.COMPLETED and a.records.same_urls(b.records)
+
+
+def comparison(a: RunSummary, b: RunSummary) -> str:
+    """The one sentence that compares two runs' speed, wherever LoopLab compares them."""
+    unfinished = [r.run_id for r in (a, b) if r.outcome is not RunOutcome.COMPLETED]
+    if unfinished:
+        return f"Run {unfinished[0]} did not complete, so their times say nothing about speed."
+    if not a.records.same_urls(b.records):
+        return "Different URL lists: the two timelines are on one scale, but no speed-up is worked out."
+    factor, faster, slower = speedup(a, b)
+    if faster.wall_time <= 0:
+        return f"Run {faster.run_id} took no time at all: nothing to compare."
+    if factor < 1.05:
+        return f"About the same: {format_duration(faster.wall_time)} and {format_duration(slower.wall_time)}"
+    return (
+        f"Run {faster.run_id} ({faster.mode.label}) was {factor:.1f}× faster: "
+        f"{format_duration(faster.wall_time)} instead of {format_duration(slower.wall_time)}"
+    )

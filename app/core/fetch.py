@@ -36,8 +36,7 @@ import math
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,17 +61,13 @@ from app.core.http_rules import (
     head_text,
     redirect_target,
 )
-from app.core.net import environment_proxies, proxy_for
+from app.core.net import proxy_for
+from app.core.options import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions  # noqa: F401 - used by callers as fetch.X
 from app.core.run import RequestRecord, Run
 from app.core.strict_http import CHECKED_POOLS, RetryStaleConnection
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_BODY_BYTES = 20_000_000
-DEFAULT_MAX_REDIRECTS = 10
-DEFAULT_CONCURRENCY = 100
-"""aiohttp's own default connection limit."""
 START_SLICE = 20
 """Workers started per event-loop turn: qasync makes each task start costly, and starting
 hundreds in one callback stalls the window (STYLE.md, measured)."""
@@ -90,26 +85,6 @@ OnChange = Callable[[RequestRecord], None]
 
 def _no_change(_record: RequestRecord) -> None:
     pass
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """How every request of a run is made, identical in both modes."""
-
-    timeout: float = DEFAULT_TIMEOUT
-    """Seconds for the whole request, connecting and downloading included."""
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    """Reading stops, with an error, past this many bytes of body."""
-    max_redirects: int = DEFAULT_MAX_REDIRECTS
-    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    proxies: Mapping[str, str] = field(default_factory=environment_proxies)
-    """Scheme -> proxy URL (and "no" -> exemptions), as HTTP_PROXY / HTTPS_PROXY / NO_PROXY give them."""
-
-    def __post_init__(self) -> None:
-        if self.timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout}")
-        if self.max_body_bytes < 0 or self.max_redirects < 0:
-            raise ValueError("max_body_bytes and max_redirects cannot be negative")
 
 
 class TotalTimeout(TimeoutError):

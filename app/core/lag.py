@@ -5,32 +5,52 @@ thread is free, each tick comes roughly on time. While it is busy (a blocking fe
 callback) no tick can fire, so the next one comes late by about as long as the thread was busy.
 The *lateness* of a tick is ``(time since the previous tick) - interval``, never below zero.
 
+The words for lateness are defined here once, and every widget, report and lesson uses them, so
+the screen never contradicts itself: *smooth* under one frame, a *stutter* up to the long-task
+line (50 ms, the web's rule of thumb for a stall a person notices), *frozen* from there on. A
+window that never froze *stayed alive*.
+
 Everything here is pure: timestamps in, numbers out. The Qt timer lives in ``app.ui.heartbeat``.
 """
 
 from __future__ import annotations
 
+import enum
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 FRAME = 1 / 60
 """One frame at 60 Hz: lateness below this is invisible."""
-LONG_TASK = 0.050
-"""Lateness above this is a "long task" (the web's rule of thumb for a noticeable stall)."""
-FROZEN = 0.100
-"""Lateness from here on is "frozen": the window is not alive. The lessons claim "alive" below it."""
+FROZEN = 0.050
+"""The long-task line: lateness from here on is a freeze, the window is not alive."""
 DEFAULT_INTERVAL = 0.016
+
+
+class Liveness(enum.Enum):
+    """How a lateness reads, in the words every part of LoopLab uses."""
+
+    SMOOTH = "smooth"
+    STUTTER = "a slight stutter"
+    FROZEN = "frozen"
+
+
+def liveness(lateness: float) -> Liveness:
+    """The word for ``lateness``, judged on the millisecond shown (so "50 ms" is always frozen)."""
+    shown = round(lateness, 3)
+    if shown < FRAME:
+        return Liveness.SMOOTH
+    return Liveness.FROZEN if shown >= FROZEN else Liveness.STUTTER
 
 
 def is_smooth(lateness: float) -> bool:
     """Under one frame, judged on the millisecond shown to the user (so "17 ms" is never "smooth")."""
-    return round(lateness, 3) < FRAME
+    return liveness(lateness) is Liveness.SMOOTH
 
 
-def is_long_task(lateness: float) -> bool:
-    """A stall a person notices, judged on the millisecond shown ("50 ms" always counts)."""
-    return round(lateness, 3) >= LONG_TASK
+def is_frozen(lateness: float) -> bool:
+    """At or past the long-task line, judged on the millisecond shown ("50 ms" always counts)."""
+    return liveness(lateness) is Liveness.FROZEN
 
 
 @dataclass(frozen=True)
@@ -95,17 +115,17 @@ class HeartbeatLog:
         """
         return max((max(0.0, b - max(a + self.interval, start)) for a, b in self._gaps(start, end)), default=0.0)
 
-    def freezes(self, start: float, end: float, threshold: float = LONG_TASK) -> list[Freeze]:
-        """Every stall longer than ``threshold`` between ``start`` and ``end``, oldest first.
+    def freezes(self, start: float, end: float) -> list[Freeze]:
+        """Every stall between ``start`` and ``end`` that :func:`is_frozen` calls a freeze, oldest first.
 
         A freeze spans from the last tick before it plus one interval (when the next tick was
         due) to the tick that finally came, clipped to [start, end]. A freeze that mostly lies
-        outside [start, end] counts only if its part inside is itself longer than ``threshold``.
+        outside [start, end] counts only if its part inside is itself a freeze.
         """
         found = []
         for a, b in self._gaps(start, end):
             clipped = Freeze(max(start, a + self.interval), min(end, b))
-            if b - a - self.interval > threshold and clipped.duration > threshold:
+            if is_frozen(b - a - self.interval) and is_frozen(clipped.duration):
                 found.append(clipped)
         found.reverse()
         return found

@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core import lesson_work
-from app.core.lag import FROZEN
-from app.core.run import format_duration
+from app.core.lag import is_frozen
+from app.core.units import format_duration
 
 SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
 """Time scales offered: the tutorial's durations times this."""
-ALIVE_LIMIT = FROZEN
-"""A lesson's "the window stays alive" claim: no heartbeat tick 100 ms late or more."""
 CPU_LIMIT_AT_SCALE_1 = 500_000
 """count_primes(500_000) takes about 2 s in CPython on a school laptop."""
 
@@ -104,11 +102,11 @@ class Lesson:
         on_time = self._on_time(expected, wall_time)
         if self.expect_freeze(setup):
             # Frozen for (nearly) all of it: the heartbeat misses only what ran before the block.
-            froze = longest_freeze >= 0.8 * wall_time and longest_freeze >= ALIVE_LIMIT
+            froze = longest_freeze >= 0.8 * wall_time and is_frozen(longest_freeze)
             state = f"the window froze for {format_duration(longest_freeze)}"
             ok = froze and on_time
         else:
-            alive = longest_freeze < ALIVE_LIMIT
+            alive = not is_frozen(longest_freeze)  # the same line as the meter and the timeline
             state = (
                 f"the window stayed alive (longest stall {format_duration(longest_freeze)})"
                 if alive

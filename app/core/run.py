@@ -1,27 +1,32 @@
-"""The run model: what one press of Run asked for, what happened to each request, and the summary.
+"""The run model: what one press of Run asks for, the run it starts, and its summary.
 
-A *run* is one press of the Run button: a list of URLs fetched in one mode. Each URL gets a
-:class:`RequestRecord` whose times are seconds since the run started (one shared clock), so
-records from the async and the blocking mode can be drawn on the same axis and compared.
-
-Records are plain mutable objects updated in place by the code in :mod:`app.core.fetch`; all of
-that happens on one thread (the GUI thread), so nothing here needs a lock.
+A *run* is one press of the Run button: a :class:`RunRequest` (a URL list or a lesson, in a mode,
+with its options) and the run it starts, whose records (``app.core.records``) fill in as it goes
+and whose :class:`RunSummary` is frozen when it ends. The run keeps its request, and so does its
+summary: everything shown after a run reads what the run was from the run itself.
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
-import math
-import re
 import time
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, overload
 
 from app.core.lag import Freeze
+from app.core.lessons import Lesson, LessonSetup, lesson_by_id
+from app.core.options import DEFAULT_CONCURRENCY, FetchOptions
+from app.core.records import (  # noqa: F401 - also the names every caller knows the run model by
+    CANCELLED_PENDING,
+    CANCELLED_RUNNING,
+    ErrorKind,
+    RecordTable,
+    RequestRecord,
+    RequestState,
+)
+from app.core.units import format_duration, format_seconds_setting, format_size, parse_duration  # noqa: F401
 
 
 class FetchMode(enum.Enum):
@@ -39,53 +44,6 @@ class FetchMode(enum.Enum):
         return "Async: non-blocking" if self is FetchMode.ASYNC else "Sync: blocking"
 
 
-class RequestState(enum.Enum):
-    """Where one request is in its life."""
-
-    PENDING = "pending"
-    """Waiting for its turn (a free concurrency slot, or the previous request in blocking mode)."""
-
-    RUNNING = "running"
-    """Connecting, waiting for the answer or downloading the body."""
-
-    DONE = "done"
-    """Finished with a successful (1xx-3xx) HTTP status and the whole body read."""
-
-    FAILED = "failed"
-    """Finished with an error: bad URL, network failure, timeout, HTTP 4xx/5xx, TLS, ..."""
-
-    CANCELLED = "cancelled"
-    """Stopped by the user (Cancel, closing the window) before it finished."""
-
-    @property
-    def finished(self) -> bool:
-        """True once the request will not change again."""
-        return self in (RequestState.DONE, RequestState.FAILED, RequestState.CANCELLED)
-
-
-class ErrorKind(enum.Enum):
-    """Why a request failed, in categories a student can learn to recognise."""
-
-    INVALID_URL = "invalid URL"
-    UNSUPPORTED_SCHEME = "unsupported scheme"
-    DNS = "host not found"
-    REFUSED = "connection refused"
-    CONNECTION = "connection failed"
-    TIMEOUT = "timeout"
-    HTTP_STATUS = "HTTP error"
-    TLS = "TLS"
-    PROXY = "proxy"
-    """The proxy (HTTP_PROXY, HTTPS_PROXY) could not be reached, or would not pass the request on."""
-    TOO_MANY_REDIRECTS = "too many redirects"
-    TOO_LARGE = "body too large"
-    INVALID_RESPONSE = "invalid response"
-    """The server answered, but its answer breaks the rules of HTTP (or is not HTTP at all)."""
-    CONTENT_ENCODING = "undecodable body"
-    """The body is compressed in a way that does not decode, or in an encoding LoopLab did not ask for."""
-    CANCELLED = "cancelled"
-    UNEXPECTED = "unexpected"
-
-
 class RunOutcome(enum.Enum):
     """How a run as a whole ended."""
 
@@ -97,6 +55,40 @@ class RunOutcome(enum.Enum):
 
     FAILED = "failed"
     """LoopLab itself hit an unexpected error; it was logged and shown."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run's what and how. Build it with :meth:`urls` or :meth:`lesson`."""
+
+    mode: FetchMode
+    """Async or blocking; for a lesson, what its chosen variant does."""
+    text: str = ""
+    """For a URL run: the list, one URL per line, as typed or pasted (checked when the run starts)."""
+    lesson_id: str = ""
+    """For a lesson run: which lesson (``text`` is then empty)."""
+    setup: LessonSetup | None = None
+    """For a lesson run: its time scale, variant and limit, and the demo server's address."""
+    concurrency: int = DEFAULT_CONCURRENCY
+    options: FetchOptions = field(default_factory=FetchOptions)
+
+    @classmethod
+    def urls(
+        cls, text: str, mode: FetchMode, *, concurrency: int = DEFAULT_CONCURRENCY, options: FetchOptions | None = None
+    ) -> RunRequest:
+        """Fetch the URLs in ``text``; blocking mode fetches one at a time whatever ``concurrency`` says."""
+        return cls(mode=mode, text=text, concurrency=concurrency, options=options or FetchOptions())
+
+    @classmethod
+    def for_lesson(cls, lesson: Lesson, setup: LessonSetup) -> RunRequest:
+        """Run ``lesson``'s code as ``setup`` shapes it: its mode is what that code does."""
+        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) else FetchMode.ASYNC
+        return cls(mode=mode, lesson_id=lesson.id, setup=setup, concurrency=setup.limit if lesson.uses_limit else 1)
+
+    @property
+    def lesson(self) -> Lesson | None:
+        """The lesson this request runs, or None for a URL list."""
+        return lesson_by_id(self.lesson_id) if self.lesson_id else None
 
 
 class RunClock:
@@ -112,431 +104,6 @@ class RunClock:
 
     def __call__(self) -> float:
         return self._now() - self.origin
-
-
-class _Column:
-    """One field of :class:`RequestRecord`, kept in a column of its :class:`RecordTable`.
-
-    ``store`` and ``load`` turn a value into what the column holds and back (e.g. None <-> NaN
-    in a column of floats), so a record reads and writes like a plain object.
-    """
-
-    def __init__(self, store: Callable[[Any], Any] | None = None, load: Callable[[Any], Any] | None = None) -> None:
-        self._store, self._load = store, load
-        self.column = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.column = f"_{name}"
-
-    @overload
-    def __get__(self, record: None, owner: type) -> _Column: ...
-    @overload
-    def __get__(self, record: RequestRecord, owner: type) -> Any: ...
-    def __get__(self, record: RequestRecord | None, owner: type) -> Any:
-        if record is None:
-            return self
-        value = getattr(record._table, self.column)[record._row]
-        return value if self._load is None else self._load(value)
-
-    def __set__(self, record: RequestRecord, value: Any) -> None:
-        table = record._table
-        if table.frozen:
-            raise RuntimeError(f"record {record.index} belongs to a finished run and cannot change")
-        getattr(table, self.column)[record._row] = value if self._store is None else self._store(value)
-
-
-class _TextColumn(_Column):
-    """A text field: the column holds numbers into its table's pool of texts, so "OK", "HTTP/1.1"
-    or "Timed out after 10 s" is kept once, not once a row (and nothing for the collector to walk)."""
-
-    def __get__(self, record: RequestRecord | None, owner: type) -> Any:
-        if record is None:
-            return self
-        table = record._table
-        return table._texts[getattr(table, self.column)[record._row]]
-
-    def __set__(self, record: RequestRecord, value: Any) -> None:
-        table = record._table
-        if table.frozen:
-            raise RuntimeError(f"record {record.index} belongs to a finished run and cannot change")
-        getattr(table, self.column)[record._row] = table._text_id(value)
-
-
-class _SpanColumn(_Column):
-    """``started`` or ``ended``: keeps the table's running totals (how many started, the sum of
-    the durations, the latest end) up to date as they change, so a run of 200,000 records is
-    summed up at its end without walking them (measured: 30 ms of the GUI thread otherwise)."""
-
-    def __set__(self, record: RequestRecord, value: Any) -> None:
-        table, row = record._table, record._row
-        had_started = table._started[row] == table._started[row]  # NaN: not (yet)
-        before = table._duration_at(row)
-        super().__set__(record, value)
-        table._duration_total += table._duration_at(row) - before
-        if self.column == "_started":
-            table._started_total += (value is not None) - had_started
-        elif value is not None and not value <= table._latest_end:  # NaN (none yet) compares False
-            table._latest_end = value
-
-
-_NO_TIME = math.nan
-"""A time not known (yet): float columns hold NaN for None."""
-_NO_STATUS = -1
-_STATES = tuple(RequestState)
-_STATE_CODES = {state: code for code, state in enumerate(_STATES)}
-_KINDS: tuple[ErrorKind | None, ...] = (None, *ErrorKind)
-_KIND_CODES = {kind: code for code, kind in enumerate(_KINDS)}
-
-
-def _store_time(value: float | None) -> float:
-    return _NO_TIME if value is None else value
-
-
-def _load_time(value: float) -> float | None:
-    return None if value != value else value  # NaN is the only float unequal to itself
-
-
-class RequestRecord:
-    """What happened to one URL of a run. Times are seconds since the run started.
-
-    A record is a view of one row of its run's :class:`RecordTable`, made when asked for, so a
-    run of 200,000 URLs costs about a hundred bytes a URL rather than an object each.
-    ``RequestRecord(index, url)`` makes a record with a one-row table of its own; appending it to
-    a run's table moves it there.
-    """
-
-    __slots__ = ("_table", "_row")
-    __hash__ = None  # type: ignore[assignment] - mutable: compared by value, never hashed
-
-    index: int = _Column()  # type: ignore[assignment]
-    state: RequestState = _Column(_STATE_CODES.__getitem__, _STATES.__getitem__)  # type: ignore[assignment]
-    started: float | None = _SpanColumn(_store_time, _load_time)  # type: ignore[assignment]
-    """When the request got its turn and began connecting."""
-    response_at: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
-    """When the status line and headers had arrived (the end of 'waiting')."""
-    ended: float | None = _SpanColumn(_store_time, _load_time)  # type: ignore[assignment]
-    dns: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
-    """Seconds spent looking up host names; None where the library cannot tell (blocking mode)."""
-    connect: float | None = _Column(_store_time, _load_time)  # type: ignore[assignment]
-    """Seconds spent opening connections, TLS handshake included; None where unknown (blocking mode)."""
-    status: int | None = _Column(
-        lambda value: _NO_STATUS if value is None else value, lambda value: None if value == _NO_STATUS else value
-    )  # type: ignore[assignment]
-    reason: str = _TextColumn()  # type: ignore[assignment]
-    http_version: str = _TextColumn()  # type: ignore[assignment]
-    """As the response said it, e.g. "HTTP/1.1"."""
-    content_type: str = _TextColumn()  # type: ignore[assignment]
-    bytes_received: int = _Column()  # type: ignore[assignment]
-    error_kind: ErrorKind | None = _Column(_KIND_CODES.__getitem__, _KINDS.__getitem__)  # type: ignore[assignment]
-    error: str = _TextColumn()  # type: ignore[assignment]
-    """One line a person can read, e.g. "Timed out after 10 s"."""
-
-    @property
-    def url(self) -> str:
-        """The line as given (stripped): what was fetched, or why it could not be."""
-        return self._table.url_at(self._row)
-
-    FIELDS = (
-        "index", "url", "state", "started", "response_at", "ended", "dns", "connect", "status",
-        "reason", "http_version", "content_type", "bytes_received", "error_kind", "error",
-    )  # fmt: skip
-
-    def __init__(self, index: int, url: str, **fields: Any) -> None:
-        table = RecordTable()
-        self._table, self._row = table, table._add_row(index, url)
-        for name, value in fields.items():
-            if name not in self.FIELDS:
-                raise TypeError(f"RequestRecord has no field {name!r}")
-            setattr(self, name, value)
-
-    @classmethod
-    def _of(cls, table: RecordTable, row: int) -> RequestRecord:
-        record = cls.__new__(cls)
-        record._table, record._row = table, row
-        return record
-
-    def values(self) -> tuple[Any, ...]:
-        """Every field, in :attr:`FIELDS` order."""
-        return tuple(getattr(self, name) for name in self.FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RequestRecord):
-            return NotImplemented
-        return self.values() == other.values()
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
-        return f"RequestRecord({shown})"
-
-    @property
-    def writable(self) -> bool:
-        """False once its run has ended (its summary shares the record)."""
-        return not self._table.frozen
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds from start to end, once both are known."""
-        started, ended = self.started, self.ended
-        if started is None or ended is None:
-            return None
-        return ended - started
-
-    def begin(self, now: float) -> None:
-        self.state = RequestState.RUNNING
-        self.started = now
-
-    def finish(self, now: float) -> None:
-        """Ends the request as DONE, or FAILED when it carries an HTTP error status."""
-        self.ended = now
-        if self.status is not None and self.status >= 400:
-            self.state = RequestState.FAILED
-            self.error_kind = ErrorKind.HTTP_STATUS
-            self.error = f"HTTP {self.status} {self.reason}".rstrip()
-        else:
-            self.state = RequestState.DONE
-
-    def fail(self, now: float, kind: ErrorKind, message: str) -> None:
-        self.ended = now
-        self.state = RequestState.CANCELLED if kind is ErrorKind.CANCELLED else RequestState.FAILED
-        self.error_kind = kind
-        self.error = message
-
-    def cancel(self, now: float) -> None:
-        """Marks an unfinished request as cancelled; finished ones are left alone."""
-        if not self.state.finished:
-            was_running = self.state is RequestState.RUNNING
-            self.fail(now, ErrorKind.CANCELLED, CANCELLED_RUNNING if was_running else CANCELLED_PENDING)
-
-
-CANCELLED_RUNNING = "Cancelled"
-CANCELLED_PENDING = "Cancelled before it started"
-_PENDING_RUNS = re.compile(re.escape(bytes([_STATE_CODES[RequestState.PENDING]])) + b"+")
-"""Stretches of pending records in the state column."""
-
-
-class RecordTable(Sequence[RequestRecord]):
-    """The records of one run, stored by column: a sequence of :class:`RequestRecord` views.
-
-    Numbers live in arrays, states in a byte string, texts in a pool, so a run of 200,000 URLs
-    adds tens of megabytes, not hundreds, gives the garbage collector nothing to walk, and the
-    questions asked many times a second while a run goes on (how many finished, which are
-    running, the latest end) are answered by C loops over a column.
-
-    The columns grow in steps, or all at once by :meth:`reserve` when the number of records is
-    known (a list being checked): one allocation per column rather than a copy at every growth,
-    which measured here left 17 MB of holes behind for 200,000 records. Rows past
-    :attr:`_rows` are room, holding the values of a new pending record.
-    """
-
-    def __init__(self) -> None:
-        self._rows = 0
-        self._capacity = 0
-        self._index = array("i")
-        # URLs as UTF-8 in one buffer, each ending where _url_end says: 40 bytes for a typical
-        # URL instead of a 90-byte str object (8 MB less for 200,000 of them).
-        self._url_bytes = bytearray()
-        self._url_used = 0
-        self._url_end = array("q")
-        self._state = bytearray()
-        self._started = array("d")
-        self._response_at = array("d")
-        self._ended = array("d")
-        self._dns = array("d")
-        self._connect = array("d")
-        self._status = array("h")
-        self._reason = array("I")
-        self._http_version = array("I")
-        self._content_type = array("I")
-        self._error = array("I")
-        self._texts: list[str] = [""]
-        self._text_ids: dict[str, int] = {"": 0}
-        self._bytes_received = array("q")
-        self._error_kind = bytearray()
-        self._latest_end = _NO_TIME
-        self._started_total = 0
-        self._duration_total = 0.0
-        self.frozen = False
-        """Set once the run has ended: its records may be read, never changed."""
-
-    def reserve(self, rows: int, url_bytes: int = 0) -> None:
-        """Makes room, in one go, for ``rows`` more records and ``url_bytes`` more bytes of URLs."""
-        self._grow_to(self._rows + rows)
-        missing = self._url_used + url_bytes - len(self._url_bytes)
-        if missing > 0:
-            self._url_bytes.extend(bytes(missing))
-
-    def _grow_to(self, capacity: int) -> None:
-        extra = capacity - self._capacity
-        if extra <= 0:
-            return
-        no_times = array("d", [_NO_TIME]) * extra
-        for times in (self._started, self._response_at, self._ended, self._dns, self._connect):
-            times.extend(no_times)
-        no_text = array("I", [0]) * extra
-        for texts in (self._reason, self._http_version, self._content_type, self._error):
-            texts.extend(no_text)
-        self._index.extend(array("i", [0]) * extra)
-        self._url_end.extend(array("q", [0]) * extra)
-        self._state.extend(bytes([_STATE_CODES[RequestState.PENDING]]) * extra)
-        self._status.extend(array("h", [_NO_STATUS]) * extra)
-        self._bytes_received.extend(array("q", [0]) * extra)
-        self._error_kind.extend(bytes(extra))
-        self._capacity = capacity
-
-    def _text_id(self, text: str) -> int:
-        number = self._text_ids.get(text)
-        if number is None:
-            number = self._text_ids[text] = len(self._texts)
-            self._texts.append(text)
-        return number
-
-    def _add_row(self, index: int, url: str) -> int:
-        self._add_rows([url], index)
-        return self._rows - 1
-
-    def _add_rows(self, urls: Sequence[str], first_index: int) -> None:
-        """Pending rows for ``urls``, numbered from ``first_index``."""
-        if self.frozen:
-            raise RuntimeError("a finished run cannot gain records")
-        start, count = self._rows, len(urls)
-        if start + count > self._capacity:
-            self._grow_to(max(start + count, self._capacity + self._capacity // 2 + 16))
-        self._index[start : start + count] = array("i", range(first_index, first_index + count))
-        buffer, used, ends = self._url_bytes, self._url_used, self._url_end
-        for row, url in enumerate(urls, start):
-            encoded = url.encode("utf-8", "surrogatepass")
-            end = used + len(encoded)
-            if end > len(buffer):
-                buffer.extend(bytes(max(end - len(buffer), len(buffer) // 2 + 1024)))
-            buffer[used:end] = encoded
-            ends[row] = used = end
-        self._url_used = used
-        self._rows = start + count
-
-    def add_all(self, urls: Sequence[str]) -> None:
-        """A pending record for each of ``urls``, at the end, numbered by their rows."""
-        self._add_rows(urls, self._rows)
-
-    def add(self, url: str, index: int | None = None) -> RequestRecord:
-        """A new pending record for ``url`` at the end (its index: its row, unless given)."""
-        return RequestRecord._of(self, self._add_row(self._rows if index is None else index, url))
-
-    def append(self, record: RequestRecord) -> None:
-        """Moves ``record`` into this table: it keeps its values, and from now on is a view of its new row."""
-        values = record.values()
-        row = self._add_row(record.index, record.url)
-        record._table, record._row = self, row
-        for name, value in zip(RequestRecord.FIELDS[2:], values[2:]):
-            setattr(record, name, value)
-
-    def freeze(self) -> None:
-        self.frozen = True
-
-    # --- Sequence ---
-
-    def __len__(self) -> int:
-        return self._rows
-
-    @overload
-    def __getitem__(self, row: int) -> RequestRecord: ...
-    @overload
-    def __getitem__(self, row: slice) -> list[RequestRecord]: ...
-    def __getitem__(self, row: int | slice) -> RequestRecord | list[RequestRecord]:
-        if isinstance(row, slice):
-            return [RequestRecord._of(self, i) for i in range(*row.indices(self._rows))]
-        count = self._rows
-        if not -count <= row < count:
-            raise IndexError(f"record {row} of {count}")
-        return RequestRecord._of(self, row % count)
-
-    def __iter__(self) -> Iterator[RequestRecord]:
-        return (RequestRecord._of(self, row) for row in range(self._rows))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<RecordTable of {len(self)} records>"
-
-    # --- questions about every record, answered by the columns ---
-
-    def url_at(self, row: int) -> str:
-        ends = self._url_end
-        start = ends[row - 1] if row > 0 else 0
-        return self._url_bytes[start : ends[row]].decode("utf-8", "surrogatepass")
-
-    @property
-    def urls(self) -> list[str]:
-        """Every record's URL, in order."""
-        return [self.url_at(row) for row in range(self._rows)]
-
-    def same_urls(self, other: RecordTable) -> bool:
-        """True if both tables hold the same URLs in the same order (compared as stored: fast)."""
-        rows, used = self._rows, self._url_used
-        return (
-            rows == other._rows
-            and used == other._url_used
-            and self._url_end[:rows] == other._url_end[:rows]
-            and self._url_bytes[:used] == other._url_bytes[:used]
-        )
-
-    def count_in(self, state: RequestState) -> int:
-        """How many records are in ``state``."""
-        return self._state.count(_STATE_CODES[state], 0, self._rows)
-
-    def rows_in(self, state: RequestState) -> Iterator[int]:
-        """The rows of the records in ``state``, in order (records added meanwhile included)."""
-        code, states, row = _STATE_CODES[state], self._state, -1
-        while (row := states.find(code, row + 1, self._rows)) >= 0:
-            yield row
-
-    def cancel_unfinished(self, now: float) -> None:
-        """Cancels every record still running or waiting, as :meth:`RequestRecord.cancel` would.
-
-        Waiting records are cancelled a stretch at a time by slice assignments (a run of 200,000
-        cancelled early has 199,900 of them: one by one, that froze the window for 1.3 s).
-        """
-        for row in list(self.rows_in(RequestState.RUNNING)):  # at most the concurrency
-            self[row].cancel(now)
-        if self.frozen:
-            raise RuntimeError("a finished run cannot change")
-        error, cancelled, kind = self._text_id(CANCELLED_PENDING), _STATE_CODES[RequestState.CANCELLED], _KIND_CODES[ErrorKind.CANCELLED]
-        for stretch in _PENDING_RUNS.finditer(self._state, 0, self._rows):
-            start, end = stretch.span()
-            count = end - start
-            # Never started: their started time stays unknown, so the duration totals are unchanged.
-            self._state[start:end] = bytes([cancelled]) * count
-            self._error_kind[start:end] = bytes([kind]) * count
-            self._error[start:end] = array("I", [error]) * count
-            self._ended[start:end] = array("d", [now]) * count
-            if not now <= self._latest_end:
-                self._latest_end = now
-
-    def rows_failed_with(self, kind: ErrorKind) -> Iterator[int]:
-        """The rows of the records that failed with ``kind``, in order."""
-        code, kinds, row = _KIND_CODES[kind], self._error_kind, -1
-        while (row := kinds.find(code, row + 1, self._rows)) >= 0:
-            yield row
-
-    def latest_end(self) -> float | None:
-        """When the last record to end ended, if any has (kept up to date as records end)."""
-        return _load_time(self._latest_end)
-
-    def started_count(self) -> int:
-        """How many records got as far as starting (sent, or tried to)."""
-        return self._started_total
-
-    def duration_sum(self) -> float:
-        """The sum of the durations of the records that have both started and ended."""
-        return max(0.0, self._duration_total)  # never a -1e-17 from rounding
-
-    def _duration_at(self, row: int) -> float:
-        duration = self._ended[row] - self._started[row]
-        return duration if duration == duration else 0.0  # NaN: one of them is not known
 
 
 @dataclass(frozen=True)
@@ -561,6 +128,8 @@ class RunSummary:
     """When Run was pressed, on the calendar (UTC); record times count from here."""
     freezes: tuple[Freeze, ...] = ()
     """Every stretch in which the window stalled noticeably, in seconds since the run started."""
+    request: RunRequest | None = None
+    """What the run was asked to do (its URLs or its lesson); None for a run built by hand."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, RecordTable):
@@ -617,6 +186,8 @@ class Run:
     """Of those, how many it has checked so far."""
     planning: bool = False
     """True while :meth:`add_lines` is still checking lines."""
+    request: RunRequest | None = None
+    """What the run was asked to do (its URLs or its lesson); None for a run built by hand."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -726,6 +297,7 @@ class Run:
             error=error,
             started_at=self.clock.started_at,
             freezes=tuple(freezes),
+            request=self.request,
         )
 
 
@@ -776,42 +348,3 @@ def parse_url_lines(text: str) -> list[str]:
     return urls
 
 
-def format_duration(seconds: float) -> str:
-    """A duration as people say it: "850 ms", "2.04 s", "12.5 s", "1 min 05 s"."""
-    if seconds < 0:
-        seconds = 0.0
-    if seconds < 1.0:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 10.0:
-        return f"{seconds:.2f} s"
-    if seconds < 60.0:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
-
-
-def parse_duration(text: str) -> float:
-    """Reads a :func:`format_duration` text back into seconds ("850 ms", "2.04 s", "1 min 05 s")."""
-    words = text.split()
-    if len(words) == 4 and words[1] == "min" and words[3] == "s":
-        return int(words[0]) * 60 + int(words[2])
-    if len(words) == 2 and words[1] in ("ms", "s"):
-        return float(words[0]) / (1000 if words[1] == "ms" else 1)
-    raise ValueError(f"not a duration: {text!r}")
-
-
-def format_seconds_setting(seconds: float) -> str:
-    """A configured limit, e.g. a timeout: "10 s", "0.5 s" (no trailing zeros)."""
-    return f"{seconds:g} s"
-
-
-def format_size(n_bytes: int) -> str:
-    """A byte count in the decimal units browsers show: "512 B", "1.0 MB", "250 kB"."""
-    if n_bytes < 1000:
-        return f"{n_bytes} B"
-    value = float(n_bytes)
-    for unit in ("kB", "MB", "GB", "TB"):
-        value /= 1000.0
-        if value < 999.95 or unit == "TB":
-            break
-    return f"{value:.1f} {unit}" if round(value, 1) < 100 else f"{value:.0f} {unit}"
