@@ -1,4 +1,4 @@
-"""Starting LoopLab: the command line, the lab's start-up in one function, and ``create_window``.
+"""Starting LoopLab: the command line, and the lab's start-up in one function.
 
 ``looplab``                        opens the lab (with its built-in demo server)
 ``looplab --lesson ID``            opens the lab on a lesson (sleep, sequential, gather, ...)
@@ -25,11 +25,10 @@ from typing import TYPE_CHECKING, Any
 from app import __version__
 from app.core.demo_server import DemoServer, serve
 from app.core.lessons import LESSON_IDS, LESSONS
-from app.core.net import exempt_loopback_from_proxies, is_loopback
+from app.core.net import is_loopback
 from app.identity import APP_NAME, DESKTOP_ID, ORG_NAME
 
 if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab serve` runs without it
-    from app.ui.errors import ErrorReporter
     from app.ui.main_window import MainWindow
 
 log = logging.getLogger("app")
@@ -37,53 +36,6 @@ log = logging.getLogger("app")
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 SCREENSHOT_SHOW_TIMEOUT = 20.0
 """Seconds --screenshot waits for the window system to show the window."""
-
-
-def create_window(
-    server: DemoServer | None = None, reporter: ErrorReporter | None = None, *, lesson: str | None = None
-) -> MainWindow:
-    """Builds the fully wired lab window.
-
-    The caller owns the ``QApplication`` and has set a ``qasync.QEventLoop`` as the current event
-    loop. Without ``server`` the window starts its own demo server and stops it when it closes.
-    ``lesson`` opens it on that lesson (an id from ``app.core.lessons.LESSON_IDS``).
-    Closing the window cancels its runs and releases what it holds (``await window.wait_closed()``);
-    it never quits the application.
-    """
-    from app.ui.controller import LabController
-    from app.ui.errors import ErrorReporter
-    from app.ui.heartbeat import Heartbeat
-    from app.ui.main_window import MainWindow
-
-    if exempt_loopback_from_proxies(os.environ):
-        log.info("A proxy is configured: added the loopback names to NO_PROXY, so lessons reach the demo server directly")
-
-    owns_server = server is None
-    server = server or DemoServer().start()
-    owns_reporter = reporter is None
-    reporter = reporter or ErrorReporter()
-    heartbeat = Heartbeat()
-    controller = LabController(heartbeat.log, reporter)
-    window = MainWindow(controller, heartbeat, reporter, server, owns_server=owns_server)
-    heartbeat.setParent(window)
-    # The controller is deliberately not a Qt child of the window: if the window is deleted
-    # right after closing (WA_DeleteOnClose), the controller must live on to finish its
-    # clean-up (cancel the run, close the sessions). The window keeps it referenced.
-    if owns_reporter:  # a caller's reporter may outlive the window (it can be the excepthook)
-        reporter.setParent(window)
-    _apply_style(window)
-    if lesson:
-        window.open_lesson(lesson)
-    return window
-
-
-def _apply_style(window: MainWindow) -> None:
-    from PySide6.QtGui import QIcon
-
-    from app import resources
-
-    # The fonts, style sheet and presentation mode are the window's own (app.ui.look).
-    window.setWindowIcon(QIcon(str(resources.path("looplab.svg"))))
 
 
 def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
@@ -142,6 +94,8 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
     async def lab() -> None:
         nonlocal status
         reporter.install(asyncio.get_running_loop())
+        from app.ui.lab import create_window
+
         window = create_window(server, reporter, lesson=lesson)
         freeze_startup_heap()
         closed = asyncio.Event()

@@ -43,9 +43,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.run import RequestState, parse_duration  # noqa: E402
-from app.main import create_window  # noqa: E402
 from app.ui import settings  # noqa: E402
 from app.ui.heartbeat import Heartbeat  # noqa: E402
+from app.ui.lab import create_window  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 
 
@@ -91,7 +91,7 @@ async def _lab_with_probe(server: DemoServer, urls: list[str]) -> AsyncIterator[
     """A fresh lab window with ``urls``, and a second heartbeat that measures it independently."""
     window = _fresh_window(server)
     window.show()
-    window.url_edit.setPlainText("\n".join(urls))
+    window.source.url_edit.setPlainText("\n".join(urls))
     probe = Heartbeat()
     probe.start()
     try:
@@ -118,7 +118,7 @@ async def bench_async(server: DemoServer, goals: dict[str, Goal], first: Goal) -
 
 async def bench_blocking(server: DemoServer, goals: dict[str, Goal]) -> None:
     async with _lab_with_probe(server, [f"{server.url}/delay/0.25"] * 8) as (window, probe):
-        window.mode_toggle.setChecked(True)
+        window.controls.mode_toggle.setChecked(True)
         started = time.perf_counter()
         await window.run_once()
         ticks = len(probe.log)
@@ -132,14 +132,14 @@ async def bench_blocking(server: DemoServer, goals: dict[str, Goal]) -> None:
 async def bench_thousand(server: DemoServer, goals: dict[str, Goal]) -> None:
     urls = [f"{server.url}/delay/0.1?n={i}" for i in range(1000)]
     async with _lab_with_probe(server, urls) as (window, probe):
-        window.concurrency_spin.setValue(100)
+        window.controls.concurrency_spin.setValue(100)
         started = time.perf_counter()
         summary = await window.run_once()
         worst = probe.log.longest_lateness(started, time.perf_counter())
         assert summary.counts[RequestState.DONE] == 1000, summary.counts
         goals["thousand_late"].values.append(worst * 1000)
         goals["thousand_wall"].values.append(summary.wall_time)
-        timeline = window.timeline
+        timeline = window.results.timeline
         timeline.zoom_by(8)
         paints = []
         for fraction in (0.0, 0.5, 1.0):
@@ -153,8 +153,8 @@ async def bench_thousand(server: DemoServer, goals: dict[str, Goal]) -> None:
 async def bench_close(goals: dict[str, Goal]) -> None:
     window = _fresh_window()
     window.show()
-    window.url_edit.setPlainText("\n".join([f"{window.server.url}/delay/5"] * 30))
-    window.run_button.click()
+    window.source.url_edit.setPlainText("\n".join([f"{window.server.url}/delay/5"] * 30))
+    window.controls.run_button.click()
     run = window.controller.active_run
     assert run is not None
     await _until(lambda: run.clock() >= 0.5, 5.0)

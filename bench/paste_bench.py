@@ -32,8 +32,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.run import RequestState  # noqa: E402
-from app.main import create_window, freeze_startup_heap  # noqa: E402
+from app.main import freeze_startup_heap  # noqa: E402
 from app.ui.heartbeat import Heartbeat  # noqa: E402
+from app.ui.lab import create_window  # noqa: E402
 
 LATENESS_GOAL_MS = 100.0
 GROWTH_GOAL_MB = 60.0
@@ -66,12 +67,12 @@ async def scenario(server: DemoServer, lines: int) -> tuple[float, float, float,
     window = create_window(server)
     freeze_startup_heap()  # as looplab does after building its window
     window.show()
-    window.concurrency_spin.setValue(100)
+    window.controls.concurrency_spin.setValue(100)
     watch = Watch()
     watch.heartbeat.start()
     try:
         # Warm-up: the session, the first connections, the code paths of a run.
-        window.url_editor.set_text("\n".join(f"{server.url}/delay/0.1?warm={i}" for i in range(200)))
+        window.source.url_editor.set_text("\n".join(f"{server.url}/delay/0.1?warm={i}" for i in range(200)))
         await window.run_once()
         text = "\n".join(f"{server.url}/delay/0.1?n={i}" for i in range(lines))
         QApplication.clipboard().setText(text)
@@ -80,9 +81,9 @@ async def scenario(server: DemoServer, lines: int) -> tuple[float, float, float,
         watch.reset()
         baseline = watch.peak
         started = time.perf_counter()
-        window.url_editor.set_text("")
-        window.url_edit.setFocus()
-        window.url_edit.paste()  # what Ctrl+V does
+        window.source.url_editor.set_text("")
+        window.source.url_edit.setFocus()
+        window.source.url_edit.paste()  # what Ctrl+V does
         summary = await window.run_once()
         took = time.perf_counter() - started
         assert summary.counts[RequestState.DONE] == lines, summary.counts

@@ -18,8 +18,8 @@ for _name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
 
 import gc
 import threading
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 

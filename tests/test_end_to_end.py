@@ -38,7 +38,7 @@ def drive():
         if how == "complete":
             QTimer.singleShot(0, window.close)
     window.run_finished.connect(finished)
-    window.run_button.click()
+    window.controls.run_button.click()
     if how == "close-mid-run":
         QTimer.singleShot(300, window.close)
 
@@ -87,12 +87,12 @@ def drive():
         QTimer.singleShot(20, drive)
         return
     window = windows[0]
-    lesson = window.current_lesson
+    lesson = window.source.current_lesson
     item = window.findChild(QListWidget, "lessonList").currentItem()
     print("LESSON", lesson.id if lesson else None, flush=True)
     print("LIST", item.data(Qt.ItemDataRole.UserRole) if item else None, flush=True)
-    print("TAB", window.source_tabs.currentWidget() is window.lesson_panel, flush=True)
-    print("CODE", "asyncio.gather" in window.lesson_panel.code_view.toPlainText(), flush=True)
+    print("TAB", window.source.currentWidget() is window.source.lesson_panel, flush=True)
+    print("CODE", "asyncio.gather" in window.source.lesson_panel.code_view.toPlainText(), flush=True)
     QTimer.singleShot(0, window.close)
 
 QTimer.singleShot(0, drive)

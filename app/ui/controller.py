@@ -1,24 +1,27 @@
 """The lab's controller: owns the HTTP sessions and the run task, decides, and reports by signal.
 
-The window calls :meth:`LabController.start_run` and :meth:`LabController.cancel`; the controller
-runs core code on the event loop and tells the widgets what happened through signals. Widgets
-never touch the tasks or the sessions.
+The window hands it one :class:`~app.core.run.RunRequest` (:meth:`LabController.start`)
+and may :meth:`~LabController.cancel`; the controller runs core code on the event loop and tells
+the panels what happened through signals, its :class:`ControllerState` included, so each panel
+enables and disables itself. Panels never touch the tasks or the sessions.
 
-Runs are exclusive: while one is under way a new one is refused (the Run button is disabled
-anyway), so a late answer can never land in a newer run's table.
+Runs are exclusive: while one is under way (or just after a blocking one, see
+:attr:`ControllerState.SETTLING`) a new one is refused, so a late answer can never land in a newer
+run's table, and a click queued during a freeze can never start another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import enum
 import functools
 import inspect
 import logging
 import multiprocessing
 import ssl
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import aiohttp
@@ -26,10 +29,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch
 from app.core.faults import describe_error
-from app.core.fetch import DEFAULT_CONCURRENCY, FetchOptions
+from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog
-from app.core.lessons import Lesson, LessonSetup, call_main, compile_main
-from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome
+from app.core.lessons import Lesson, call_main, compile_main
+from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome, RunRequest
 from app.core.urls import check_url
 from app.ui.errors import ErrorReporter
 
@@ -41,13 +44,29 @@ BATCH_INTERVAL_MS = 50
 """How often the table hears about changed rows during an async run (20 Hz: smooth, never janky)."""
 PAINT_GRACE = 0.04
 """Seconds the window gets to draw "running" before a blocking run stops the GUI thread."""
+SETTLE_MS = 250
+"""After a blocking run, the lab stays :attr:`ControllerState.SETTLING` this long: clicks made
+during the freeze are still being delivered, and must land on disabled controls."""
+
+
+class ControllerState(enum.Enum):
+    """Where the lab is, as the controls need to know it."""
+
+    IDLE = "idle"
+    """Ready: Run starts a run."""
+    RUNNING = "running"
+    """A run is under way: checking its list, fetching, or running a lesson's code."""
+    SETTLING = "settling"
+    """A blocking run has just ended; input queued during the freeze is still arriving."""
 
 
 class LabController(QObject):
-    """Runs fetches in the chosen mode and reports their progress and results."""
+    """Runs what it is asked to, in the asked-for mode, and reports its progress and results."""
 
+    state_changed = Signal(object)  # ControllerState
     run_started = Signal(object)  # Run
     records_changed = Signal(list)  # list[int]: indices of the records that changed since the last batch
+    about_to_block = Signal(object)  # Run: the GUI thread is taken over as soon as the slots return
     run_finished = Signal(object)  # RunSummary
 
     def __init__(
@@ -61,9 +80,6 @@ class LabController(QObject):
         super().__init__(parent)
         self._heartbeat_log = heartbeat_log
         self._reporter = reporter
-        self.mode = FetchMode.ASYNC
-        self.concurrency = DEFAULT_CONCURRENCY
-        self.options = FetchOptions()
         # Built once, up front: loading the trust store takes a while, and doing it inside the
         # first click would add a hitch that has nothing to do with the lesson.
         self._ssl_context = ssl_context or fetch.make_ssl_context()
@@ -75,6 +91,7 @@ class LabController(QObject):
         self._lesson_session: aiohttp.ClientSession | None = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lesson_error = ""
+        self._state = ControllerState.IDLE
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
         self._changed: set[int] = set()
@@ -83,8 +100,14 @@ class LabController(QObject):
         self._batch_timer = QTimer(self)
         self._batch_timer.setInterval(BATCH_INTERVAL_MS)
         self._batch_timer.timeout.connect(self._flush_changes)
+        self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle_timer.timeout.connect(lambda: self._set_state(ControllerState.IDLE))
 
-    # --- what the window reads and sets ---
+    # --- what the panels read ---
+
+    @property
+    def state(self) -> ControllerState:
+        return self._state
 
     @property
     def running(self) -> bool:
@@ -100,50 +123,49 @@ class LabController(QObject):
 
     # --- actions ---
 
-    def start_run(self, lines: str | Sequence[str]) -> Run | None:
-        """Starts fetching the URLs in ``lines`` (a text, or a list of lines) in the current mode;
-        None if a run is under way or we are closed.
+    def start(self, request: RunRequest) -> Run | None:
+        """Starts what ``request`` asks for; None (and nothing starts) unless the lab is idle.
 
-        Returns at once. The lines are checked first, a slice at a time between the window's
-        frames (a 200,000-line paste takes a second or two), their records appearing as they
-        are; then they are fetched. In blocking mode the GUI thread is taken over (after
-        :data:`PAINT_GRACE`) until every request has finished.
+        Returns at once. A URL list is checked first, a slice at a time between the window's
+        frames (a 200,000-line paste takes a second or two), its records appearing as they are;
+        then it is fetched. A lesson runs its code (exactly ``lesson.code(setup)``), whose
+        aiohttp requests become the run's records. A blocking run, or a lesson variant that
+        blocks, takes the GUI thread (after :data:`PAINT_GRACE`) until it is done.
         """
-        if self._closed or self.running:
-            log.info("start_run refused: %s", "closed" if self._closed else "a run is under way")
+        if self._closed or self._state is not ControllerState.IDLE:
+            log.info("Run refused: %s", "closed" if self._closed else f"the lab is {self._state.value}")
             return None
-        run = Run(mode=self.mode, concurrency=self.concurrency)
-        planner = run.add_lines(lines, check_url)  # counts the lines now, checks them in _plan
-        self._active_run = run
-        self._changed.clear()
-        self._rows_reported = 0
-        self.run_started.emit(run)
-        self._task = asyncio.ensure_future(self._execute(run, planner, self.options))
-        self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
-        self._batch_timer.start()
-        return run
-
-    def start_lesson(self, lesson: Lesson, setup: LessonSetup) -> Run | None:
-        """Runs ``lesson``'s code (exactly the text ``lesson.code(setup)``) as a run of its own.
-
-        Its aiohttp requests become the run's records; the run ends when its ``main`` returns.
-        A variant that blocks takes the GUI thread, as a blocking run does. None if refused.
-        """
-        if self._closed or self.running:
-            log.info("start_lesson refused: %s", "closed" if self._closed else "a run is under way")
-            return None
-        main = compile_main(lesson.code(setup), lesson.id)
-        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) else FetchMode.ASYNC
-        run = Run(mode=mode, concurrency=setup.limit if lesson.uses_limit else 1)
+        lesson = request.lesson
+        run = Run(mode=request.mode, concurrency=request.concurrency, request=request)
+        if lesson is None:
+            planner = run.add_lines(request.text, check_url)  # counts the lines now, checks them in _plan
+            work = self._execute(run, planner, request.options)
+        else:
+            assert request.setup is not None
+            main = compile_main(lesson.code(request.setup), lesson.id)
+            work = self._execute_lesson(run, lesson, main, request.setup.base_url)
         self._active_run = run
         self._changed.clear()
         self._rows_reported = 0
         self._lesson_error = ""
+        self._set_state(ControllerState.RUNNING)
         self.run_started.emit(run)
-        self._task = asyncio.ensure_future(self._execute_lesson(run, lesson, main, setup.base_url))
+        self._task = asyncio.ensure_future(work)
         self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
         self._batch_timer.start()
         return run
+
+    def prepare(self, request: RunRequest) -> None:
+        """Gets ready for ``request`` before Run is pressed: a lesson that hands work to a process
+        starts that process now (starting one stalls the GUI thread for tens of milliseconds,
+        which would otherwise land inside the lesson's measurement)."""
+        lesson = request.lesson
+        if lesson is None or request.setup is None or self._closed:
+            return
+        main = compile_main(lesson.code(request.setup), lesson.id)
+        if "pool" in inspect.signature(main).parameters and self._pool is None:
+            pool = self._lesson_resources({"pool"})["pool"]
+            pool.submit(int)  # any call starts the worker process
 
     def cancel(self) -> bool:
         """Cancels the run under way, if any. In blocking mode a click cannot even arrive until it ends."""
@@ -169,6 +191,7 @@ class LabController(QObject):
                     setattr(self, name, None)
                     await session.close()
             self._batch_timer.stop()
+            self._settle_timer.stop()
 
     # --- the run itself ---
 
@@ -184,6 +207,7 @@ class LabController(QObject):
             await fetch.run_async(run, self._ensure_async_session(), options, self._on_record_changed)
         else:
             await asyncio.sleep(PAINT_GRACE)
+            self.about_to_block.emit(run)  # the panels say what is about to happen, and are drawn
             # From here until every request is done, the GUI thread belongs to requests.
             fetch.run_blocking(run, self._blocking_session, options, self._on_record_changed)
 
@@ -223,6 +247,8 @@ class LabController(QObject):
         self._recorder.follow(run)
         try:
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
+            if run.mode is FetchMode.BLOCKING:
+                self.about_to_block.emit(run)
             # The lesson's time starts with its code: the grace above, and any stall before
             # it, are not the code's doing (freezes and lateness are clipped to this clock).
             run.clock = RunClock()
@@ -270,7 +296,17 @@ class LabController(QObject):
             self._reporter.report(
                 f"{len(unexpected)} request(s) failed with an unexpected error, first: {run.records[unexpected[0]].error}"
             )
-        self.run_finished.emit(summary)
+        self.run_finished.emit(summary)  # the panels have the results before they become usable again
+        if run.mode is FetchMode.BLOCKING and not self._closed:
+            self._set_state(ControllerState.SETTLING)
+            self._settle_timer.start()
+        else:
+            self._set_state(ControllerState.IDLE)
+
+    def _set_state(self, state: ControllerState) -> None:
+        if state is not self._state:
+            self._state = state
+            self.state_changed.emit(state)
 
     def _on_record_changed(self, record: RequestRecord) -> None:
         # Called for every state change and body chunk: only note it, the batch timer reports it.

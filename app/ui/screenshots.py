@@ -34,15 +34,15 @@ async def _settle(window: MainWindow, ticks: int = 5) -> None:
 
 async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary:
     """Runs the demo URLs in ``mode``, lets the meter catch up, and saves the window to ``path``."""
-    window.open_urls()  # not a lesson the user left chosen last time
-    window.restore_demo_urls()
-    window.mode_toggle.setChecked(mode is FetchMode.BLOCKING)
+    window.source.open_urls()  # not a lesson the user left chosen last time
+    window.source.restore_demo_urls()
+    window.controls.mode_toggle.setChecked(mode is FetchMode.BLOCKING)
     summary = await window.run_once()
     # Settled, as a person sees it: Run usable again and a few heartbeats drawn after the run.
-    while not window.run_button.isEnabled():
+    while not window.controls.run_button.isEnabled():
         await asyncio.sleep(0.02)
     await _settle(window)
-    window.typing_box.setText("typed while it ran" if mode is FetchMode.ASYNC else "")
+    window.liveness.typing_box.setText("typed while it ran" if mode is FetchMode.ASYNC else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
@@ -52,10 +52,10 @@ async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary
 async def capture_comparison(window: MainWindow, path: Path) -> None:
     """Saves the History tab comparing the last two runs (chosen automatically after each run)."""
     window.resize(*COMPARE_SIZE)
-    window.tabs.setCurrentWidget(window.history_panel)
+    window.results.setCurrentWidget(window.results.history_panel)
     # The comparison gets the room: the URL column narrows, the top keeps its minimum.
     window.columns.setSizes([320, COMPARE_SIZE[0] - 320])
-    window.main_split.setSizes([1, 10_000])
+    window.right_column.setSizes([1, 10_000])
     await _settle(window)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
@@ -64,19 +64,19 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
 async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
     """Runs a lesson at the tutorial's times and saves the window with its code and verdict."""
     window.resize(*SIZE)
-    window.main_split.setSizes([1, 1])  # back to the natural split after the comparison shot
+    window.right_column.setSizes([1, 1])  # back to the natural split after the comparison shot
     window.columns.setSizes([530, SIZE[0] - 530])
-    window.tabs.setCurrentWidget(window.timeline_panel)
-    window.open_lesson(lesson_id)
-    window.lesson_panel.set_scale(1.0)
+    window.results.setCurrentWidget(window.results.timeline_panel)
+    window.source.open_lesson(lesson_id)
+    window.source.lesson_panel.set_scale(1.0)
     await _settle(window)  # the new layout is drawn before the run, not during it
     await window.run_once()
-    while not window.run_button.isEnabled():
+    while not window.controls.run_button.isEnabled():
         await asyncio.sleep(0.02)
     await _settle(window)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
-    return window.lesson_panel.verdict.text()
+    return window.source.lesson_panel.verdict.text()
 
 
 async def capture_presentation(window: MainWindow, path: Path) -> None:
@@ -94,7 +94,7 @@ async def capture_presentation(window: MainWindow, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     import qasync
 
-    from app.main import create_window
+    from app.ui.lab import create_window
 
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(args[0] if args else "resources/screenshots")
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 summary = await capture(window, mode, path)
                 print(f"{path}: {mode.label}, longest freeze {summary.longest_freeze:.3f} s, wall {summary.wall_time:.2f} s")
             await capture_comparison(window, out_dir / "lab-compare.png")
-            print(f"{out_dir / 'lab-compare.png'}: {window.comparison.speedup_label.text()}")
+            print(f"{out_dir / 'lab-compare.png'}: {window.results.comparison.speedup_label.text()}")
             verdict = await capture_lesson(window, "sequential", out_dir / "lab-lesson.png")
             print(f"{out_dir / 'lab-lesson.png'}: {verdict}")
             await capture_presentation(window, out_dir / "lab-presentation.png")

@@ -15,12 +15,18 @@ from typing import Any
 import pytest
 import qasync
 from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.core.demo_server import DemoServer
 from app.core.run import parse_duration
-from app.main import create_window
+from app.ui.actions import export_action_name
+from app.ui.exporting import FORMATS
+from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
+
+
+UNANSWERED_DIALOG_MS = 5000
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +34,33 @@ def _collect_the_last_tests_garbage() -> None:
     """Frees the previous test's closed loop and windows here, on the GUI thread (see
     _cyclic_gc_only_on_the_gui_thread in tests/conftest.py for why it matters)."""
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _no_unanswered_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal ``exec()`` that nobody answers would hang the suite until CI's time runs out: after
+    a few seconds it is closed and the test fails. Tests replace the asking function (e.g.
+    ``lab.exporter.confirm_replace``) or answer the box from a timer."""
+    real_execs = {QDialog: QDialog.exec, QMessageBox: QMessageBox.exec}
+
+    def guarded(cls: type[QDialog]) -> Callable[..., int]:
+        def exec_with_a_deadline(self: QDialog, *args: object) -> int:
+            timed_out: list[bool] = []
+
+            def give_up() -> None:
+                timed_out.append(True)
+                self.reject()
+
+            QTimer.singleShot(UNANSWERED_DIALOG_MS, self, give_up)
+            result = real_execs[cls](self, *args)
+            if timed_out:
+                raise AssertionError(f"a modal dialog nobody answered: {type(self).__name__} {self.windowTitle()!r}")
+            return result
+
+        return exec_with_a_deadline
+
+    for cls in real_execs:
+        monkeypatch.setattr(cls, "exec", guarded(cls))
 
 
 @pytest.fixture
@@ -112,3 +145,8 @@ class TickProbe(QObject):
 def seconds(text: str) -> float:
     """Reads "2.04 s" or "850 ms" back into seconds."""
     return parse_duration(text)
+
+
+def export_actions(window: MainWindow) -> dict[str, QAction]:
+    """The window's File > Export actions, by format ("har", "csv", "png")."""
+    return {f.kind: window.named_actions[export_action_name(f.kind)] for f in FORMATS}

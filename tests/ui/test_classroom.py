@@ -27,8 +27,8 @@ from app import __version__
 from app.core.demo_server import DemoServer, demo_urls
 from app.core.lessons import LESSON_IDS
 from app.core.run import FetchMode, RunOutcome, RunSummary
-from app.main import create_window
-from app.ui import look, settings
+from app.ui import look, plain_text, settings
+from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import next_emission, until
 
@@ -100,34 +100,34 @@ def test_presentation_mode_is_big_high_contrast_and_simple(lab: MainWindow, qtbo
     before = {name: rendered_points(w) for name, w in big_widgets(lab).items()}
     window_points = lab.font().pointSizeF()
     palette = QPalette(lab.palette())
-    assert lab.concurrency_spin.isVisible() and lab.timeout_spin.isVisible()
+    assert lab.controls.concurrency_spin.isVisible() and lab.controls.timeout_spin.isVisible()
 
     if way_in == "View menu":
         lab.findChild(QAction, "presentationAction").trigger()
     else:
         QTest.keySequence(lab, QKeySequence(way_in))
-    assert lab.presentation and lab.findChild(QAction, "presentationAction").isChecked()
+    assert lab.presentation.on and lab.findChild(QAction, "presentationAction").isChecked()
 
     assert lab.font().pointSizeF() >= 1.5 * window_points
     after = {name: rendered_points(w) for name, w in big_widgets(lab).items()}
     for name in before:
         assert after[name] >= 1.5 * before[name], name
     assert after["blockingToggle"] >= 30  # from the back of a classroom
-    assert not lab.concurrency_spin.isVisible() and not lab.timeout_spin.isVisible()
+    assert not lab.controls.concurrency_spin.isVisible() and not lab.controls.timeout_spin.isVisible()
     assert not lab.menuBar().isVisible()
     assert lab.palette().color(QPalette.ColorRole.WindowText) == QColor("#000000")  # see the high-contrast tests below
-    assert lab.mode_toggle.isVisible() and lab.findChild(QWidget, "latenessLabel").isVisible()
-    assert lab.exit_presentation_button.isVisible()
+    assert lab.controls.mode_toggle.isVisible() and lab.findChild(QWidget, "latenessLabel").isVisible()
+    assert lab.controls.exit_presentation_button.isVisible()
 
     # The same key (or the button, for a mouse: the menus are hidden) leaves it.
     if way_in == "View menu":
-        lab.exit_presentation_button.click()
+        lab.controls.exit_presentation_button.click()
     else:
         QTest.keySequence(lab, QKeySequence(way_in))
-    assert not lab.presentation
+    assert not lab.presentation.on
     assert lab.font().pointSizeF() == window_points
     assert {name: rendered_points(w) for name, w in big_widgets(lab).items()} == before
-    assert lab.concurrency_spin.isVisible() and lab.timeout_spin.isVisible() and lab.menuBar().isVisible()
+    assert lab.controls.concurrency_spin.isVisible() and lab.controls.timeout_spin.isVisible() and lab.menuBar().isVisible()
     assert lab.palette().color(QPalette.ColorRole.WindowText) == palette.color(QPalette.ColorRole.WindowText)
     assert lab.palette().color(QPalette.ColorRole.Window) == palette.color(QPalette.ColorRole.Window)
 
@@ -146,7 +146,7 @@ def test_a_launch_in_presentation_mode_is_high_contrast(window_factory: Any, loo
     first.set_presentation(True)
     quit_lab(first, loop)
     second = window_factory()
-    assert second.presentation
+    assert second.presentation.on
     assert is_high_contrast(second.palette())
 
 
@@ -161,7 +161,7 @@ PALETTE_BUG = (
 def test_switching_presentation_on_turns_high_contrast_on(lab: MainWindow) -> None:
     assert not is_high_contrast(lab.palette())
     lab.findChild(QAction, "presentationAction").trigger()
-    assert lab.presentation
+    assert lab.presentation.on
     assert is_high_contrast(lab.palette())
 
 
@@ -171,7 +171,7 @@ def test_leaving_presentation_after_a_launch_in_it_gives_the_normal_palette_back
     quit_lab(first, loop)
     second = window_factory()
     second.findChild(QAction, "presentationAction").trigger()  # off
-    assert not second.presentation
+    assert not second.presentation.on
     normal = QApplication.palette()
     for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Highlight, QPalette.ColorRole.Mid):
         assert second.palette().color(role) == normal.color(role), role
@@ -181,7 +181,7 @@ def test_presentation_scale_is_what_the_issue_asks(lab: MainWindow) -> None:
     assert look.PRESENTATION_SCALE >= 1.5
     lab.set_presentation(True)
     lab.set_presentation(True)  # twice is still once
-    assert lab.presentation
+    assert lab.presentation.on
     code = lab.findChild(QWidget, "codeView")
     lab.set_presentation(False)
     normal = rendered_points(code)
@@ -194,9 +194,9 @@ def test_shortcuts_still_work_in_presentation_mode(lab: MainWindow, qtbot: Any) 
     lab.set_presentation(True)
     assert not lab.menuBar().isVisible()
     QTest.keyClick(lab, Qt.Key.Key_B, CTRL)
-    assert lab.mode_toggle.isChecked()
+    assert lab.controls.mode_toggle.isChecked()
     QTest.keyClick(lab, Qt.Key.Key_3, CTRL)
-    assert lab.current_lesson is not None and lab.current_lesson.id == LESSON_IDS[2]
+    assert lab.source.current_lesson is not None and lab.source.current_lesson.id == LESSON_IDS[2]
 
 
 # --- the keyboard ----------------------------------------------------------------------------
@@ -204,21 +204,21 @@ def test_shortcuts_still_work_in_presentation_mode(lab: MainWindow, qtbot: Any) 
 
 def test_ctrl_return_runs_straight_from_the_url_box(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
     activate(lab, qtbot)
-    lab.url_edit.setPlainText(f"{demo_server.url}/delay/0.2")
-    lab.url_edit.setFocus()  # the teacher has just typed the URLs
+    lab.source.url_edit.setPlainText(f"{demo_server.url}/delay/0.2")
+    lab.source.url_edit.setFocus()  # the teacher has just typed the URLs
 
     async def scenario() -> RunSummary:
-        return await next_emission(lab.run_finished, lambda: QTest.keyClick(lab.url_edit, Qt.Key.Key_Return, CTRL))
+        return await next_emission(lab.run_finished, lambda: QTest.keyClick(lab.source.url_edit, Qt.Key.Key_Return, CTRL))
 
     summary = loop.run_until_complete(scenario())
     assert summary.outcome is RunOutcome.COMPLETED and len(summary.records) == 1
-    assert lab.url_edit.toPlainText() == f"{demo_server.url}/delay/0.2"  # the key ran; it typed no new line
+    assert lab.source.url_edit.toPlainText() == f"{demo_server.url}/delay/0.2"  # the key ran; it typed no new line
 
 
 def test_ctrl_return_runs_the_chosen_lesson(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     activate(lab, qtbot)
     QTest.keyClick(lab, Qt.Key.Key_1, CTRL)  # sleep
-    lab.lesson_panel.set_scale(0.25)
+    lab.source.lesson_panel.set_scale(0.25)
     summary = loop.run_until_complete(next_emission(lab.run_finished, lambda: QTest.keyClick(lab, Qt.Key.Key_Return, CTRL)))
     assert summary.outcome is RunOutcome.COMPLETED
     assert summary.records == ()  # asyncio.sleep fetches nothing: it was the lesson, not the URL list
@@ -228,29 +228,29 @@ def test_ctrl_return_runs_the_chosen_lesson(lab: MainWindow, qtbot: Any, loop: q
 def test_ctrl_b_flips_the_toggle_both_ways(lab: MainWindow, qtbot: Any) -> None:
     activate(lab, qtbot)
     QTest.keyClick(lab, Qt.Key.Key_B, CTRL)
-    assert lab.mode_toggle.isChecked() and lab.controller.mode is FetchMode.BLOCKING
+    assert lab.controls.mode_toggle.isChecked() and lab.controls.mode is FetchMode.BLOCKING
     QTest.keyClick(lab, Qt.Key.Key_B, CTRL)
-    assert not lab.mode_toggle.isChecked() and lab.controller.mode is FetchMode.ASYNC
+    assert not lab.controls.mode_toggle.isChecked() and lab.controls.mode is FetchMode.ASYNC
 
 
 def test_ctrl_b_does_nothing_while_a_lesson_holds_the_toggle(lab: MainWindow, qtbot: Any) -> None:
     activate(lab, qtbot)
-    lab.open_lesson("gather")
+    lab.source.open_lesson("gather")
     QTest.keyClick(lab, Qt.Key.Key_B, CTRL)
-    assert not lab.mode_toggle.isChecked()
+    assert not lab.controls.mode_toggle.isChecked()
 
 
 def test_escape_cancels_an_async_run_even_while_typing(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
-    lab.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/10"] * 3))
+    lab.source.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/10"] * 3))
     activate(lab, qtbot)
 
     async def scenario() -> RunSummary:
         finished = next_emission(lab.run_finished, lambda: QTest.keyClick(lab, Qt.Key.Key_Return, CTRL))
         waiting = loop.create_task(finished)
-        await until(lambda: lab.controller.running and lab.cancel_button.isEnabled())
-        lab.typing_box.setFocus()  # a student is typing in the box; the teacher presses Esc there
-        QTest.keyClicks(lab.typing_box, "hi")
-        QTest.keyClick(lab.typing_box, Qt.Key.Key_Escape)
+        await until(lambda: lab.controller.running and lab.controls.cancel_button.isEnabled())
+        lab.liveness.typing_box.setFocus()  # a student is typing in the box; the teacher presses Esc there
+        QTest.keyClicks(lab.liveness.typing_box, "hi")
+        QTest.keyClick(lab.liveness.typing_box, Qt.Key.Key_Escape)
         return await waiting
 
     summary = loop.run_until_complete(scenario())
@@ -262,24 +262,24 @@ def test_escape_cancels_an_async_run_even_while_typing(lab: MainWindow, qtbot: A
 def test_ctrl_number_picks_that_lesson(lab: MainWindow, qtbot: Any, number: int, lesson_id: str) -> None:
     activate(lab, qtbot)
     QTest.keySequence(lab, QKeySequence(f"Ctrl+{number}"))
-    assert lab.current_lesson is not None and lab.current_lesson.id == lesson_id
-    assert lab.source_tabs.currentWidget() is lab.lesson_panel
-    assert lab.lesson_panel.lesson_list.currentItem().data(Qt.ItemDataRole.UserRole) == lesson_id
+    assert lab.source.current_lesson is not None and lab.source.current_lesson.id == lesson_id
+    assert lab.source.currentWidget() is lab.source.lesson_panel
+    assert lab.source.lesson_panel.lesson_list.currentItem().data(Qt.ItemDataRole.UserRole) == lesson_id
     QTest.keySequence(lab, QKeySequence("Ctrl+0"))  # and back to the URL list
-    assert lab.current_lesson is None
+    assert lab.source.current_lesson is None
 
 
 def test_tooltips_mention_the_shortcuts(lab: MainWindow) -> None:
-    assert "Ctrl+Return" in lab.run_button.toolTip()
-    assert "Ctrl+B" in lab.mode_toggle.toolTip()
-    assert "Esc" in lab.cancel_button.toolTip()
-    assert "F11" in lab.exit_presentation_button.text()
-    items = lab.lesson_panel.lesson_list
+    assert "Ctrl+Return" in lab.controls.run_button.toolTip()
+    assert "Ctrl+B" in lab.controls.mode_toggle.toolTip()
+    assert "Esc" in lab.controls.cancel_button.toolTip()
+    assert "F11" in lab.controls.exit_presentation_button.text()
+    items = lab.source.lesson_panel.lesson_list
     tips = [items.item(row).toolTip() for row in range(items.count())]
     assert all(tip.endswith(f"(Ctrl+{n})") for n, tip in enumerate(tips, start=1)), tips
-    lab.open_lesson("sleep")
-    assert "Ctrl+Return" in lab.run_button.toolTip()  # the lesson's own Run tooltip too
-    assert "Ctrl+B" in lab.mode_toggle.toolTip()
+    lab.source.open_lesson("sleep")
+    assert "Ctrl+Return" in lab.controls.run_button.toolTip()  # the lesson's own Run tooltip too
+    assert "Ctrl+B" in lab.controls.mode_toggle.toolTip()
 
 
 def test_the_shortcuts_page_lists_every_documented_shortcut(lab: MainWindow) -> None:
@@ -325,28 +325,28 @@ def test_every_setting_survives_a_restart(window_factory: Any, loop: qasync.QEve
     # Done-when: settings survive a restart (with a temporary location).
     first = window_factory()
     urls = f"{demo_server.url}/delay/0.1\n{demo_server.url}/bytes/5"
-    first.url_edit.setPlainText(urls)
-    first.mode_toggle.click()  # blocking
-    first.mode_toggle.click()  # async again: a setting the user changes twice ends where it ends
-    first.mode_toggle.click()  # blocking
-    first.concurrency_spin.setValue(7)
-    first.open_lesson("limit")  # holds the toggle on async; the user's blocking must be remembered
-    first.lesson_panel.set_scale(0.5)
-    first.lesson_panel.set_limit(6)
+    first.source.url_edit.setPlainText(urls)
+    first.controls.mode_toggle.click()  # blocking
+    first.controls.mode_toggle.click()  # async again: a setting the user changes twice ends where it ends
+    first.controls.mode_toggle.click()  # blocking
+    first.controls.concurrency_spin.setValue(7)
+    first.source.open_lesson("limit")  # its code is async; the toggle stays as the user set it
+    first.source.lesson_panel.set_scale(0.5)
+    first.source.lesson_panel.set_limit(6)
     first.set_presentation(True)
     quit_lab(first, loop)
 
     second = window_factory()
-    assert second.url_edit.toPlainText() == urls
-    assert second.concurrency_spin.value() == 7
-    assert second.lesson_panel.scale == 0.5
-    assert second.lesson_panel.limit == 6
-    assert second.current_lesson is not None and second.current_lesson.id == "limit"
-    assert "asyncio.Semaphore(6)" in second.lesson_panel.code_view.toPlainText()
-    assert second.presentation and not second.concurrency_spin.isVisible()
-    assert not second.mode_toggle.isChecked()  # held on async by the lesson...
-    second.open_urls()
-    assert second.mode_toggle.isChecked() and second.controller.mode is FetchMode.BLOCKING  # ...and given back
+    assert second.source.url_edit.toPlainText() == urls
+    assert second.controls.concurrency_spin.value() == 7
+    assert second.source.lesson_panel.scale == 0.5
+    assert second.source.lesson_panel.limit == 6
+    assert second.source.current_lesson is not None and second.source.current_lesson.id == "limit"
+    assert "asyncio.Semaphore(6)" in second.source.lesson_panel.code_view.toPlainText()
+    assert second.presentation.on and not second.controls.concurrency_spin.isVisible()
+    assert second.controls.mode_toggle.isChecked() and not second.controls.mode_toggle.isEnabled()  # as left, not used here
+    second.source.open_urls()
+    assert second.controls.mode_toggle.isChecked() and second.controls.mode is FetchMode.BLOCKING
 
 
 def test_remembered_demo_urls_follow_the_demo_server_to_its_new_port(qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
@@ -355,7 +355,7 @@ def test_remembered_demo_urls_follow_the_demo_server_to_its_new_port(qtbot: Any,
     first = create_window(demo_server)
     qtbot.addWidget(first)
     mine = f"{demo_server.url}/status/404\nhttp://example.com/\n{demo_server.url}/delay/0.1"
-    first.url_edit.setPlainText(mine)
+    first.source.url_edit.setPlainText(mine)
     quit_lab(first, loop)
     assert demo_server.url not in settings.open_settings().value("urls")  # stored as a placeholder
 
@@ -364,20 +364,20 @@ def test_remembered_demo_urls_follow_the_demo_server_to_its_new_port(qtbot: Any,
         second = create_window(next_launch)
         qtbot.addWidget(second)
         try:
-            assert second.url_edit.toPlainText() == mine.replace(demo_server.url, next_launch.url)
+            assert second.source.url_edit.toPlainText() == mine.replace(demo_server.url, next_launch.url)
         finally:
             quit_lab(second, loop)
 
 
 def test_a_variant_lesson_and_its_toggle_survive_a_restart(window_factory: Any, loop: qasync.QEventLoop) -> None:
     first = window_factory()
-    first.open_lesson("cpu")
-    first.mode_toggle.click()  # the coroutine variant
+    first.source.open_lesson("cpu")
+    first.controls.mode_toggle.click()  # the coroutine variant
     quit_lab(first, loop)
     second = window_factory()
-    assert second.current_lesson is not None and second.current_lesson.id == "cpu"
-    assert second.mode_toggle.isChecked()
-    assert "count = count_primes(" in second.lesson_panel.code_view.toPlainText()
+    assert second.source.current_lesson is not None and second.source.current_lesson.id == "cpu"
+    assert second.controls.mode_toggle.isChecked()
+    assert "count = count_primes(" in second.source.lesson_panel.code_view.toPlainText()
 
 
 def test_the_window_size_survives_a_restart(window_factory: Any, loop: qasync.QEventLoop) -> None:
@@ -395,7 +395,7 @@ def test_the_window_size_survives_a_restart(window_factory: Any, loop: qasync.QE
 
 
 def test_settings_are_saved_soon_after_a_change_not_only_on_close(lab: MainWindow, loop: qasync.QEventLoop) -> None:
-    lab.concurrency_spin.setValue(9)
+    lab.controls.concurrency_spin.setValue(9)
     loop.run_until_complete(until(lambda: settings.load().concurrency == 9, timeout=3.0, what="the change is on disk"))
 
 
@@ -407,14 +407,14 @@ def write_settings_file(content: bytes) -> Path:
 
 
 def assert_defaults(window: MainWindow, demo_server: DemoServer) -> None:
-    assert window.url_edit.toPlainText() == "\n".join(demo_urls(demo_server.url))
-    assert not window.mode_toggle.isChecked() and window.controller.mode is FetchMode.ASYNC
-    assert window.concurrency_spin.value() == 100
-    assert window.lesson_panel.scale == 1.0
-    assert window.lesson_panel.limit == 3
-    assert window.current_lesson is None and window.lesson_panel.lesson_id == ""
-    assert window.source_tabs.currentWidget() is window.urls_page
-    assert not window.presentation and window.concurrency_spin.isVisible()
+    assert window.source.url_edit.toPlainText() == "\n".join(demo_urls(demo_server.url))
+    assert not window.controls.mode_toggle.isChecked() and window.controls.mode is FetchMode.ASYNC
+    assert window.controls.concurrency_spin.value() == 100
+    assert window.source.lesson_panel.scale == 1.0
+    assert window.source.lesson_panel.limit == 3
+    assert window.source.current_lesson is None and window.source.lesson_panel.lesson_id == ""
+    assert window.source.currentWidget() is window.source.urls_page
+    assert not window.presentation.on and window.controls.concurrency_spin.isVisible()
 
 
 NONSENSE = b"""[General]
@@ -445,7 +445,7 @@ def test_nonsense_in_the_settings_file_starts_with_defaults_and_says_so(
 def test_unusable_window_geometry_is_ignored_with_a_warning(window_factory: Any, caplog: pytest.LogCaptureFixture) -> None:
     write_settings_file(b"[General]\ngeometry=@ByteArray(not a window geometry)\nconcurrency=12\n")
     window = window_factory()
-    assert window.concurrency_spin.value() == 12  # the good value is kept
+    assert window.controls.concurrency_spin.value() == 12  # the good value is kept
     assert "geometry could not be used" in caplog.text
     assert window.width() > 0 and window.height() > 0
 
@@ -454,7 +454,7 @@ def test_a_garbage_settings_file_starts_with_defaults(window_factory: Any, loop:
     write_settings_file(bytes(range(256)) * 8 + b"\x00[[[ = =\n\x89PNG\r\n")
     window = window_factory()
     assert_defaults(window, demo_server)
-    window.concurrency_spin.setValue(11)
+    window.controls.concurrency_spin.setValue(11)
     quit_lab(window, loop)
     assert settings.load().concurrency == 11  # and the next save leaves a file that reads back
 
@@ -467,23 +467,50 @@ def test_a_garbage_settings_file_is_logged(window_factory: Any, caplog: pytest.L
 
 def test_reset_to_defaults_restores_them_and_forgets_the_file(window_factory: Any, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
     window = window_factory()
-    window.url_edit.setPlainText(f"{demo_server.url}/bytes/1")
-    window.mode_toggle.click()
-    window.concurrency_spin.setValue(5)
-    window.open_lesson("thread")
-    window.lesson_panel.set_scale(2.0)
+    window.source.url_edit.setPlainText(f"{demo_server.url}/bytes/1")
+    window.controls.mode_toggle.click()
+    window.controls.concurrency_spin.setValue(5)
+    window.source.open_lesson("thread")
+    window.source.lesson_panel.set_scale(2.0)
     window.set_presentation(True)
-    window.save_settings()
+    window.state.save()
     assert settings.open_settings().allKeys() != []
 
-    window.findChild(QAction, "resetAction").trigger()  # File > Reset to defaults
+    asked: list[bool] = []
+    window.state.confirm_reset = lambda: asked.append(True) or True
+    window.findChild(QAction, "resetAction").trigger()  # File > Reset to defaults, and Yes
+    assert asked == [True]
     assert settings.open_settings().allKeys() == []
     assert_defaults(window, demo_server)
-    assert window.lesson_panel.code_view.toPlainText() == ""
+    assert window.source.lesson_panel.code_view.toPlainText() == ""
 
     quit_lab(window, loop)
     again = window_factory()
     assert_defaults(again, demo_server)
+
+
+def test_reset_to_defaults_asks_first_and_no_keeps_everything(
+    window_factory: Any, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: Reset wiped a custom URL list without asking.
+    window = window_factory()
+    mine = f"{demo_server.url}/bytes/1\n{demo_server.url}/bytes/2"
+    window.source.url_edit.setPlainText(mine)
+    window.controls.concurrency_spin.setValue(7)
+    window.state.save()
+    kept = sorted(settings.open_settings().allKeys())
+    questions: list[str] = []
+
+    def answer_no(parent: object, title: str, text: str) -> bool:
+        questions.append(f"{title} {text}")
+        return False
+
+    monkeypatch.setattr(plain_text, "ask", answer_no)
+    window.findChild(QAction, "resetAction").trigger()
+    assert len(questions) == 1 and "URL list" in questions[0]
+    assert window.source.url_edit.toPlainText() == mine
+    assert window.controls.concurrency_spin.value() == 7
+    assert sorted(settings.open_settings().allKeys()) == kept
 
 
 # --- about -----------------------------------------------------------------------------------
@@ -504,5 +531,5 @@ def test_about_lists_the_versions_of_everything_it_stands_on(lab: MainWindow) ->
     ):
         assert f"<td>{name}</td>" in text and version in text, name
     dialog.reject()
-    lab.show_about()  # and from code, as scripts open it
+    lab.named_actions["aboutAction"].trigger()  # and again, from code, as scripts open it
     assert lab.findChild(QDialog, "aboutDialog") is not None

@@ -16,23 +16,23 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QLabel, QPlain
 
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions
-from app.core.run import FetchMode, RequestState, RunOutcome, RunSummary
-from app.main import create_window
+from app.core.run import FetchMode, RequestState, RunOutcome, RunRequest, RunSummary
+from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
 from app.ui.widgets.results_table import ERROR, STATUS
 from tests.ui.conftest import TickProbe, next_emission, seconds, until
 
 
 def set_urls(window: MainWindow, urls: list[str]) -> None:
-    window.url_edit.setPlainText("\n".join(urls))
+    window.source.url_edit.setPlainText("\n".join(urls))
 
 
 async def run_and_wait(window: MainWindow, timeout: float = 30.0) -> RunSummary:
-    return await next_emission(window.run_finished, window.run_button.click, timeout)
+    return await next_emission(window.run_finished, window.controls.run_button.click, timeout)
 
 
 def table_text(window: MainWindow, row: int, column: int) -> str:
-    model = window.results_table.model()
+    model = window.results.results_table.model()
     return model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
 
 
@@ -67,17 +67,17 @@ def test_contract_names_types_and_accessible_names(lab: MainWindow) -> None:
 
 
 def test_the_url_box_starts_with_the_demo_urls(lab: MainWindow, demo_server: DemoServer) -> None:
-    lines = lab.url_edit.toPlainText().splitlines()
+    lines = lab.source.url_edit.toPlainText().splitlines()
     assert len(lines) >= 5 and all(line.startswith(demo_server.url + "/") for line in lines)
     assert len({line for line in lines if "/delay/" in line}) >= 3  # a mix of delays
 
 
 def test_the_toggle_flips_mode_words_and_colour(lab: MainWindow) -> None:
-    toggle = lab.mode_toggle
-    assert (toggle.text(), toggle.property("mode"), lab.controller.mode) == ("Async: non-blocking", "async", FetchMode.ASYNC)
+    toggle = lab.controls.mode_toggle
+    assert (toggle.text(), toggle.property("mode"), lab.controls.mode) == ("Async: non-blocking", "async", FetchMode.ASYNC)
     toggle.click()
-    assert (toggle.text(), toggle.property("mode"), lab.controller.mode) == ("Sync: blocking", "blocking", FetchMode.BLOCKING)
-    assert not lab.concurrency_spin.isEnabled()  # one at a time is what blocking means
+    assert (toggle.text(), toggle.property("mode"), lab.controls.mode) == ("Sync: blocking", "blocking", FetchMode.BLOCKING)
+    assert not lab.controls.concurrency_spin.isEnabled()  # one at a time is what blocking means
 
 
 # --- the two modes, measured -----------------------------------------------------------------
@@ -102,14 +102,14 @@ def test_async_run_overlaps_and_the_window_stays_alive(lab: MainWindow, loop: qa
     assert summary.wall_time < 0.1 * summary.request_time_sum  # 40 waits overlapped into ~1
     assert probe.longest_gap() < 0.5  # bench/ checks the real goal: no tick over 100 ms late
     assert seconds(lab.report.freeze_label.text()) < 0.5
-    assert lab.results_table.model().rowCount() == 40
+    assert lab.results.results_table.model().rowCount() == 40
 
 
 def test_blocking_run_freezes_the_window_and_says_for_how_long(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
     # Done-when: 8 URLs of 0.25 s freeze the window for about 2 s, with no tick in between,
     # and freezeLabel then states that freeze within 10%.
     set_urls(lab, [f"{demo_server.url}/delay/0.25"] * 8)
-    lab.mode_toggle.click()
+    lab.controls.mode_toggle.click()
     probe = TickProbe()
 
     async def scenario() -> RunSummary:
@@ -137,14 +137,14 @@ def test_typing_works_while_requests_are_in_flight(lab: MainWindow, loop: qasync
     probe = TickProbe()
 
     async def scenario() -> None:
-        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.run_button.click))
+        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.controls.run_button.click))
         await until(lambda: lab.controller.running)
         run = lab.controller.active_run
         # Seen from the event loop: in blocking mode this could never be observed (frozen).
         await until(lambda: any(r.state is RequestState.RUNNING for r in run.records))
         probe.start()
-        qtbot.keyClicks(lab.typing_box, "still alive")
-        assert lab.typing_box.text() == "still alive"
+        qtbot.keyClicks(lab.liveness.typing_box, "still alive")
+        assert lab.liveness.typing_box.text() == "still alive"
         assert any(r.state is RequestState.RUNNING for r in run.records)  # typed mid-request
         await finished
         probe.stop()
@@ -173,12 +173,12 @@ def test_bad_lines_become_rows_with_messages_and_good_urls_still_complete(
         f"{demo_server.url}/bytes/20",
     ]
     set_urls(lab, lines)
-    lab.timeout_spin.setValue(0.5)
+    lab.controls.timeout_spin.setValue(0.5)
     if mode is FetchMode.BLOCKING:
-        lab.mode_toggle.click()
+        lab.controls.mode_toggle.click()
 
     summary = loop.run_until_complete(run_and_wait(lab))
-    assert lab.results_table.model().rowCount() == len(lines) - 1  # the empty line is skipped
+    assert lab.results.results_table.model().rowCount() == len(lines) - 1  # the empty line is skipped
     errors = [table_text(lab, row, ERROR) for row in range(len(lines) - 1)]
     assert errors[0] == "" and errors[-1] == ""
     assert "contains spaces" in errors[1]
@@ -194,8 +194,8 @@ def test_bad_lines_become_rows_with_messages_and_good_urls_still_complete(
 
 
 def test_an_empty_url_box_says_what_to_do_and_starts_nothing(lab: MainWindow) -> None:
-    lab.url_edit.setPlainText("\n   \n# only a comment\n")
-    lab.run_button.click()
+    lab.source.url_edit.setPlainText("\n   \n# only a comment\n")
+    lab.controls.run_button.click()
     assert not lab.controller.running
     assert "at least one URL" in lab.statusBar().currentMessage()
 
@@ -204,15 +204,13 @@ def test_an_unexpected_error_is_a_row_a_log_line_and_a_banner(
     lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A header with a newline makes aiohttp raise ValueError: not a network error, a bug of ours.
-    lab.controller.options = FetchOptions(headers={"X-Bad": "a\nb"})
-    summary = loop.run_until_complete(
-        next_emission(lab.run_finished, lambda: lab.controller.start_run([f"{demo_server.url}/get"]))
-    )
+    request = RunRequest.urls(f"{demo_server.url}/get", FetchMode.ASYNC, options=FetchOptions(headers={"X-Bad": "a\nb"}))
+    summary = loop.run_until_complete(next_emission(lab.run_finished, lambda: lab.controller.start(request)))
     assert summary.records[0].error.startswith("Unexpected error: ValueError")
     assert lab.banner.isVisible()
     assert "unexpected error" in lab.banner.message.text()
     assert "Unexpected error while fetching" in caplog.text
-    assert lab.run_button.isEnabled()  # and the lab goes on
+    assert lab.controls.run_button.isEnabled()  # and the lab goes on
 
 
 # --- cancelling and closing ------------------------------------------------------------------
@@ -220,18 +218,18 @@ def test_an_unexpected_error_is_a_row_a_log_line_and_a_banner(
 
 def test_cancel_stops_an_async_run_and_every_row_says_so(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
     set_urls(lab, [f"{demo_server.url}/delay/10"] * 4)
-    lab.concurrency_spin.setValue(2)
+    lab.controls.concurrency_spin.setValue(2)
 
     async def scenario() -> RunSummary:
-        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.run_button.click))
-        await until(lambda: lab.cancel_button.isEnabled() and lab.controller.running)
-        lab.cancel_button.click()
+        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.controls.run_button.click))
+        await until(lambda: lab.controls.cancel_button.isEnabled() and lab.controller.running)
+        lab.controls.cancel_button.click()
         return await asyncio.wait_for(finished, 2.0)
 
     summary = loop.run_until_complete(scenario())
     assert summary.outcome is RunOutcome.CANCELLED
     assert [r.state for r in summary.records] == [RequestState.CANCELLED] * 4
-    assert lab.run_button.isEnabled() and not lab.cancel_button.isEnabled()
+    assert lab.controls.run_button.isEnabled() and not lab.controls.cancel_button.isEnabled()
     assert "Cancelled" in lab.report.details.text()
 
 
@@ -244,7 +242,7 @@ def test_run_finished_is_emitted_once_per_run(lab: MainWindow, loop: qasync.QEve
         await run_and_wait(lab)  # completed
         set_urls(lab, ["nope", "ftp://x/"])
         await run_and_wait(lab)  # nothing fetchable
-        lab.mode_toggle.click()
+        lab.controls.mode_toggle.click()
         set_urls(lab, [f"{demo_server.url}/bytes/1"])
         await run_and_wait(lab)  # blocking
         await until(lambda: len(seen) >= 3)
@@ -256,9 +254,10 @@ def test_run_finished_is_emitted_once_per_run(lab: MainWindow, loop: qasync.QEve
 
 def test_a_second_run_is_refused_while_one_is_under_way(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
     async def scenario() -> None:
-        first = lab.controller.start_run([f"{demo_server.url}/delay/0.3"])
-        assert first is not None and not lab.run_button.isEnabled()
-        assert lab.controller.start_run([f"{demo_server.url}/delay/0.3"]) is None
+        request = RunRequest.urls(f"{demo_server.url}/delay/0.3", FetchMode.ASYNC)
+        first = lab.controller.start(request)
+        assert first is not None and not lab.controls.run_button.isEnabled()
+        assert lab.controller.start(request) is None
         await next_emission(lab.run_finished)
 
     loop.run_until_complete(scenario())
@@ -278,7 +277,7 @@ def test_closing_mid_run_releases_everything_within_a_second_without_warnings(
     sessions = []
 
     async def scenario() -> float:
-        window.run_button.click()
+        window.controls.run_button.click()
         run = window.controller.active_run
         await until(lambda: run.clock() >= 0.5 and all(r.state is RequestState.RUNNING for r in run.records))
         sessions.append(window.controller._async_session)  # to check that this very session gets closed
@@ -342,9 +341,9 @@ def test_cancel_then_close_still_cleans_up_every_request(loop: qasync.QEventLoop
     window.show()
 
     async def scenario() -> RunSummary:
-        finished = asyncio.ensure_future(next_emission(window.run_finished, window.run_button.click))
-        await until(lambda: window.controller.running and window.cancel_button.isEnabled())
-        window.cancel_button.click()
+        finished = asyncio.ensure_future(next_emission(window.run_finished, window.controls.run_button.click))
+        await until(lambda: window.controller.running and window.controls.cancel_button.isEnabled())
+        window.controls.cancel_button.click()
         window.close()  # before the cancellation has even been delivered
         await window.wait_closed()
         return await finished
@@ -361,12 +360,12 @@ def test_clicks_made_during_a_freeze_do_not_start_another_run(lab: MainWindow, l
     # and ignored by a disabled button just as a real click is. (Synthetic QMouseEvents posted
     # from a test crash Qt 6 now and then: they bypass its pointer-grab bookkeeping.)
     set_urls(lab, [f"{demo_server.url}/delay/0.2"] * 2)
-    lab.mode_toggle.click()
+    lab.controls.mode_toggle.click()
     finished: list[RunSummary] = []
     lab.run_finished.connect(finished.append)
 
     def queue_clicks() -> None:
-        for button in (lab.run_button, lab.mode_toggle):
+        for button in (lab.controls.run_button, lab.controls.mode_toggle):
             QMetaObject.invokeMethod(button, "click", Qt.ConnectionType.QueuedConnection)
 
     def impatient_student(run) -> None:  # another thread: the GUI thread is frozen
@@ -379,16 +378,16 @@ def test_clicks_made_during_a_freeze_do_not_start_another_run(lab: MainWindow, l
     lab.run_finished.connect(lambda _summary: queue_clicks())
 
     async def scenario() -> None:
-        lab.run_button.click()
+        lab.controls.run_button.click()
         student = threading.Thread(target=impatient_student, args=(lab.controller.active_run,))
         student.start()
         await until(lambda: finished)
         student.join()
-        await until(lambda: lab.run_button.isEnabled(), timeout=2.0)
+        await until(lambda: lab.controls.run_button.isEnabled(), timeout=2.0)
 
     loop.run_until_complete(scenario())
     assert len(finished) == 1 and not lab.controller.running
-    assert lab.mode_toggle.isChecked()  # the queued toggle clicks were ignored too
+    assert lab.controls.mode_toggle.isChecked()  # the queued toggle clicks were ignored too
 
 
 def test_run_finished_is_emitted_exactly_once_when_cancelled_or_closed(loop: qasync.QEventLoop, qtbot, demo_server: DemoServer) -> None:
@@ -399,13 +398,13 @@ def test_run_finished_is_emitted_exactly_once_when_cancelled_or_closed(loop: qas
     set_urls(window, [f"{demo_server.url}/delay/10"] * 3)
 
     async def scenario() -> None:
-        window.run_button.click()
+        window.controls.run_button.click()
         # Cancel before the run's task has taken a single step: its coroutine never starts,
         # and the run must still end (once) and say so.
-        assert window.cancel_button.isEnabled()
-        window.cancel_button.click()
+        assert window.controls.cancel_button.isEnabled()
+        window.controls.cancel_button.click()
         await until(lambda: len(seen) == 1)
-        window.run_button.click()
+        window.controls.run_button.click()
         await until(lambda: window.controller.running)
         window.close()
         await window.wait_closed()
@@ -425,7 +424,7 @@ def test_a_window_deleted_on_close_mid_run_still_cleans_up(loop: qasync.QEventLo
     window.show()
 
     async def scenario() -> None:
-        window.run_button.click()
+        window.controls.run_button.click()
         await until(lambda: controller._async_session is not None and controller.running)
         session = controller._async_session
         window.close()  # Qt deletes the window's C++ side on the next turn of the loop
@@ -443,7 +442,7 @@ def test_closing_right_after_run_ends_that_run_and_releases_everything(loop: qas
     window.run_finished.connect(seen.append)
 
     async def scenario() -> None:
-        window.run_button.click()
+        window.controls.run_button.click()
         window.close()  # in the same turn of the loop: the run's task has not started yet
         await window.wait_closed()
 
@@ -456,13 +455,13 @@ def test_closing_right_after_run_ends_that_run_and_releases_everything(loop: qas
 def test_starting_a_run_moves_focus_to_the_typing_box_not_into_a_setting(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
     set_urls(lab, [f"{demo_server.url}/delay/0.1"])
     lab.activateWindow()
-    lab.run_button.setFocus()
+    lab.controls.run_button.setFocus()
 
     async def scenario() -> None:
-        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.run_button.click))
+        finished = asyncio.ensure_future(next_emission(lab.run_finished, lab.controls.run_button.click))
         await until(lambda: lab.controller.running)
-        assert lab.focusWidget() is lab.typing_box
+        assert lab.focusWidget() is lab.liveness.typing_box
         await finished
 
     loop.run_until_complete(scenario())
-    assert lab.concurrency_spin.value() == 100
+    assert lab.controls.concurrency_spin.value() == 100

@@ -29,7 +29,7 @@ from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.widgets.history import HistoryModel, HistoryView
 from app.ui.widgets.results_table import ERROR, STATUS, URL
 from app.ui.widgets.run_report import RunReport
-from tests.ui.conftest import next_emission
+from tests.ui.conftest import export_actions, next_emission
 
 
 class ImageProbe:
@@ -137,8 +137,8 @@ def tooltip_shown(widget: QWidget, pos: QPoint) -> str:
 
 def run_markup(lab: MainWindow, loop: qasync.QEventLoop, server: MarkupServer) -> RunSummary:
     """One async run of a URL, a reason phrase and a Location header that carry markup."""
-    lab.url_edit.setPlainText(f"{server.url}/ok?<b>X</b>\n{server.url}/reason\n{server.url}/location")
-    return loop.run_until_complete(next_emission(lab.run_finished, lab.run_button.click, 30))
+    lab.source.url_edit.setPlainText(f"{server.url}/ok?<b>X</b>\n{server.url}/reason\n{server.url}/location")
+    return loop.run_until_complete(next_emission(lab.run_finished, lab.controls.run_button.click, 30))
 
 
 def test_the_tooltip_helper_round_trips_any_text(qapp: QApplication) -> None:
@@ -156,8 +156,8 @@ def test_the_results_table_shows_urls_reasons_and_locations_literally(
     assert ok.state is RequestState.DONE and "<b>X</b>" in ok.url
     assert reason.status == 500 and reason.reason == markup_server.markup
     assert location.state is RequestState.FAILED and "<b>X</b>" in location.error
-    model, table = lab.results_model, lab.results_table
-    lab.tabs.setCurrentWidget(table)
+    model, table = lab.results.results_model, lab.results.results_table
+    lab.results.setCurrentWidget(table)
 
     # Item views draw their display text as it is: the model must hand it over unescaped.
     assert model.data(model.index(0, URL)) == ok.url
@@ -178,8 +178,8 @@ def test_the_timeline_tooltip_shows_urls_and_reasons_literally(
     lab: MainWindow, loop: qasync.QEventLoop, markup_server: MarkupServer
 , image_probe: ImageProbe) -> None:
     summary = run_markup(lab, loop, markup_server)
-    timeline = lab.timeline
-    lab.tabs.setCurrentWidget(lab.timeline_panel)
+    timeline = lab.results.timeline
+    lab.results.setCurrentWidget(lab.results.timeline_panel)
     for row, record in enumerate(summary.records):
         pos = QPoint(timeline.gutter + 4, timeline.axis_height + row * timeline.row_height() + timeline.row_height() // 2)
         assert timeline.record_at(pos).index == record.index
@@ -236,8 +236,8 @@ def test_the_run_report_shows_a_failed_runs_error_literally(qtbot, markup_server
 def test_an_export_problem_shows_the_file_name_literally(lab: MainWindow, loop: qasync.QEventLoop, tmp_path: Path) -> None:
     run_markup_free(lab, loop)
     name = "<b>X.csv"  # a file name cannot hold the / of </b>
-    lab.ask_save_path = lambda *_args: str(tmp_path / "no-such-folder" / name)
-    lab.export_actions["csv"].trigger()
+    lab.exporter.ask_save_path = lambda *_args: str(tmp_path / "no-such-folder" / name)
+    export_actions(lab)["csv"].trigger()
     box = lab.findChild(QMessageBox, "exportProblem")
     assert box is not None
     text = shown(box.findChild(QLabel, "qt_msgbox_label"))
@@ -249,7 +249,7 @@ def test_asking_to_replace_a_file_shows_its_name_literally(lab: MainWindow, loop
     run_markup_free(lab, loop)
     existing = tmp_path / "<b>X.csv"
     existing.write_text("mine", encoding="utf-8")
-    lab.ask_save_path = lambda *_args: str(existing.with_suffix(""))  # LoopLab adds .csv
+    lab.exporter.ask_save_path = lambda *_args: str(existing.with_suffix(""))  # LoopLab adds .csv
     asked: list[str] = []
 
     def answer_no() -> None:
@@ -260,7 +260,7 @@ def test_asking_to_replace_a_file_shows_its_name_literally(lab: MainWindow, loop
 
     # The save dialog asked about the name without .csv; the name with it is LoopLab's to ask about.
     QTimer.singleShot(0, answer_no)
-    lab.export_actions["csv"].trigger()
+    export_actions(lab)["csv"].trigger()
     assert asked == [f"{existing.name} already exists in {existing.parent}. Replace it?"]
     assert existing.read_text(encoding="utf-8") == "mine"
 
@@ -268,8 +268,8 @@ def test_asking_to_replace_a_file_shows_its_name_literally(lab: MainWindow, loop
 def test_the_status_bar_shows_a_saved_paths_name_as_written(lab: MainWindow, loop: qasync.QEventLoop, tmp_path: Path) -> None:
     run_markup_free(lab, loop)
     target = tmp_path / "<b>X.csv"
-    lab.ask_save_path = lambda *_args: str(target)
-    lab.export_actions["csv"].trigger()
+    lab.exporter.ask_save_path = lambda *_args: str(target)
+    export_actions(lab)["csv"].trigger()
     # The status bar paints its message as plain text: it must get the name unescaped.
     assert lab.statusBar().currentMessage().endswith(f"as {target}")
     assert target.exists()
@@ -278,7 +278,7 @@ def test_the_status_bar_shows_a_saved_paths_name_as_written(lab: MainWindow, loo
 def test_every_label_in_the_window_is_plain_text(lab: MainWindow, loop: qasync.QEventLoop, markup_server: MarkupServer) -> None:
     # A net under the tests above: a label added later that forgets plain_text fails here.
     run_markup(lab, loop, markup_server)
-    lab.history_view.choose([0])
+    lab.results.history_view.choose([0])
     rich = [
         label.objectName() or label.text()[:40]
         for label in lab.findChildren(QLabel)
@@ -292,8 +292,8 @@ def test_every_label_in_the_window_is_plain_text(lab: MainWindow, loop: qasync.Q
 
 def run_markup_free(lab: MainWindow, loop: qasync.QEventLoop) -> None:
     """A quick run, so that there is something to export."""
-    lab.url_edit.setPlainText(f"{lab.server.url}/get")
-    summary = loop.run_until_complete(next_emission(lab.run_finished, lab.run_button.click, 30))
+    lab.source.url_edit.setPlainText(f"{lab.server.url}/get")
+    summary = loop.run_until_complete(next_emission(lab.run_finished, lab.controls.run_button.click, 30))
     assert summary.outcome is RunOutcome.COMPLETED
 
 

@@ -21,7 +21,7 @@ from tests.ui.conftest import TickProbe, next_emission, until
 
 
 async def run_and_wait(window: MainWindow, timeout: float = 60.0) -> RunSummary:
-    return await next_emission(window.run_finished, window.run_button.click, timeout)
+    return await next_emission(window.run_finished, window.controls.run_button.click, timeout)
 
 
 def distinct_colours(image: QImage, step: int = 7) -> int:
@@ -36,7 +36,7 @@ def har_interval(entry: dict) -> tuple[datetime, datetime]:
 
 
 def test_an_async_run_exports_har_csv_and_png(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, tmp_path: Path) -> None:
-    lab.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/0.5"] * 10))
+    lab.source.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/0.5"] * 10))
     summary = loop.run_until_complete(run_and_wait(lab))
     assert summary.counts[RequestState.DONE] == 10
 
@@ -69,8 +69,8 @@ def test_an_async_run_exports_har_csv_and_png(lab: MainWindow, loop: qasync.QEve
 def test_a_blocking_run_is_one_freeze_band_as_long_as_the_measured_freeze(
     lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer
 ) -> None:
-    lab.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/0.5"] * 10))
-    lab.mode_toggle.click()
+    lab.source.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/0.5"] * 10))
+    lab.controls.mode_toggle.click()
     probe = TickProbe()
 
     async def scenario() -> RunSummary:
@@ -83,7 +83,7 @@ def test_a_blocking_run_is_one_freeze_band_as_long_as_the_measured_freeze(
 
     summary = loop.run_until_complete(scenario())
     assert summary.mode is FetchMode.BLOCKING and summary.counts[RequestState.DONE] == 10
-    bands = list(lab.timeline.freezes)
+    bands = list(lab.results.timeline.freezes)
     assert len(bands) == 1
     band = bands[0]
     # The band is the freeze the report states, and what an independent timer measured.
@@ -94,19 +94,19 @@ def test_a_blocking_run_is_one_freeze_band_as_long_as_the_measured_freeze(
     assert band.end >= max(r.ended for r in summary.records)
     assert freeze_label(band) == f"Frozen {band.duration:.2f} s"
     # The band is really painted: the middle of it is red-tinted where no bar is drawn.
-    loop.run_until_complete(until(lambda: lab.timeline.isVisible()))
-    image = lab.timeline.viewport().grab().toImage()
-    x = int(GUTTER + (band.start + band.duration * 0.9) * lab.timeline.pixels_per_second())
+    loop.run_until_complete(until(lambda: lab.results.timeline.isVisible()))
+    image = lab.results.timeline.viewport().grab().toImage()
+    x = int(GUTTER + (band.start + band.duration * 0.9) * lab.results.timeline.pixels_per_second())
     colour = QColor(image.pixel(x, image.height() - 3))
     assert colour.red() > colour.green() + 20 and colour.red() > colour.blue() + 20
 
 
 def test_an_async_run_has_no_freeze_band(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
-    lab.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/0.3"] * 10))
+    lab.source.url_edit.setPlainText("\n".join([f"{demo_server.url}/delay/0.3"] * 10))
     summary = loop.run_until_complete(run_and_wait(lab))
     assert summary.outcome is RunOutcome.COMPLETED
     assert summary.freezes == ()
-    assert list(lab.timeline.freezes) == []
+    assert list(lab.results.timeline.freezes) == []
 
 
 def test_a_thousand_urls_keep_the_window_alive_and_the_timeline_usable(
@@ -117,8 +117,8 @@ def test_a_thousand_urls_keep_the_window_alive_and_the_timeline_usable(
     # CI machine, where a garbage collection or a neighbour's burst can stall a tick past the
     # 50 ms long-task line now and then (seen: two ~100 ms stalls in one run): no stall may be
     # a freeze a person would call one, and stalls may not add up to a real share of the run.
-    lab.url_edit.setPlainText("\n".join(f"{demo_server.url}/delay/0.1?n={i}" for i in range(1000)))
-    lab.concurrency_spin.setValue(100)
+    lab.source.url_edit.setPlainText("\n".join(f"{demo_server.url}/delay/0.1?n={i}" for i in range(1000)))
+    lab.controls.concurrency_spin.setValue(100)
     probe = TickProbe()
 
     async def scenario() -> RunSummary:
@@ -133,8 +133,8 @@ def test_a_thousand_urls_keep_the_window_alive_and_the_timeline_usable(
     stalled = sum(freeze.duration for freeze in summary.freezes)
     assert stalled < 0.25 * summary.wall_time, summary.freezes  # a blocking run: ~100% of it
 
-    timeline = lab.timeline
-    lab.tabs.setCurrentWidget(lab.timeline_panel)
+    timeline = lab.results.timeline
+    lab.results.setCurrentWidget(lab.results.timeline_panel)
     assert len(timeline.records) == 1000
     scroll = timeline.verticalScrollBar()
     assert scroll.maximum() > 0

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.demo_server import DemoServer
 from app.core.run import FetchMode, RequestState, Run, RunOutcome, RunSummary
-from app.main import create_window
 from app.ui import settings
+from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
 from app.ui.widgets.url_editor import BIG_LIST_LINES, PREVIEW_LINES, UrlEditor
 from tests.ui.conftest import TickProbe, next_emission, until
@@ -165,19 +165,19 @@ def test_a_huge_paste_keeps_the_async_window_alive_and_every_line_runs(
     # the paste, checking the lines, filling the table and the run never stall the window.
     lines = [f"{demo_server.url}/status/200?n={i}" for i in range(20_000)]
     lines[7] = "not a url"
-    lab.concurrency_spin.setValue(100)
+    lab.controls.concurrency_spin.setValue(100)
     probe = TickProbe()
     seen_checking: list[str] = []
 
     async def scenario() -> RunSummary:
         QApplication.clipboard().setText("\n".join(lines))
-        lab.url_editor.set_text("")
-        lab.url_edit.setFocus()
+        lab.source.url_editor.set_text("")
+        lab.source.url_edit.setFocus()
         probe.start()
-        lab.url_edit.paste()
-        assert lab.url_editor.holding
+        lab.source.url_edit.paste()
+        assert lab.source.url_editor.holding
         lab.controller.records_changed.connect(lambda _rows: seen_checking.append(lab.report.headline.text()))
-        summary = await next_emission(lab.run_finished, lab.run_button.click, timeout=120)
+        summary = await next_emission(lab.run_finished, lab.controls.run_button.click, timeout=120)
         probe.stop()
         return summary
 
@@ -185,7 +185,7 @@ def test_a_huge_paste_keeps_the_async_window_alive_and_every_line_runs(
     assert len(summary.records) == len(lines)
     assert summary.counts[RequestState.DONE] == len(lines) - 1
     assert summary.records[7].state is RequestState.FAILED and summary.records[7].url == "not a url"
-    assert lab.results_model.rowCount() == len(lines)
+    assert lab.results.results_model.rowCount() == len(lines)
     assert any(text.startswith("Checking the list:") for text in seen_checking)
     # Loose: a busy 2-core CI machine may stall now and then; a frozen window stalls for seconds.
     assert probe.longest_gap() < 0.4
@@ -195,13 +195,13 @@ def test_a_held_list_survives_a_restart(loop: qasync.QEventLoop, qtbot: Any, dem
     first = create_window(demo_server)
     qtbot.addWidget(first)
     lines = [f"{demo_server.url}/get?n={i}" for i in range(BIG_LIST_LINES + 1)]
-    first.url_editor.set_text("\n".join(lines))
+    first.source.url_editor.set_text("\n".join(lines))
     first.close()
     loop.run_until_complete(first.wait_closed())
     second = create_window(demo_server)
     qtbot.addWidget(second)
     try:
-        assert second.url_editor.holding and second.url_editor.lines() == lines
+        assert second.source.url_editor.holding and second.source.url_editor.lines() == lines
     finally:
         second.close()
         loop.run_until_complete(second.wait_closed())
@@ -211,11 +211,11 @@ def test_a_held_list_survives_a_restart(loop: qasync.QEventLoop, qtbot: Any, dem
 def test_a_long_run_is_cancelled_at_once_without_freezing(
     lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, when: str
 ) -> None:
-    lab.url_editor.set_text("\n".join(f"{demo_server.url}/delay/5?n={i}" for i in range(200_000)))
+    lab.source.url_editor.set_text("\n".join(f"{demo_server.url}/delay/5?n={i}" for i in range(200_000)))
     probe = TickProbe()
 
     async def scenario() -> RunSummary:
-        lab.run_button.click()
+        lab.controls.run_button.click()
         run = lab.controller.active_run
         if when == "checking":
             await until(lambda: run.lines_checked > 0, what="checking has begun")
@@ -223,7 +223,7 @@ def test_a_long_run_is_cancelled_at_once_without_freezing(
             await until(lambda: run.records.count_in(RequestState.RUNNING) > 0, timeout=30, what="fetching has begun")
         probe.start()
         started = time.perf_counter()
-        summary = await next_emission(lab.run_finished, lab.cancel_button.click)
+        summary = await next_emission(lab.run_finished, lab.controls.cancel_button.click)
         took = time.perf_counter() - started
         probe.stop()
         assert took < 1.0  # a slice, not the whole list
@@ -260,17 +260,17 @@ def test_a_blocking_run_can_be_cancelled_while_its_long_list_is_checked(
     lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer
 ) -> None:
     # The window is alive while LoopLab checks the lines: Cancel works until the freeze begins.
-    lab.url_editor.set_text("\n".join(f"{demo_server.url}/delay/1?n={i}" for i in range(200_000)))
-    lab.mode_toggle.setChecked(True)
+    lab.source.url_editor.set_text("\n".join(f"{demo_server.url}/delay/1?n={i}" for i in range(200_000)))
+    lab.controls.mode_toggle.setChecked(True)
 
     async def scenario() -> RunSummary:
-        lab.run_button.click()
+        lab.controls.run_button.click()
         run = lab.controller.active_run
         await until(lambda: run.lines_checked > 0, what="checking has begun")
-        assert run.mode is FetchMode.BLOCKING and lab.cancel_button.isEnabled()
-        return await next_emission(lab.run_finished, lab.cancel_button.click)
+        assert run.mode is FetchMode.BLOCKING and lab.controls.cancel_button.isEnabled()
+        return await next_emission(lab.run_finished, lab.controls.cancel_button.click)
 
     summary = loop.run_until_complete(scenario())
     assert summary.outcome is RunOutcome.CANCELLED
     assert summary.records.started_count() == 0  # nothing was fetched, nothing froze
-    assert not lab.cancel_button.isEnabled()
+    assert not lab.controls.cancel_button.isEnabled()

@@ -47,13 +47,14 @@ from app.ui.widgets.timeline import (
     FAILED_COLOUR,
     GUTTER,
     MAX_ROW,
+    LABELLED_ROWS,
     MIN_ROW,
     PHASE_COLOURS,
     TimelineLegend,
     TimelineWidget,
 )
 from tests.runs import planned, urls
-from tests.ui.conftest import next_emission
+from tests.ui.conftest import export_actions, next_emission
 
 # --- runs built by hand ----------------------------------------------------------------------
 
@@ -168,7 +169,9 @@ def test_rows_share_the_height_within_min_and_max_row(qtbot: Any, count: int) ->
     row = widget.row_height()
     assert MIN_ROW <= row <= MAX_ROW
     shared = (widget.viewport().height() - AXIS_HEIGHT - 4) / count
-    assert row == int(max(MIN_ROW, min(MAX_ROW, shared)))
+    floor = widget.label_row if count <= LABELLED_ROWS else MIN_ROW  # up to 100 rows, each keeps its label
+    assert row == int(max(floor, min(MAX_ROW, shared)))
+    assert widget.shows_row_labels() is (count <= LABELLED_ROWS)
 
 
 def test_a_thousand_rows_scroll_and_the_row_under_the_pointer_follows(qtbot: Any) -> None:
@@ -725,8 +728,8 @@ def test_no_speedup_is_claimed_for_an_unfinished_run_or_other_urls() -> None:
 
 def with_finished_run(window: MainWindow, summary: RunSummary) -> RunSummary:
     """Makes ``summary`` the window's last run, as if it had just finished."""
-    window.last_run = summary
-    for action in window.export_actions.values():
+    window.results.last_run = summary
+    for action in export_actions(window).values():
         action.setEnabled(True)
     return summary
 
@@ -736,16 +739,16 @@ def exported_run() -> RunSummary:
 
 
 def test_export_actions_wait_for_the_first_run(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, tmp_path: Path) -> None:
-    assert set(lab.export_actions) == {"har", "csv", "png"}
-    assert not any(action.isEnabled() for action in lab.export_actions.values())
+    assert set(export_actions(lab)) == {"har", "csv", "png"}
+    assert not any(action.isEnabled() for action in export_actions(lab).values())
     with pytest.raises(ValueError, match="no finished run"):
         lab.export_last_run(tmp_path / "x.har")
     assert list(tmp_path.iterdir()) == []
 
-    lab.url_edit.setPlainText(f"{demo_server.url}/bytes/10")
+    lab.source.url_edit.setPlainText(f"{demo_server.url}/bytes/10")
     summary = loop.run_until_complete(lab.run_once())
-    assert all(action.isEnabled() for action in lab.export_actions.values())
-    assert lab.last_run is summary
+    assert all(action.isEnabled() for action in export_actions(lab).values())
+    assert lab.results.last_run is summary
     har = json.loads(lab.export_last_run(tmp_path / "x.har").read_text(encoding="utf-8"))
     assert [entry["request"]["url"] for entry in har["log"]["entries"]] == [f"{demo_server.url}/bytes/10"]
 
@@ -803,8 +806,8 @@ def test_the_export_action_saves_where_the_user_chose_and_says_so(lab: MainWindo
         asked.append((title, suggested, file_filter))
         return str(target)
 
-    lab.ask_save_path = ask
-    lab.export_actions["har"].trigger()
+    lab.exporter.ask_save_path = ask
+    export_actions(lab)["har"].trigger()
     assert json.loads(target.read_text(encoding="utf-8"))["log"]["version"] == "1.2"
     assert len(asked) == 1
     title, suggested, file_filter = asked[0]
@@ -816,8 +819,8 @@ def test_the_export_action_saves_where_the_user_chose_and_says_so(lab: MainWindo
 
 def test_the_export_action_does_nothing_when_the_user_cancels(lab: MainWindow, tmp_path: Path) -> None:
     with_finished_run(lab, exported_run())
-    lab.ask_save_path = lambda title, suggested, flt: None
-    lab.export_actions["csv"].trigger()
+    lab.exporter.ask_save_path = lambda title, suggested, flt: None
+    export_actions(lab)["csv"].trigger()
     assert list(tmp_path.iterdir()) == []
     assert lab.findChild(QMessageBox, "exportProblem") is None
 
@@ -825,8 +828,8 @@ def test_the_export_action_does_nothing_when_the_user_cancels(lab: MainWindow, t
 @pytest.mark.parametrize("kind", ["har", "csv", "png"])
 def test_a_name_without_the_suffix_gets_it(lab: MainWindow, tmp_path: Path, kind: str) -> None:
     with_finished_run(lab, exported_run())
-    lab.ask_save_path = lambda title, suggested, flt: str(tmp_path / "report")
-    lab.export_actions[kind].trigger()
+    lab.exporter.ask_save_path = lambda title, suggested, flt: str(tmp_path / "report")
+    export_actions(lab)[kind].trigger()
     assert [p.name for p in tmp_path.iterdir()] == [f"report.{kind}"]
     assert str(tmp_path / f"report.{kind}") in lab.statusBar().currentMessage()
 
@@ -836,9 +839,9 @@ def test_a_chosen_name_that_exists_is_replaced_because_the_dialog_asked(lab: Mai
     target = tmp_path / "x.csv"
     target.write_bytes(b"old")
     asked: list[Path] = []
-    lab._confirm_replace = lambda path: asked.append(path) or False
-    lab.ask_save_path = lambda title, suggested, flt: str(target)
-    lab.export_actions["csv"].trigger()
+    lab.exporter.confirm_replace = lambda path: asked.append(path) or False
+    lab.exporter.ask_save_path = lambda title, suggested, flt: str(target)
+    export_actions(lab)["csv"].trigger()
     assert asked == []
     assert target.read_text(encoding="utf-8-sig").startswith("index,url,")
 
@@ -854,10 +857,10 @@ def test_an_appended_suffix_that_hits_a_file_asks_before_replacing(lab: MainWind
         asked.append(path)
         return replace
 
-    lab._confirm_replace = confirm
-    lab.ask_save_path = lambda title, suggested, flt: str(tmp_path / "report")
+    lab.exporter.confirm_replace = confirm
+    lab.exporter.ask_save_path = lambda title, suggested, flt: str(tmp_path / "report")
     lab.statusBar().clearMessage()
-    lab.export_actions["har"].trigger()
+    export_actions(lab)["har"].trigger()
     assert asked == [existing]
     if replace:
         assert json.loads(existing.read_text(encoding="utf-8"))["log"]["version"] == "1.2"
@@ -872,9 +875,9 @@ def test_a_folder_that_does_not_exist_is_a_message_and_the_window_carries_on(
     lab: MainWindow, loop: qasync.QEventLoop, tmp_path: Path
 ) -> None:
     with_finished_run(lab, exported_run())
-    lab.ask_save_path = lambda title, suggested, flt: str(tmp_path / "missing" / "x.har")
+    lab.exporter.ask_save_path = lambda title, suggested, flt: str(tmp_path / "missing" / "x.har")
     lab.statusBar().clearMessage()
-    lab.export_actions["har"].trigger()
+    export_actions(lab)["har"].trigger()
     box = lab.findChild(QMessageBox, "exportProblem")
     assert box is not None
     try:
@@ -883,7 +886,7 @@ def test_a_folder_that_does_not_exist_is_a_message_and_the_window_carries_on(
         assert box.windowModality() != Qt.WindowModality.ApplicationModal
         assert not (tmp_path / "missing").exists()
         assert lab.statusBar().currentMessage() == ""
-        assert lab.export_actions["har"].isEnabled()
+        assert export_actions(lab)["har"].isEnabled()
         assert lab.isVisible()
 
         # The message is window-modal and opened without a nested loop: the heartbeat goes on.
@@ -891,6 +894,6 @@ def test_a_folder_that_does_not_exist_is_a_message_and_the_window_carries_on(
     finally:
         box.close()
 
-    lab.ask_save_path = lambda title, suggested, flt: str(tmp_path / "x.har")
-    lab.export_actions["har"].trigger()
+    lab.exporter.ask_save_path = lambda title, suggested, flt: str(tmp_path / "x.har")
+    export_actions(lab)["har"].trigger()
     assert (tmp_path / "x.har").exists()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from app.core.lag import FRAME, FROZEN, LONG_TASK, is_long_task, is_smooth
+from app.core.lag import FRAME, FROZEN, Liveness, is_frozen, is_smooth, liveness
 from app.core.run import format_duration
 from app.ui import plain_text
 
@@ -28,7 +28,7 @@ GREEN, AMBER, RED = QColor("#2a9d8f"), QColor("#e9a03b"), QColor("#e63946")
 
 
 def colour_for(lateness: float) -> QColor:
-    return GREEN if is_smooth(lateness) else RED if is_long_task(lateness) else AMBER
+    return GREEN if is_smooth(lateness) else RED if is_frozen(lateness) else AMBER
 
 
 def bar_fraction(lateness: float) -> float:
@@ -39,7 +39,7 @@ def bar_fraction(lateness: float) -> float:
     return min(1.0, math.log(lateness / _SCALE_MIN) / span)
 
 
-_MARKS = ((FRAME, "1 frame"), (LONG_TASK, "50 ms"), (1.0, "1 s"))
+_MARKS = ((FRAME, "1 frame"), (FROZEN, "50 ms"), (1.0, "1 s"))
 
 
 class _LatenessBar(QWidget):
@@ -120,16 +120,18 @@ class FreezeMeter(QWidget):
             self._recent.append((now, lateness))
         self._show(max([lateness, *(late for _, late in self._recent)]))
 
+    def show_message(self, text: str) -> None:
+        """Says ``text`` instead of a lateness: while starting, or just before a blocking run
+        freezes the window (the last frame drawn then tells what is happening, not an old number)."""
+        self._recent.clear()
+        self._bar.value = 0.0
+        self._bar.update()
+        self._value_label.setText(text)
+
     def _show(self, value: float) -> None:
         self._bar.value = value
         self._bar.update()
-        if is_smooth(value):
-            text = f"Window lateness: {format_duration(value)}, smooth"
-        elif round(value, 3) >= FROZEN:
-            text = f"Window lateness: {format_duration(value)}, frozen!"
-        elif is_long_task(value):
-            text = f"Window lateness: {format_duration(value)}, a noticeable stall"
-        else:
-            text = f"Window lateness: {format_duration(value)}, a slight stutter"
+        word = liveness(value)
+        text = f"Window lateness: {format_duration(value)}, {word.value}" + ("!" if word is Liveness.FROZEN else "")
         if text != self._value_label.text():
             self._value_label.setText(text)

@@ -13,8 +13,9 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionMo
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
+from app.core import explain
 from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
-from app.core.timeline import span, speedup
+from app.core.timeline import span
 from app.ui import plain_text
 from app.ui.widgets.timeline import TimelineWidget
 
@@ -110,21 +111,8 @@ def run_title(run: RunSummary) -> str:
 
 
 def speedup_text(a: RunSummary, b: RunSummary) -> str:
-    """The sentence between two compared timelines."""
-    unfinished = [r.run_id for r in (a, b) if r.outcome is not RunOutcome.COMPLETED]
-    if unfinished:
-        return f"Run {unfinished[0]} did not complete, so their times say nothing about speed."
-    if not a.records.same_urls(b.records):
-        return "Different URL lists: the two timelines are on one scale, but no speed-up is worked out."
-    factor, faster, slower = speedup(a, b)
-    if faster.wall_time <= 0:
-        return "Run {0} took no time at all: nothing to compare.".format(faster.run_id)
-    if factor < 1.05:
-        return f"About the same: {format_duration(faster.wall_time)} and {format_duration(slower.wall_time)}"
-    return (
-        f"Run {faster.run_id} ({faster.mode.label}) was {factor:.1f}× faster: "
-        f"{format_duration(faster.wall_time)} instead of {format_duration(slower.wall_time)}"
-    )
+    """The sentence between two compared timelines (the report says the same of the same runs)."""
+    return explain.comparison(a, b)
 
 
 class HistoryView(QTableView):

@@ -2,7 +2,7 @@
 
 Time runs left to right with "now" at the right edge, so the graph scrolls while the window is
 alive. The height is the tick's lateness on a log scale (1 ms to 10 s), so a 5 ms wobble and a
-3 s freeze both fit, with dashed lines at one frame (16 ms) and a long task (50 ms). During a
+3 s freeze both fit, with dashed lines at one frame (16 ms) and the freeze line (50 ms). During a
 blocking run nothing can be drawn at all; afterwards the graph shows the hole it left: a red
 band as wide as the freeze, with its length written on it.
 """
@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.core.lag import FRAME, LONG_TASK, is_long_task
+from app.core.lag import FRAME, FROZEN, is_frozen
 from app.core.run import format_duration
 
 WINDOW = 30.0
@@ -26,10 +26,11 @@ WINDOW = 30.0
 LOW, HIGH = 0.001, 10.0
 """The lateness at the bottom and top of the log scale, in seconds."""
 _LABELS = ((0.001, "1 ms"), (0.01, "10 ms"), (0.1, "100 ms"), (1.0, "1 s"), (10.0, "10 s"))
-_REFERENCES = ((FRAME, "16 ms: one frame", QColor("#e9a03b")), (LONG_TASK, "50 ms: long task", QColor("#e63946")))
+_REFERENCES = ((FRAME, "16 ms: one frame", QColor("#e9a03b")), (FROZEN, "50 ms: frozen", QColor("#e63946")))
 REDRAW_INTERVAL = 1 / 30
 LINE = QColor("#2a9d8f")
 FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor("#e63946")
+STARTING_FILL, STARTING_EDGE = QColor(128, 128, 128, 60), QColor("#6c757d")
 
 
 def height_fraction(lateness: float) -> float:
@@ -54,19 +55,38 @@ class LagGraph(QWidget):
         self._clock = clock
         self._ticks: deque[tuple[float, float]] = deque()  # (when, lateness), oldest first
         self._painted_at = float("-inf")
+        self._starting_until: float | None = None  # the lab's start-up: not a freeze of the lab
+        self._freezing_from: float | None = None  # a blocking run is about to take the thread
+
+    def set_starting_until(self, when: float) -> None:
+        """Stalls until ``when`` were the lab starting up: drawn grey and labelled "starting"."""
+        self._starting_until = when
+        self.update()
+
+    def mark_freezing(self, now: float) -> None:
+        """A blocking run takes the GUI thread right after this frame: the graph says so at "now"."""
+        self._freezing_from = now
+        self.repaint()
 
     def on_tick(self, now: float, lateness: float) -> None:
+        self._freezing_from = None
         self._ticks.append((now, lateness))
         while self._ticks and now - self._ticks[0][0] > WINDOW + 1:
             self._ticks.popleft()
         # 30 redraws a second scroll smoothly and cost half of 60; a late tick is drawn at once.
-        if now - self._painted_at >= REDRAW_INTERVAL or is_long_task(lateness):
+        if now - self._painted_at >= REDRAW_INTERVAL or is_frozen(lateness):
             self._painted_at = now
             self.update()
 
     def stalls(self) -> list[tuple[float, float]]:
-        """The long-task gaps on screen as (start, end) times: what the red bands show."""
-        return [(when - lateness, when) for when, lateness in self._ticks if is_long_task(lateness)]
+        """The freezes on screen as (start, end) times: what the red bands show (start-up's are not)."""
+        return [(start, end) for start, end in self._all_stalls() if not self._starting(end)]
+
+    def _all_stalls(self) -> list[tuple[float, float]]:
+        return [(when - lateness, when) for when, lateness in self._ticks if is_frozen(lateness)]
+
+    def _starting(self, end: float) -> bool:
+        return self._starting_until is not None and end <= self._starting_until
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(420, 160)
@@ -117,20 +137,22 @@ class LagGraph(QWidget):
         bold = QFont(painter.font())
         bold.setBold(True)
         labelled: list[QRectF] = []
-        for start, end in sorted(self.stalls(), key=lambda s: s[0] - s[1]):  # longest first: it keeps its label when they crowd
+        for start, end in sorted(self._all_stalls(), key=lambda s: s[0] - s[1]):  # longest first: it keeps its label when they crowd
+            starting = self._starting(end)
+            fill, edge = (STARTING_FILL, STARTING_EDGE) if starting else (FROZEN_FILL, FROZEN_EDGE)
             band = QRectF(QPointF(x_of(start), plot.top()), QPointF(x_of(end), plot.bottom()))
-            painter.fillRect(band, FROZEN_FILL)
-            painter.setPen(QPen(FROZEN_EDGE, 1))
+            painter.fillRect(band, fill)
+            painter.setPen(QPen(edge, 1))
             painter.drawLine(band.topLeft(), band.bottomLeft())
             # The length written in the band, or just left of it when the band is too narrow.
             painter.setFont(bold)
-            label = f"frozen {format_duration(end - start)}"
+            label = "starting" if starting else f"frozen {format_duration(end - start)}"
             room = painter.fontMetrics().horizontalAdvance(label) + 8
             where = band if band.width() >= room else QRectF(band.left() - room, plot.top(), room, plot.height())
             where.setHeight(painter.fontMetrics().height() + 4)
             if not any(where.intersects(other) for other in labelled):
                 labelled.append(where)
-                painter.setPen(FROZEN_EDGE.darker(130))
+                painter.setPen(edge.darker(130))
                 painter.drawText(where.adjusted(2, 2, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
             painter.setFont(self.font())
         for value, label, colour in _REFERENCES:
@@ -139,7 +161,7 @@ class LagGraph(QWidget):
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.setPen(colour.darker(140))
             # The two lines are close: the upper label sits above its line, the lower one below.
-            top = y - metrics.height() - 1 if value >= LONG_TASK else y + 1
+            top = y - metrics.height() - 1 if value >= FROZEN else y + 1
             painter.drawText(QRectF(plot.left() + 4, top, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, label)
 
         # One point per pixel column at most (the worst tick in it): cheap at 60 Hz, and a
@@ -155,9 +177,13 @@ class LagGraph(QWidget):
             painter.drawPolyline(line)
             painter.setPen(QPen(FROZEN_EDGE, 2))
             for x, late in columns.items():
-                if is_long_task(late):
+                if is_frozen(late):
                     painter.setBrush(FROZEN_EDGE)
                     painter.drawEllipse(QPointF(x, y_of(late)), 3, 3)
+        if self._freezing_from is not None:
+            painter.setPen(FROZEN_EDGE.darker(130))
+            painter.setFont(bold)
+            painter.drawText(plot.adjusted(4, 4, -4, -4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "freezing now →")
         painter.restore()
         painter.setPen(QPen(grid, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)

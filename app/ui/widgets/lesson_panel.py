@@ -151,9 +151,9 @@ class LessonPanel(QWidget):
         variant = ""
         if lesson.toggle_picks_variant:
             variant = (
-                "\n\nVariant: blocking (the toggle is on). Flip it for the non-blocking one."
+                "\n\nVariant: blocking (the toggle says Sync: blocking). Flip it to Async for the non-blocking one."
                 if setup.blocking
-                else "\n\nVariant: non-blocking (the toggle is off). Flip it for the blocking one."
+                else "\n\nVariant: async (the toggle says Async: non-blocking). Flip it to Sync for the blocking one."
             )
         self.intro.setText(lesson.intro(setup) + variant)
         self.expectation.setText(lesson.expectation(setup))

@@ -6,8 +6,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from app.core import explain
-from app.core.lag import is_long_task
-from app.core.lessons import ALIVE_LIMIT
+from app.core.lag import is_frozen
 from app.core.run import FetchMode, Run, RunOutcome, RunSummary, format_duration
 from app.ui import plain_text
 from app.ui.widgets import repolish
@@ -110,7 +109,7 @@ class RunReport(QFrame):
         self.sum_label.setText(format_duration(summary.request_time_sum))
         self.headline.setText(explain.headline(summary))
         self.details.setText(explain.explanation(summary))
-        self._set_state("frozen" if is_long_task(summary.longest_freeze) else "alive")
+        self._set_state("frozen" if is_frozen(summary.longest_freeze) else "alive")
 
     def show_lesson(self, summary: RunSummary, text: str, expected: float | None) -> None:
         """A lesson's run: its freeze and time against what the lesson expected (None: no claim
@@ -120,8 +119,8 @@ class RunReport(QFrame):
         self._captions[2].setText("Expected")
         self.sum_label.setAccessibleName("How long the lesson was expected to take")
         self.sum_label.setText(f"≈ {format_duration(expected)}" if expected is not None else "–")
-        # A lesson's claim is "alive" below ALIVE_LIMIT (100 ms); the words follow that claim.
-        frozen = summary.longest_freeze >= ALIVE_LIMIT
+        # The same line as the meter, the timeline's bands and the lesson's verdict.
+        frozen = is_frozen(summary.longest_freeze)
         if summary.outcome is RunOutcome.CANCELLED:
             self.headline.setText("The lesson was cancelled.")
             self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.")

@@ -10,6 +10,7 @@ hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -39,6 +40,8 @@ AXIS_HEIGHT = 26
 GUTTER = 150
 """Room on the left for each row's number and path."""
 MAX_ROW, MIN_ROW = 24, 8
+LABELLED_ROWS = 100
+"""Up to this many requests, rows never get too short for their labels (the view scrolls instead)."""
 MAX_ZOOM = 2000.0
 
 
@@ -82,7 +85,9 @@ class TimelineWidget(QAbstractScrollArea):
         self.zoomable = True
         """False where the scale must stay as set (two runs compared on one scale)."""
         self._placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
+        self._overlay = ""
         self.gutter, self.axis_height, self.max_row = GUTTER, AXIS_HEIGHT, MAX_ROW
+        self.label_row = MIN_ROW  # the shortest row a label fits in: set from the font
         self._fit_metrics_to_font()
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
@@ -94,6 +99,7 @@ class TimelineWidget(QAbstractScrollArea):
         """Follows a run under way: call :meth:`refresh` when its records change."""
         # Through the run, not its clock: a lesson restarts the clock when its code starts.
         self._records, self._freezes, self._now = run.records, (), lambda: run.clock()
+        self._overlay = ""
         self._wall = 0.0
         self._zoom = 1.0
         self.refresh()
@@ -104,12 +110,19 @@ class TimelineWidget(QAbstractScrollArea):
         self._freezes = summary.freezes if summary else ()
         self._wall = summary.wall_time if summary else 0.0  # a lesson's code may outlast its requests
         self._now = None
+        self._overlay = ""
         self._zoom = 1.0
         self.refresh()
 
     def set_placeholder(self, text: str) -> None:
         self._placeholder = text
         self.viewport().update()
+
+    def set_overlay(self, text: str) -> None:
+        """A message over the bars until the next run or summary is shown ("" for none): what the
+        last frame before a freeze says, rather than an axis of a few milliseconds."""
+        self._overlay = text
+        self.viewport().repaint()
 
     def set_fixed_span(self, seconds: float | None) -> None:
         """Draws this many seconds across the view whatever the run's own length (one scale for two runs)."""
@@ -154,7 +167,12 @@ class TimelineWidget(QAbstractScrollArea):
         height = (self.viewport().height() if view_height is None else view_height) - self.axis_height - 4
         if not self._records:
             return self.max_row
-        return int(max(MIN_ROW, min(self.max_row, height / len(self._records))))
+        floor = self.label_row if len(self._records) <= LABELLED_ROWS else MIN_ROW
+        return int(max(floor, min(self.max_row, height / len(self._records))))
+
+    def shows_row_labels(self) -> bool:
+        """Whether each row is tall enough to carry its URL in the gutter."""
+        return self.row_height() >= self.label_row
 
     def _update_scrollbars(self) -> None:
         view = self.viewport().size()
@@ -206,6 +224,7 @@ class TimelineWidget(QAbstractScrollArea):
         self.gutter = max(GUTTER, metrics.horizontalAdvance("Time since Run →") + 16)
         self.axis_height = max(AXIS_HEIGHT, metrics.height() + 8)
         self.max_row = max(MAX_ROW, metrics.height() + 6)
+        self.label_row = math.ceil(metrics.height() * 0.8)
 
     # --- Qt events ---
 
@@ -265,8 +284,17 @@ class TimelineWidget(QAbstractScrollArea):
                 px_per_s=self.pixels_per_second(),
                 row=self.row_height(),
             )
+            if self._overlay:
+                self._paint_overlay(painter)
         finally:
             painter.end()
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        metrics = painter.fontMetrics()
+        box = QRect(self.gutter, self.axis_height + 6, self.viewport().width() - self.gutter - 12, metrics.height() * 2 + 12)
+        painter.fillRect(box, QColor(255, 255, 255, 220) if self.palette().base().color().lightness() > 128 else QColor(0, 0, 0, 200))
+        painter.setPen(FREEZE_TEXT if self.palette().base().color().lightness() > 128 else FREEZE_EDGE)
+        painter.drawText(box.adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._overlay)
 
     # --- painting (shared by the screen and the PNG export) ---
 
@@ -365,7 +393,7 @@ class TimelineWidget(QAbstractScrollArea):
         # The gutter: which URL each row is.
         painter.fillRect(QRectF(0, self.axis_height, self.gutter, area.height()), palette.window())
         metrics = painter.fontMetrics()
-        if row >= metrics.height() * 0.8:  # labels only where they do not run into each other
+        if row >= self.label_row:  # labels only where they do not run into each other
             painter.setPen(text_colour)
             for index in range(first, last):
                 record = self._records[index]

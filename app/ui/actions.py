@@ -1,0 +1,109 @@
+"""Every action of the window, its shortcuts and its place in the menus, from one table.
+
+:func:`action_table` lists them; :func:`build` makes the ``QAction`` objects (window actions, so
+their shortcuts work with the menu bar hidden in presentation mode) and the menus; Help >
+Keyboard shortcuts lists the same table (:func:`shortcut_rows`). A new action is one row here
+and one handler in the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from app.core.lessons import LESSONS
+from app.ui.exporting import FORMATS
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action: its name (also its objectName and its handler's key), words, keys and menu."""
+
+    name: str
+    text: str
+    keys: tuple[str, ...] = ()
+    menu: str = ""
+    """"File", "Lab", "Lab/Lessons", "View", "Help", or "" for none."""
+    separator_before: bool = False
+    checkable: bool = False
+
+
+def lesson_action_name(lesson_id: str) -> str:
+    return f"lesson{lesson_id.capitalize()}Action"
+
+
+def export_action_name(kind: str) -> str:
+    return f"export{kind.upper()}Action"
+
+
+def _quit_keys() -> tuple[str, ...]:
+    # Ctrl+Q everywhere, and the platform's own Quit key too, where it has one.
+    platform = [k.toString() for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)]
+    return tuple(dict.fromkeys(["Ctrl+Q", *platform]))
+
+
+def action_table() -> list[ActionSpec]:
+    """Every action, in menu order."""
+    return [
+        ActionSpec("restoreDemoAction", "Restore the demo URLs", menu="File"),
+        *(
+            ActionSpec(export_action_name(f.kind), f"Export the last run as {f.words}…", menu="File", separator_before=n == 0)
+            for n, f in enumerate(FORMATS)
+        ),
+        ActionSpec("resetAction", "Reset to defaults…", menu="File", separator_before=True),
+        ActionSpec("quitAction", "&Quit", _quit_keys(), menu="File", separator_before=True),
+        ActionSpec("runAction", "Run", ("Ctrl+Return", "Ctrl+Enter"), menu="Lab"),
+        ActionSpec("flipAction", "Switch blocking / async", ("Ctrl+B",), menu="Lab"),
+        ActionSpec("cancelAction", "Cancel the run", ("Esc",), menu="Lab"),
+        ActionSpec("urlsAction", "Your URLs (no lesson)", ("Ctrl+0",), menu="Lab", separator_before=True),
+        *(
+            ActionSpec(lesson_action_name(lesson.id), f"{n}. {lesson.title}", (f"Ctrl+{n}",), menu="Lab/Lessons")
+            for n, lesson in enumerate(LESSONS, start=1)
+        ),
+        ActionSpec("presentationAction", "Presentation mode", ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
+        ActionSpec("shortcutsAction", "Help and keyboard shortcuts", ("F1",), menu="Help"),
+        ActionSpec("aboutAction", "About LoopLab", menu="Help"),
+    ]
+
+
+def build(window: QMainWindow, handlers: Mapping[str, Callable[[], object]]) -> dict[str, QAction]:
+    """The window's actions, by name, each wired to ``handlers[name]``, and the menus that show them."""
+    actions: dict[str, QAction] = {}
+    menus: dict[str, QMenu] = {}
+    for spec in action_table():
+        action = QAction(spec.text, window)
+        action.setObjectName(spec.name)
+        action.setShortcuts([QKeySequence(k) for k in spec.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(spec.checkable)
+        handler = handlers[spec.name]
+        action.triggered.connect(lambda _checked=False, handler=handler: handler())
+        window.addAction(action)  # works with the menu bar hidden too
+        actions[spec.name] = action
+        if spec.menu:
+            top, _, sub = spec.menu.partition("/")
+            if top not in menus:
+                menus[top] = window.menuBar().addMenu(f"&{top}")
+            if sub and spec.menu not in menus:
+                menus[spec.menu] = menus[top].addMenu(sub)
+            menu = menus[spec.menu]
+            if spec.separator_before:
+                menu.addSeparator()
+            menu.addAction(action)
+    return actions
+
+
+def shortcut_rows(actions: Mapping[str, QAction]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every action that has keys, as Help lists them."""
+    rows = [
+        (" or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()), action.text().replace("&", ""))
+        for action in actions.values()
+        if action.shortcuts()
+    ]
+    rows += [("Tab / Shift+Tab", "Move between the controls"), ("+ / - / 0", "Timeline: zoom in, zoom out, fit the run")]
+    rows.append(("Ctrl + mouse wheel", "Timeline: zoom around the pointer"))
+    return rows

@@ -1,0 +1,55 @@
+"""The verdict on the last run, subscribed to the controller: what to watch for while a run goes
+on, then the longest freeze in big type, the timings and a plain-words explanation.
+
+A lesson's run is reported against the lesson's own claim, read from the run's request. When the
+run just ended can be compared with the one before it (the same URLs, both completed), the
+report says so in the very words the History tab uses for the same two runs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from app.core import explain
+from app.core.run import Run, RunOutcome, RunSummary
+from app.ui.controller import LabController
+from app.ui.widgets.run_report import RunReport
+
+
+class ReportPanel(RunReport):
+    """:class:`~app.ui.widgets.run_report.RunReport`, fed by the controller."""
+
+    def __init__(self, controller: LabController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._previous: RunSummary | None = None
+        controller.run_started.connect(self._on_controller_run_started)
+        controller.records_changed.connect(self._on_controller_records_changed)
+        controller.run_finished.connect(self._on_controller_run_finished)
+
+    def _on_controller_run_started(self, run: Run) -> None:
+        lesson = run.request.lesson if run.request is not None else None
+        self.show_started(run, lesson.title if lesson else "")
+
+    def _on_controller_records_changed(self, _rows: list[int]) -> None:
+        run = self._controller.active_run
+        if run is not None and (run.request is None or run.request.lesson is None):
+            self.show_progress(run)
+
+    def _on_controller_run_finished(self, summary: RunSummary) -> None:
+        request = summary.request
+        lesson = request.lesson if request is not None else None
+        if lesson is None or request is None or request.setup is None:
+            self.show_summary(summary)
+            previous = self._previous
+            if previous is not None and explain.comparable(previous, summary):
+                self.details.setText(f"{self.details.text()} Compared with run {previous.run_id}: {explain.comparison(previous, summary)}.")
+        else:
+            setup = request.setup
+            expected = lesson.expected_seconds(setup) if lesson.claims_duration else None
+            if summary.outcome is RunOutcome.COMPLETED:
+                verdict = lesson.verdict(setup, summary.wall_time, summary.longest_freeze)
+                self.show_lesson(summary, f"{lesson.title}: {verdict.text}", expected)
+            else:
+                self.show_lesson(summary, lesson.title, expected)
+        self._previous = summary

@@ -1,0 +1,131 @@
+"""The results: the request timeline, the table of requests, and the history of runs.
+
+Three tabs, fed by the controller. The timeline draws each request as a bar on the run's clock;
+the Requests tab lists them, with the whole URL and reason of the selected row written out
+below (a table column cuts long errors short); History keeps the session's runs and compares two
+on one time scale.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
+
+from app.core.lessons import Lesson
+from app.core.run import Run, RunSummary
+from app.core.timeline import describe
+from app.ui import plain_text
+from app.ui.controller import LabController
+from app.ui.widgets.history import HistoryModel, HistoryView, RunComparison
+from app.ui.widgets.results_table import ResultsModel, ResultsTable
+from app.ui.widgets.timeline import TimelineLegend, TimelineWidget
+
+FREEZING_NOW = "Running on the GUI thread: the window will freeze now. The bars appear when it comes back."
+NO_ROW_CHOSEN = "Click a row to read its whole URL and what happened to it."
+
+
+def timeline_placeholder(lesson: Lesson | None) -> str:
+    """What the empty timeline says while a run (or a lesson) has drawn no bar yet."""
+    if lesson is None:
+        return "Press Run: each request will appear here as a bar on a shared time axis."
+    if lesson.id == "thread":
+        return "requests.get() is not traced, so no bars here: a freeze of the window shows as a red band."
+    if lesson.id in ("sleep", "cpu"):
+        return "This lesson's code makes no HTTP requests: a freeze of the window shows as a red band."
+    return "The lesson's requests appear here as they are made."
+
+
+class ResultsPanel(QTabWidget):
+    """Timeline, Requests and History; :attr:`last_run` is the latest finished run."""
+
+    def __init__(self, controller: LabController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultTabs")
+        self.setAccessibleName("Results: timeline, requests and history")
+        self.last_run: RunSummary | None = None
+
+        self.timeline = TimelineWidget(self)
+        self.timeline.setToolTip("Hover a bar for its details. Ctrl + mouse wheel (or + and -) zooms the time axis; 0 fits.")
+        self.timeline_panel = QWidget(self)
+        timeline_layout = QVBoxLayout(self.timeline_panel)
+        timeline_layout.setContentsMargins(4, 4, 4, 4)
+        bar = QHBoxLayout()
+        bar.addWidget(TimelineLegend(self.timeline_panel), 1)
+        for text, tip, action in (
+            ("−", "Zoom out (-)", lambda: self.timeline.zoom_by(1 / 1.5)),
+            ("+", "Zoom in (+, or Ctrl + mouse wheel)", lambda: self.timeline.zoom_by(1.5)),
+            ("Fit", "Show the whole run (0)", self.timeline.fit),
+        ):
+            button = QToolButton(self.timeline_panel)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setAccessibleName(tip)
+            button.clicked.connect(action)
+            bar.addWidget(button)
+        timeline_layout.addLayout(bar)
+        timeline_layout.addWidget(self.timeline, 1)
+
+        self.results_model = ResultsModel(self)
+        self.results_table = ResultsTable(self.results_model, self)
+        self.row_details = plain_text.label(NO_ROW_CHOSEN, self, name="rowDetails")
+        self.row_details.setWordWrap(True)
+        self.row_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.row_details.setAccessibleName("The chosen request: its whole URL and what happened")
+        self.requests_panel = QWidget(self)
+        requests_layout = QVBoxLayout(self.requests_panel)
+        requests_layout.setContentsMargins(0, 0, 0, 0)
+        requests_layout.addWidget(self.results_table, 1)
+        requests_layout.addWidget(self.row_details)
+
+        self.history_model = HistoryModel(self)
+        self.history_view = HistoryView(self.history_model, self)
+        self.comparison = RunComparison(self)
+        self.history_panel = QSplitter(Qt.Orientation.Horizontal, self)
+        self.history_panel.addWidget(self.history_view)
+        self.history_panel.addWidget(self.comparison)
+        self.history_panel.setStretchFactor(0, 1)
+        self.history_panel.setStretchFactor(1, 2)
+        self.history_panel.setChildrenCollapsible(False)
+
+        self.addTab(self.timeline_panel, "Timeline")
+        self.addTab(self.requests_panel, "Requests")
+        self.addTab(self.history_panel, "History")
+
+        self.history_view.chosen_changed.connect(self.comparison.show_runs)
+        self.results_table.selectionModel().selectionChanged.connect(self._on_results_table_selection_changed)
+        controller.run_started.connect(self._on_controller_run_started)
+        controller.records_changed.connect(self._on_controller_records_changed)
+        controller.about_to_block.connect(self._on_controller_about_to_block)
+        controller.run_finished.connect(self._on_controller_run_finished)
+
+    def _on_controller_run_started(self, run: Run) -> None:
+        self.results_model.show_run(run)
+        self.timeline.set_placeholder(timeline_placeholder(run.request.lesson if run.request is not None else None))
+        self.timeline.show_run(run)
+        self.row_details.setText(NO_ROW_CHOSEN)
+        if self.currentWidget() is self.history_panel:
+            self.setCurrentWidget(self.timeline_panel)  # the new run is drawn on the timeline
+
+    def _on_controller_about_to_block(self, _run: Run) -> None:
+        self.timeline.set_overlay(FREEZING_NOW)
+
+    def _on_controller_records_changed(self, rows: list[int]) -> None:
+        self.results_model.refresh_rows(rows)
+        self.timeline.refresh()
+
+    def _on_controller_run_finished(self, summary: RunSummary) -> None:
+        self.results_model.show_records(summary.records)
+        self.timeline.show_summary(summary)
+        self.last_run = summary
+        self.history_model.add(summary)
+        # The two latest runs side by side, ready to compare (the user can choose others).
+        rows = self.history_model.rowCount()
+        self.history_view.choose(list(range(max(0, rows - 2), rows)))
+
+    def _on_results_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.results_table.selectionModel().selectedRows()
+        if not rows:
+            self.row_details.setText(NO_ROW_CHOSEN)
+            return
+        # The URL, the answer and the error in full (the phase times are in the timeline's tooltip).
+        self.row_details.setText("\n".join(describe(self.results_model.record(rows[0].row())).splitlines()[:3]))

@@ -1,0 +1,145 @@
+"""What Run runs: your URL list, or a lesson with its exact code.
+
+Two tabs. The panel knows which one is open and which lesson is chosen, builds the
+:class:`~app.core.run.RunRequest` that Run hands to the controller, and shows a lesson's
+verdict when a run of it ends (read from the run's own request, never from what is on screen).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from app.core.demo_server import demo_urls
+from app.core.fetch import FetchOptions
+from app.core.lessons import Lesson, LessonSetup, lesson_by_id
+from app.core.run import FetchMode, Run, RunOutcome, RunRequest, RunSummary
+from app.ui import plain_text
+from app.ui.controller import ControllerState, LabController
+from app.ui.widgets.lesson_panel import LessonPanel
+from app.ui.widgets.url_editor import UrlEditor
+
+
+class NothingToRun(Exception):
+    """Run was pressed with nothing to run; the message says what to do."""
+
+
+class SourcePanel(QTabWidget):
+    """"Your URLs" and "Lessons". Emits :attr:`lesson_changed` when what Run would run changes."""
+
+    lesson_changed = Signal(object)  # Lesson | None (the URL list)
+    settings_changed = Signal()  # a lesson's time scale or limit moved, or the URL list changed
+
+    def __init__(self, controller: LabController, server_url: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sourceTabs")
+        self.setAccessibleName("What Run runs: your URLs or a lesson")
+        self._controller = controller
+        self._server_url = server_url
+        self._blocking = False  # the toggle, which picks a lesson's variant
+
+        self.url_editor = UrlEditor(self)
+        self.url_edit = self.url_editor.edit
+        self.url_edit.setPlaceholderText(f"One URL per line, e.g. {server_url}/delay/2")
+        self.url_edit.setTabChangesFocus(True)  # Tab moves on: the list is no keyboard trap
+        self.url_editor.set_text(self.demo_text())
+        self.urls_page = QWidget(self)
+        page = QVBoxLayout(self.urls_page)
+        page.setContentsMargins(4, 4, 4, 4)
+        title = plain_text.label("URLs to fetch, one per line", self.urls_page, name="panelTitle")
+        title.setWordWrap(True)
+        title.setBuddy(self.url_edit)
+        page.addWidget(title)
+        page.addWidget(self.url_editor)
+        self.lesson_panel = LessonPanel(self)
+        self.addTab(self.urls_page, "Your URLs")
+        self.addTab(self.lesson_panel, "Lessons")
+
+        self.currentChanged.connect(self._on_current_changed)
+        self.lesson_panel.lesson_chosen.connect(self._on_lesson_panel_lesson_chosen)
+        self.lesson_panel.settings_changed.connect(self._on_lesson_panel_settings_changed)
+        self.url_editor.changed.connect(self.settings_changed)
+        controller.state_changed.connect(self._on_controller_state_changed)
+        controller.run_started.connect(self._on_controller_run_started)
+        controller.run_finished.connect(self._on_controller_run_finished)
+
+    # --- what the window reads and sets ---
+
+    @property
+    def current_lesson(self) -> Lesson | None:
+        """The lesson Run runs: the chosen one while the Lessons tab is open, else None (the URLs)."""
+        if self.currentWidget() is not self.lesson_panel or not self.lesson_panel.lesson_id:
+            return None
+        return lesson_by_id(self.lesson_panel.lesson_id)
+
+    def lesson_setup(self) -> LessonSetup:
+        panel = self.lesson_panel
+        return LessonSetup(base_url=self._server_url, scale=panel.scale, blocking=self._blocking, limit=panel.limit)
+
+    def request(self, mode: FetchMode, concurrency: int, options: FetchOptions) -> RunRequest:
+        """What Run would run now; :class:`NothingToRun` when the list or the lesson is missing."""
+        if self.currentWidget() is self.lesson_panel:
+            lesson = self.current_lesson
+            if lesson is None:
+                raise NothingToRun("Choose a lesson in the list first, then press Run.")
+            return RunRequest.for_lesson(lesson, self.lesson_setup())
+        if not self.url_editor.has_urls():
+            raise NothingToRun("Add at least one URL, one per line, then press Run.")
+        return RunRequest.urls(self.url_editor.text(), mode, concurrency=concurrency, options=options)
+
+    def focus_what_is_missing(self) -> None:
+        (self.lesson_panel.lesson_list if self.currentWidget() is self.lesson_panel else self.url_edit).setFocus()
+
+    def set_blocking(self, blocking: bool) -> None:
+        """The toggle moved: a lesson with two variants shows the other one."""
+        self._blocking = blocking
+        self._show_lesson()
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Shows the Lessons tab with ``lesson_id`` chosen (KeyError for an unknown id)."""
+        lesson_by_id(lesson_id)
+        self.setCurrentWidget(self.lesson_panel)
+        self.lesson_panel.choose(lesson_id)
+
+    def open_urls(self) -> None:
+        self.setCurrentWidget(self.urls_page)
+
+    def demo_text(self) -> str:
+        return "\n".join(demo_urls(self._server_url))
+
+    def restore_demo_urls(self) -> None:
+        self.url_editor.set_text(self.demo_text())
+
+    # --- handlers ---
+
+    def _on_current_changed(self, _index: int) -> None:
+        self._show_lesson()
+        self.lesson_changed.emit(self.current_lesson)
+
+    def _on_lesson_panel_lesson_chosen(self, _lesson_id: str) -> None:
+        self._show_lesson()
+        self.lesson_changed.emit(self.current_lesson)
+
+    def _on_lesson_panel_settings_changed(self) -> None:
+        self._show_lesson()
+        self.settings_changed.emit()
+
+    def _on_controller_state_changed(self, state: ControllerState) -> None:
+        # What runs stays what is shown: no other lesson, scale or limit until this run ends.
+        free = state is ControllerState.IDLE
+        for widget in (self.tabBar(), self.lesson_panel.lesson_list, self.lesson_panel.scale_combo, self.lesson_panel.limit_slider):
+            widget.setEnabled(free)
+
+    def _on_controller_run_started(self, _run: Run) -> None:
+        self.lesson_panel.show_verdict(None)
+
+    def _on_controller_run_finished(self, summary: RunSummary) -> None:
+        request = summary.request
+        lesson = request.lesson if request is not None else None
+        if lesson is None or request is None or request.setup is None or summary.outcome is not RunOutcome.COMPLETED:
+            return
+        self.lesson_panel.show_verdict(lesson.verdict(request.setup, summary.wall_time, summary.longest_freeze))
+
+    def _show_lesson(self) -> None:
+        lesson = self.current_lesson
+        self.lesson_panel.show_lesson(lesson, self.lesson_setup() if lesson else None)

@@ -1,0 +1,106 @@
+"""What the window remembers between launches, read from and written to its panels.
+
+The values live in ``app.ui.settings``; this module is the one place that knows which panel shows
+each of them. It saves half a second after any change (and when the window closes), and resets
+to the defaults only after asking.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QMainWindow
+
+from app.ui import settings
+from app.ui.panels.controls import ControlsPanel
+from app.ui.panels.source import SourcePanel
+from app.ui.presentation import Presentation
+
+log = logging.getLogger(__name__)
+
+SAVE_DELAY_MS = 500
+"""Changes are written this long after the last one: typing a list does not write at every key."""
+
+
+class WindowState(QObject):
+    """Restores the window from the settings, saves it after every change, resets it on request."""
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        controls: ControlsPanel,
+        source: SourcePanel,
+        presentation: Presentation,
+        server_url: str,
+        fit_to_screen: Callable[[], None],
+    ) -> None:
+        super().__init__(window)
+        self._window, self._controls, self._source, self._presentation = window, controls, source, presentation
+        self._server_url = server_url
+        self._fit_to_screen = fit_to_screen
+        self.confirm_reset: Callable[[], bool] = lambda: True
+        """Asks before Reset to defaults forgets everything (the window sets a dialog)."""
+        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save)
+
+    def start_saving(self) -> None:
+        """From now on every change is saved (after :meth:`restore`, which changes everything)."""
+        for signal in (
+            self._source.settings_changed,
+            self._source.currentChanged,
+            self._source.lesson_changed,
+            self._controls.mode_changed,
+            self._controls.concurrency_spin.valueChanged,
+            self._presentation.changed,
+        ):
+            signal.connect(self._save_timer.start)
+
+    def restore(self, remembered: settings.Remembered) -> None:
+        source, panel = self._source, self._source.lesson_panel
+        urls = remembered.urls.replace(settings.DEMO_SERVER, self._server_url) if remembered.urls is not None else None
+        source.url_editor.set_text(urls if urls is not None else source.demo_text())
+        self._controls.set_mode(remembered.mode)
+        self._controls.concurrency_spin.setValue(remembered.concurrency)
+        panel.set_scale(remembered.time_scale)
+        panel.set_limit(remembered.limit)
+        if remembered.lesson:
+            panel.choose(remembered.lesson)
+        else:
+            panel.lesson_list.setCurrentRow(-1)
+        source.setCurrentWidget(panel if remembered.source == "lessons" else source.urls_page)
+        if not remembered.geometry.isEmpty() and not self._window.restoreGeometry(remembered.geometry):
+            log.warning("The remembered window geometry could not be used; using the default size")
+        self._presentation.set(remembered.presentation)
+
+    def save(self) -> None:
+        """Writes what the next launch should start with (also done shortly after every change)."""
+        self._save_timer.stop()
+        urls = self._source.url_editor.text()
+        settings.save(
+            settings.Remembered(
+                urls=None if urls == self._source.demo_text() else urls,
+                mode=self._controls.mode,
+                concurrency=self._controls.concurrency_spin.value(),
+                time_scale=self._source.lesson_panel.scale,
+                lesson=self._source.lesson_panel.lesson_id,
+                limit=self._source.lesson_panel.limit,
+                source="lessons" if self._source.currentWidget() is self._source.lesson_panel else "urls",
+                presentation=self._presentation.on,
+                geometry=self._window.saveGeometry(),
+            ),
+            # The demo server gets a new port at every launch: its address is kept as a
+            # placeholder, so remembered demo URLs still point at the next launch's server.
+            demo_server_url=self._server_url,
+        )
+
+    def reset_to_defaults(self) -> bool:
+        """Forgets every remembered setting, after asking, and shows the lab as on its first launch."""
+        if not self.confirm_reset():
+            return False
+        settings.clear()
+        self.restore(settings.Remembered())
+        self._fit_to_screen()
+        log.info("Settings reset to defaults")
+        return True
