@@ -14,7 +14,7 @@ import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.core.demo_server import DemoServer
@@ -35,8 +35,11 @@ from app.ui.presentation import Presentation
 from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.window_state import WindowState
 
-MINIMUM_SIZE = (1000, 680)
-"""Fits a 1024 x 768 projector with a title bar and a task bar."""
+MINIMUM_SIZE = (1000, 640)
+"""Fits a 1024 x 768 projector and a 1280 x 720 screen with a title bar and a task bar."""
+SOURCE_SHARE = {False: 0.34, True: 0.37}
+"""How much of the window's width the URL list or the lesson gets (in presentation mode: more,
+for the lesson's code in big type), until the user drags the divider."""
 PREFERRED_SIZE = (1280, 860)
 
 
@@ -90,26 +93,28 @@ class MainWindow(QMainWindow):
         heartbeat.start()
 
     def _place_panels(self) -> None:
-        right = QSplitter(Qt.Orientation.Vertical, self)
+        # On the right, the liveness panel and the report at their natural height, the results
+        # below with all the rest (the report grows only as far as its words need).
+        right = QWidget(self)
         right.setObjectName("rightColumn")
-        top = QWidget(right)
-        column = QVBoxLayout(top)
+        column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.liveness)
         column.addWidget(self.report)
-        right.addWidget(top)
-        right.addWidget(self.results)
-        right.setStretchFactor(0, 0)  # the liveness panel and report keep their natural height
-        right.setStretchFactor(1, 1)  # the results get the rest
-        right.setChildrenCollapsible(False)
+        column.addWidget(self.results, 1)
         self.columns = QSplitter(Qt.Orientation.Horizontal, self)
         self.columns.setObjectName("columns")
-        self.columns.addWidget(self.source)
+        left = QWidget(self)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.addWidget(self.controls.mode_note)  # right under the toggle it is about
+        left_column.addWidget(self.source, 1)
+        self.columns.addWidget(left)
         self.columns.addWidget(right)
-        self.columns.setStretchFactor(0, 1)
-        self.columns.setStretchFactor(1, 2)
+        self.columns.setStretchFactor(0, 0)  # the source column keeps its share (set_column_shares)
+        self.columns.setStretchFactor(1, 1)
         self.columns.setChildrenCollapsible(False)
-        self.right_column = right
+        self._source_share = dict(SOURCE_SHARE)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
@@ -141,6 +146,8 @@ class MainWindow(QMainWindow):
         self.controls.mode_changed.connect(lambda mode: self.source.set_blocking(mode.value == "blocking"))
         self.source.lesson_changed.connect(self._on_source_lesson_changed)
         self.presentation.changed.connect(self.named_actions["presentationAction"].setChecked)
+        self.presentation.changed.connect(self._share_columns)
+        self.columns.splitterMoved.connect(self._on_columns_moved)
         self.reporter.error_reported.connect(self.banner.show_error)
         self.controller.state_changed.connect(self._on_controller_state_changed)
         self.controller.run_started.connect(self._on_controller_run_started)
@@ -250,6 +257,17 @@ class MainWindow(QMainWindow):
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self._enable_exports()
         self.run_finished.emit(summary)
+
+    def _share_columns(self) -> None:
+        share = self._source_share[self.presentation.on]
+        self.columns.setSizes([round(share * 1000), round((1 - share) * 1000)])  # Qt scales them to the width
+
+    def _on_columns_moved(self, position: int, _index: int) -> None:
+        self._source_share[self.presentation.on] = position / max(1, self.columns.width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._share_columns()  # the columns keep their shares of a bigger or smaller window
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._closing is None:

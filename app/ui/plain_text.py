@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 _PLAIN = Qt.TextFormat.PlainText
@@ -43,6 +44,58 @@ def make_plain(widget: QLabel) -> QLabel:
 def label(text: str = "", parent: QWidget | None = None, *, name: str = "") -> QLabel:
     """A label that shows ``text`` (and anything set on it later) as written."""
     widget = make_plain(QLabel(parent))
+    widget.setText(text)
+    if name:
+        widget.setObjectName(name)
+    return widget
+
+
+class WrappedLabel(QLabel):
+    """A plain-text label that wraps its words and never lets a layout squeeze it below the height
+    they need at its width (splitters and box layouts only ask a label for one line's height)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        make_plain(self)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+    def needed_height(self, width: int) -> int:
+        """The height the text needs at ``width`` (QLabel.heightForWidth cannot say: it never
+        answers less than the minimum height this label sets itself)."""
+        return needed_height(self, width)
+
+    def _fit(self) -> None:
+        needed = self.needed_height(self.width()) if self.text() else 0
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
+def needed_height(label: QLabel, width: int) -> int:
+    """The height ``label``'s word-wrapped text needs when the label is ``width`` pixels wide."""
+    margins = label.contentsMargins()
+    extra = 2 * label.margin()
+    inner = max(1, width - margins.left() - margins.right() - extra)
+    flags = Qt.TextFlag.TextWordWrap | label.alignment()
+    text = label.fontMetrics().boundingRect(QRect(0, 0, inner, 1 << 20), flags, label.text())
+    return text.height() + margins.top() + margins.bottom() + extra
+
+
+def wrapped_label(text: str = "", parent: QWidget | None = None, *, name: str = "") -> WrappedLabel:
+    """A :class:`WrappedLabel` showing ``text`` as written."""
+    widget = WrappedLabel(parent)
     widget.setText(text)
     if name:
         widget.setObjectName(name)

@@ -6,8 +6,8 @@ after a blocking one), so no other code keeps a copy of whether Run may be press
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGridLayout, QPushButton, QSpinBox, QWidget
 
 from app.core.fetch import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions
 from app.core.lessons import Lesson
@@ -52,8 +52,7 @@ class ControlsPanel(QWidget):
         self.exit_presentation_button.setAccessibleName("Exit presentation mode")
         self.exit_presentation_button.hide()
         # Said on screen whenever the toggle does not apply: a lesson never changes it silently.
-        self.mode_note = plain_text.label(parent=self, name="modeNote")
-        self.mode_note.setWordWrap(True)
+        self.mode_note = plain_text.wrapped_label(parent=self, name="modeNote")
         self.mode_note.hide()
 
         self.concurrency_spin = QSpinBox(self)
@@ -75,13 +74,17 @@ class ControlsPanel(QWidget):
         for caption, field in (("At most at once:", self.concurrency_spin), ("Timeout:", self.timeout_spin)):
             options.addRow(plain_text.label(caption, self.options_box), field)
 
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.mode_toggle, self.run_button, self.cancel_button):
-            row.addWidget(widget)
-        row.addWidget(self.mode_note, 1)
-        row.addWidget(self.exit_presentation_button)
-        row.addWidget(self.options_box)
+        # The window places mode_note (under the toggle, over the lesson: it says why the toggle
+        # does not apply to it); beside the buttons it would squeeze them.
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        for column, widget in enumerate((self.mode_toggle, self.run_button, self.cancel_button)):
+            grid.addWidget(widget, 0, column)
+        grid.addWidget(self.exit_presentation_button, 0, 3, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.options_box, 0, 4, 2, 1, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
 
         self.run_button.clicked.connect(self.run_clicked)
         self.cancel_button.clicked.connect(self.cancel_clicked)

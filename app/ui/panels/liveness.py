@@ -39,27 +39,31 @@ class LivenessPanel(QWidget):
         self.typing_box = QLineEdit(self)
         self.typing_box.setObjectName("typingBox")
         self.typing_box.setAccessibleName("Type here while it runs")
-        self.typing_box.setPlaceholderText("Type here while it runs…")
+        self.typing_box.setPlaceholderText("Type here…")  # short: it is never cut, even on a projector
         self.freeze_meter = FreezeMeter(self)
         self.freeze_meter.show_message(STARTING)
         self.lag_graph = LagGraph(self)
         self.titles: list[QLabel] = []
         for text, buddy in (("Alive? Watch the ball, type in the box", self.typing_box), ("Lateness over the last 30 s", self.lag_graph)):
-            title = plain_text.label(text, self, name="panelTitle")
-            title.setWordWrap(True)  # in presentation mode a title wraps rather than widen the window
+            title = plain_text.wrapped_label(text, self, name="panelTitle")  # wraps rather than widen the window
             title.setBuddy(buddy)
             self.titles.append(title)
 
+        # The ball beside the box to type in, the meter under both, the graph on the right: short
+        # enough to leave the timeline its room on a 1280 x 720 screen.
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.titles[0], 0, 0)
+        grid.setVerticalSpacing(4)
+        grid.addWidget(self.titles[0], 0, 0, 1, 2)
         grid.addWidget(self.ball, 1, 0)
-        grid.addWidget(self.typing_box, 2, 0)
-        grid.addWidget(self.freeze_meter, 3, 0)  # its own caption says what it is
-        grid.addWidget(self.titles[1], 0, 1)
-        grid.addWidget(self.lag_graph, 1, 1, 3, 1)
+        grid.addWidget(self.typing_box, 1, 1)
+        grid.addWidget(self.freeze_meter, 2, 0, 1, 2)  # its own caption says what it is
+        grid.addWidget(self.titles[1], 0, 2)
+        grid.addWidget(self.lag_graph, 1, 2, 2, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        grid.setRowStretch(3, 1)
 
         self.ball.installEventFilter(self)  # its first paint is the window's first frame
         heartbeat.ticked.connect(self._on_heartbeat_ticked)

@@ -9,7 +9,7 @@ on one time scale.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.core.lessons import Lesson
 from app.core.run import Run, RunSummary
@@ -49,26 +49,28 @@ class ResultsPanel(QTabWidget):
         self.timeline_panel = QWidget(self)
         timeline_layout = QVBoxLayout(self.timeline_panel)
         timeline_layout.setContentsMargins(4, 4, 4, 4)
-        bar = QHBoxLayout()
-        bar.addWidget(TimelineLegend(self.timeline_panel), 1)
+        timeline_layout.addWidget(TimelineLegend(self.timeline_panel))
+        timeline_layout.addWidget(self.timeline, 1)
+        # The zoom buttons sit beside the tabs, so the legend has the whole width for itself.
+        self.zoom_buttons = QWidget(self)
+        zoom = QHBoxLayout(self.zoom_buttons)
+        zoom.setContentsMargins(0, 0, 4, 2)
         for text, tip, action in (
             ("−", "Zoom out (-)", lambda: self.timeline.zoom_by(1 / 1.5)),
             ("+", "Zoom in (+, or Ctrl + mouse wheel)", lambda: self.timeline.zoom_by(1.5)),
             ("Fit", "Show the whole run (0)", self.timeline.fit),
         ):
-            button = QToolButton(self.timeline_panel)
+            button = QToolButton(self.zoom_buttons)
             button.setText(text)
             button.setToolTip(tip)
             button.setAccessibleName(tip)
             button.clicked.connect(action)
-            bar.addWidget(button)
-        timeline_layout.addLayout(bar)
-        timeline_layout.addWidget(self.timeline, 1)
+            zoom.addWidget(button)
+        self.setCornerWidget(self.zoom_buttons, Qt.Corner.TopRightCorner)
 
         self.results_model = ResultsModel(self)
         self.results_table = ResultsTable(self.results_model, self)
-        self.row_details = plain_text.label(NO_ROW_CHOSEN, self, name="rowDetails")
-        self.row_details.setWordWrap(True)
+        self.row_details = plain_text.wrapped_label(NO_ROW_CHOSEN, self, name="rowDetails")
         self.row_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.row_details.setAccessibleName("The chosen request: its whole URL and what happened")
         self.requests_panel = QWidget(self)
@@ -82,7 +84,14 @@ class ResultsPanel(QTabWidget):
         self.comparison = RunComparison(self)
         self.history_panel = QSplitter(Qt.Orientation.Horizontal, self)
         self.history_panel.addWidget(self.history_view)
-        self.history_panel.addWidget(self.comparison)
+        # On a short screen the two timelines and their words scroll rather than overlap.
+        comparison_area = QScrollArea(self.history_panel)
+        comparison_area.setObjectName("comparisonArea")
+        comparison_area.setWidget(self.comparison)
+        comparison_area.setWidgetResizable(True)
+        comparison_area.setFrameShape(QFrame.Shape.NoFrame)
+        comparison_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history_panel.addWidget(comparison_area)
         self.history_panel.setStretchFactor(0, 1)
         self.history_panel.setStretchFactor(1, 2)
         self.history_panel.setChildrenCollapsible(False)
@@ -91,6 +100,7 @@ class ResultsPanel(QTabWidget):
         self.addTab(self.requests_panel, "Requests")
         self.addTab(self.history_panel, "History")
 
+        self.currentChanged.connect(lambda _index: self.zoom_buttons.setVisible(self.currentWidget() is self.timeline_panel))
         self.history_view.chosen_changed.connect(self.comparison.show_runs)
         self.results_table.selectionModel().selectionChanged.connect(self._on_results_table_selection_changed)
         controller.run_started.connect(self._on_controller_run_started)

@@ -23,7 +23,7 @@ class BouncingBall(QWidget):
         super().__init__(parent)
         self.setObjectName("bouncingBall")
         self.setAccessibleName("Animation that stops when the window freezes")
-        self.setMinimumSize(200, 56)
+        self.setMinimumSize(160, 40)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._origin = time.perf_counter()
         self.position = 0.0

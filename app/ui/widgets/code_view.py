@@ -69,7 +69,8 @@ class CodeView(QPlainTextEdit):
         self.setObjectName("codeView")
         self.setAccessibleName("The lesson's code: exactly what runs")
         self.setReadOnly(True)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # A long line wraps rather than hide behind a scroll bar (a narrow column, a projector's font).
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         # Only the family is set: the size still follows the window (presentation mode scales it).
         monospace = QFont()

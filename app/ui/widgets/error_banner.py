@@ -15,9 +15,7 @@ class ErrorBanner(QFrame):
         self.setObjectName("errorBanner")
         self.setAccessibleName("Error message")
         self.count = 0
-        self.message = plain_text.label(parent=self)
-        self.message.setObjectName("errorMessage")
-        self.message.setWordWrap(True)
+        self.message = plain_text.wrapped_label(parent=self, name="errorMessage")
         self.details_button = QPushButton("Details", self)
         self.details_button.setCheckable(True)
         self.details_button.setAccessibleName("Show error details")

@@ -95,9 +95,7 @@ class FreezeMeter(QWidget):
         self.setObjectName("freezeMeter")
         self._bar = _LatenessBar(self)
         self._bar.setAccessibleName("Window lateness bar")
-        self._value_label = plain_text.label(parent=self)
-        self._value_label.setObjectName("latenessLabel")
-        self._value_label.setWordWrap(True)
+        self._value_label = plain_text.wrapped_label(parent=self, name="latenessLabel")
         self._value_label.setAccessibleName("How late the window is right now")
         # Recent stalls as (when, lateness), newest last: each stays on the meter for HOLD
         # seconds, so a smaller freeze right after a big one is not forgotten with it.
@@ -106,6 +104,7 @@ class FreezeMeter(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._bar)
         layout.addWidget(self._value_label)
+        layout.addStretch(1)  # the words stay right under the bar when the row is taller
         self._show(0.0)
 
     @property

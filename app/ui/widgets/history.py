@@ -176,14 +176,14 @@ class RunComparison(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runComparison")
-        self.first_title = plain_text.label(parent=self)
+        self.first_title = plain_text.wrapped_label(parent=self)
         self.first_title.setObjectName("comparisonTitle")
         self.first = TimelineWidget(self)
         self.first.setObjectName("comparisonTimelineA")
-        self.speedup_label = plain_text.label(parent=self)
+        self.speedup_label = plain_text.wrapped_label(parent=self)
         self.speedup_label.setObjectName("speedupLabel")
         self.speedup_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.second_title = plain_text.label(parent=self)
+        self.second_title = plain_text.wrapped_label(parent=self)
         self.second_title.setObjectName("comparisonTitle")
         self.second = TimelineWidget(self)
         self.second.setObjectName("comparisonTimelineB")
@@ -192,8 +192,7 @@ class RunComparison(QWidget):
             # the same second would no longer sit at the same x in both; zooming one would too.
             timeline.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
             timeline.zoomable = False
-        for label in (self.first_title, self.second_title, self.speedup_label):
-            label.setWordWrap(True)  # long titles wrap rather than widen the window
+            timeline.setMinimumHeight(70)  # each scrolls its rows; the tab scrolls only when even this does not fit
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.first_title, self.first, self.speedup_label, self.second_title, self.second):

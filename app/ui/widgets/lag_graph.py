@@ -150,7 +150,9 @@ class LagGraph(QWidget):
             room = painter.fontMetrics().horizontalAdvance(label) + 8
             where = band if band.width() >= room else QRectF(band.left() - room, plot.top(), room, plot.height())
             where.setHeight(painter.fontMetrics().height() + 4)
-            if not any(where.intersects(other) for other in labelled):
+            # Never cut by the plot's edges: pushed inside, or left out on a plot too narrow for it.
+            where.moveLeft(min(max(where.left(), plot.left()), plot.right() - where.width()))
+            if where.width() <= plot.width() and not any(where.intersects(other) for other in labelled):
                 labelled.append(where)
                 painter.setPen(edge.darker(130))
                 painter.drawText(where.adjusted(2, 2, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)

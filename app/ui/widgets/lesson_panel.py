@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QGridLayout, QListWidget, QListWidgetItem, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.lessons import GATHER_URLS, LESSONS, SCALES, Lesson, LessonSetup, Verdict
 from app.ui import plain_text
@@ -17,6 +28,7 @@ from app.ui.widgets import repolish
 from app.ui.widgets.code_view import CodeView
 
 DEFAULT_SCALE = 1.0
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 def scale_text(scale: float) -> str:
@@ -46,9 +58,7 @@ class LessonPanel(QWidget):
             item.setToolTip(f"{lesson.title} (Ctrl+{number})")
             self.lesson_list.addItem(item)
 
-        self.intro = plain_text.label("Choose a lesson above. Each one is a short program you can watch run.", self)
-        self.intro.setObjectName("lessonIntro")
-        self.intro.setWordWrap(True)
+        self.intro = plain_text.wrapped_label("Choose a lesson above. Each one is a short program you can watch run.", self, name="lessonIntro")
         self.intro.setAccessibleName("What the lesson shows")
 
         self.scale_combo = QComboBox(self)
@@ -70,12 +80,8 @@ class LessonPanel(QWidget):
         self.limit_caption = plain_text.label("At once:", self)
         self.limit_caption.setBuddy(self.limit_slider)
 
-        self.expectation = plain_text.label(parent=self)
-        self.expectation.setObjectName("lessonExpectation")
-        self.expectation.setWordWrap(True)
-        self.verdict = plain_text.label(parent=self)
-        self.verdict.setObjectName("lessonVerdict")
-        self.verdict.setWordWrap(True)
+        self.expectation = plain_text.wrapped_label(parent=self, name="lessonExpectation")
+        self.verdict = plain_text.wrapped_label(parent=self, name="lessonVerdict")
         self.verdict.setAccessibleName("Expected against observed")
         self.code_view = CodeView(self)
 
@@ -90,15 +96,34 @@ class LessonPanel(QWidget):
         settings.addWidget(self.limit_value, 1, 2)
         settings.setColumnStretch(1, 1)
 
-        # A plain column: wrapped text gets the height it needs, the code gets the rest.
+        # The words (which can be long) scroll in their own area; the code is in view under
+        # them, and the divider between the two can be dragged.
+        words = QWidget(self)
+        words_layout = QVBoxLayout(words)
+        words_layout.setContentsMargins(0, 0, 4, 0)
+        words_layout.addWidget(self.intro)
+        words_layout.addLayout(settings)
+        words_layout.addWidget(self.expectation)
+        words_layout.addWidget(self.verdict)
+        words_layout.addStretch(1)
+        self.words = QScrollArea(self)
+        self.words.setObjectName("lessonWords")
+        self.words.setWidget(words)
+        self.words.setWidgetResizable(True)
+        self.words.setFrameShape(QFrame.Shape.NoFrame)
+        self.words.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.split = QSplitter(Qt.Orientation.Vertical, self)
+        self.split.setObjectName("lessonSplit")
+        self.split.addWidget(self.words)
+        self.split.addWidget(self.code_view)
+        self.split.setChildrenCollapsible(False)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 3)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.lesson_list)
-        layout.addWidget(self.intro)
-        layout.addLayout(settings)
-        layout.addWidget(self.expectation)
-        layout.addWidget(self.verdict)
-        layout.addWidget(self.code_view, 1)
+        layout.addWidget(self.split, 1)
         self._fit_list()
 
         self.lesson_list.currentItemChanged.connect(self._on_lesson_list_current_changed)
@@ -177,6 +202,13 @@ class LessonPanel(QWidget):
         for words in (self.intro, self.expectation):
             words.setVisible(not compact)
         self.verdict.setVisible(bool(self.verdict.text()) and not compact)
+        self._fit_words()
+
+    def _fit_words(self) -> None:
+        """In compact mode only the settings are left above the code: their area shrinks to them."""
+        content = self.words.widget()
+        content.layout().activate()
+        self.words.setMaximumHeight(content.sizeHint().height() + 4 if self._compact else QWIDGETSIZE_MAX)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
@@ -205,3 +237,4 @@ class LessonPanel(QWidget):
     def _show_limit(self, visible: bool) -> None:
         for widget in (self.limit_caption, self.limit_slider, self.limit_value):
             widget.setVisible(visible)
+        self._fit_words()

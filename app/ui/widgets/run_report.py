@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import explain
 from app.core.lag import is_frozen
@@ -18,47 +17,41 @@ class RunReport(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runReport")
-        self.headline = plain_text.label("Press Run to measure how the window copes.", self)
-        self.headline.setObjectName("reportHeadline")
-        self.headline.setWordWrap(True)
+        self.headline = plain_text.wrapped_label("Press Run to measure how the window copes.", self, name="reportHeadline")
         self.freeze_label = self._value("freezeLabel", "Longest freeze during the last run")
         self.wall_label = self._value("wallTimeLabel", "Wall time of the last run")
         self.sum_label = self._value("requestSumLabel", "Sum of the request times of the last run")
-        self.details = plain_text.label(parent=self)
-        self.details.setObjectName("reportDetails")
-        self.details.setWordWrap(True)
+        self.details = plain_text.wrapped_label(parent=self, name="reportDetails")
         self.details.setAccessibleName("What happened and why")
-        # A word-wrapped label under-reports its height, and a splitter would then squeeze it
-        # on a small screen; three lines is what the explanations need at the window's width.
-        # Its font comes from the style sheet (and presentation mode), so the height follows it.
-        self.details.installEventFilter(self)
-        self._fit_details()
-
-        grid = QGridLayout(self)
-        grid.addWidget(self.headline, 0, 0, 1, 3)
+        # The freeze in big type on the left, everything else beside it: the report stays short
+        # enough for a 1280 x 720 screen with the timeline under it.
         self._captions: list[QLabel] = []
-        for column, (caption, value) in enumerate(
-            [("Longest freeze", self.freeze_label), ("Wall time", self.wall_label), ("Requests added up", self.sum_label)]
-        ):
+        for caption, value in [("Longest freeze", self.freeze_label), ("Wall time", self.wall_label), ("Requests added up", self.sum_label)]:
             title = plain_text.label(caption, self)
             title.setObjectName("reportCaption")
             title.setBuddy(value)
-            grid.addWidget(title, 1, column)
-            grid.addWidget(value, 2, column)
             self._captions.append(title)
-        grid.addWidget(self.details, 3, 0, 1, 3)
-        grid.setRowStretch(4, 1)  # pack the report at the top; spare height stays below it
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 2)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.details and event.type() == QEvent.Type.FontChange:
-            self._fit_details()
-        return super().eventFilter(watched, event)
-
-    def _fit_details(self) -> None:
-        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3 + 16)
+        freeze = QVBoxLayout()
+        freeze.setSpacing(0)
+        freeze.addWidget(self._captions[0])
+        freeze.addWidget(self.freeze_label)
+        freeze.addStretch(1)
+        numbers = QHBoxLayout()
+        for title, value in zip(self._captions[1:], (self.wall_label, self.sum_label), strict=True):
+            numbers.addWidget(title)
+            numbers.addWidget(value)
+            numbers.addSpacing(24)
+        numbers.addStretch(1)
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        words.addWidget(self.headline)
+        words.addLayout(numbers)
+        words.addWidget(self.details)
+        words.addStretch(1)
+        row = QHBoxLayout(self)
+        row.addLayout(freeze)
+        row.addSpacing(12)
+        row.addLayout(words, 1)
 
     def _value(self, name: str, accessible: str) -> QLabel:
         label = plain_text.label("–", self)

@@ -238,6 +238,10 @@ class TimelineWidget(QAbstractScrollArea):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(800, 260)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # The axis and five full rows with their labels: a short window still shows a timeline.
+        return QSize(300, self.axis_height + 4 + 5 * self.max_row + 2 * self.frameWidth())
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._update_scrollbars()
