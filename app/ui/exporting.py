@@ -81,7 +81,7 @@ def timeline_picture(summary: RunSummary, font: QFont, palette: QPalette, width:
         title_height = metrics.height() + 16
         top = title_height + legend_image.height() + 8
         # One image, painted straight into: a 1000-row run must not cost two big copies.
-        picture = QImage(width, top + drawer.export_height(), QImage.Format.Format_ARGB32)
+        picture = QImage(width, top + drawer.scene.export_height(), QImage.Format.Format_ARGB32)
         picture.fill(palette.base().color())
         painter = QPainter(picture)
         try:
@@ -90,7 +90,7 @@ def timeline_picture(summary: RunSummary, font: QFont, palette: QPalette, width:
             painter.drawText(12, 8 + metrics.ascent(), f"LoopLab · {run_title(summary)}")
             painter.drawImage(8, title_height, legend_image)
             painter.translate(0, top)
-            drawer.paint_export(painter, width)
+            drawer.scene.paint_export(painter, width, font, palette)
         finally:
             painter.end()
     finally:

@@ -181,7 +181,7 @@ def test_the_timeline_tooltip_shows_urls_and_reasons_literally(
     timeline = lab.results.timeline
     lab.results.setCurrentWidget(lab.results.timeline_panel)
     for row, record in enumerate(summary.records):
-        pos = QPoint(timeline.gutter + 4, timeline.axis_height + row * timeline.row_height() + timeline.row_height() // 2)
+        pos = QPoint(timeline.scene.gutter + 4, timeline.scene.axis_height + row * timeline.row_height() + timeline.row_height() // 2)
         assert timeline.record_at(pos).index == record.index
         text = tooltip_shown(timeline.viewport(), pos)
         assert text.splitlines()[0] == record.url

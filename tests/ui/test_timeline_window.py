@@ -96,8 +96,8 @@ def test_a_blocking_run_is_one_freeze_band_as_long_as_the_measured_freeze(
     # The band is really painted: the middle of it is red-tinted where no bar is drawn.
     loop.run_until_complete(until(lambda: lab.results.timeline.isVisible()))
     image = lab.results.timeline.viewport().grab().toImage()
-    x = int(GUTTER + (band.start + band.duration * 0.9) * lab.results.timeline.pixels_per_second())
-    colour = QColor(image.pixel(x, image.height() - 3))
+    x = int(lab.results.timeline.scene.gutter + (band.start + band.duration * 0.9) * lab.results.timeline.pixels_per_second())
+    colour = QColor(image.pixel(x, lab.results.timeline.scene.axis_height + 1))  # under the axis, above the first bar
     assert colour.red() > colour.green() + 20 and colour.red() > colour.blue() + 20
 
 

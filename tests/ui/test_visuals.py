@@ -169,7 +169,7 @@ def test_rows_share_the_height_within_min_and_max_row(qtbot: Any, count: int) ->
     row = widget.row_height()
     assert MIN_ROW <= row <= MAX_ROW
     shared = (widget.viewport().height() - AXIS_HEIGHT - 4) / count
-    floor = widget.label_row if count <= LABELLED_ROWS else MIN_ROW  # up to 100 rows, each keeps its label
+    floor = widget.scene.label_row if count <= LABELLED_ROWS else MIN_ROW  # up to 100 rows, each keeps its label
     assert row == int(max(floor, min(MAX_ROW, shared)))
     assert widget.shows_row_labels() is (count <= LABELLED_ROWS)
 
@@ -359,9 +359,9 @@ def test_render_image_draws_every_row_and_grows_with_the_run(qtbot: Any) -> None
     widget = TimelineWidget()
     qtbot.addWidget(widget)
     widget.show_summary(finished_run(staircase(5)))
-    small = widget.render_image()
+    small = widget.scene.render_image(widget.font(), widget.palette())
     widget.show_summary(finished_run(overlapping(100)))
-    big = widget.render_image()
+    big = widget.scene.render_image(widget.font(), widget.palette())
     assert small.width() == big.width() == 1600
     assert big.height() > small.height()
     assert small.height() >= AXIS_HEIGHT + 5 * MAX_ROW
@@ -384,7 +384,7 @@ def test_a_freeze_band_is_red_where_it_is_and_only_there(qtbot: Any) -> None:
     widget = TimelineWidget()
     qtbot.addWidget(widget)
     widget.show_summary(summary)
-    image = widget.render_image(1600)
+    image = widget.scene.render_image(widget.font(), widget.palette(), 1600)
     below_rows = image.height() - 3  # under the last bar, inside the plot: only the band (or nothing)
     inside, outside = band_x(1600, 1.25, 4.0), band_x(1600, 3.25, 4.0)
     assert is_reddish(image.pixelColor(inside, below_rows))
@@ -393,7 +393,7 @@ def test_a_freeze_band_is_red_where_it_is_and_only_there(qtbot: Any) -> None:
     assert not is_reddish(image.pixelColor(band_x(1600, 0.75, 4.0), below_rows))
 
     widget.show_summary(finished_run(staircase(4, 1.0)))  # the same run without a freeze
-    plain = widget.render_image(1600)
+    plain = widget.scene.render_image(widget.font(), widget.palette(), 1600)
     assert not is_reddish(plain.pixelColor(inside, below_rows))
 
 
@@ -402,7 +402,7 @@ def test_a_failed_request_gets_a_red_outline(qtbot: Any) -> None:
     widget = TimelineWidget()
     qtbot.addWidget(widget)
     widget.show_summary(summary)
-    image = widget.render_image(1600)
+    image = widget.scene.render_image(widget.font(), widget.palette(), 1600)
 
     def red_on_top_edge(index: int) -> int:
         record = summary.records[index]

@@ -15,7 +15,21 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLayout, QLayoutItem, QSizePolicy, QToolTip, QWidget
 
 from app.core.lag import Freeze
@@ -75,20 +89,13 @@ class TimelineWidget(QAbstractScrollArea):
         self.viewport().setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(80)
-        self._records: RecordTable = RecordTable()
-        self._freezes: Sequence[Freeze] = ()
-        self._now: Callable[[], float] | None = None  # the live run's clock, while it runs
-        self._span = 0.0
-        self._wall = 0.0
-        self._fixed_span: float | None = None  # set when compared with another run on one scale
-        self._zoom = 1.0
+        self.scene = TimelineScene()
+        """What is drawn, and the drawing (shared with the PNG export)."""
+        self.scene.fit_metrics(self.fontMetrics())
+        self.zoom = 1.0
+        """How far the time axis is zoomed in (1: the whole run fits); change it with zoom_by and fit."""
         self.zoomable = True
         """False where the scale must stay as set (two runs compared on one scale)."""
-        self._placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
-        self._overlay = ""
-        self.gutter, self.axis_height, self.max_row = GUTTER, AXIS_HEIGHT, MAX_ROW
-        self.label_row = MIN_ROW  # the shortest row a label fits in: set from the font
-        self._fit_metrics_to_font()
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
@@ -98,105 +105,96 @@ class TimelineWidget(QAbstractScrollArea):
     def show_run(self, run: Run) -> None:
         """Follows a run under way: call :meth:`refresh` when its records change."""
         # Through the run, not its clock: a lesson restarts the clock when its code starts.
-        self._records, self._freezes, self._now = run.records, (), lambda: run.clock()
-        self._overlay = ""
-        self._wall = 0.0
-        self._zoom = 1.0
+        scene = self.scene
+        scene.records, scene.freezes, scene.now = run.records, (), lambda: run.clock()
+        scene.overlay, scene.wall = "", 0.0
+        self.zoom = 1.0
         self.refresh()
 
     def show_summary(self, summary: RunSummary | None) -> None:
         """Shows a finished run (or nothing), fitted to the view."""
-        self._records = summary.records if summary else RecordTable()
-        self._freezes = summary.freezes if summary else ()
-        self._wall = summary.wall_time if summary else 0.0  # a lesson's code may outlast its requests
-        self._now = None
-        self._overlay = ""
-        self._zoom = 1.0
+        scene = self.scene
+        scene.records = summary.records if summary else RecordTable()
+        scene.freezes = summary.freezes if summary else ()
+        scene.wall = summary.wall_time if summary else 0.0  # a lesson's code may outlast its requests
+        scene.now, scene.overlay = None, ""
+        self.zoom = 1.0
         self.refresh()
 
     def set_placeholder(self, text: str) -> None:
-        self._placeholder = text
+        self.scene.placeholder = text
         self.viewport().update()
 
     def set_overlay(self, text: str) -> None:
         """A message over the bars until the next run or summary is shown ("" for none): what the
         last frame before a freeze says, rather than an axis of a few milliseconds."""
-        self._overlay = text
+        self.scene.overlay = text
         self.viewport().repaint()
 
     def set_fixed_span(self, seconds: float | None) -> None:
         """Draws this many seconds across the view whatever the run's own length (one scale for two runs)."""
-        self._fixed_span = seconds
+        self.scene.fixed_span = seconds
         self.refresh()
 
     def refresh(self) -> None:
         """Re-reads the records' times (they change in place while a run is under way) and repaints."""
         # The table keeps its latest end up to date: no walk over 200,000 records 20 times a second.
-        ends = [self._records.latest_end() or 0.0, self._wall, *(f.end for f in self._freezes)]
-        if self._now is not None:  # a run under way: the axis grows with it
-            ends.append(self._now())
-        self._span = max(ends)
+        scene = self.scene
+        ends = [scene.records.latest_end() or 0.0, scene.wall, *(f.end for f in scene.freezes)]
+        if scene.now is not None:  # a run under way: the axis grows with it
+            ends.append(scene.now())
+        scene.span = max(ends)
         self._update_scrollbars()
         self.viewport().update()
 
     @property
     def records(self) -> Sequence[RequestRecord]:
-        return self._records
+        return self.scene.records
 
     @property
     def freezes(self) -> Sequence[Freeze]:
-        return self._freezes
-
-    @property
-    def zoom(self) -> float:
-        return self._zoom
+        return self.scene.freezes
 
     # --- geometry ---
 
-    def _shown_span(self) -> float:
-        return max(self._fixed_span or 0.0, self._span, 0.001)
-
-    def _plot_width(self, view_width: int) -> float:
-        return max(10.0, view_width - self.gutter - 12)
-
     def pixels_per_second(self) -> float:
-        return self._plot_width(self.viewport().width()) / self._shown_span() * self._zoom
+        return self.scene.plot_width(self.viewport().width()) / self.scene.shown_span() * self.zoom
 
     def row_height(self, view_height: int | None = None) -> int:
         """Rows share the height while they fit; past that they stay readable and the view scrolls."""
-        height = (self.viewport().height() if view_height is None else view_height) - self.axis_height - 4
-        if not self._records:
-            return self.max_row
-        floor = self.label_row if len(self._records) <= LABELLED_ROWS else MIN_ROW
-        return int(max(floor, min(self.max_row, height / len(self._records))))
+        height = (self.viewport().height() if view_height is None else view_height) - self.scene.axis_height - 4
+        if not self.scene.records:
+            return self.scene.max_row
+        floor = self.scene.label_row if len(self.scene.records) <= LABELLED_ROWS else MIN_ROW
+        return int(max(floor, min(self.scene.max_row, height / len(self.scene.records))))
 
     def shows_row_labels(self) -> bool:
         """Whether each row is tall enough to carry its URL in the gutter."""
-        return self.row_height() >= self.label_row
+        return self.row_height() >= self.scene.label_row
 
     def _update_scrollbars(self) -> None:
         view = self.viewport().size()
         row = self.row_height()
-        content_height = len(self._records) * row + self.axis_height + 4
+        content_height = len(self.scene.records) * row + self.scene.axis_height + 4
         vertical = self.verticalScrollBar()
         vertical.setRange(0, max(0, content_height - view.height()))
         vertical.setPageStep(view.height())
         vertical.setSingleStep(row)
-        plot = self._plot_width(view.width())
+        plot = self.scene.plot_width(view.width())
         horizontal = self.horizontalScrollBar()
-        horizontal.setRange(0, max(0, int(plot * self._zoom - plot)))
+        horizontal.setRange(0, max(0, int(plot * self.zoom - plot)))
         horizontal.setPageStep(int(plot))
 
     def time_at(self, x: float) -> float:
         """The run time under viewport position ``x``."""
-        return (x - self.gutter + self.horizontalScrollBar().value()) / self.pixels_per_second()
+        return (x - self.scene.gutter + self.horizontalScrollBar().value()) / self.pixels_per_second()
 
     def record_at(self, pos: QPoint) -> RequestRecord | None:
         """The request whose row is under viewport position ``pos``."""
-        if pos.y() < self.axis_height:
+        if pos.y() < self.scene.axis_height:
             return None
-        row = (pos.y() - self.axis_height + self.verticalScrollBar().value()) // self.row_height()
-        return self._records[row] if 0 <= row < len(self._records) else None
+        row = (pos.y() - self.scene.axis_height + self.verticalScrollBar().value()) // self.row_height()
+        return self.scene.records[row] if 0 <= row < len(self.scene.records) else None
 
     # --- zoom ---
 
@@ -205,33 +203,24 @@ class TimelineWidget(QAbstractScrollArea):
         if not self.zoomable:
             return
         if anchor_x is None:
-            anchor_x = self.gutter + self._plot_width(self.viewport().width()) / 2
+            anchor_x = self.scene.gutter + self.scene.plot_width(self.viewport().width()) / 2
         anchor_t = self.time_at(anchor_x)
-        self._zoom = min(MAX_ZOOM, max(1.0, self._zoom * factor))
+        self.zoom = min(MAX_ZOOM, max(1.0, self.zoom * factor))
         self._update_scrollbars()
-        self.horizontalScrollBar().setValue(round(anchor_t * self.pixels_per_second() - (anchor_x - self.gutter)))
+        self.horizontalScrollBar().setValue(round(anchor_t * self.pixels_per_second() - (anchor_x - self.scene.gutter)))
         self.viewport().update()
 
     def fit(self) -> None:
-        self._zoom = 1.0
+        self.zoom = 1.0
         self._update_scrollbars()
         self.viewport().update()
-
-    def _fit_metrics_to_font(self) -> None:
-        """The gutter, axis band and rows grow with the font (presentation mode); the module's
-        constants are their sizes at the normal font."""
-        metrics = self.fontMetrics()
-        self.gutter = max(GUTTER, metrics.horizontalAdvance("Time since Run →") + 16)
-        self.axis_height = max(AXIS_HEIGHT, metrics.height() + 8)
-        self.max_row = max(MAX_ROW, metrics.height() + 6)
-        self.label_row = math.ceil(metrics.height() * 0.8)
 
     # --- Qt events ---
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
-            self._fit_metrics_to_font()
+            self.scene.fit_metrics(self.fontMetrics())
             self._update_scrollbars()
             self.viewport().update()
 
@@ -240,7 +229,7 @@ class TimelineWidget(QAbstractScrollArea):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         # The axis and five full rows with their labels: a short window still shows a timeline.
-        return QSize(300, self.axis_height + 4 + 5 * self.max_row + 2 * self.frameWidth())
+        return QSize(300, self.scene.axis_height + 4 + 5 * self.scene.max_row + 2 * self.frameWidth())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -269,7 +258,7 @@ class TimelineWidget(QAbstractScrollArea):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             record = self.record_at(event.pos())
             if record is not None:
-                now = self._now() if self._now is not None else None
+                now = self.scene.now() if self.scene.now is not None else None
                 QToolTip.showText(event.globalPos(), plain_text.tooltip(describe(record, now)), self.viewport())
             else:
                 QToolTip.hideText()
@@ -280,62 +269,104 @@ class TimelineWidget(QAbstractScrollArea):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self.viewport())
         try:
-            self._paint(
+            self.scene.paint(
                 painter,
                 QRect(QPoint(0, 0), self.viewport().size()),
+                self.palette(),
+                self.font(),
                 scroll_x=self.horizontalScrollBar().value(),
                 scroll_y=self.verticalScrollBar().value(),
                 px_per_s=self.pixels_per_second(),
                 row=self.row_height(),
             )
-            if self._overlay:
-                self._paint_overlay(painter)
+            if self.scene.overlay:
+                self.scene.paint_overlay(painter, self.viewport().width(), self.palette())
         finally:
             painter.end()
 
-    def _paint_overlay(self, painter: QPainter) -> None:
+
+class TimelineScene:
+    """What a timeline draws and how: one run's records and freezes, the sizes that follow the
+    font, and the painting itself, shared by the widget on screen and the PNG export. Qt-widget
+    free: the widget owns one (:attr:`TimelineWidget.scene`) and hands it a painter."""
+
+    def __init__(self) -> None:
+        self.records: RecordTable = RecordTable()
+        self.freezes: Sequence[Freeze] = ()
+        self.now: Callable[[], float] | None = None
+        """The live run's clock, while it runs."""
+        self.span = 0.0
+        """The latest time the run has reached, in seconds since Run."""
+        self.wall = 0.0
+        self.fixed_span: float | None = None
+        """Set when compared with another run on one scale."""
+        self.placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
+        self.overlay = ""
+        """A message over the bars ("" for none)."""
+        self.gutter, self.axis_height, self.max_row = GUTTER, AXIS_HEIGHT, MAX_ROW
+        self.label_row = MIN_ROW  # the shortest row a label fits in: set from the font
+
+    def fit_metrics(self, metrics: QFontMetrics) -> None:
+        """The gutter, axis band and rows grow with the font (presentation mode); the module's
+        constants are their sizes at the normal font."""
+        self.gutter = max(GUTTER, metrics.horizontalAdvance("Time since Run →") + 16)
+        self.axis_height = max(AXIS_HEIGHT, metrics.height() + 8)
+        self.max_row = max(MAX_ROW, metrics.height() + 6)
+        self.label_row = math.ceil(metrics.height() * 0.8)
+
+    def shown_span(self) -> float:
+        return max(self.fixed_span or 0.0, self.span, 0.001)
+
+    def plot_width(self, view_width: int) -> float:
+        return max(10.0, view_width - self.gutter - 12)
+
+    def paint_overlay(self, painter: QPainter, width: int, palette: QPalette) -> None:
+        """The overlay's words in a box over the bars (see :attr:`overlay`)."""
         metrics = painter.fontMetrics()
-        box = QRect(self.gutter, self.axis_height + 6, self.viewport().width() - self.gutter - 12, metrics.height() * 2 + 12)
-        painter.fillRect(box, QColor(255, 255, 255, 220) if self.palette().base().color().lightness() > 128 else QColor(0, 0, 0, 200))
-        painter.setPen(FREEZE_TEXT if self.palette().base().color().lightness() > 128 else FREEZE_EDGE)
-        painter.drawText(box.adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._overlay)
+        light = palette.base().color().lightness() > 128
+        box = QRect(self.gutter, self.axis_height + 6, width - self.gutter - 12, metrics.height() * 2 + 12)
+        painter.fillRect(box, QColor(255, 255, 255, 220) if light else QColor(0, 0, 0, 200))
+        painter.setPen(FREEZE_TEXT if light else FREEZE_EDGE)
+        painter.drawText(box.adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.overlay)
 
     # --- painting (shared by the screen and the PNG export) ---
 
     def export_height(self) -> int:
         """The height :meth:`paint_export` needs: every row, readable up to 40 rows, and never
         more than about 4000 px (1000 rows get 4 px each: the shape of the run still shows)."""
-        return self.axis_height + 8 + max(1, len(self._records)) * self._export_row()
+        return self.axis_height + 8 + max(1, len(self.records)) * self._export_row()
 
     def _export_row(self) -> int:
-        count = max(1, len(self._records))
+        count = max(1, len(self.records))
         return self.max_row if count <= 40 else max(2, min(MIN_ROW + 4, 4000 // count))
 
-    def paint_export(self, painter: QPainter, width: int) -> None:
+    def paint_export(self, painter: QPainter, width: int, font: QFont, palette: QPalette) -> None:
         """Paints the whole timeline (every row, the whole run) at the painter's origin."""
-        painter.setFont(self.font())
-        px_per_s = self._plot_width(width) / self._shown_span()
+        painter.setFont(font)
+        px_per_s = self.plot_width(width) / self.shown_span()
         area = QRect(0, 0, width, self.export_height())
-        self._paint(painter, area, scroll_x=0, scroll_y=0, px_per_s=px_per_s, row=self._export_row())
+        self.paint(painter, area, palette, font, scroll_x=0, scroll_y=0, px_per_s=px_per_s, row=self._export_row())
 
-    def render_image(self, width: int = 1600) -> QImage:
+    def render_image(self, font: QFont, palette: QPalette, width: int = 1600) -> QImage:
         """The whole timeline as an image of its own (see :meth:`paint_export`)."""
         image = QImage(width, self.export_height(), QImage.Format.Format_ARGB32)
-        image.fill(self.palette().base().color())
+        image.fill(palette.base().color())
         painter = QPainter(image)
         try:
-            self.paint_export(painter, width)
+            self.paint_export(painter, width, font, palette)
         finally:
             painter.end()
         return image
 
-    def _paint(self, painter: QPainter, area: QRect, *, scroll_x: int, scroll_y: int, px_per_s: float, row: int) -> None:
-        palette = self.palette()
+    def paint(
+        self, painter: QPainter, area: QRect, palette: QPalette, font: QFont, *, scroll_x: int, scroll_y: int, px_per_s: float, row: int
+    ) -> None:
+        """Draws the run into ``area``: grid, freeze bands, bars, row labels and the time axis."""
         painter.fillRect(area, palette.base())
-        if not self._records:
-            if not self._freezes:
+        if not self.records:
+            if not self.freezes:
                 painter.setPen(palette.placeholderText().color())
-                painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+                painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
                 return  # with freezes (a lesson with no requests) the axis and the bands tell the story
 
         def x_of(t: float) -> float:
@@ -344,9 +375,9 @@ class TimelineWidget(QAbstractScrollArea):
         plot = QRectF(self.gutter, self.axis_height, area.width() - self.gutter, area.height() - self.axis_height)
         if plot.width() < 20 or plot.height() < 4 or px_per_s <= 0:
             return  # too small to draw anything useful (and the axis maths would break)
-        now = self._now() if self._now is not None else None
+        now = self.now() if self.now is not None else None
         first = max(0, scroll_y // row)
-        last = min(len(self._records), (scroll_y + area.height() - self.axis_height) // row + 1)
+        last = min(len(self.records), (scroll_y + area.height() - self.axis_height) // row + 1)
 
         # Grid lines under everything, labels in the axis band on top.
         left_t, right_t = max(0.0, (scroll_x) / px_per_s), (scroll_x + plot.width()) / px_per_s
@@ -361,7 +392,7 @@ class TimelineWidget(QAbstractScrollArea):
 
         painter.save()
         painter.setClipRect(plot)
-        for freeze in self._freezes:
+        for freeze in self.freezes:
             band = QRectF(QPointF(x_of(freeze.start), self.axis_height), QPointF(x_of(freeze.end), area.height()))
             painter.fillRect(band, FREEZE_FILL)
             painter.setPen(QPen(FREEZE_EDGE, 1.5))
@@ -370,7 +401,7 @@ class TimelineWidget(QAbstractScrollArea):
 
         text_colour = palette.text().color()
         for index in range(first, last):
-            record = self._records[index]
+            record = self.records[index]
             top = self.axis_height + index * row - scroll_y
             self._paint_bar(painter, record, top, row, x_of, now)
         painter.restore()
@@ -379,7 +410,7 @@ class TimelineWidget(QAbstractScrollArea):
         bold = QFont(painter.font())
         bold.setBold(True)
         painter.setFont(bold)
-        for freeze in self._freezes:
+        for freeze in self.freezes:
             left, right = max(plot.left(), x_of(freeze.start)), min(plot.right(), x_of(freeze.end))
             if right <= plot.left() or left >= plot.right():
                 continue
@@ -392,7 +423,7 @@ class TimelineWidget(QAbstractScrollArea):
             painter.drawRoundedRect(box, 4, 4)
             painter.setPen(FREEZE_TEXT)
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
-        painter.setFont(self.font())
+        painter.setFont(font)
 
         # The gutter: which URL each row is.
         painter.fillRect(QRectF(0, self.axis_height, self.gutter, area.height()), palette.window())
@@ -400,7 +431,7 @@ class TimelineWidget(QAbstractScrollArea):
         if row >= self.label_row:  # labels only where they do not run into each other
             painter.setPen(text_colour)
             for index in range(first, last):
-                record = self._records[index]
+                record = self.records[index]
                 top = self.axis_height + index * row - scroll_y
                 label = metrics.elidedText(_row_label(record), Qt.TextElideMode.ElideMiddle, self.gutter - 10)
                 painter.drawText(QRectF(6, top, self.gutter - 10, row), Qt.AlignmentFlag.AlignVCenter, label)
