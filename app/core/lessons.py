@@ -132,7 +132,8 @@ class SleepLesson(Lesson):
             "Both variants wait the same time, on the same thread that draws the window. "
             "time.sleep() keeps that thread to itself: nothing else can happen until it returns. "
             "await asyncio.sleep() gives the thread back to the event loop while it waits, so the "
-            "ball keeps moving. Flip the toggle to switch between them."
+            "ball keeps moving. The toggle picks the variant: Async awaits asyncio.sleep(), "
+            "Sync: blocking calls time.sleep()."
         )
 
     def code(self, setup: LessonSetup) -> str:
@@ -212,8 +213,10 @@ class GatherLesson(Lesson):
     def intro(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
         return (
-            f"{GATHER_URLS} requests that each take {d} s. asyncio.gather starts them all at once and "
-            "waits for the last one, so the whole thing takes about as long as the slowest request, "
+            f"{GATHER_URLS} requests that each take {d} s. asyncio.gather schedules them all (it wraps "
+            "each fetch in a task) and waits for the last one. Scheduled is not started yet: the fetches "
+            "start together when main awaits the gather and so gives the event loop its turn. The whole "
+            "thing then takes about as long as the slowest request, "
             f"not the {_n(GATHER_URLS * setup.scale)} s they add up to. Watch the timeline: the bars overlap."
         )
 
@@ -232,7 +235,8 @@ async def fetch(session, url):
 async def main(session):
     # {GATHER_URLS} URLs answered after {d} s (?n= tells them apart)
     urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
-    # gather starts every fetch now, then waits for the last.
+    # gather schedules every fetch as a task; they start
+    # when main awaits, and gather waits for the last.
     jobs = (fetch(session, u) for u in urls)
     pages = await asyncio.gather(*jobs)
 '''
@@ -298,7 +302,13 @@ class CpuLesson(Lesson):
             "await to give the thread back, so the event loop, and the window with it, stops until "
             "the count is done, async or not. Sent to a process pool with loop.run_in_executor, the "
             "same function runs in another process (another CPU core) while the coroutine awaits "
-            "the answer, and the window stays alive. Flip the toggle to switch."
+            "the answer, and the window stays alive. Why not a thread, as in the thread lesson? "
+            "Python's GIL lets only one thread run Python code at a time: a thread counting primes "
+            "would take turns with the event loop, so the window would stutter and the count would "
+            "be no faster. A process has an interpreter (and a GIL) of its own. The first run with "
+            "the pool can be slower: it starts the worker process, a new Python interpreter, first "
+            "(LoopLab starts it when you choose this lesson, so you rarely see that). The toggle "
+            "picks the variant: Async hands the count to the pool, Sync: blocking counts in the coroutine."
         )
 
     def code(self, setup: LessonSetup) -> str:
@@ -352,7 +362,8 @@ class ThreadLesson(Lesson):
             "requests.get() is a blocking library call: on the GUI thread it freezes the window "
             "just like time.sleep(). asyncio.to_thread runs the very same call on a worker thread "
             "and gives the coroutine something to await, so the window stays alive. Use it when "
-            "a library has no async version. Flip the toggle to switch."
+            "a library has no async version. The toggle picks the variant: Async awaits "
+            "asyncio.to_thread, Sync: blocking calls requests.get() itself."
         )
 
     def code(self, setup: LessonSetup) -> str:

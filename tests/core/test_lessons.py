@@ -10,6 +10,7 @@ import concurrent.futures
 import inspect
 import multiprocessing
 import pickle
+import re
 
 import pytest
 
@@ -174,3 +175,75 @@ def test_a_lesson_that_claims_a_time_says_which() -> None:
     verdict = lesson_by_id("sequential").verdict(setup(), wall_time=5.02, longest_freeze=0.01)
     assert verdict.as_expected
     assert verdict.text.startswith("Expected about 5.00 s, took 5.02 s")
+
+
+# --- the words: what the lessons say is what Python does -------------------------------------
+
+ON_OFF = re.compile(
+    r"\b(?:toggle\s+(?:is\s+|was\s+|turned\s+|switched\s+)?(?:on|off)|turn(?:s|ed|ing)?\s+(?:it\s+|the\s+toggle\s+)?(?:on|off)"
+    r"|switch(?:es|ed|ing)?\s+(?:it\s+|the\s+toggle\s+)?(?:on|off)|(?:on|off)\s*/\s*(?:on|off))\b",
+    re.IGNORECASE,
+)
+"""Words that describe the toggle as a switch that is on or off: it is labelled Async / Sync."""
+
+
+def every_text(lesson_id: str) -> list[tuple[str, str]]:
+    """(where, text) for everything a lesson says, for every setting and for runs that went
+    either way: its title, intro, expectation, code and verdicts."""
+    lesson = lesson_by_id(lesson_id)
+    texts = [("title", lesson.title)]
+    for each in every_setup()[::10]:  # each scale and toggle position (the limit changes no words)
+        where = f"scale {each.scale:g}, blocking={each.blocking}"
+        texts += [(f"intro ({where})", lesson.intro(each)), (f"expectation ({where})", lesson.expectation(each))]
+        texts.append((f"code ({where})", lesson.code(each)))
+        for wall, freeze in ((2.0, 0.01), (2.0, 1.98), (0.3, 0.064)):
+            texts.append((f"verdict ({where}, {wall} s, {freeze} s)", lesson.verdict(each, wall, freeze).text))
+    return texts
+
+
+def test_the_on_off_pattern_finds_what_it_must() -> None:
+    # The scan below is only as good as its pattern: it must catch the old wordings.
+    for bad in ("when the toggle is on", "Turn it off to compare", "switch the toggle on", "with the toggle off", "on/off"):
+        assert ON_OFF.search(bad), bad
+    for fine in ("Flip the toggle to switch.", "turn to the timeline", "the window stays alive on its own", "off the GUI thread"):
+        assert not ON_OFF.search(fine), fine
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_no_lesson_calls_the_toggle_on_or_off(lesson_id: str) -> None:
+    said = [f"{where}: {match.group(0)!r}" for where, text in every_text(lesson_id) if (match := ON_OFF.search(text))]
+    assert said == []
+
+
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in LESSONS if lesson.toggle_picks_variant])
+def test_a_lesson_with_two_variants_speaks_of_async_and_blocking(lesson_id: str) -> None:
+    lesson = lesson_by_id(lesson_id)
+    for blocking in (False, True):
+        words = f"{lesson.intro(setup(blocking=blocking))} {lesson.expectation(setup(blocking=blocking))}".lower()
+        assert "async" in words or "non-blocking" in words, words
+        assert "block" in words, words
+
+
+def test_gather_schedules_the_fetches_and_they_start_when_main_awaits() -> None:
+    gather = lesson_by_id("gather")
+    for each in (setup(scale=0.25), setup()):
+        intro, code = gather.intro(each), gather.code(each)
+        assert "schedules" in intro
+        assert re.search(r"start[^.]*when main awaits", intro), intro
+        # The comment over the gather says the same; "gather starts every fetch now" was wrong:
+        # gather only wraps them in tasks, and they run once main gives the loop its turn.
+        comment = " ".join(line.strip(" #") for line in code.splitlines() if line.strip().startswith("#"))
+        assert "schedules" in comment and "when main awaits" in comment, comment
+        for text in (intro, comment):
+            assert not re.search(r"gather starts (?:them|every)", text), text
+
+
+def test_the_cpu_lesson_says_why_a_thread_would_not_help_and_why_the_first_pool_run_can_be_slower() -> None:
+    cpu = lesson_by_id("cpu")
+    for blocking in (False, True):
+        intro = cpu.intro(setup(blocking=blocking))
+        assert "GIL" in intro and "thread" in intro, intro
+        sentence = next(s for s in re.split(r"(?<=[.:])\s+", intro) if "GIL" in s)
+        assert "one thread" in sentence, sentence  # the reason, not just the acronym
+        assert re.search(r"first[^.]*slower", intro), intro
+        assert re.search(r"start(?:s|ing)? (?:the|a) (?:worker )?process", intro), intro

@@ -30,6 +30,8 @@ _REFERENCES = ((FRAME, "16 ms: one frame", QColor("#e9a03b")), (FROZEN, "50 ms: 
 REDRAW_INTERVAL = 1 / 30
 LINE = QColor("#2a9d8f")
 FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor("#e63946")
+STARTING = "starting"
+"""The label of a stall during the lab's start-up: not a freeze of the lab."""
 STARTING_FILL, STARTING_EDGE = QColor(128, 128, 128, 60), QColor("#6c757d")
 
 
@@ -81,6 +83,19 @@ class LagGraph(QWidget):
     def stalls(self) -> list[tuple[float, float]]:
         """The freezes on screen as (start, end) times: what the red bands show (start-up's are not)."""
         return [(start, end) for start, end in self._all_stalls() if not self._starting(end)]
+
+    def bands(self) -> list[tuple[float, float, str]]:
+        """Every stall on screen as (start, end, label), labelled as drawn: "frozen 64 ms" on a
+        red band, or "starting" on a grey one for the lab's own start-up."""
+        return [
+            (start, end, STARTING if self._starting(end) else f"frozen {format_duration(end - start)}")
+            for start, end in self._all_stalls()
+        ]
+
+    @property
+    def freezing(self) -> bool:
+        """True from :meth:`mark_freezing` until the next tick: the graph says "freezing now"."""
+        return self._freezing_from is not None
 
     def _all_stalls(self) -> list[tuple[float, float]]:
         return [(when - lateness, when) for when, lateness in self._ticks if is_frozen(lateness)]
@@ -137,8 +152,8 @@ class LagGraph(QWidget):
         bold = QFont(painter.font())
         bold.setBold(True)
         labelled: list[QRectF] = []
-        for start, end in sorted(self._all_stalls(), key=lambda s: s[0] - s[1]):  # longest first: it keeps its label when they crowd
-            starting = self._starting(end)
+        for start, end, label in sorted(self.bands(), key=lambda s: s[0] - s[1]):  # longest first: it keeps its label when they crowd
+            starting = label == STARTING
             fill, edge = (STARTING_FILL, STARTING_EDGE) if starting else (FROZEN_FILL, FROZEN_EDGE)
             band = QRectF(QPointF(x_of(start), plot.top()), QPointF(x_of(end), plot.bottom()))
             painter.fillRect(band, fill)
@@ -146,7 +161,6 @@ class LagGraph(QWidget):
             painter.drawLine(band.topLeft(), band.bottomLeft())
             # The length written in the band, or just left of it when the band is too narrow.
             painter.setFont(bold)
-            label = "starting" if starting else f"frozen {format_duration(end - start)}"
             room = painter.fontMetrics().horizontalAdvance(label) + 8
             where = band if band.width() >= room else QRectF(band.left() - room, plot.top(), room, plot.height())
             where.setHeight(painter.fontMetrics().height() + 4)
