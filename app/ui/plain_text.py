@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
@@ -62,6 +62,11 @@ class WrappedLabel(QLabel):
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         super().setText(text)
         self._fit()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # A word longer than the line (a URL in an error) must not set the window's width.
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 20 * self.fontMetrics().averageCharWidth()), hint.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -6,7 +6,7 @@ over the ball and the graph go; an Exit button stays). Outside it the palette is
 so dark and light follow the OS, also when it changes while the lab is open.
 
 How much bigger follows the screen: :data:`look.PRESENTATION_SCALE` (1.55x) on a 1366 x 768 screen
-and larger, and on a smaller one the same share of the screen (1.16x on a 1024 x 768 projector,
+and larger, and on a smaller one the same share of the screen (1.15x on a 1024 x 768 projector,
 whose picture is as wide on the wall): the whole lab then still fits, nothing cut.
 """
 

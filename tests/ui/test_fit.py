@@ -26,6 +26,7 @@ from tests.ui.fit import problems, with_scroll_bar
 SCREENS = [(1024, 768), (1280, 720), (1366, 768)]
 TITLE_AND_TASK_BAR, FRAME = 70, 10
 SHOTS = os.environ.get("LOOPLAB_FIT_SHOTS", "")
+LONG_QUERY = "q=" + "very-long-query-" * 18
 
 
 def settle(window: MainWindow) -> list[str]:
@@ -50,6 +51,7 @@ def run_with_failures(lab: MainWindow, loop: qasync.QEventLoop, server: DemoServ
                 f"{url}/bytes/1000",
                 f"{url}/status/404",
                 "http://no-such-host.invalid/a-long-path/that/says/what/failed",
+                f"{url}/status/404?{LONG_QUERY}",  # a URL with no space in 300 characters
                 f"{url}/redirect/2",
                 f"{url}/status/500",
                 f"{url}/get",
@@ -69,6 +71,9 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
             window.source.open_lesson(source)
         for tab in (window.results.timeline_panel, window.results.requests_panel, window.results.history_panel):
             window.results.setCurrentWidget(tab)
+            if tab is window.results.requests_panel:  # the long URL's row chosen: its details shown whole
+                window.results.results_table.selectRow(4)
+                assert LONG_QUERY in window.results.row_details.toPlainText()
             where = f"{label}, {source}, {window.results.tabText(window.results.currentIndex())}"
             found += [f"{where}: {problem}" for problem in settle(window)]
             if tab is window.results.timeline_panel and not window.results.timeline.shows_row_labels():

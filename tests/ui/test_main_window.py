@@ -465,3 +465,20 @@ def test_starting_a_run_moves_focus_to_the_typing_box_not_into_a_setting(lab: Ma
 
     loop.run_until_complete(scenario())
     assert lab.controls.concurrency_spin.value() == 100
+
+
+def test_the_chosen_rows_details_follow_the_request_to_its_end(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
+    # Review find: a row chosen while its request was under way kept saying "Under way…".
+    set_urls(lab, [f"{demo_server.url}/delay/0.3", f"{demo_server.url}/status/418"])
+    lab.results.setCurrentWidget(lab.results.requests_panel)
+
+    async def scenario() -> None:
+        lab.start_run()
+        await until(lambda: lab.results.results_table.model().rowCount() == 2, what="the rows")
+        lab.results.results_table.selectRow(0)
+        await until(lambda: "Under way" in lab.results.row_details.toPlainText(), what="the chosen row under way")
+        await until(lambda: not lab.controller.running, timeout=10, what="the end of the run")
+
+    loop.run_until_complete(scenario())
+    details = lab.results.row_details.toPlainText()
+    assert "Under way" not in details and "HTTP 200" in details and f"{demo_server.url}/delay/0.3" in details

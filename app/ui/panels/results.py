@@ -9,12 +9,12 @@ on one time scale.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QScrollArea, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.core.lessons import Lesson
 from app.core.run import Run, RunSummary
 from app.core.timeline import describe
-from app.ui import plain_text
 from app.ui.controller import LabController
 from app.ui.widgets.history import HistoryModel, HistoryView, RunComparison
 from app.ui.widgets.results_table import ResultsModel, ResultsTable
@@ -70,8 +70,14 @@ class ResultsPanel(QTabWidget):
 
         self.results_model = ResultsModel(self)
         self.results_table = ResultsTable(self.results_model, self)
-        self.row_details = plain_text.wrapped_label(NO_ROW_CHOSEN, self, name="rowDetails")
-        self.row_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A read-only text box, not a label: a long URL wraps anywhere (a label cannot break a word
+        # and would widen the window), everything can be selected and copied, and it scrolls.
+        self.row_details = QPlainTextEdit(self)
+        self.row_details.setObjectName("rowDetails")
+        self.row_details.setReadOnly(True)
+        self.row_details.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.row_details.setPlainText(NO_ROW_CHOSEN)
+        self.row_details.setFixedHeight(self.row_details.fontMetrics().lineSpacing() * 4 + 12)
         self.row_details.setAccessibleName("The chosen request: its whole URL and what happened")
         self.requests_panel = QWidget(self)
         requests_layout = QVBoxLayout(self.requests_panel)
@@ -112,7 +118,7 @@ class ResultsPanel(QTabWidget):
         self.results_model.show_run(run)
         self.timeline.set_placeholder(timeline_placeholder(run.request.lesson if run.request is not None else None))
         self.timeline.show_run(run)
-        self.row_details.setText(NO_ROW_CHOSEN)
+        self.row_details.setPlainText(NO_ROW_CHOSEN)
         if self.currentWidget() is self.history_panel:
             self.setCurrentWidget(self.timeline_panel)  # the new run is drawn on the timeline
 
@@ -122,6 +128,9 @@ class ResultsPanel(QTabWidget):
     def _on_controller_records_changed(self, rows: list[int]) -> None:
         self.results_model.refresh_rows(rows)
         self.timeline.refresh()
+        chosen = self._chosen_row()
+        if chosen is not None and chosen in rows:
+            self._show_row_details()  # the chosen request moved on: "Under way…" becomes its answer
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self.results_model.show_records(summary.records)
@@ -131,11 +140,18 @@ class ResultsPanel(QTabWidget):
         # The two latest runs side by side, ready to compare (the user can choose others).
         rows = self.history_model.rowCount()
         self.history_view.choose(list(range(max(0, rows - 2), rows)))
+        self._show_row_details()
+
+    def _chosen_row(self) -> int | None:
+        rows = self.results_table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _show_row_details(self) -> None:
+        """The chosen request in full: its whole URL, its answer or error, and its phase times."""
+        chosen = self._chosen_row()
+        text = NO_ROW_CHOSEN if chosen is None else describe(self.results_model.record(chosen))
+        if text != self.row_details.toPlainText():
+            self.row_details.setPlainText(text)
 
     def _on_results_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        rows = self.results_table.selectionModel().selectedRows()
-        if not rows:
-            self.row_details.setText(NO_ROW_CHOSEN)
-            return
-        # The URL, the answer and the error in full (the phase times are in the timeline's tooltip).
-        self.row_details.setText("\n".join(describe(self.results_model.record(rows[0].row())).splitlines()[:3]))
+        self._show_row_details()
