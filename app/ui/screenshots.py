@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication
 from app.core.run import FetchMode, RunSummary
 from app.ui.main_window import MainWindow
 
-SIZE = (1280, 860)
-COMPARE_SIZE = (1280, 1000)
-PRESENTATION_SIZE = (1366, 768)  # a school laptop mirrored to a projector
+SIZE = (1366, 768)  # a school laptop
+COMPARE_SIZE = SIZE
+PRESENTATION_SIZE = (1024, 768)  # the smallest projector a class has
 
 
 async def _settle(window: MainWindow, ticks: int = 5) -> None:
@@ -53,9 +53,6 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
     """Saves the History tab comparing the last two runs (chosen automatically after each run)."""
     window.resize(*COMPARE_SIZE)
     window.results.setCurrentWidget(window.results.history_panel)
-    # The comparison gets the room: the URL column narrows, the top keeps its minimum.
-    window.columns.setSizes([320, COMPARE_SIZE[0] - 320])
-    window.right_column.setSizes([1, 10_000])
     await _settle(window)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
@@ -64,8 +61,6 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
 async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
     """Runs a lesson at the tutorial's times and saves the window with its code and verdict."""
     window.resize(*SIZE)
-    window.right_column.setSizes([1, 1])  # back to the natural split after the comparison shot
-    window.columns.setSizes([530, SIZE[0] - 530])
     window.results.setCurrentWidget(window.results.timeline_panel)
     window.source.open_lesson(lesson_id)
     window.source.lesson_panel.set_scale(1.0)
