@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.core.demo_server import DemoServer
@@ -72,7 +72,11 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
         for tab in (window.results.timeline_panel, window.results.requests_panel, window.results.history_panel):
             window.results.setCurrentWidget(tab)
             if tab is window.results.requests_panel:  # the long URL's row chosen: its details shown whole
-                window.results.results_table.selectRow(4)
+                # Through the selection model: selectRow() reads the keyboard's modifiers, and a
+                # Ctrl left "down" by an earlier test's key presses would toggle the row off.
+                table = window.results.results_table
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                table.selectionModel().select(table.model().index(4, 0), flags)
                 assert LONG_QUERY in window.results.row_details.toPlainText()
             where = f"{label}, {source}, {window.results.tabText(window.results.currentIndex())}"
             found += [f"{where}: {problem}" for problem in settle(window)]
