@@ -51,10 +51,10 @@ class FaultServers:
             return f"{self.tls.good}/ok"
         return f"{self.demo_url}/bytes/100"
 
-    def message(self, fault: Fault) -> str:
-        """The exact words both modes must show for ``fault``."""
+    def message(self, fault: Fault, words: str = "") -> str:
+        """The exact words both modes must show for ``fault`` (``words``: other words allowed for it)."""
         parts = urlsplit(self.bad_url(fault))
-        return fault.message.format(
+        return (words or fault.message).format(
             where=f"{parts.hostname}:{parts.port}", host=parts.hostname, free_port=self.closed_port, **fault.fields
         )
 
