@@ -26,6 +26,7 @@ from app.core.records import (  # noqa: F401 - also the names every caller knows
     RequestRecord,
     RequestState,
 )
+from app.core.task_trace import TaskTrace
 from app.core.units import format_duration, format_seconds_setting, format_size, parse_duration  # noqa: F401
 
 
@@ -130,6 +131,9 @@ class RunSummary:
     """Every stretch in which the window stalled noticeably, in seconds since the run started."""
     request: RunRequest | None = None
     """What the run was asked to do (its URLs or its lesson); None for a run built by hand."""
+    trace: TaskTrace | None = None
+    """The X-ray of the run's tasks and event loop (``app.core.task_trace``), on the run's clock;
+    None when the run was not traced (blocking URL runs, X-ray switched off, built by hand)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, RecordTable):
@@ -271,6 +275,8 @@ class Run:
         longest_freeze: float,
         error: str = "",
         freezes: Iterable[Freeze] = (),
+        *,
+        trace: TaskTrace | None = None,
     ) -> RunSummary:
         """Freezes the run's results. Call once, when the run has ended: its records can no
         longer change (the summary shares them rather than copying 200,000 rows).
@@ -298,6 +304,7 @@ class Run:
             started_at=self.clock.started_at,
             freezes=tuple(freezes),
             request=self.request,
+            trace=trace,
         )
 
 

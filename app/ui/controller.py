@@ -33,6 +33,7 @@ from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog
 from app.core.lessons import Lesson, call_main, compile_main
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome, RunRequest
+from app.core.task_trace import TaskTracer
 from app.core.urls import check_url
 from app.ui.errors import ErrorReporter
 
@@ -47,6 +48,14 @@ PAINT_GRACE = 0.04
 SETTLE_MS = 250
 """After a blocking run, the lab stays :attr:`ControllerState.SETTLING` this long: clicks made
 during the freeze are still being delivered, and must land on disabled controls."""
+
+
+def _current_loop() -> asyncio.AbstractEventLoop:
+    """The loop ``asyncio.ensure_future`` will put the run's task on."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # started from a plain Qt slot before the loop runs (tests do)
+        return asyncio.get_event_loop()
 
 
 class ControllerState(enum.Enum):
@@ -68,6 +77,10 @@ class LabController(QObject):
     records_changed = Signal(list)  # list[int]: indices of the records that changed since the last batch
     about_to_block = Signal(object)  # Run: the GUI thread is taken over as soon as the slots return
     run_finished = Signal(object)  # RunSummary
+
+    xray_enabled: bool = True
+    """Trace the tasks of async URL runs and lessons (the View menu switches it): the run's
+    summary then carries its :class:`~app.core.task_trace.TaskTrace`."""
 
     def __init__(
         self,
@@ -94,6 +107,7 @@ class LabController(QObject):
         self._state = ControllerState.IDLE
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
+        self._tracer: TaskTracer | None = None
         self._changed: set[int] = set()
         self._rows_reported = 0  # records of the active run the last batch told about
         self._closed = False
@@ -120,6 +134,11 @@ class LabController(QObject):
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def tracer(self) -> TaskTracer | None:
+        """The X-ray of the run under way (its tasks, live), or None: no run, or not traced."""
+        return self._tracer
 
     # --- actions ---
 
@@ -150,6 +169,11 @@ class LabController(QObject):
         self._lesson_error = ""
         self._set_state(ControllerState.RUNNING)
         self.run_started.emit(run)
+        if self.xray_enabled and (lesson is not None or run.mode is FetchMode.ASYNC):
+            # Installed before the run's task exists, so the run's own task is traced too. The
+            # run re-zeroes its clock when its first request can start: read it when needed.
+            self._tracer = TaskTracer(lambda: run.clock())
+            self._tracer.install(_current_loop())
         self._task = asyncio.ensure_future(work)
         self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
         self._batch_timer.start()
@@ -287,7 +311,8 @@ class LabController(QObject):
         longest_freeze = self._heartbeat_log.longest_lateness(origin, now)
         # On the run's own clock, so they are drawn on the same axis as the requests.
         freezes = [Freeze(f.start - origin, f.end - origin) for f in self._heartbeat_log.freezes(origin, now)]
-        summary = run.summarize(outcome, longest_freeze, error, freezes)
+        tracer, self._tracer = self._tracer, None
+        summary = run.summarize(outcome, longest_freeze, error, freezes, trace=tracer.finish() if tracer else None)
         self._batch_timer.stop()
         self._flush_changes()
         self._active_run = None

@@ -1,0 +1,646 @@
+"""The X-ray of a run's event loop: what every task awaits, when, and when the loop ran Python.
+
+A :class:`TaskTracer` is installed on the GUI thread's event loop for the length of one run. It
+sees two things, and nothing else:
+
+- **Task steps.** A task factory wraps each new task's coroutine in :class:`_TracedCoroutine`,
+  whose ``send`` and ``throw`` time every step (the C ``Task`` drives any
+  ``collections.abc.Coroutine``). At the end of a step the coroutine's await chain is read
+  (``cr_await`` down to the innermost awaitable, and the future the step yielded): which
+  coroutines are awaited (:class:`Span`), what the task now waits for (:class:`TaskState`) and
+  the innermost line of *our* code it waits at (the lesson's, or LoopLab's: library frames such
+  as aiohttp's internals are named only where our code calls into them).
+- **The loop's own work.** While a tracer is installed, ``asyncio.Handle._run`` (every callback
+  and task step of the loop, qasync's included) is timed for handles of *that* loop only: the
+  demo server's loop on its own thread is never measured. Back-to-back callbacks are merged into
+  one stretch of :data:`BUSY_MERGE`, which is what a timeline can show.
+
+When the run ends, :meth:`TaskTracer.finish` freezes what was seen into a :class:`TaskTrace`,
+on the run's clock: spans, busy stretches and each task's history of states, which
+:meth:`TaskTrace.rows_at` replays at any moment.
+
+Cost: a few microseconds per task step and about one per callback; nothing at all while no
+tracer is installed (bench/xray_bench.py measures it against a 1000-URL run).
+
+Qt-free, like all of ``app.core``; it works on any asyncio loop (tests use a plain one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.events
+import bisect
+import enum
+import functools
+import gc
+import logging
+import os
+import sysconfig
+import threading
+import time
+import types
+import weakref
+from collections.abc import Callable, Coroutine, Generator
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+BUSY_MERGE = 0.0005
+"""Seconds between two callbacks below which the loop counts as busy throughout: the loop lane
+is drawn at timeline scale, where half a millisecond is invisible."""
+CLIP_MIN = 0.001
+"""A span begun before the run's clock started is kept only if it lasts this long after 0."""
+RUNNING_MIN = 0.001
+"""A task step at least this long is kept in the task's history as RUNNING; shorter steps (a
+chunk of a body read, a callback's worth) would only bloat it: the task is still waiting on the
+same thing before and after."""
+
+
+class TaskState(enum.Enum):
+    """What a task is doing, in the words the tasks panel uses."""
+
+    RUNNING = "running"
+    """Running Python on the loop, or ready to (scheduled, not yet given its turn)."""
+    IO = "waiting on I/O"
+    """Waiting for the network: a connection, an answer, the next chunk of a body."""
+    TIMER = "on a timer"
+    """In ``asyncio.sleep``: the loop wakes it when the time is up."""
+    TASK = "on another task"
+    """Awaiting a task it did not start as part of itself."""
+    FUTURE = "on a future"
+    """Awaiting anything else: ``gather``, a lock or semaphore, a thread or process (``to_thread``,
+    ``run_in_executor``)."""
+    DONE = "done"
+    """Returned."""
+    CANCELLED = "cancelled"
+    """Ended by ``cancel()`` (or raised CancelledError itself)."""
+    FAILED = "failed"
+    """Ended by an exception."""
+
+    @property
+    def finished(self) -> bool:
+        return self in (TaskState.DONE, TaskState.CANCELLED, TaskState.FAILED)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task at one moment: what the tasks panel shows in a row."""
+
+    task_id: int
+    """1, 2, 3... in the order the tasks were created during the run."""
+    name: str
+    """Its coroutine and its asyncio name: "fetch (Task-12)"."""
+    state: TaskState
+    awaiting: str
+    """The innermost frame of its await chain in our code (the lesson's or LoopLab's), where it
+    calls into a library: "fetch_data:12"; "" when it is not waiting (running, finished)."""
+    since: float
+    """Run-clock seconds when it entered this state (and await point)."""
+    location: str = ""
+    """Where ``awaiting`` is, as file:line ("<lesson sequential>:8"), for a code view to mark."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """An awaited coroutine (or sleep / to_thread / executor wait) inside a task, on the run clock."""
+
+    track: str
+    """The task's name (:attr:`TaskRow.name`): one track per task."""
+    name: str
+    """The coroutine's function ("fetch_data"), or the library call our code awaited
+    ("asyncio.sleep", "asyncio.to_thread", "aiohttp request", "run_in_executor(count_primes)")."""
+    start: float
+    end: float
+    depth: int
+    """0 for the task's own coroutine, 1 for what it awaits, and so on: spans nest."""
+    location: str = ""
+    """Where the coroutine is defined, as file:line; "" for a plain future."""
+    task_id: int = 0
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class TaskHistory:
+    """One task's states over a run: ``states[i]`` held from ``times[i]`` until ``times[i + 1]``."""
+
+    task_id: int
+    name: str
+    times: tuple[float, ...]
+    states: tuple[TaskState, ...]
+    awaiting: tuple[str, ...]
+    locations: tuple[str, ...]
+
+    def row_at(self, t: float) -> TaskRow | None:
+        """The task at ``t``, or None if it did not exist yet."""
+        i = bisect.bisect_right(self.times, t) - 1
+        if i < 0:
+            return None
+        return TaskRow(self.task_id, self.name, self.states[i], self.awaiting[i], self.times[i], self.locations[i])
+
+
+@dataclass(frozen=True)
+class TaskTrace:
+    """What a run recorded: immutable, on the run's clock (0 = the run's start)."""
+
+    spans: tuple[Span, ...] = ()
+    busy: tuple[tuple[float, float], ...] = ()
+    """When the loop ran Python (task steps and callbacks), as (start, end) stretches in order."""
+    tasks: tuple[TaskHistory, ...] = ()
+    """Every traced task's history, in the order they were created."""
+
+    def rows_at(self, t: float) -> list[TaskRow]:
+        """Replay: every task that existed at ``t``, with its state and await point then."""
+        return [row for history in self.tasks if (row := history.row_at(t)) is not None]
+
+    def task_count(self) -> int:
+        return len(self.tasks)
+
+    def tracks(self) -> list[str]:
+        """The tasks' names, in the order they were created: one timeline lane each."""
+        return [history.name for history in self.tasks]
+
+    def spans_of(self, track: str) -> list[Span]:
+        return [span for span in self.spans if span.track == track]
+
+    def busy_share(self, start: float, end: float) -> float:
+        """The share of ``start``..``end`` the loop spent running Python (0 to 1)."""
+        if end <= start:
+            return 0.0
+        spent = sum(max(0.0, min(e, end) - max(s, start)) for s, e in self.busy)
+        return spent / (end - start)
+
+
+# --- reading an await chain -------------------------------------------------------------------
+
+
+def _library_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {os.path.normcase(os.path.abspath(paths[key])) + os.sep for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return tuple(sorted(roots))
+
+
+_LIBRARY_ROOTS = _library_roots()
+_APP_ROOT = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+"""The ``app`` package: our code even when installed into site-packages."""
+_IO_MODULES = frozenset(
+    {"asyncio.streams", "asyncio.base_events", "asyncio.selector_events", "asyncio.proactor_events", "asyncio.sslproto"}
+)
+_IO_PACKAGES = frozenset({"aiohttp", "aiohappyeyeballs", "aiodns"})
+_SLEEP_CODE = asyncio.sleep.__code__
+_GATHERING_FUTURE: type | None = getattr(asyncio.tasks, "_GatheringFuture", None)
+
+
+async def _probe() -> None:
+    pass
+
+
+def _coroutine_wrapper_type() -> type:
+    probe = _probe()
+    try:
+        return type(probe.__await__())
+    finally:
+        probe.close()
+
+
+_COROUTINE_WRAPPER = _coroutine_wrapper_type()
+_CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+
+
+class _CodeInfo:
+    """What the tracer needs to know about one code object, learnt once."""
+
+    __slots__ = ("name", "span_name", "library", "io", "sleep", "filename", "definition")
+
+    def __init__(self, code: types.CodeType, module: str) -> None:
+        filename = code.co_filename
+        path = os.path.normcase(os.path.abspath(filename)) if not filename.startswith("<") else filename
+        self.library = (filename.startswith("<frozen") or path.startswith(_LIBRARY_ROOTS)) and not path.startswith(_APP_ROOT)
+        qualname = getattr(code, "co_qualname", code.co_name)
+        self.name = qualname.rpartition("<locals>.")[2]
+        top = module.partition(".")[0]
+        if not self.library:
+            self.span_name = self.name
+        elif "RequestContextManager" in qualname and top == "aiohttp":
+            self.span_name = "aiohttp request"
+        else:
+            self.span_name = f"{top}.{self.name}" if top else self.name
+        self.io = module in _IO_MODULES or top in _IO_PACKAGES
+        self.sleep = code is _SLEEP_CODE
+        self.filename = filename
+        self.definition = f"{filename}:{code.co_firstlineno}"
+
+
+class _TaskRecord:
+    """One traced task while the run goes on (the tracer's own, mutable)."""
+
+    __slots__ = ("task_id", "coro", "function", "task", "name", "stack", "times", "points", "stepped", "waiting_on")
+
+    def __init__(self, task_id: int, coro: types.CoroutineType[Any, Any, Any], created: float) -> None:
+        self.task_id = task_id
+        self.coro: types.CoroutineType[Any, Any, Any] | None = coro
+        self.function = coro.cr_code.co_qualname.rpartition("<locals>.")[2]
+        self.task: asyncio.Task[Any] | None = None
+        self.name = ""
+        self.stack: list[tuple[object, str, float, str]] = []  # (key, span name, start, definition)
+        self.times: list[float] = [created]
+        self.points: list[tuple[TaskState, str, str]] = [(TaskState.RUNNING, "", "")]  # ready, not started
+        self.stepped = False
+        self.waiting_on: object = None
+
+
+class _TracedCoroutine(Coroutine):  # type: ignore[type-arg]
+    """A task's coroutine, timed step by step. Everything else passes through to the real one."""
+
+    __slots__ = ("_coro", "_record", "_tracer")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], record: _TaskRecord, tracer: TaskTracer) -> None:
+        self._coro = coro
+        self._record = record
+        self._tracer = tracer
+
+    def send(self, value: Any) -> Any:
+        tracer = self._tracer
+        if not tracer._recording:
+            return self._coro.send(value)
+        started = time.perf_counter()
+        try:
+            awaited = self._coro.send(value)
+        except StopIteration:
+            tracer._ended(self._record, started, TaskState.DONE)
+            raise
+        except asyncio.CancelledError:
+            tracer._ended(self._record, started, TaskState.CANCELLED)
+            raise
+        except BaseException:
+            tracer._ended(self._record, started, TaskState.FAILED)
+            raise
+        tracer._suspended(self._record, started, awaited)
+        return awaited
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        tracer = self._tracer
+        args = (typ,) if val is None and tb is None else (typ, val, tb)
+        if not tracer._recording:
+            return self._coro.throw(*args)
+        started = time.perf_counter()
+        try:
+            awaited = self._coro.throw(*args)
+        except StopIteration:
+            tracer._ended(self._record, started, TaskState.DONE)
+            raise
+        except asyncio.CancelledError:
+            tracer._ended(self._record, started, TaskState.CANCELLED)
+            raise
+        except BaseException:
+            tracer._ended(self._record, started, TaskState.FAILED)
+            raise
+        tracer._suspended(self._record, started, awaited)
+        return awaited
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._coro.__await__()
+
+    def __getattr__(self, name: str) -> Any:
+        # What asyncio's reprs and Task.get_stack() read: cr_frame, cr_await, __qualname__...
+        if name == "_coro":
+            raise AttributeError(name)
+        return getattr(self._coro, name)
+
+    def __repr__(self) -> str:
+        return repr(self._coro)
+
+
+# --- the loop lane: timing every callback of the traced loop ----------------------------------
+
+_busy_lists: dict[asyncio.AbstractEventLoop, list[float]] = {}
+"""For each loop being traced, its tracer's flat [start, end, start, end, ...] busy list."""
+_original_handle_run: Callable[[asyncio.Handle], None] | None = None
+
+
+def _timed_handle_run(self: asyncio.Handle) -> None:
+    busy = _busy_lists.get(self._loop)  # type: ignore[attr-defined]
+    if busy is None:  # another loop (the demo server's thread), or none traced: as before
+        return _original_handle_run(self)  # type: ignore[misc]
+    started = time.perf_counter()
+    try:
+        _original_handle_run(self)  # type: ignore[misc]
+    finally:
+        if busy and started - busy[-1] <= BUSY_MERGE:
+            busy[-1] = time.perf_counter()
+        else:
+            busy.append(started)
+            busy.append(time.perf_counter())
+
+
+def _time_handles(loop: asyncio.AbstractEventLoop, busy: list[float]) -> None:
+    global _original_handle_run
+    if _original_handle_run is None:
+        _original_handle_run = asyncio.events.Handle._run
+        asyncio.events.Handle._run = _timed_handle_run  # type: ignore[method-assign]
+    _busy_lists[loop] = busy
+
+
+def _stop_timing_handles(loop: asyncio.AbstractEventLoop) -> None:
+    global _original_handle_run
+    _busy_lists.pop(loop, None)
+    if not _busy_lists and _original_handle_run is not None:
+        asyncio.events.Handle._run = _original_handle_run  # type: ignore[method-assign]
+        _original_handle_run = None
+
+
+# --- the tracer -------------------------------------------------------------------------------
+
+
+class TaskTracer:
+    """Records the tasks of one run on one event loop; :meth:`finish` gives the :class:`TaskTrace`.
+
+    ``clock`` is the run's clock (``Run.clock``). It must tick with ``time.perf_counter`` but may
+    be re-zeroed while the tracer runs (a run's clock starts when its first request can): times
+    are recorded on ``perf_counter`` and moved onto ``clock`` when read, so the trace is always on
+    the clock as it was last set.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._previous_factory: Any = None
+        self._thread = 0
+        self._recording = False
+        self._records: list[_TaskRecord] = []
+        self._spans: list[tuple[_TaskRecord, str, float, float, int, str]] = []
+        self._busy: list[float] = []
+        self._code_info: dict[types.CodeType, _CodeInfo] = {}
+        self._executor_calls: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
+        self._trace: TaskTrace | None = None
+
+    # --- installing ---
+
+    @property
+    def installed(self) -> bool:
+        return self._loop is not None
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Traces tasks created on ``loop`` from now on, and times its callbacks. Call on the
+        thread that runs ``loop`` (the GUI thread): only its tasks are traced."""
+        if self._loop is not None:
+            raise RuntimeError("this tracer is already installed")
+        if self._trace is not None:
+            raise RuntimeError("this tracer has finished; make a new one for the next run")
+        if loop in _busy_lists:
+            raise RuntimeError("another tracer is installed on this loop")
+        self._loop = loop
+        self._thread = threading.get_ident()
+        self._previous_factory = loop.get_task_factory()
+        loop.set_task_factory(self._create_task)
+        # An instance attribute shadows the loop's method, so executor waits can be named.
+        original = loop.run_in_executor
+        loop.run_in_executor = functools.partial(self._run_in_executor, original)  # type: ignore[method-assign]
+        _time_handles(loop, self._busy)
+        self._recording = True
+
+    def uninstall(self) -> None:
+        """Stops tracing new tasks and callbacks; what was recorded stays for :meth:`finish`.
+        Puts back the loop's previous task factory. Safe to call twice."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        self._recording = False
+        _stop_timing_handles(loop)
+        loop.__dict__.pop("run_in_executor", None)
+        if loop.get_task_factory() == self._create_task:
+            loop.set_task_factory(self._previous_factory)
+        else:  # someone replaced ours meanwhile: theirs stays
+            log.warning("The task factory was replaced while tracing; left as it is")
+        self._previous_factory = None
+
+    def _create_task(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        record = None
+        if self._recording and type(coro) is _CoroutineType and threading.get_ident() == self._thread:
+            record = _TaskRecord(len(self._records) + 1, coro, time.perf_counter())
+            self._records.append(record)
+            coro = _TracedCoroutine(coro, record, self)
+        if self._previous_factory is not None:
+            task = self._previous_factory(loop, coro, **kwargs)
+        else:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+        if record is not None:
+            record.task = task
+        return task
+
+    def _run_in_executor(self, original: Callable[..., Any], executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        future = original(executor, func, *args)
+        try:
+            self._executor_calls[future] = f"run_in_executor({_callable_name(func)})"
+        except TypeError:  # not weak-referenceable: it simply stays unnamed
+            pass
+        return future
+
+    # --- what the panels read while the run goes on ---
+
+    def live_rows(self) -> list[TaskRow]:
+        """Every task of the run so far, as it is now."""
+        offset = self._offset()
+        rows = []
+        for record in self._records:
+            state, awaiting, location = record.points[-1]
+            rows.append(TaskRow(record.task_id, self._name(record), state, awaiting, record.times[-1] + offset, location))
+        return rows
+
+    def counts(self) -> dict[TaskState, int]:
+        """How many tasks are in each state now (every state listed, 0 included)."""
+        counts = dict.fromkeys(TaskState, 0)
+        for record in self._records:
+            counts[record.points[-1][0]] += 1
+        return counts
+
+    def task_count(self) -> int:
+        return len(self._records)
+
+    # --- the end ---
+
+    def finish(self) -> TaskTrace:
+        """Uninstalls (if still installed) and freezes what was recorded, on the run's clock.
+
+        Spans still open (a task still waiting) end now. Anything before the clock's 0 (a run
+        checks its URL list before its clock starts) is cut at 0. Calling it again returns the
+        same trace.
+        """
+        if self._trace is not None:
+            return self._trace
+        self.uninstall()
+        now = time.perf_counter()
+        offset = self._offset()
+        for record in self._records:
+            self._close_from(record, 0, now)
+            record.name = self._name(record)
+            record.task = record.coro = record.waiting_on = None
+        spans = []
+        for record, name, start, end, depth, definition in self._spans:
+            start, end = start + offset, end + offset
+            if end > (CLIP_MIN if start < 0 else 0):  # what ended before 0 (or just after) is not the run's
+                spans.append(Span(record.name, name, max(start, 0.0), end, depth, definition, record.task_id))
+        spans.sort(key=lambda s: (s.task_id, s.start, s.depth))
+        busy = []
+        raw = self._busy
+        for i in range(0, len(raw) - 1, 2):
+            start, end = raw[i] + offset, raw[i + 1] + offset
+            if end > 0:
+                busy.append((max(start, 0.0), end))
+        histories = tuple(
+            TaskHistory(
+                record.task_id,
+                record.name,
+                tuple(t + offset for t in record.times),
+                tuple(p[0] for p in record.points),
+                tuple(p[1] for p in record.points),
+                tuple(p[2] for p in record.points),
+            )
+            for record in self._records
+        )
+        self._trace = TaskTrace(spans=tuple(spans), busy=tuple(busy), tasks=histories)
+        self._records, self._spans, self._busy = [], [], []
+        self._code_info.clear()
+        return self._trace
+
+    # --- the hot path: called at the end of every step of every traced task ---
+
+    def _suspended(self, record: _TaskRecord, started: float, awaited: object) -> None:
+        ended = time.perf_counter()
+        info = self._code_info
+        keys: list[object] = []
+        names: list[str] = []
+        definitions: list[str] = []
+        recording = True  # our code's frames, down to the first library call they make
+        inner: _CodeInfo | None = None
+        ours: _CodeInfo | None = None
+        ours_frame: Any = None
+        link: Any = record.coro
+        while link is not None:
+            kind = type(link)
+            if kind is _CoroutineType:
+                code, frame, below = link.cr_code, link.cr_frame, link.cr_await
+            elif kind is _GeneratorType:
+                code, frame, below = link.gi_code, link.gi_frame, link.gi_yieldfrom
+            elif kind is _COROUTINE_WRAPPER:  # `await coro_returning_object()`: look through it
+                referents = gc.get_referents(link)
+                link = referents[0] if referents else None
+                continue
+            else:  # a future's iterator, an async generator's step: the end of what can be read
+                break
+            code_info = info.get(code)
+            if code_info is None:
+                code_info = info[code] = _CodeInfo(code, frame.f_globals.get("__name__", "") if frame is not None else "")
+            if recording:
+                keys.append(link)
+                names.append(code_info.span_name)
+                definitions.append(code_info.definition)
+                if code_info.library:
+                    recording = False
+                else:  # where our code hands over to a library (which may call ours back: not that)
+                    ours, ours_frame = code_info, frame
+            inner = code_info
+            link = below
+        if recording and awaited is not None:  # our code awaits a future itself: name the wait
+            keys.append(awaited)
+            names.append(self._future_name(awaited))
+            definitions.append("")
+
+        stack = record.stack
+        common, limit = 0, min(len(stack), len(keys))
+        while common < limit and stack[common][0] is keys[common]:
+            common += 1
+        if common < len(stack):
+            self._close_from(record, common, ended)
+        opened = ended if record.stepped else started  # a task's first step starts its coroutine
+        for i in range(common, len(keys)):
+            stack.append((keys[i], names[i], opened, definitions[i]))
+        record.stepped = True
+        record.waiting_on = awaited
+
+        if awaited is None:
+            state = TaskState.RUNNING
+        elif inner is not None and inner.sleep:
+            state = TaskState.TIMER
+        elif isinstance(awaited, asyncio.Task):
+            state = TaskState.TASK
+        elif inner is not None and inner.io:
+            state = TaskState.IO
+        else:
+            state = TaskState.FUTURE
+        if ours is not None and ours_frame is not None:
+            line = ours_frame.f_lineno
+            awaiting, location = f"{ours.name}:{line}", f"{ours.filename}:{line}"
+        elif inner is not None:
+            awaiting, location = inner.span_name, inner.definition
+        else:
+            awaiting = location = ""
+        if ended - started >= RUNNING_MIN:
+            self._note(record, started, TaskState.RUNNING, "", "")
+        self._note(record, ended, state, awaiting, location)
+
+    def _ended(self, record: _TaskRecord, started: float, state: TaskState) -> None:
+        ended = time.perf_counter()
+        self._name(record)
+        if ended - started >= RUNNING_MIN:
+            self._note(record, started, TaskState.RUNNING, "", "")
+        if not record.stepped and not (state is TaskState.CANCELLED and ended - started < RUNNING_MIN):
+            # Ended in its first step, never awaiting anything: its coroutine still ran.
+            self._spans.append((record, record.function, started, ended, 0, ""))
+        self._close_from(record, 0, ended)
+        record.stepped = True
+        self._note(record, ended, state, "", "")
+        record.task = record.coro = record.waiting_on = None
+
+    def _note(self, record: _TaskRecord, at: float, state: TaskState, awaiting: str, location: str) -> None:
+        last_state, last_awaiting, _ = record.points[-1]
+        if last_state is state and last_awaiting == awaiting:
+            return
+        record.times.append(at)
+        record.points.append((state, awaiting, location))
+
+    def _close_from(self, record: _TaskRecord, depth: int, at: float) -> None:
+        stack = record.stack
+        for i in range(len(stack) - 1, depth - 1, -1):
+            _key, name, start, definition = stack[i]
+            self._spans.append((record, name, start, at, i, definition))
+        del stack[depth:]
+
+    # --- helpers ---
+
+    def _future_name(self, future: object) -> str:
+        if isinstance(future, asyncio.Task):
+            return f"await {future.get_name()}"
+        if _GATHERING_FUTURE is not None and isinstance(future, _GATHERING_FUTURE):
+            return "asyncio.gather"
+        try:
+            named = self._executor_calls.get(future)
+        except TypeError:
+            named = None
+        return named or "await future"
+
+    def _name(self, record: _TaskRecord) -> str:
+        if not record.name and record.task is not None:  # asyncio names a task after making it
+            record.name = f"{record.function} ({record.task.get_name()})"
+        return record.name or f"{record.function} (task {record.task_id})"
+
+    def _offset(self) -> float:
+        return self._clock() - time.perf_counter()
+
+
+def _callable_name(func: Any) -> str:
+    """count_primes for count_primes, functools.partial(count_primes, ...) and ctx.run(count_primes, ...)."""
+    while isinstance(func, functools.partial):
+        inner = func.func
+        if getattr(inner, "__name__", "") == "run" and func.args:  # contextvars.Context.run(func, ...)
+            func = func.args[0]
+        else:
+            func = inner
+    return getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
