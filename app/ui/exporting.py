@@ -2,7 +2,8 @@
 
 :data:`FORMATS` is the one list of export formats: the File menu, the save dialog's filter, the
 suffix check and the writing all come from it, so adding a format touches one place. HAR and
-CSV are written by ``app.core.export``; the PNG is the timeline, drawn here as the screen draws it.
+CSV are written by ``app.core.export``, the trace (Chrome's Trace Event Format, for Perfetto) by
+``app.core.trace_export``; the PNG is the timeline, drawn here as the screen draws it.
 
 Files are never half-written and never replaced without asking (``app.core.export.write_new``);
 a write error becomes a message box that says what to try.
@@ -19,7 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QStandardPat
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.core import export
+from app.core import export, trace_export
 from app.core.run import RunSummary
 from app.ui import plain_text
 from app.ui.widgets.history import run_title
@@ -52,6 +53,12 @@ FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat("har", "HAR (for a browser's devtools)", "HAR files (*.har)", lambda summary, _look: export.har_bytes(summary)),
     ExportFormat("csv", "CSV (for a spreadsheet)", "CSV files (*.csv)", lambda summary, _look: export.csv_bytes(summary)),
     ExportFormat("png", "timeline picture (PNG)", "PNG images (*.png)", _png),
+    ExportFormat(
+        "json",
+        "Trace (Perfetto, chrome://tracing)",
+        "Trace files (*.json)",
+        lambda summary, _look: trace_export.trace_bytes(summary),
+    ),
 )
 
 
