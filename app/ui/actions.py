@@ -65,6 +65,7 @@ def action_table() -> list[ActionSpec]:
             for n, lesson in enumerate(LESSONS, start=1)
         ),
         ActionSpec("presentationAction", "Presentation mode", ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
+        ActionSpec("xrayAction", "Event-loop X-ray (tasks, awaited steps, the loop's lane)", menu="View", checkable=True),
         ActionSpec("shortcutsAction", "Help and keyboard shortcuts", ("F1",), menu="Help"),
         ActionSpec("aboutAction", "About LoopLab", menu="Help"),
     ]

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
             exit_button=self.controls.exit_presentation_button,
         )  # fmt: skip
         self.named_actions = actions.build(self, self._action_handlers())
+        self.named_actions["xrayAction"].setChecked(controller.xray_enabled)
         self._enable_exports()
         self.state = WindowState(self, self.controls, self.source, self.presentation, server.url, self.fit_to_screen)
         self.state.confirm_reset = lambda: plain_text.ask(
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
             "cancelAction": self._cancel,
             "urlsAction": self.source.open_urls,
             "presentationAction": lambda: self.presentation.set(self.named_actions["presentationAction"].isChecked()),
+            "xrayAction": lambda: setattr(self.controller, "xray_enabled", self.named_actions["xrayAction"].isChecked()),
             "shortcutsAction": self.show_shortcuts,
             "aboutAction": lambda: self._open_dialog(AboutDialog(self)),
         }

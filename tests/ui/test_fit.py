@@ -69,7 +69,7 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
             window.source.open_urls()
         else:
             window.source.open_lesson(source)
-        for tab in (window.results.timeline_panel, window.results.requests_panel, window.results.history_panel):
+        for tab in (window.results.widget(i) for i in range(window.results.count())):
             window.results.setCurrentWidget(tab)
             if tab is window.results.requests_panel:  # the long URL's row chosen: its details shown whole
                 # Through the selection model: selectRow() reads the keyboard's modifiers, and a

@@ -1,6 +1,6 @@
-"""The results: the request timeline, the table of requests, and the history of runs.
+"""The results: the request timeline, the table of requests, the history of runs, and the tasks.
 
-Three tabs, fed by the controller. The timeline draws each request as a bar on the run's clock;
+Four tabs, fed by the controller. The timeline draws each request as a bar on the run's clock;
 the Requests tab lists them, with the whole URL and reason of the selected row written out
 below (a table column cuts long errors short); History keeps the session's runs and compares two
 on one time scale.
@@ -16,6 +16,7 @@ from app.core.lessons import Lesson
 from app.core.run import Run, RunSummary
 from app.core.timeline import describe
 from app.ui.controller import LabController
+from app.ui.panels.tasks import TasksPanel
 from app.ui.widgets.history import HistoryModel, HistoryView, RunComparison
 from app.ui.widgets.results_table import ResultsModel, ResultsTable
 from app.ui.widgets.timeline import TimelineLegend, TimelineWidget
@@ -105,6 +106,10 @@ class ResultsPanel(QTabWidget):
         self.addTab(self.timeline_panel, "Timeline")
         self.addTab(self.requests_panel, "Requests")
         self.addTab(self.history_panel, "History")
+        self.tasks_panel = TasksPanel(controller, self)
+        self.addTab(self.tasks_panel, "Tasks")
+        # The replay's moment is a line across the timeline too.
+        self.tasks_panel.moment_changed.connect(self._on_tasks_moment_changed)
 
         self.currentChanged.connect(lambda _index: self.zoom_buttons.setVisible(self.currentWidget() is self.timeline_panel))
         self.history_view.chosen_changed.connect(self.comparison.show_runs)
@@ -141,6 +146,10 @@ class ResultsPanel(QTabWidget):
         rows = self.history_model.rowCount()
         self.history_view.choose(list(range(max(0, rows - 2), rows)))
         self._show_row_details()
+
+    def _on_tasks_moment_changed(self, moment: float | None) -> None:
+        self.timeline.scene.cursor = moment
+        self.timeline.viewport().update()
 
     def _chosen_row(self) -> int | None:
         rows = self.results_table.selectionModel().selectedRows()

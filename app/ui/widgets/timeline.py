@@ -11,6 +11,7 @@ hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLayout, QLayout
 
 from app.core.lag import Freeze
 from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSummary, format_duration
+from app.core.task_trace import TaskTrace
 from app.core.timeline import Phase, describe, segments, tick_label, ticks
 from app.ui import plain_text
 
@@ -57,6 +59,34 @@ MAX_ROW, MIN_ROW = 24, 8
 LABELLED_ROWS = 100
 """Up to this many requests, rows never get too short for their labels (the view scrolls instead)."""
 MAX_ZOOM = 2000.0
+
+
+LOOP_COLOUR = QColor("#6a4c93")
+STEP_COLOUR = QColor("#1d3557")
+MAX_LANES = 12
+"""A lesson's awaited steps get at most this many lanes (the rest of its tasks are in the Tasks tab)."""
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One X-ray row of the timeline: a label in the gutter and its (start, end, name) stretches."""
+
+    label: str
+    bars: tuple[tuple[float, float, str], ...]
+    colour: QColor
+
+
+def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
+    """The loop lane (when the loop ran Python), then with ``with_spans`` one lane per task and
+    depth for the awaited steps (``fetch_data`` 0-2 s, then ``process`` 2-5 s)."""
+    lanes = [Lane("loop: running Python", tuple((start, end, "") for start, end in trace.busy), LOOP_COLOUR)]
+    if with_spans:
+        by_lane: dict[tuple[str, int], list[tuple[float, float, str]]] = {}
+        for span in sorted(trace.spans, key=lambda s: (s.start, s.depth)):
+            by_lane.setdefault((span.track, span.depth), []).append((span.start, span.end, span.name))
+        for (track, depth), bars in list(by_lane.items())[:MAX_LANES]:
+            lanes.append(Lane(f"{'  ' * depth}{track}" if depth == 0 else f"{'  ' * depth}↳ {track}", tuple(bars), STEP_COLOUR))
+    return lanes
 
 
 def freeze_label(freeze: Freeze) -> str:
@@ -107,7 +137,8 @@ class TimelineWidget(QAbstractScrollArea):
         # Through the run, not its clock: a lesson restarts the clock when its code starts.
         scene = self.scene
         scene.records, scene.freezes, scene.now = run.records, (), lambda: run.clock()
-        scene.overlay, scene.wall = "", 0.0
+        scene.overlay, scene.wall, scene.cursor = "", 0.0, None
+        scene.set_trace(None)
         self.zoom = 1.0
         self.refresh()
 
@@ -117,7 +148,9 @@ class TimelineWidget(QAbstractScrollArea):
         scene.records = summary.records if summary else RecordTable()
         scene.freezes = summary.freezes if summary else ()
         scene.wall = summary.wall_time if summary else 0.0  # a lesson's code may outlast its requests
-        scene.now, scene.overlay = None, ""
+        scene.now, scene.overlay, scene.cursor = None, "", None
+        lesson = summary.request.lesson if summary is not None and summary.request is not None else None
+        scene.set_trace(summary.trace if summary is not None else None, with_spans=lesson is not None)
         self.zoom = 1.0
         self.refresh()
 
@@ -163,10 +196,11 @@ class TimelineWidget(QAbstractScrollArea):
     def row_height(self, view_height: int | None = None) -> int:
         """Rows share the height while they fit; past that they stay readable and the view scrolls."""
         height = (self.viewport().height() if view_height is None else view_height) - self.scene.axis_height - 4
-        if not self.scene.records:
+        rows = self.scene.row_count()
+        if not rows:
             return self.scene.max_row
-        floor = self.scene.label_row if len(self.scene.records) <= LABELLED_ROWS else MIN_ROW
-        return int(max(floor, min(self.scene.max_row, height / len(self.scene.records))))
+        floor = self.scene.label_row if rows <= LABELLED_ROWS else MIN_ROW
+        return int(max(floor, min(self.scene.max_row, height / rows)))
 
     def shows_row_labels(self) -> bool:
         """Whether each row is tall enough to carry its URL in the gutter."""
@@ -175,7 +209,7 @@ class TimelineWidget(QAbstractScrollArea):
     def _update_scrollbars(self) -> None:
         view = self.viewport().size()
         row = self.row_height()
-        content_height = len(self.scene.records) * row + self.scene.axis_height + 4
+        content_height = self.scene.row_count() * row + self.scene.axis_height + 4
         vertical = self.verticalScrollBar()
         vertical.setRange(0, max(0, content_height - view.height()))
         vertical.setPageStep(view.height())
@@ -193,7 +227,7 @@ class TimelineWidget(QAbstractScrollArea):
         """The request whose row is under viewport position ``pos``."""
         if pos.y() < self.scene.axis_height:
             return None
-        row = (pos.y() - self.scene.axis_height + self.verticalScrollBar().value()) // self.row_height()
+        row = (pos.y() - self.scene.axis_height + self.verticalScrollBar().value()) // self.row_height() - len(self.scene.lanes)
         return self.scene.records[row] if 0 <= row < len(self.scene.records) else None
 
     # --- zoom ---
@@ -303,6 +337,10 @@ class TimelineScene:
         self.placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
         self.overlay = ""
         """A message over the bars ("" for none)."""
+        self.lanes: list[Lane] = []
+        """The X-ray's rows above the requests: the loop's busy time, then a lesson's awaited steps."""
+        self.cursor: float | None = None
+        """A moment of the run marked by a line (the Tasks tab's replay), or None."""
         self.gutter, self.axis_height, self.max_row = GUTTER, AXIS_HEIGHT, MAX_ROW
         self.label_row = MIN_ROW  # the shortest row a label fits in: set from the font
 
@@ -316,6 +354,14 @@ class TimelineScene:
 
     def shown_span(self) -> float:
         return max(self.fixed_span or 0.0, self.span, 0.001)
+
+    def set_trace(self, trace: TaskTrace | None, *, with_spans: bool = False) -> None:
+        """The X-ray's lanes for a finished run: the loop lane, and (``with_spans``: a lesson) one
+        lane per task and nesting depth with its awaited steps, at most :data:`MAX_LANES`."""
+        self.lanes = lanes_of(trace, with_spans=with_spans) if trace is not None else []
+
+    def row_count(self) -> int:
+        return len(self.lanes) + len(self.records)
 
     def plot_width(self, view_width: int) -> float:
         return max(10.0, view_width - self.gutter - 12)
@@ -377,7 +423,8 @@ class TimelineScene:
             return  # too small to draw anything useful (and the axis maths would break)
         now = self.now() if self.now is not None else None
         first = max(0, scroll_y // row)
-        last = min(len(self.records), (scroll_y + area.height() - self.axis_height) // row + 1)
+        last = min(self.row_count(), (scroll_y + area.height() - self.axis_height) // row + 1)
+        lanes = len(self.lanes)
 
         # Grid lines under everything, labels in the axis band on top.
         left_t, right_t = max(0.0, (scroll_x) / px_per_s), (scroll_x + plot.width()) / px_per_s
@@ -401,9 +448,14 @@ class TimelineScene:
 
         text_colour = palette.text().color()
         for index in range(first, last):
-            record = self.records[index]
             top = self.axis_height + index * row - scroll_y
-            self._paint_bar(painter, record, top, row, x_of, now)
+            if index < lanes:
+                self._paint_lane(painter, self.lanes[index], top, row, x_of)
+            else:
+                self._paint_bar(painter, self.records[index - lanes], top, row, x_of, now)
+        if self.cursor is not None:
+            painter.setPen(QPen(palette.text().color(), 2))
+            painter.drawLine(QPointF(x_of(self.cursor), self.axis_height), QPointF(x_of(self.cursor), area.height()))
         painter.restore()
 
         # Freeze labels on top of the bars, pinned just under the axis so they stay in view.
@@ -431,9 +483,9 @@ class TimelineScene:
         if row >= self.label_row:  # labels only where they do not run into each other
             painter.setPen(text_colour)
             for index in range(first, last):
-                record = self.records[index]
                 top = self.axis_height + index * row - scroll_y
-                label = metrics.elidedText(_row_label(record), Qt.TextElideMode.ElideMiddle, self.gutter - 10)
+                text = self.lanes[index].label if index < lanes else _row_label(self.records[index - lanes])
+                label = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.gutter - 10)
                 painter.drawText(QRectF(6, top, self.gutter - 10, row), Qt.AlignmentFlag.AlignVCenter, label)
 
         # The axis band: seconds since Run was pressed.
@@ -454,6 +506,17 @@ class TimelineScene:
             painter.drawText(QRectF(left, 0, width + 2, self.axis_height - 4), Qt.AlignmentFlag.AlignBottom, label)
             free_from = left + width + 6
         painter.drawLine(QPointF(self.gutter, self.axis_height), QPointF(area.width(), self.axis_height))
+
+    def _paint_lane(self, painter: QPainter, lane: Lane, top: float, row: int, x_of: Callable[[float], float]) -> None:
+        """One X-ray lane: its stretches as bars, each named inside when there is room."""
+        pad = max(1.0, row * 0.18)
+        metrics = painter.fontMetrics()
+        for start, end, name in lane.bars:
+            rect = QRectF(x_of(start), top + pad, max(1.5, x_of(end) - x_of(start)), row - 2 * pad)
+            painter.fillRect(rect, lane.colour)
+            if name and rect.width() > metrics.horizontalAdvance(name) + 8 and rect.height() >= metrics.height() * 0.8:
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
 
     def _paint_bar(
         self,

@@ -1,0 +1,185 @@
+"""The Tasks tab: every asyncio task of the run, what state it is in and what it awaits, live while
+the run goes on and, after it, at any moment of the run (the replay slider).
+
+Live, the table is refreshed five times a second from the controller's task tracer; afterwards
+it reads the run's recorded trace at the slider's moment, and the timeline draws that moment as
+a line. A run of 1000 tasks is 1000 rows of one model (the view draws only the rows in sight)
+and one line of counts by state.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QSlider, QTableView, QVBoxLayout, QWidget
+
+from app.core.run import Run, RunSummary
+from app.core.task_trace import TaskRow, TaskState, TaskTrace
+from app.core.units import format_duration
+from app.ui import plain_text
+from app.ui.controller import LabController
+
+COLUMNS = ("Task", "State", "Awaiting now", "For")
+LIVE_MS = 200
+"""How often the table follows a run under way (5 Hz)."""
+SLIDER_STEPS = 1000
+NO_TASKS = "No asyncio tasks yet: they appear here while an async run or a lesson runs."
+
+
+def count_words(rows: Sequence[TaskRow]) -> str:
+    """'12 tasks: 10 waiting on I/O, 2 done', in the order of TaskState."""
+    if not rows:
+        return NO_TASKS
+    counts = Counter(row.state for row in rows)
+    parts = [f"{counts[state]} {state.value}" for state in TaskState if counts[state]]
+    return f"{len(rows)} task{'s' if len(rows) != 1 else ''}: " + ", ".join(parts)
+
+
+class TasksModel(QAbstractTableModel):
+    """The task rows at one moment: the live run's now, or a replayed moment of a finished run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[TaskRow] = []
+        self._now = 0.0
+
+    def show_rows(self, rows: Sequence[TaskRow], now: float) -> None:
+        """Shows ``rows`` as they are at run-clock time ``now`` (for the "For" column)."""
+        rows = list(rows)
+        self._now = now
+        if len(rows) != len(self._rows):
+            self.beginResetModel()
+            self._rows = rows
+            self.endResetModel()
+        else:
+            self._rows = rows
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
+
+    def rows(self) -> list[TaskRow]:
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's name and default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's name and default
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802 - Qt's name
+        if role == Qt.ItemDataRole.DisplayRole and orientation is Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        # Item views draw their text themselves: a task's name is never read as markup here.
+        return (row.name, row.state.value, row.awaiting or "–", format_duration(max(0.0, self._now - row.since)))[index.column()]
+
+
+class TasksPanel(QWidget):
+    """``tasksView`` with a line of counts, and the replay slider for a finished run."""
+
+    moment_changed = Signal(object)  # run-clock seconds the slider points at, or None (live / no trace)
+
+    def __init__(self, controller: LabController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tasksPanel")
+        self._controller = controller
+        self._run: Run | None = None
+        self._trace: TaskTrace | None = None
+        self._span = 0.0
+        self.model = TasksModel(self)
+        self.view = QTableView(self)
+        self.view.setObjectName("tasksView")
+        self.view.setAccessibleName("The run's asyncio tasks: state and what each awaits")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.counts = plain_text.wrapped_label(NO_TASKS, self, name="taskCounts")
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("replaySlider")
+        self.slider.setAccessibleName("Replay: the moment of the run the tasks are shown at")
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setEnabled(False)
+        self.moment = plain_text.label("Live", self, name="replayMoment")
+        self.moment.setMinimumWidth(self.moment.fontMetrics().horizontalAdvance("Moment: 00.00 s of 00.00 s") + 8)
+        replay = QHBoxLayout()
+        replay.addWidget(plain_text.label("Replay:", self))
+        replay.addWidget(self.slider, 1)
+        replay.addWidget(self.moment)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(replay)
+
+        self._live = QTimer(self)
+        self._live.setInterval(LIVE_MS)
+        self._live.timeout.connect(self._on_live_timeout)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        controller.run_started.connect(self._on_controller_run_started)
+        controller.run_finished.connect(self._on_controller_run_finished)
+
+    # --- what tests and the window read ---
+
+    def rows(self) -> list[TaskRow]:
+        return self.model.rows()
+
+    def replay_at(self, seconds: float) -> None:
+        """Puts the slider at ``seconds`` into the finished run (nothing while one runs)."""
+        if self._trace is not None and self._span > 0:
+            self.slider.setValue(round(min(max(seconds / self._span, 0.0), 1.0) * SLIDER_STEPS))
+
+    # --- handlers ---
+
+    def _on_controller_run_started(self, run: Run) -> None:
+        self._run, self._trace = run, None
+        self.slider.setEnabled(False)
+        self.moment.setText("Live")
+        self.moment_changed.emit(None)
+        self._show([], 0.0)
+        self._live.start()
+
+    def _on_live_timeout(self) -> None:
+        tracer, run = self._controller.tracer, self._run
+        if tracer is None or run is None:
+            return
+        self._show(tracer.live_rows(), run.clock())
+
+    def _on_controller_run_finished(self, summary: RunSummary) -> None:
+        self._live.stop()
+        self._run = None
+        self._trace = summary.trace
+        self._span = summary.wall_time
+        if self._trace is None or self._trace.task_count() == 0 or self._span <= 0:
+            self._show([], 0.0)
+            self.counts.setText(NO_TASKS if self._trace is None else "This run made no asyncio tasks to trace.")
+            self.moment.setText("")
+            return
+        self.slider.setEnabled(True)
+        # The end of the run first: how every task finished. Drag back to replay it.
+        blocker = QSignalBlocker(self.slider)
+        self.slider.setValue(SLIDER_STEPS)
+        blocker.unblock()
+        self._on_slider_value_changed(SLIDER_STEPS)
+
+    def _on_slider_value_changed(self, value: int) -> None:
+        if self._trace is None:
+            return
+        moment = self._span * value / SLIDER_STEPS
+        self.moment.setText(f"Moment: {format_duration(moment)} of {format_duration(self._span)}")
+        self._show(self._trace.rows_at(moment), moment)
+        self.moment_changed.emit(moment)
+
+    def _show(self, rows: Sequence[TaskRow], now: float) -> None:
+        self.model.show_rows(rows, now)
+        self.counts.setText(count_words(rows))
