@@ -296,9 +296,11 @@ def current_work(stack: Sequence[Frame]) -> Sequence[Frame]:
 
 def blame(stack: Sequence[Frame]) -> tuple[Frame | None, Frame | None, Frame | None]:
     """(culprit, under, callee) for one sample's stack, outermost first (see the module's rules)."""
-    work = current_work(stack) or stack
-    if not work:
+    if not stack:
         return None, None, None
+    work = current_work(stack)
+    if not work:  # the loop's own code (between two callbacks, or handling Qt's events)
+        return stack[-1], None, None
     kinds = [frame.kind for frame in work]
     index: int | None = None
     lessons = [i for i, kind in enumerate(kinds) if kind is FrameKind.LESSON]

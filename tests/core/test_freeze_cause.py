@@ -99,6 +99,7 @@ def test_only_what_the_loop_runs_now_is_considered_not_the_code_that_started_the
         callback,
     ]
     assert blame(stack) == (callback, None, None)
+    assert blame(stack[:-1]) == (LOOP[-1], None, None)  # the loop between two callbacks: its own code
 
 
 def test_without_our_own_code_the_window_plumbing_then_anything_is_to_blame() -> None:
