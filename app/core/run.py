@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from app.core.freeze_cause import FreezeCause
 from app.core.lag import Freeze
 from app.core.lessons import Lesson, LessonSetup, lesson_by_id
 from app.core.options import DEFAULT_CONCURRENCY, FetchOptions
@@ -130,6 +131,9 @@ class RunSummary:
     """Every stretch in which the window stalled noticeably, in seconds since the run started."""
     request: RunRequest | None = None
     """What the run was asked to do (its URLs or its lesson); None for a run built by hand."""
+    freeze_causes: tuple[FreezeCause, ...] = ()
+    """What the GUI thread was doing during each freeze (``app.core.freeze_cause``), in seconds
+    since the run started like :attr:`freezes`."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, RecordTable):
@@ -271,11 +275,12 @@ class Run:
         longest_freeze: float,
         error: str = "",
         freezes: Iterable[Freeze] = (),
+        freeze_causes: Iterable[FreezeCause] = (),
     ) -> RunSummary:
         """Freezes the run's results. Call once, when the run has ended: its records can no
         longer change (the summary shares them rather than copying 200,000 rows).
 
-        ``freezes`` are in seconds since the run started, like the records' times.
+        ``freezes`` and ``freeze_causes`` are in seconds since the run started, like the records' times.
         """
         latest_end = self.records.latest_end()
         if self.finished_at is not None:
@@ -298,6 +303,7 @@ class Run:
             started_at=self.clock.started_at,
             freezes=tuple(freezes),
             request=self.request,
+            freeze_causes=tuple(freeze_causes),
         )
 
 
