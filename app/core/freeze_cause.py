@@ -170,6 +170,21 @@ class FreezeCause:
             return _clip(culprit.call, 28)
         return f"{culprit.function.rsplit('.', 1)[-1]}()"
 
+    def brief(self) -> str:
+        """The culprit in a few words, for a line of a report: "time.sleep(2) in line 8 of the
+        lesson", "fetch_blocking() calling requests: session.get(…)", "block(), line 40: time.sleep(0.2)"."""
+        culprit = self.culprit
+        if culprit is None:
+            return ""
+        call = _clip(culprit.call, 32)
+        if culprit.in_lesson:
+            return f"{call or culprit.function} in line {culprit.lineno} of the lesson"
+        name = f"{_local_name(culprit.function).rsplit('.', 1)[-1]}()"
+        callee = self.callee
+        if callee is not None and callee.kind in (FrameKind.LIBRARY, FrameKind.LOOP) and callee.module:
+            return f"{name} calling {callee.module.split('.')[0]}" + (f": {call}" if call else "")
+        return f"{name}, line {culprit.lineno}" + (f": {call}" if call else "")
+
     def words(self) -> str:
         """One plain sentence naming the culprit, e.g. "time.sleep(2) in line 8 of the lesson:
         98% of the 2.00 s freeze"."""
@@ -181,7 +196,7 @@ class FreezeCause:
             what = f"{culprit.call or culprit.function} in line {culprit.lineno} of the lesson"
         else:
             call = f": {culprit.call}" if culprit.call else ""
-            what = f"{culprit.function}() in {culprit.where}, line {culprit.lineno}{call}"
+            what = f"{_local_name(culprit.function)}() in {culprit.where}, line {culprit.lineno}{call}"
             callee = self.callee
             if callee is not None and callee.kind in (FrameKind.LIBRARY, FrameKind.LOOP):
                 what += f", a call into {callee.module.split('.')[0] or callee.where} ({callee.function})"
@@ -194,10 +209,15 @@ class FreezeCause:
         return f"{what}: {share}."
 
 
+def _local_name(function: str) -> str:
+    """``"test_x.<locals>.block"`` as ``"block"``: a nested function by its own name."""
+    return function.rsplit(".<locals>.", 1)[-1]
+
+
 def _qualified(frame: Frame) -> str:
     if frame.kind in (FrameKind.LIBRARY, FrameKind.LOOP) and frame.module:
         return f"{frame.module}.{frame.function}"
-    return f"{frame.function}()"
+    return f"{_local_name(frame.function)}()"
 
 
 def _clip(text: str, limit: int) -> str:
