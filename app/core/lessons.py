@@ -16,6 +16,7 @@ Qt-free: the lesson list and code view in ``app.ui`` only show what this module 
 from __future__ import annotations
 
 import inspect
+import linecache
 import math
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -428,7 +429,11 @@ LessonMain = Callable[..., Coroutine[Any, Any, Any]]
 def compile_main(source: str, lesson_id: str) -> LessonMain:
     """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function."""
     namespace: dict[str, Any] = {"__name__": f"looplab_lesson_{lesson_id}"}
-    exec(compile(source, f"<lesson {lesson_id}>", "exec"), namespace)  # noqa: S102 - our own lesson text
+    filename = f"<lesson {lesson_id}>"
+    # Tracebacks and the freeze watchdog (app.core.freeze_cause) read lines through linecache:
+    # the text on screen is the only copy. (No mtime: linecache.checkcache leaves it alone.)
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own lesson text
     main = namespace.get("main")
     if not inspect.iscoroutinefunction(main):
         raise TypeError(f"lesson {lesson_id}: the code has no 'async def main'")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from app.core.freeze_cause import FreezeCause
 from app.core.lag import Freeze
 from app.core.lessons import Lesson, LessonSetup, lesson_by_id
 from app.core.options import DEFAULT_CONCURRENCY, FetchOptions
@@ -134,6 +135,9 @@ class RunSummary:
     trace: TaskTrace | None = None
     """The X-ray of the run's tasks and event loop (``app.core.task_trace``), on the run's clock;
     None when the run was not traced (blocking URL runs, X-ray switched off, built by hand)."""
+    freeze_causes: tuple[FreezeCause, ...] = ()
+    """What the GUI thread was doing during each freeze (``app.core.freeze_cause``), in seconds
+    since the run started like :attr:`freezes`."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, RecordTable):
@@ -275,13 +279,14 @@ class Run:
         longest_freeze: float,
         error: str = "",
         freezes: Iterable[Freeze] = (),
+        freeze_causes: Iterable[FreezeCause] = (),
         *,
         trace: TaskTrace | None = None,
     ) -> RunSummary:
         """Freezes the run's results. Call once, when the run has ended: its records can no
         longer change (the summary shares them rather than copying 200,000 rows).
 
-        ``freezes`` are in seconds since the run started, like the records' times.
+        ``freezes`` and ``freeze_causes`` are in seconds since the run started, like the records' times.
         """
         latest_end = self.records.latest_end()
         if self.finished_at is not None:
@@ -305,6 +310,7 @@ class Run:
             freezes=tuple(freezes),
             request=self.request,
             trace=trace,
+            freeze_causes=tuple(freeze_causes),
         )
 
 

@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch
 from app.core.faults import describe_error
+from app.core.freeze_cause import FreezeWatchdog
 from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog
 from app.core.lessons import Lesson, call_main, compile_main
@@ -88,10 +89,12 @@ class LabController(QObject):
         reporter: ErrorReporter,
         *,
         ssl_context: ssl.SSLContext | None = None,
+        watchdog: FreezeWatchdog | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._heartbeat_log = heartbeat_log
+        self._watchdog = watchdog  # what froze the window, if someone watches (app.ui.heartbeat)
         self._reporter = reporter
         # Built once, up front: loading the trust store takes a while, and doing it inside the
         # first click would add a hitch that has nothing to do with the lesson.
@@ -311,8 +314,9 @@ class LabController(QObject):
         longest_freeze = self._heartbeat_log.longest_lateness(origin, now)
         # On the run's own clock, so they are drawn on the same axis as the requests.
         freezes = [Freeze(f.start - origin, f.end - origin) for f in self._heartbeat_log.freezes(origin, now)]
+        causes = [c.shifted(origin, origin, now) for c in self._watchdog.causes_between(origin, now)] if self._watchdog else []
         tracer, self._tracer = self._tracer, None
-        summary = run.summarize(outcome, longest_freeze, error, freezes, trace=tracer.finish() if tracer else None)
+        summary = run.summarize(outcome, longest_freeze, error, freezes, causes, trace=tracer.finish() if tracer else None)
         self._batch_timer.stop()
         self._flush_changes()
         self._active_run = None

@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.controls = ControlsPanel(controller, self)
         self.source = SourcePanel(controller, server.url, self)
         self.liveness = LivenessPanel(heartbeat, controller, self)
-        self.report = ReportPanel(controller, self)
+        self.report = ReportPanel(controller, heartbeat, self)
         self.results = ResultsPanel(controller, self)
         self._place_panels()
         self.server_label = plain_text.label(f"Demo server: {server.url}/", self, name="serverLabel")

@@ -4,28 +4,40 @@ on, then the longest freeze in big type, the timings and a plain-words explanati
 A lesson's run is reported against the lesson's own claim, read from the run's request. When the
 run just ended can be compared with the one before it (the same URLs, both completed), the
 report says so in the very words the History tab uses for the same two runs.
+
+When the window froze, the report names what froze it (``app.core.freeze_cause``): after a run,
+the cause of its longest freeze; between runs (start-up, a dialog), each freeze as the
+heartbeat reports it, "Outside a run".
 """
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QWidget
 
 from app.core import explain
+from app.core.freeze_cause import FreezeCause, longest
 from app.core.run import Run, RunOutcome, RunSummary
 from app.ui.controller import LabController
+from app.ui.heartbeat import Heartbeat
 from app.ui.widgets.run_report import RunReport
 
 
 class ReportPanel(RunReport):
-    """:class:`~app.ui.widgets.run_report.RunReport`, fed by the controller."""
+    """:class:`~app.ui.widgets.run_report.RunReport`, fed by the controller (and the heartbeat,
+    for freezes outside runs)."""
 
-    def __init__(self, controller: LabController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: LabController, heartbeat: Heartbeat | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
         self._previous: RunSummary | None = None
+        self._run_ended_at = float("-inf")  # perf_counter: freezes that began before it were a run's
         controller.run_started.connect(self._on_controller_run_started)
         controller.records_changed.connect(self._on_controller_records_changed)
         controller.run_finished.connect(self._on_controller_run_finished)
+        if heartbeat is not None:
+            heartbeat.froze.connect(self._on_heartbeat_froze)
 
     def _on_controller_run_started(self, run: Run) -> None:
         lesson = run.request.lesson if run.request is not None else None
@@ -52,4 +64,13 @@ class ReportPanel(RunReport):
                 self.show_lesson(summary, f"{lesson.title}: {verdict.text}", expected)
             else:
                 self.show_lesson(summary, lesson.title, expected)
+        cause = longest(summary.freeze_causes)
+        self.show_freeze_cause(cause.brief(), cause.words()) if cause is not None else self.show_freeze_cause("")
+        self._run_ended_at = time.perf_counter()
         self._previous = summary
+
+    def _on_heartbeat_froze(self, cause: FreezeCause) -> None:
+        # A run's freezes are in its summary (a blocking run's last one is reported just after it ends).
+        if self._controller.running or cause.start <= self._run_ended_at:
+            return
+        self.show_freeze_cause(cause.brief(), f"Outside a run: {cause.words()}", outside_run=True)

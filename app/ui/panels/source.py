@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from app.core.demo_server import demo_urls
 from app.core.fetch import FetchOptions
+from app.core.freeze_cause import longest
 from app.core.lessons import Lesson, LessonSetup, lesson_by_id
-from app.core.run import FetchMode, Run, RunOutcome, RunRequest, RunSummary
+from app.core.run import FetchMode, Run, RunOutcome, RunRequest, RunSummary, format_duration
 from app.ui import plain_text
 from app.ui.controller import ControllerState, LabController
 from app.ui.widgets.lesson_panel import LessonPanel
@@ -131,13 +132,22 @@ class SourcePanel(QTabWidget):
 
     def _on_controller_run_started(self, _run: Run) -> None:
         self.lesson_panel.show_verdict(None)
+        self.lesson_panel.code_view.clear_mark()
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         request = summary.request
         lesson = request.lesson if request is not None else None
-        if lesson is None or request is None or request.setup is None or summary.outcome is not RunOutcome.COMPLETED:
+        if lesson is None or request is None or request.setup is None:
             return
-        self.lesson_panel.show_verdict(lesson.verdict(request.setup, summary.wall_time, summary.longest_freeze))
+        self._mark_freeze(summary, lesson.id)
+        if summary.outcome is RunOutcome.COMPLETED:
+            self.lesson_panel.show_verdict(lesson.verdict(request.setup, summary.wall_time, summary.longest_freeze))
+
+    def _mark_freeze(self, summary: RunSummary, lesson_id: str) -> None:
+        """Marks the lesson's line that froze the window longest, with the time spent on it."""
+        cause = longest(c for c in summary.freeze_causes if c.culprit is not None and c.culprit.lesson_id == lesson_id)
+        if cause is not None and cause.culprit is not None:
+            self.lesson_panel.code_view.mark_line(cause.culprit.lineno, format_duration(cause.seconds_in_culprit))
 
     def _show_lesson(self) -> None:
         lesson = self.current_lesson

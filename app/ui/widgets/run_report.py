@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QSizePolicy, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core import explain
 from app.core.lag import is_frozen
@@ -12,7 +14,8 @@ from app.ui.widgets import repolish
 
 
 class RunReport(QFrame):
-    """The verdict on the last run. ``freezeLabel`` holds its longest freeze, e.g. "2.04 s"."""
+    """The verdict on the last run. ``freezeLabel`` holds its longest freeze, e.g. "2.04 s";
+    ``freezeCauseLabel`` (hidden until a freeze) what the window was doing meanwhile."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,6 +26,12 @@ class RunReport(QFrame):
         self.sum_label = self._value("requestSumLabel", "Sum of the request times of the last run")
         self.details = plain_text.wrapped_label(parent=self, name="reportDetails")
         self.details.setAccessibleName("What happened and why")
+        # What froze the window, in a few words beside the numbers, cut with "…" where the row
+        # ends: the report may neither grow (it must fit 1280 x 720 with the results under it)
+        # nor widen the window. The whole sentence is its tooltip and accessible description.
+        self.freeze_cause = ElidedLabel(self)
+        self.freeze_cause.setObjectName("freezeCauseLabel")
+        self.freeze_cause.setAccessibleName("What froze the window")
         # The freeze in big type on the left, everything else beside it: the report stays short
         # enough for a 1280 x 720 screen with the timeline under it.
         self._captions: list[QLabel] = []
@@ -41,17 +50,20 @@ class RunReport(QFrame):
             numbers.addWidget(title)
             numbers.addWidget(value)
             numbers.addSpacing(24)
+        numbers.addWidget(self.freeze_cause, 100)
         numbers.addStretch(1)
         words = QVBoxLayout()
         words.setSpacing(2)
         words.addWidget(self.headline)
         words.addLayout(numbers)
         words.addWidget(self.details)
+        words.addWidget(self.freeze_cause)
         words.addStretch(1)
         row = QHBoxLayout(self)
         row.addLayout(freeze)
         row.addSpacing(12)
         row.addLayout(words, 1)
+        self.show_freeze_cause("")
 
     def _value(self, name: str, accessible: str) -> QLabel:
         label = plain_text.label("–", self)
@@ -63,6 +75,7 @@ class RunReport(QFrame):
         """The run has begun: say what to watch for (the last run's numbers go)."""
         for value in (self.freeze_label, self.wall_label, self.sum_label):
             value.setText("…")
+        self.show_freeze_cause("")
         if lesson_title:
             frozen = run.mode is FetchMode.BLOCKING
             self.headline.setText(f"Running the lesson: {lesson_title}…")
@@ -132,8 +145,40 @@ class RunReport(QFrame):
         self.details.setText(text)
         self._set_state("frozen" if frozen else "alive")
 
+    def show_freeze_cause(self, brief: str, words: str = "", *, outside_run: bool = False) -> None:
+        """What froze the window: ``brief`` on show, ``words`` (the whole sentence) as its
+        tooltip and description; ``outside_run`` for a freeze between runs. "" hides it."""
+        self.freeze_cause.set_full_text(f"{'Outside a run' if outside_run else 'Froze in'}: {brief}" if brief else "")
+        self.freeze_cause.setToolTip(plain_text.tooltip(words))
+        self.freeze_cause.setAccessibleDescription(words)
+        self.freeze_cause.setVisible(bool(brief))
+
     def _set_state(self, state: str) -> None:
         self.setProperty("state", state)
         # Children styled through "#runReport[state=...] #freezeLabel" need a repolish as well.
         for widget in (self, self.headline, self.freeze_label):
             repolish(widget)
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that takes the room its layout gives it and ends in "…" where
+    that runs out; :attr:`full_text` is the whole of it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        plain_text.make_plain(self)
+        self.full_text = ""
+        # Ignored: its text never sets the row's (or the window's) width.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width() - 2 * self.margin()
+        self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, max(0, room)))

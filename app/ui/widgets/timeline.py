@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLayout, QLayoutItem, QSizePolicy, QToolTip, QWidget
 
+from app.core.freeze_cause import FreezeCause, cause_for
 from app.core.lag import Freeze
 from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSummary, format_duration
 from app.core.task_trace import TaskTrace
@@ -89,9 +90,12 @@ def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
     return lanes
 
 
-def freeze_label(freeze: Freeze) -> str:
-    """The words written on a freeze band."""
-    return f"Frozen {format_duration(freeze.duration)}"
+def freeze_label(freeze: Freeze, cause: FreezeCause | None = None) -> str:
+    """The words written on a freeze band: its length, and what froze it if known ("Frozen 2.00 s:
+    time.sleep(2)")."""
+    text = f"Frozen {format_duration(freeze.duration)}"
+    short = cause.short() if cause is not None else ""
+    return f"{text}: {short}" if short else text
 
 
 def _row_label(record: RequestRecord) -> str:
@@ -136,7 +140,7 @@ class TimelineWidget(QAbstractScrollArea):
         """Follows a run under way: call :meth:`refresh` when its records change."""
         # Through the run, not its clock: a lesson restarts the clock when its code starts.
         scene = self.scene
-        scene.records, scene.freezes, scene.now = run.records, (), lambda: run.clock()
+        scene.records, scene.freezes, scene.causes, scene.now = run.records, (), (), lambda: run.clock()
         scene.overlay, scene.wall, scene.cursor = "", 0.0, None
         scene.set_trace(None)
         self.zoom = 1.0
@@ -147,6 +151,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene = self.scene
         scene.records = summary.records if summary else RecordTable()
         scene.freezes = summary.freezes if summary else ()
+        scene.causes = summary.freeze_causes if summary else ()
         scene.wall = summary.wall_time if summary else 0.0  # a lesson's code may outlast its requests
         scene.now, scene.overlay, scene.cursor = None, "", None
         lesson = summary.request.lesson if summary is not None and summary.request is not None else None
@@ -327,6 +332,8 @@ class TimelineScene:
     def __init__(self) -> None:
         self.records: RecordTable = RecordTable()
         self.freezes: Sequence[Freeze] = ()
+        self.causes: Sequence[FreezeCause] = ()
+        """What froze the window in each freeze (matched to the bands by overlap)."""
         self.now: Callable[[], float] | None = None
         """The live run's clock, while it runs."""
         self.span = 0.0
@@ -466,7 +473,9 @@ class TimelineScene:
             left, right = max(plot.left(), x_of(freeze.start)), min(plot.right(), x_of(freeze.end))
             if right <= plot.left() or left >= plot.right():
                 continue
-            label = freeze_label(freeze)
+            label = freeze_label(freeze, cause_for(self.causes, freeze.start, freeze.end))
+            if painter.fontMetrics().horizontalAdvance(label) + 12 > max(right - left, plot.width() / 2):
+                label = freeze_label(freeze)  # no room for the cause: the length alone
             width = painter.fontMetrics().horizontalAdvance(label) + 12
             box = QRectF((left + right - width) / 2, self.axis_height + 4, width, painter.fontMetrics().height() + 4)
             box.moveLeft(min(max(box.left(), plot.left() + 2), plot.right() - width - 2))
