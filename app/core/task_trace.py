@@ -57,6 +57,10 @@ chunk of a body read, a callback's worth) would only bloat it: the task is still
 same thing before and after."""
 
 
+RUN_TASK = "LoopLab's run"
+"""The name of the task LoopLab runs a lesson's main() (or a URL list) in."""
+
+
 class TaskState(enum.Enum):
     """What a task is doing, in the words the tasks panel uses."""
 
@@ -628,7 +632,10 @@ class TaskTracer:
 
     def _name(self, record: _TaskRecord) -> str:
         if not record.name and record.task is not None:  # asyncio names a task after making it
-            record.name = f"{record.function} ({record.task.get_name()})"
+            # LoopLab's own task that runs a lesson's main() (or a URL list) is not the lesson's:
+            # it is named for what it does, not for a method of LoopLab's controller.
+            function = RUN_TASK if record.function.startswith("LabController.") else record.function
+            record.name = f"{function} ({record.task.get_name()})"
         return record.name or f"{record.function} (task {record.task_id})"
 
     def _offset(self) -> float:

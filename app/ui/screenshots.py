@@ -3,7 +3,9 @@
 Writes ``DIR/lab-async.png`` and ``DIR/lab-blocking.png``: the lab after an async and after a
 blocking run of the built-in demo URLs, against its own demo server; then ``DIR/lab-compare.png``:
 the History tab with those two runs' timelines one above the other, on one time scale; then
-``DIR/lab-lesson.png`` (the sequential lesson after its run) and ``DIR/lab-presentation.png``.
+``DIR/lab-lesson.png`` (the sequential lesson after its run), ``DIR/lab-freeze-cause.png`` (a
+freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run) and
+``DIR/lab-presentation.png``.
 ``make screenshots`` runs it offscreen, so it works on a machine with no display.
 """
 
@@ -74,6 +76,44 @@ async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
     return window.source.lesson_panel.verdict.text()
 
 
+async def capture_freeze_cause(window: MainWindow, path: Path) -> str:
+    """The sleep lesson's blocking variant: the report names the line that froze the window, the
+    code view marks it, the timeline's band says it."""
+    window.resize(*SIZE)
+    window.results.setCurrentWidget(window.results.timeline_panel)
+    window.source.open_lesson("sleep")
+    window.controls.set_mode(FetchMode.BLOCKING)
+    window.source.lesson_panel.set_scale(1.0)
+    await _settle(window)
+    await window.run_once()
+    while not window.controls.run_button.isEnabled():
+        await asyncio.sleep(0.02)
+    await _settle(window)
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    window.controls.set_mode(FetchMode.ASYNC)
+    return window.report.freeze_cause.full_text
+
+
+async def capture_tasks(window: MainWindow, path: Path) -> int:
+    """The gather lesson mid-run with the Tasks tab open: ten tasks waiting on I/O."""
+    window.resize(*SIZE)
+    window.source.open_lesson("gather")
+    window.source.lesson_panel.set_scale(1.0)
+    window.results.setCurrentWidget(window.results.tasks_panel)
+    await _settle(window)
+    done = asyncio.ensure_future(window.run_once())
+    panel = window.results.tasks_panel
+    while sum(row.state.name == "IO" for row in panel.rows()) < 10 and not done.done():
+        await asyncio.sleep(0.02)
+    await _settle(window, ticks=3)
+    waiting = sum(row.state.name == "IO" for row in panel.rows())
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    await done
+    return waiting
+
+
 async def capture_presentation(window: MainWindow, path: Path) -> None:
     """Presentation mode as a projector shows it (at a fixed size: offscreen has no real screen)."""
     window.set_presentation(True, full_screen=False)
@@ -114,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{out_dir / 'lab-compare.png'}: {window.results.comparison.speedup_label.text()}")
             verdict = await capture_lesson(window, "sequential", out_dir / "lab-lesson.png")
             print(f"{out_dir / 'lab-lesson.png'}: {verdict}")
+            cause = await capture_freeze_cause(window, out_dir / "lab-freeze-cause.png")
+            print(f"{out_dir / 'lab-freeze-cause.png'}: {cause}")
+            waiting = await capture_tasks(window, out_dir / "lab-tasks.png")
+            print(f"{out_dir / 'lab-tasks.png'}: {waiting} tasks waiting on I/O mid-run")
             await capture_presentation(window, out_dir / "lab-presentation.png")
             print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")
         finally:

@@ -186,19 +186,12 @@ class _Cause:
     culprit: _Frame | None
 
 
-@dataclasses.dataclass(frozen=True)
-class _SummaryWithCauses(RunSummary):
-    freeze_causes: tuple[_Cause, ...] = ()
-
-
 def test_a_freeze_holds_its_ranked_frames_when_the_run_has_them() -> None:
     sleep = _Frame("main", "<lesson sleep>", 8, "looplab_lesson_sleep")
     under = _Frame("sleep", "time", 0)
     base = summary_with(None, (Freeze(0.1, 2.1),))
-    summary = _SummaryWithCauses(
-        **{f.name: getattr(base, f.name) for f in dataclasses.fields(RunSummary)},
-        freeze_causes=(_Cause(0.09, 2.1, ((sleep, 0.97), (under, 0.03)), sleep),),
-    )
+    # A stand-in with the fields the export reads (RunSummary.freeze_causes holds FreezeCause).
+    summary = dataclasses.replace(base, freeze_causes=(_Cause(0.09, 2.1, ((sleep, 0.97), (under, 0.03)), sleep),))
     events = check_format(to_trace_events(summary))
     (freeze,) = [e for e in events if e["ph"] == "X" and e["cat"] == "freeze"]
     assert freeze["args"]["culprit"] == {"function": "main", "where": "<lesson sleep>:8", "module": "looplab_lesson_sleep"}

@@ -35,7 +35,9 @@ def test_the_tasks_tab_shows_the_gather_lessons_tasks_waiting_on_io_mid_run(lab:
     assert panel.view.model().rowCount() == len(panel.rows())
     # After the run: the slider replays it, starting at the end (every task done).
     assert panel.slider.isEnabled()
-    assert panel.rows() and all(row.state is TaskState.DONE for row in panel.rows())
+    # (The run's own task, which awaited main(), is still ending its run when the trace is taken.)
+    fetches = [row for row in panel.rows() if row.name.startswith("fetch")]
+    assert len(fetches) >= 10 and all(row.state is TaskState.DONE for row in fetches)
 
 
 def test_replay_and_lanes_of_the_sequential_lesson(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
@@ -50,7 +52,7 @@ def test_replay_and_lanes_of_the_sequential_lesson(lab: MainWindow, qtbot: Any, 
     assert any("fetch_data" in row.awaiting for row in panel.rows()), panel.rows()
     # The timeline: a loop lane, then fetch_data (about 2 s) followed by process (about 3 s).
     lanes = lab.results.timeline.scene.lanes
-    assert lanes and lanes[0].label.startswith("loop")
+    assert lanes and lanes[0].label == "event loop"
     steps = {name: (start, end) for lane in lanes[1:] for start, end, name in lane.bars}
     assert {"fetch_data", "process"} <= steps.keys(), steps
     (fetch_start, fetch_end), (process_start, process_end) = steps["fetch_data"], steps["process"]
@@ -83,6 +85,6 @@ def test_a_thousand_tasks_are_one_cheap_model() -> None:
         model.show_rows(rows, 1.0 + step)
     took = time.perf_counter() - started
     assert model.rowCount() == 1000
-    assert model.data(model.index(999, 3)) == "10.5 s"
+    assert model.data(model.index(999, 3)) == "9.50 s"  # the last refresh: 10 s - 0.5 s
     assert took < 0.5  # ten refreshes of 1000 rows: the model holds rows, the view draws only what is in sight
     assert count_words(rows) == "1000 tasks: 1000 waiting on I/O"

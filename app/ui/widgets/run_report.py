@@ -57,7 +57,6 @@ class RunReport(QFrame):
         words.addWidget(self.headline)
         words.addLayout(numbers)
         words.addWidget(self.details)
-        words.addWidget(self.freeze_cause)
         words.addStretch(1)
         row = QHBoxLayout(self)
         row.addLayout(freeze)

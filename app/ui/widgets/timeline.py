@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QHBoxLayout, QLayout, QLayout
 from app.core.freeze_cause import FreezeCause, cause_for
 from app.core.lag import Freeze
 from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSummary, format_duration
-from app.core.task_trace import TaskTrace
+from app.core.task_trace import RUN_TASK, TaskTrace
 from app.core.timeline import Phase, describe, segments, tick_label, ticks
 from app.ui import plain_text
 
@@ -79,14 +79,21 @@ class Lane:
 
 def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
     """The loop lane (when the loop ran Python), then with ``with_spans`` one lane per task and
-    depth for the awaited steps (``fetch_data`` 0-2 s, then ``process`` 2-5 s)."""
-    lanes = [Lane("loop: running Python", tuple((start, end, "") for start, end in trace.busy), LOOP_COLOUR)]
+    depth for the awaited steps (``fetch_data`` 0-2 s, then ``process`` 2-5 s). LoopLab's own
+    run task is left out: its first awaited step is the lesson's ``main``."""
+    lanes = [Lane("event loop", tuple((start, end, "") for start, end in trace.busy), LOOP_COLOUR)]
     if with_spans:
         by_lane: dict[tuple[str, int], list[tuple[float, float, str]]] = {}
         for span in sorted(trace.spans, key=lambda s: (s.start, s.depth)):
-            by_lane.setdefault((span.track, span.depth), []).append((span.start, span.end, span.name))
+            depth = span.depth
+            if span.track.startswith(RUN_TASK):
+                if depth == 0:
+                    continue
+                depth -= 1
+            by_lane.setdefault((span.track, depth), []).append((span.start, span.end, span.name))
         for (track, depth), bars in list(by_lane.items())[:MAX_LANES]:
-            lanes.append(Lane(f"{'  ' * depth}{track}" if depth == 0 else f"{'  ' * depth}↳ {track}", tuple(bars), STEP_COLOUR))
+            task = "main" if track.startswith(RUN_TASK) else track.partition(" (")[0]
+            lanes.append(Lane(f"{'  ' * depth}{'↳ ' if depth else ''}{task}", tuple(bars), STEP_COLOUR))
     return lanes
 
 
