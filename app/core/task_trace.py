@@ -567,9 +567,11 @@ class TaskTracer:
             common += 1
         if common < len(stack):
             self._close_from(record, common, ended, started)
-        opened = ended if record.stepped else started  # a task's first step starts its coroutine
+        # A wait begins as the step ends. Our own coroutines entered in a task's first step began
+        # with it (which of them ran first within it is not known, and steps are short).
+        first = not record.stepped
         for i in range(common, len(keys)):
-            stack.append((keys[i], names[i], opened, definitions[i], waits[i]))
+            stack.append((keys[i], names[i], started if first and not waits[i] else ended, definitions[i], waits[i]))
         record.stepped = True
         record.waiting_on = awaited
 
