@@ -50,7 +50,8 @@ BUSY_MERGE = 0.0005
 """Seconds between two callbacks below which the loop counts as busy throughout: the loop lane
 is drawn at timeline scale, where half a millisecond is invisible."""
 CLIP_MIN = 0.001
-"""A span begun before the run's clock started is kept only if it lasts this long after 0."""
+"""A span begun before the run's clock started is kept only if it lasts this long after 0 (the
+run task's own start-up, such as a lesson's pause to draw "running", is not the run's)."""
 RUNNING_MIN = 0.001
 """A task step at least this long is kept in the task's history as RUNNING; shorter steps (a
 chunk of a body read, a callback's worth) would only bloat it: the task is still waiting on the
@@ -231,6 +232,8 @@ class _CodeInfo:
             self.span_name = self.name
         elif "RequestContextManager" in qualname and top == "aiohttp":
             self.span_name = "aiohttp request"
+        elif qualname == "_ContextManagerMixin.__aenter__" and top == "asyncio":
+            self.span_name = "asyncio lock or semaphore"  # `async with limit:` waiting for its turn
         else:
             self.span_name = f"{top}.{self.name}" if top else self.name
         self.io = module in _IO_MODULES or top in _IO_PACKAGES
@@ -250,7 +253,9 @@ class _TaskRecord:
         self.function = coro.cr_code.co_qualname.rpartition("<locals>.")[2]
         self.task: asyncio.Task[Any] | None = None
         self.name = ""
-        self.stack: list[tuple[object, str, float, str]] = []  # (key, span name, start, definition)
+        # What it awaits now, outermost first: (key, span name, start, definition, is a wait
+        # that a library or a future does for us).
+        self.stack: list[tuple[object, str, float, str, bool]] = []
         self.times: list[float] = [created]
         self.points: list[tuple[TaskState, str, str]] = [(TaskState.RUNNING, "", "")]  # ready, not started
         self.stepped = False
@@ -522,6 +527,7 @@ class TaskTracer:
         keys: list[object] = []
         names: list[str] = []
         definitions: list[str] = []
+        waits: list[bool] = []
         recording = True  # our code's frames, down to the first library call they make
         inner: _CodeInfo | None = None
         ours: _CodeInfo | None = None
@@ -546,6 +552,7 @@ class TaskTracer:
                 keys.append(link)
                 names.append(code_info.span_name)
                 definitions.append(code_info.definition)
+                waits.append(code_info.library)
                 if code_info.library:
                     recording = False
                 else:  # where our code hands over to a library (which may call ours back: not that)
@@ -556,16 +563,19 @@ class TaskTracer:
             keys.append(awaited)
             names.append(self._future_name(awaited))
             definitions.append("")
+            waits.append(True)
 
         stack = record.stack
         common, limit = 0, min(len(stack), len(keys))
         while common < limit and stack[common][0] is keys[common]:
             common += 1
         if common < len(stack):
-            self._close_from(record, common, ended)
-        opened = ended if record.stepped else started  # a task's first step starts its coroutine
+            self._close_from(record, common, ended, started)
+        # A wait begins as the step ends. Our own coroutines entered in a task's first step began
+        # with it (which of them ran first within it is not known, and steps are short).
+        first = not record.stepped
         for i in range(common, len(keys)):
-            stack.append((keys[i], names[i], opened, definitions[i]))
+            stack.append((keys[i], names[i], started if first and not waits[i] else ended, definitions[i], waits[i]))
         record.stepped = True
         record.waiting_on = awaited
 
@@ -598,7 +608,7 @@ class TaskTracer:
         if not record.stepped and not (state is TaskState.CANCELLED and ended - started < RUNNING_MIN):
             # Ended in its first step, never awaiting anything: its coroutine still ran.
             self._spans.append((record, record.function, started, ended, 0, ""))
-        self._close_from(record, 0, ended)
+        self._close_from(record, 0, ended, started)
         record.stepped = True
         self._note(record, ended, state, "", "")
         record.task = record.coro = record.waiting_on = None
@@ -610,11 +620,16 @@ class TaskTracer:
         record.times.append(at)
         record.points.append((state, awaiting, location))
 
-    def _close_from(self, record: _TaskRecord, depth: int, at: float) -> None:
+    def _close_from(self, record: _TaskRecord, depth: int, at: float, resumed: float | None = None) -> None:
+        """Ends what the task awaited from ``depth`` down, at ``at``. The innermost wait (a sleep,
+        a request, a future) ended when the step that ``resumed`` the task began: the rest of
+        that step is its callers' work."""
         stack = record.stack
-        for i in range(len(stack) - 1, depth - 1, -1):
-            _key, name, start, definition = stack[i]
-            self._spans.append((record, name, start, at, i, definition))
+        innermost = len(stack) - 1
+        for i in range(innermost, depth - 1, -1):
+            _key, name, start, definition, wait = stack[i]
+            end = resumed if i == innermost and wait and resumed is not None else at
+            self._spans.append((record, name, start, end, i, definition))
         del stack[depth:]
 
     # --- helpers ---

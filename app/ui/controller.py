@@ -170,13 +170,14 @@ class LabController(QObject):
         self._changed.clear()
         self._rows_reported = 0
         self._lesson_error = ""
-        self._set_state(ControllerState.RUNNING)
-        self.run_started.emit(run)
         if self.xray_enabled and (lesson is not None or run.mode is FetchMode.ASYNC):
-            # Installed before the run's task exists, so the run's own task is traced too. The
-            # run re-zeroes its clock when its first request can start: read it when needed.
+            # Installed before the run's task exists, so the run's own task is traced too, and
+            # before run_started, so the panels find it there. The run re-zeroes its clock when
+            # its first request can start: the tracer reads it when needed.
             self._tracer = TaskTracer(lambda: run.clock())
             self._tracer.install(_current_loop())
+        self._set_state(ControllerState.RUNNING)
+        self.run_started.emit(run)
         self._task = asyncio.ensure_future(work)
         self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
         self._batch_timer.start()

@@ -199,6 +199,7 @@ def test_the_loop_lane_is_solid_while_python_runs_and_a_long_step_replays_as_run
     async def busy() -> None:
         compute(0.2)  # no await: the loop runs this and nothing else
         await asyncio.sleep(0.2)  # the loop is idle
+        compute(0.1)  # the sleep is over: this is busy()'s own time
 
     async def scenario(_tracer: TaskTracer) -> float:
         started = time.perf_counter()
@@ -208,11 +209,15 @@ def test_the_loop_lane_is_solid_while_python_runs_and_a_long_step_replays_as_run
     trace, started = traced(scenario)
     (root,) = spans_named(trace, "busy")
     assert trace.busy_share(root.start, root.start + 0.2) > 0.9
-    assert trace.busy_share(root.start + 0.25, root.end - 0.01) < 0.2
+    assert trace.busy_share(root.start + 0.25, root.start + 0.38) < 0.2
     (row,) = trace.rows_at(root.start + 0.1)
     assert row.state is TaskState.RUNNING
     (row,) = trace.rows_at(root.start + 0.3)
     assert row.state is TaskState.TIMER
+    # The sleep ended when the loop woke the task, not when the step that followed it ended.
+    (sleep,) = spans_named(trace, "asyncio.sleep")
+    assert 0.2 <= sleep.duration < 0.2 + SLACK and root.end - sleep.end >= 0.1
+    assert trace.busy_share(sleep.end, root.end) > 0.9
 
 
 def test_only_the_traced_loop_is_timed_not_another_thread_s_loop() -> None:

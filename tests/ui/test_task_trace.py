@@ -94,7 +94,10 @@ def test_gather_lesson_shows_ten_tasks_waiting_on_io_mid_run(lab: MainWindow, lo
 
     finished: list[Any] = []
     lab.run_finished.connect(finished.append)
+    at_start: list[Any] = []  # a tasks panel picks the tracer up when the run starts
+    lab.controller.run_started.connect(lambda _run: at_start.append(lab.controller.tracer))
     loop.run_until_complete(scenario())
+    assert at_start and at_start[0] is not None
     summary = finished[-1]
     assert summary.outcome is RunOutcome.COMPLETED, summary.error
     fetching = [row for row in seen["rows"] if row.state is TaskState.IO]

@@ -739,7 +739,7 @@ def exported_run() -> RunSummary:
 
 
 def test_export_actions_wait_for_the_first_run(lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, tmp_path: Path) -> None:
-    assert set(export_actions(lab)) == {"har", "csv", "png"}
+    assert set(export_actions(lab)) == {"har", "csv", "png", "json"}
     assert not any(action.isEnabled() for action in export_actions(lab).values())
     with pytest.raises(ValueError, match="no finished run"):
         lab.export_last_run(tmp_path / "x.har")
