@@ -181,7 +181,8 @@ def test_the_timeline_tooltip_shows_urls_and_reasons_literally(
     timeline = lab.results.timeline
     lab.results.setCurrentWidget(lab.results.timeline_panel)
     for row, record in enumerate(summary.records):
-        pos = QPoint(timeline.scene.gutter + 4, timeline.scene.axis_height + row * timeline.row_height() + timeline.row_height() // 2)
+        lanes = len(timeline.scene.lanes)  # the X-ray's lanes come first
+        pos = QPoint(timeline.scene.gutter + 4, timeline.scene.axis_height + (lanes + row) * timeline.row_height() + timeline.row_height() // 2)
         assert timeline.record_at(pos).index == record.index
         text = tooltip_shown(timeline.viewport(), pos)
         assert text.splitlines()[0] == record.url
