@@ -29,6 +29,7 @@ Qt-free. Times are ``time.perf_counter`` seconds, the clock of :class:`app.core.
 from __future__ import annotations
 
 import collections
+import contextlib
 import enum
 import gc
 import linecache
@@ -39,7 +40,7 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from types import CodeType, FrameType
 
@@ -59,6 +60,7 @@ RANKED = 5
 KEPT_STACKS = 20
 """Distinct stacks kept in :attr:`FreezeCause.stacks`."""
 _LOOP_MODULES = ("asyncio", "qasync")
+_LOOP_PLUMBING = ("app.core.task_trace", "app.ui.fast_loop")
 _SOCKET_MODULES = ("socket", "ssl", "selectors", "select")
 
 
@@ -270,6 +272,8 @@ def frame_kind(module: str, filename: str) -> FrameKind:
     if filename.startswith(LESSON_FILE_PREFIX):
         return FrameKind.LESSON
     top = module.split(".", 1)[0]
+    if module in _LOOP_PLUMBING:
+        return FrameKind.LOOP  # the X-ray's own wrapper around every task step: the loop's work
     if top == "app":
         return FrameKind.UI if module == "app.ui" or module.startswith("app.ui.") else FrameKind.OWN
     if top in _LOOP_MODULES:
@@ -412,6 +416,21 @@ def cause_for(causes: Iterable[FreezeCause], start: float, end: float) -> Freeze
 # --- the watchdog ------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """No cyclic garbage collection while the watchdog allocates: a collection started on its
+    thread could free Qt objects off the GUI thread (a crash in Qt's timer list, seen with the
+    demo server's thread). Only around its own allocations, never for a whole freeze: a long
+    freeze would otherwise pile up garbage for one big pause afterwards."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 class FreezeWatchdog:
     """Samples a thread's stack while its heartbeat is overdue; see the module's docstring.
 
@@ -496,22 +515,21 @@ class FreezeWatchdog:
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            last = self._last_beat
-            delay = self.limit if last is None else last + self.limit - time.perf_counter()
-            if delay > 0:
-                self._stop.wait(delay)
-                self.wakeups += 1
-                continue
-            if self._last_beat == last:  # overdue and still no newer beat: frozen
-                self._sample_freeze(last)
+            try:
+                last = self._last_beat
+                delay = self.limit if last is None else last + self.limit - time.perf_counter()
+                if delay > 0:
+                    self._stop.wait(delay)
+                    self.wakeups += 1
+                    continue
+                if self._last_beat == last:  # overdue and still no newer beat: frozen
+                    self._sample_freeze(last)
+            except Exception:  # a watchdog that dies would leave every later freeze unexplained
+                log.exception("The freeze watchdog failed; it goes on watching")
+                self._current_since, self._current = None, []
+                self._stop.wait(self.limit)
 
     def _sample_freeze(self, last: float | None) -> None:
-        # Sampling allocates on this thread, and an allocation may start the cyclic garbage
-        # collector here, which could free Qt objects off the GUI thread (a crash in Qt's timer
-        # list, seen with the demo server's thread). Nothing needs collecting during a freeze:
-        # collection waits until this one is folded, and then happens wherever Python allocates next.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
             self._current, self._current_since = [], last
             samples = self._current
@@ -520,7 +538,8 @@ class FreezeWatchdog:
                 if frame is None:  # the watched thread has ended
                     self._stop.set()
                     break
-                stack = take_stack(frame)
+                with _no_collection():
+                    stack = take_stack(frame)
                 del frame  # never keep the watched thread's frames (and their locals) alive here
                 if self._last_beat != last:
                     break  # the beat came while sampling: this stack is already after the freeze
@@ -532,11 +551,10 @@ class FreezeWatchdog:
             end = self._last_beat if self._last_beat != last and self._last_beat is not None else time.perf_counter()
             due = (last if last is not None else end) + self.heartbeat_interval
             if samples and is_frozen(end - due):
-                cause = fold(samples, due, end)
+                with _no_collection():
+                    cause = fold(samples, due, end)
                 with self._lock:
                     self._causes.append(cause)
                 self._new.append(cause)
-            self._current_since, self._current = None, []
         finally:
-            if collecting:
-                gc.enable()
+            self._current_since, self._current = None, []

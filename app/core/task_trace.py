@@ -22,6 +22,10 @@ on the run's clock: spans, busy stretches and each task's history of states, whi
 Cost: a few microseconds per task step and about one per callback; nothing at all while no
 tracer is installed (bench/xray_bench.py measures it against a 1000-URL run).
 
+A traced task's ``get_coro()`` is the wrapper: ``asyncio.iscoroutine`` is still True for it,
+``inspect.iscoroutine`` is not (code that inspects a task's coroutine should use asyncio's check). A run keeps at most :data:`MAX_SPANS` steps and :data:`MAX_POINTS` state
+changes; the rest are counted in :attr:`TaskTrace.dropped`.
+
 Qt-free, like all of ``app.core``; it works on any asyncio loop (tests use a plain one).
 """
 
@@ -58,6 +62,12 @@ chunk of a body read, a callback's worth) would only bloat it: the task is still
 same thing before and after."""
 
 
+MAX_SPANS = 50_000
+MAX_POINTS = 200_000
+"""A run keeps at most this many awaited steps and task state changes (a 200,000-URL run would
+otherwise keep millions, and its timeline shows only the loop lane anyway); the rest are counted
+in :attr:`TaskTrace.dropped`."""
+
 RUN_TASK = "LoopLab's run"
 """The name of the task LoopLab runs a lesson's main() (or a URL list) in."""
 
@@ -88,7 +98,7 @@ class TaskState(enum.Enum):
         return self in (TaskState.DONE, TaskState.CANCELLED, TaskState.FAILED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRow:
     """One task at one moment: what the tasks panel shows in a row."""
 
@@ -106,7 +116,7 @@ class TaskRow:
     """Where ``awaiting`` is, as file:line ("<lesson sequential>:8"), for a code view to mark."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """An awaited coroutine (or sleep / to_thread / executor wait) inside a task, on the run clock."""
 
@@ -156,6 +166,8 @@ class TaskTrace:
     """When the loop ran Python (task steps and callbacks), as (start, end) stretches in order."""
     tasks: tuple[TaskHistory, ...] = ()
     """Every traced task's history, in the order they were created."""
+    dropped: int = 0
+    """Steps and state changes not kept once the run passed :data:`MAX_SPANS` or :data:`MAX_POINTS`."""
 
     def rows_at(self, t: float) -> list[TaskRow]:
         """Replay: every task that existed at ``t``, with its state and await point then."""
@@ -386,6 +398,8 @@ class TaskTracer:
         self._records: list[_TaskRecord] = []
         self._spans: list[tuple[_TaskRecord, str, float, float, int, str]] = []
         self._busy: list[float] = []
+        self._points = 0
+        self._dropped = 0
         self._code_info: dict[types.CodeType, _CodeInfo] = {}
         self._executor_calls: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
         self._trace: TaskTrace | None = None
@@ -514,7 +528,7 @@ class TaskTracer:
             )
             for record in self._records
         )
-        self._trace = TaskTrace(spans=tuple(spans), busy=tuple(busy), tasks=histories)
+        self._trace = TaskTrace(spans=tuple(spans), busy=tuple(busy), tasks=histories, dropped=self._dropped)
         self._records, self._spans, self._busy = [], [], []
         self._code_info.clear()
         return self._trace
@@ -607,16 +621,26 @@ class TaskTracer:
             self._note(record, started, TaskState.RUNNING, "", "")
         if not record.stepped and not (state is TaskState.CANCELLED and ended - started < RUNNING_MIN):
             # Ended in its first step, never awaiting anything: its coroutine still ran.
-            self._spans.append((record, record.function, started, ended, 0, ""))
+            self._add_span((record, record.function, started, ended, 0, ""))
         self._close_from(record, 0, ended, started)
         record.stepped = True
         self._note(record, ended, state, "", "")
         record.task = record.coro = record.waiting_on = None
 
+    def _add_span(self, span: tuple[_TaskRecord, str, float, float, int, str]) -> None:
+        if len(self._spans) < MAX_SPANS:
+            self._spans.append(span)
+        else:
+            self._dropped += 1
+
     def _note(self, record: _TaskRecord, at: float, state: TaskState, awaiting: str, location: str) -> None:
         last_state, last_awaiting, _ = record.points[-1]
         if last_state is state and last_awaiting == awaiting:
             return
+        if self._points >= MAX_POINTS and not state.finished:
+            self._dropped += 1  # (how a task ended is always kept)
+            return
+        self._points += 1
         record.times.append(at)
         record.points.append((state, awaiting, location))
 
@@ -629,7 +653,7 @@ class TaskTracer:
         for i in range(innermost, depth - 1, -1):
             _key, name, start, definition, wait = stack[i]
             end = resumed if i == innermost and wait and resumed is not None else at
-            self._spans.append((record, name, start, end, i, definition))
+            self._add_span((record, name, start, end, i, definition))
         del stack[depth:]
 
     # --- helpers ---

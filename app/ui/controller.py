@@ -174,8 +174,12 @@ class LabController(QObject):
             # Installed before the run's task exists, so the run's own task is traced too, and
             # before run_started, so the panels find it there. The run re-zeroes its clock when
             # its first request can start: the tracer reads it when needed.
-            self._tracer = TaskTracer(lambda: run.clock())
-            self._tracer.install(_current_loop())
+            tracer = TaskTracer(lambda: run.clock())
+            try:
+                tracer.install(_current_loop())
+                self._tracer = tracer
+            except RuntimeError:  # another tracer on this loop (a second window): run untraced
+                log.warning("The X-ray is already tracing this event loop; this run is not traced", exc_info=True)
         self._set_state(ControllerState.RUNNING)
         self.run_started.emit(run)
         self._task = asyncio.ensure_future(work)

@@ -7,6 +7,7 @@ purpose (a sleep, a pure-Python loop, a lesson's code): those freezes are the on
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import sysconfig
@@ -304,3 +305,56 @@ def test_a_freeze_still_under_way_is_folded_from_its_samples_so_far() -> None:
         if holder:
             holder[0].stop()
     assert len(holder[0].causes_between(0, time.perf_counter())) == 1  # the finished one, not twice
+
+
+def test_the_collector_stays_on_through_a_long_freeze(watched: Callable[[Callable[[], object]], FreezeWatchdog]) -> None:
+    # Review find: the watchdog switched GC off for the whole freeze (minutes, in a long blocking
+    # run), so garbage piled up for one big pause afterwards. Now only around its own allocations.
+    seen: list[bool] = []
+
+    def freeze_and_look() -> None:
+        end = time.perf_counter() + 0.4
+        while time.perf_counter() < end:
+            seen.append(gc.isenabled())
+            time.sleep(0.002)  # the watched thread looks while the watchdog samples it
+
+    # The suite runs with automatic GC off (tests/conftest.py): on for this test, after a collection
+    # here on the main thread, so nothing of earlier tests is left for another thread to free.
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.enable()
+    try:
+        dog = watched(freeze_and_look)
+        dog.stop()
+        still_on = gc.isenabled()
+    finally:
+        if not was_enabled:
+            gc.disable()
+    assert dog.samples_taken > 10
+    assert sum(seen) / len(seen) > 0.8, f"GC was on for {sum(seen)} of {len(seen)} looks"
+    assert still_on
+
+
+def test_a_failure_in_the_watchdog_is_logged_and_leaves_no_phantom_freeze(
+    watched: Callable[[Callable[[], object]], FreezeWatchdog], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import app.core.freeze_cause as freeze_cause
+
+    real_fold = freeze_cause.fold
+    calls: list[int] = []
+
+    def fold_once_badly(*args: object, **kwargs: object) -> FreezeCause:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in folding")
+        return real_fold(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(freeze_cause, "fold", fold_once_badly)
+    with caplog.at_level("ERROR", logger="app.core.freeze_cause"):
+        dog = watched(sleep_for_a_while)
+    assert "freeze watchdog failed" in caplog.text
+    assert dog.running  # still watching
+    # The failed freeze left nothing behind: a quiet stretch afterwards has no cause.
+    now = time.perf_counter()
+    assert dog.causes_between(now - 0.01, now) == []
+    dog.stop()

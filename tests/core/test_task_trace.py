@@ -314,3 +314,30 @@ def test_tracing_costs_little() -> None:
 
     plain, traced_time = best_of(False), best_of(True)
     assert traced_time < 3 * plain + 0.02, (plain, traced_time)
+
+
+def test_a_huge_run_keeps_a_bounded_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Review find: 200,000 URLs would keep ~420k spans (about 100 MB) that no lane shows.
+    import app.core.task_trace as task_trace
+
+    monkeypatch.setattr(task_trace, "MAX_SPANS", 50)
+    monkeypatch.setattr(task_trace, "MAX_POINTS", 60)
+
+    async def one() -> None:
+        await asyncio.sleep(0)
+
+    async def main() -> TaskTrace:
+        loop = asyncio.get_running_loop()
+        tracer = TaskTracer(time.perf_counter)
+        tracer.install(loop)
+        try:
+            await asyncio.gather(*(asyncio.ensure_future(one()) for _ in range(200)))
+        finally:
+            tracer.uninstall()
+        return tracer.finish()
+
+    trace = asyncio.run(main())
+    assert len(trace.spans) <= 50
+    assert trace.dropped > 0
+    assert trace.task_count() == 200
+    assert all(history.states[-1] is TaskState.DONE for history in trace.tasks)  # how each ended is kept

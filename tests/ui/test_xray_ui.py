@@ -9,7 +9,7 @@ import qasync
 
 from app.core.task_trace import TaskRow, TaskState
 from app.ui.main_window import MainWindow
-from app.ui.panels.tasks import NO_TASKS, TasksModel, count_words
+from app.ui.panels.tasks import XRAY_OFF, TasksModel, count_words
 from tests.ui.conftest import until
 from tests.ui.test_lessons import FAST, choose, run_lesson
 
@@ -71,7 +71,7 @@ def test_the_view_menus_switch_turns_the_x_ray_off(lab: MainWindow, qtbot: Any, 
     choose(lab, qtbot, "sleep", scale=FAST, blocking=False)
     summary, _probe = run_lesson(lab, loop)
     assert summary.trace is None
-    assert lab.results.tasks_panel.counts.text() == NO_TASKS
+    assert lab.results.tasks_panel.counts.text() == XRAY_OFF
     assert lab.results.timeline.scene.lanes == []
     action.trigger()
     assert lab.controller.xray_enabled
@@ -88,3 +88,24 @@ def test_a_thousand_tasks_are_one_cheap_model() -> None:
     assert model.data(model.index(999, 3)) == "9.50 s"  # the last refresh: 10 s - 0.5 s
     assert took < 0.5  # ten refreshes of 1000 rows: the model holds rows, the view draws only what is in sight
     assert count_words(rows) == "1000 tasks: 1000 waiting on I/O"
+
+
+def test_a_lesson_with_no_requests_still_draws_its_lanes(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    # Review find: with no request and no freeze the timeline drew only its placeholder.
+    from PySide6.QtGui import QColor
+
+    from app.ui.widgets.timeline import STEP_COLOUR
+
+    choose(lab, qtbot, "thread", scale=FAST, blocking=False)
+    summary, _probe = run_lesson(lab, loop)
+    assert len(summary.records) == 0 and summary.trace is not None
+    timeline = lab.results.timeline
+    assert len(timeline.scene.lanes) >= 2
+    names = {name for lane in timeline.scene.lanes[1:] for _start, _end, name in lane.bars}
+    assert any("to_thread" in name for name in names), names
+    loop.run_until_complete(until(lambda: timeline.isVisible()))
+    image = timeline.viewport().grab().toImage()
+    painted = sum(
+        QColor(image.pixel(x, y)) == STEP_COLOUR for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)
+    )
+    assert painted > 20

@@ -26,6 +26,8 @@ LIVE_MS = 200
 """How often the table follows a run under way (5 Hz)."""
 SLIDER_STEPS = 1000
 NO_TASKS = "No asyncio tasks yet: they appear here while an async run or a lesson runs."
+XRAY_OFF = "The event-loop X-ray is off (View menu): no tasks are traced."
+NOT_TRACED = "A blocking run makes no asyncio tasks: requests.get() runs on the GUI thread itself."
 
 
 def count_words(rows: Sequence[TaskRow]) -> str:
@@ -136,7 +138,7 @@ class TasksPanel(QWidget):
 
     def replay_at(self, seconds: float) -> None:
         """Puts the slider at ``seconds`` into the finished run (nothing while one runs)."""
-        if self._trace is not None and self._span > 0:
+        if self._trace is not None and self._trace.task_count() and self._span > 0:
             self.slider.setValue(round(min(max(seconds / self._span, 0.0), 1.0) * SLIDER_STEPS))
 
     # --- handlers ---
@@ -147,6 +149,9 @@ class TasksPanel(QWidget):
         self.moment.setText("Live")
         self.moment_changed.emit(None)
         self._show([], 0.0)
+        if self._controller.tracer is None:  # the X-ray is off, or a blocking URL run (not traced)
+            self.counts.setText(XRAY_OFF if not self._controller.xray_enabled else NOT_TRACED)
+            return
         self._live.start()
 
     def _on_live_timeout(self) -> None:
@@ -162,7 +167,12 @@ class TasksPanel(QWidget):
         self._span = summary.wall_time
         if self._trace is None or self._trace.task_count() == 0 or self._span <= 0:
             self._show([], 0.0)
-            self.counts.setText(NO_TASKS if self._trace is None else "This run made no asyncio tasks to trace.")
+            if self._trace is not None:
+                self.counts.setText("This run made no asyncio tasks to trace.")
+            elif not self._controller.xray_enabled:
+                self.counts.setText(XRAY_OFF)
+            else:
+                self.counts.setText(NOT_TRACED)
             self.moment.setText("")
             return
         self.slider.setEnabled(True)

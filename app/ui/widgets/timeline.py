@@ -423,7 +423,7 @@ class TimelineScene:
     ) -> None:
         """Draws the run into ``area``: grid, freeze bands, bars, row labels and the time axis."""
         painter.fillRect(area, palette.base())
-        if not self.records:
+        if not self.records and not self.lanes:  # the X-ray's lanes are worth drawing on their own
             if not self.freezes:
                 painter.setPen(palette.placeholderText().color())
                 painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
