@@ -26,6 +26,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QWidget
 
 from app.core.demo_server import DemoServer
+from app.core.lag import FROZEN as LONG_TASK_LINE
 from app.core.lessons import GATHER_URLS, LESSON_IDS, LESSONS, compile_main, lesson_by_id
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, RunOutcome, RunSummary, format_duration
 from app.ui.actions import lesson_action_name
@@ -126,6 +127,17 @@ def assert_verdict_ok(lab: MainWindow, summary: RunSummary) -> None:
     label = verdict_label(lab)
     assert summary.outcome is RunOutcome.COMPLETED, summary.error
     assert label.isVisible()
+    request = summary.request
+    assert request is not None and request.lesson is not None and request.setup is not None
+    if (
+        label.property("verdict") == "off"
+        and not request.lesson.expect_freeze(request.setup)
+        and LONG_TASK_LINE <= summary.longest_freeze < ALIVE_ON_CI
+    ):
+        # A busy machine (CI's two cores) stalled the loop just past the 50 ms line: the verdict
+        # must then say so in plain words; the lesson's claim is checked with room for that load.
+        assert f"stalled for {format_duration(summary.longest_freeze)}" in label.text(), label.text()
+        return
     assert label.property("verdict") == "ok", label.text()
     assert "Not what the lesson claims" not in label.text()
 
