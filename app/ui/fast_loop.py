@@ -226,6 +226,8 @@ class LabLoop(qasync.QEventLoop):
                         break
                 if out_of_time or self._stop_pending or not self.is_running():
                     break
+                if self._timer_cancelled_count > 100:
+                    self._drop_cancelled_timers()
         finally:
             self._draining -= 1
             if self._stop_pending:
@@ -262,19 +264,8 @@ class LabLoop(qasync.QEventLoop):
 
     def _arm_next(self) -> None:
         """Arms the Qt timer for the earliest live deadline, dropping cancelled timers as asyncio does."""
+        self._drop_cancelled_timers()
         timers = self._timers
-        cancelled = self._timer_cancelled_count
-        if cancelled > 100 and cancelled * 2 > len(timers):
-            # Mostly cancelled (e.g. timeouts that did not happen): rebuild, as asyncio's _run_once.
-            live = []
-            for entry in timers:
-                if entry[2]._cancelled:
-                    entry[2]._scheduled = False
-                else:
-                    live.append(entry)
-            heapq.heapify(live)
-            self._timers = timers = live
-            self._timer_cancelled_count = 0
         while timers and timers[0][2]._cancelled:
             heapq.heappop(timers)[2]._scheduled = False
             self._timer_cancelled_count -= 1
@@ -286,6 +277,21 @@ class LabLoop(qasync.QEventLoop):
         when = timers[0][0]
         if when != self._armed_when:
             self._arm(when)
+
+    def _drop_cancelled_timers(self) -> None:
+        """When most of the heap is cancelled timers (timeouts that did not happen), rebuilds it
+        without them, as asyncio's ``_run_once`` does: the heap never grows without bound."""
+        cancelled = self._timer_cancelled_count
+        if cancelled > 100 and cancelled * 2 > len(self._timers):
+            live = []
+            for entry in self._timers:
+                if entry[2]._cancelled:
+                    entry[2]._scheduled = False
+                else:
+                    live.append(entry)
+            heapq.heapify(live)
+            self._timers[:] = live  # in place: a drain holds a reference to the list
+            self._timer_cancelled_count = 0
 
     def _arm(self, when: float) -> None:
         delay = when - self.time()
@@ -322,6 +328,16 @@ class LabLoop(qasync.QEventLoop):
         if not self.is_closed():
             self._clock.stop()
         self._armed_when = _NEVER
+
+    def run_forever(self) -> None:
+        """Runs Qt's event loop (and so asyncio's callbacks) until :meth:`stop`."""
+        self._check_closed()  # qasync's would fail later, less clearly
+        super().run_forever()
+
+    def run_until_complete(self, future: Any) -> Any:
+        """Runs until ``future`` (a future or a coroutine) is done; returns its result."""
+        self._check_closed()
+        return super().run_until_complete(future)
 
     def stop(self) -> None:
         """Stops after the current round of callbacks; before ``run_forever``, after its first."""
