@@ -44,7 +44,8 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
     1. Logging: warnings to stderr, everything from INFO to a rotating log file.
     2. Unexpected errors (slots, threads, the event loop) go to one reporter: logged and shown
        in the window's banner, never swallowed and never a crash.
-    3. The ``QApplication`` and the qasync event loop that runs asyncio inside Qt's loop.
+    3. The ``QApplication`` and the event loop that runs asyncio inside Qt's loop: LoopLab's
+       :class:`~app.ui.fast_loop.LabLoop`, a qasync loop that schedules as asyncio does.
     4. The demo server, on its own thread and loop.
     5. The window; then what start-up built is frozen out of the garbage collector's way
        (:func:`freeze_startup_heap`).
@@ -58,11 +59,11 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     try:
-        import qasync
         from PySide6.QtCore import QCoreApplication
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
+        from app.ui import fast_loop
         from app.ui.errors import ErrorReporter
     except ImportError as exc:  # usually a system library Qt needs is missing
         print(f"LoopLab cannot load Qt: {exc}\n{_QT_LIBS_HINT}", file=sys.stderr)
@@ -115,7 +116,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
             gc.disable()
 
     try:
-        qasync.run(lab())
+        fast_loop.run(lab())
     finally:
         server.stop()
         sys.excepthook = sys.__excepthook__
