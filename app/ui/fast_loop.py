@@ -7,16 +7,21 @@ plain asyncio for HTTP requests, at twice the CPU, and 1000 tasks starting at on
 window for ~450 ms (issue 13). :class:`LabLoop` keeps qasync's integration (the Qt loop is the
 only loop; sockets are watched by ``QSocketNotifier``) and schedules as asyncio does:
 
-- **Ready callbacks** go to one deque (asyncio's ``_ready``). One posted Qt event drains it, in
-  FIFO order, for at most :attr:`LabLoop.batch_budget` seconds; then the loop yields to Qt
-  (paint, input, the heartbeat) and posts itself another event if work is left.
-- **Timers** (``call_later``, ``call_at``, so ``asyncio.sleep``) live in one heap served by one
-  single-shot *precise* Qt timer, armed for the earliest deadline: a timer never fires early
+- **Ready callbacks** go to one deque (asyncio's ``_ready``), drained in FIFO order for at most
+  :attr:`LabLoop.batch_budget` seconds per Qt turn; then the loop yields to Qt (paint, input,
+  the heartbeat) and asks for another turn if work is left.
+- **One Qt timer** drives it all: single-shot and *precise*, started at zero when callbacks are
+  ready, else armed for the earliest timer. A zero *timer*, not a posted event: Qt's GLib
+  dispatcher serves due timers together (the heartbeat fires in the same pass as the drain),
+  then lowers timers' priority until posted events (paint) and sockets had their turn; a posted
+  event drained in a loop kept a 10 ms heartbeat 32 ms apart, the zero timer keeps it at 8-16 ms.
+- **Timers** (``call_later``, ``call_at``, so ``asyncio.sleep``) live in one heap served by that
+  Qt timer, armed for the earliest deadline: a timer never fires early
   (``await asyncio.sleep(3)`` takes >= 3 s, within about a millisecond), and due timers join the
   ready queue behind what is already there, as in asyncio. Cancelled timers are dropped from the
   heap as asyncio drops them, so it never grows without bound.
 - **Other threads** (``call_soon_threadsafe``, executors' results) append to the same deque and
-  post the wake-up event, which Qt delivers on the GUI thread.
+  post a wake-up event (Qt's thread-safe way in), which drains on the GUI thread.
 - Callbacks run only while the loop runs (``run_forever``/``run_until_complete``), never when
   something else spins Qt's events, as asyncio's never run outside ``run_forever``.
 - Async generators are tracked (``shutdown_asyncgens`` finalizes them), ``loop.stop()`` before
@@ -54,6 +59,7 @@ _WAKE = QEvent.Type(QEvent.registerEventType())
 """The event type of LabLoop's "drain the ready queue" event."""
 
 _NEVER = math.inf
+_NOW = -math.inf
 
 
 class _Waker(QObject):
@@ -96,10 +102,8 @@ class LabLoop(qasync.QEventLoop):
         self._clock.timeout.connect(self._on_clock)
         self._timers: list[tuple[float, int, asyncio.TimerHandle]] = []  # (when, order, handle)
         self._timer_order = itertools.count()  # equal deadlines run in the order they were set
-        self._armed_when = _NEVER  # the deadline the Qt timer is armed for
-        self._wake_posted = False
+        self._armed_when = _NEVER  # the deadline the Qt timer is armed for (_NOW: a drain is due)
         self._wake_lock = threading.Lock()  # other threads post only while the waker exists
-        self._draining = 0  # depth: a modal dialog in a callback drains again, inside
         self._stop_pending = False  # stop() before run_forever: run one iteration, then stop
         self._old_agen_hooks: Any = None
         super().__init__(app, set_running_loop, already_running)
@@ -117,16 +121,16 @@ class LabLoop(qasync.QEventLoop):
         if handle._source_traceback:
             del handle._source_traceback[-1]
         self._ready.append(handle)
-        if not self._wake_posted:
-            self._post_wake()
+        if self._armed_when != _NOW:
+            self._wake()
         return handle
 
     def _call_soon(self, callback: Callable[..., object], args: tuple[Any, ...], context: Context | None) -> asyncio.Handle:
         # asyncio's internal entry point (BaseEventLoop); same queue.
         handle = asyncio.Handle(callback, args, self, context)
         self._ready.append(handle)
-        if not self._wake_posted:
-            self._post_wake()
+        if self._armed_when != _NOW:
+            self._wake()
         return handle
 
     def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
@@ -134,8 +138,8 @@ class LabLoop(qasync.QEventLoop):
         if delay > 0:
             return self.call_later(delay, handle._callback, *handle._args, context=handle._context)
         self._ready.append(handle)
-        if not self._wake_posted:
-            self._post_wake()
+        if self._armed_when != _NOW:
+            self._wake()
         return handle
 
     def call_soon_threadsafe(self, callback: Callable[..., object], *args: Any, context: Context | None = None) -> asyncio.Handle:
@@ -148,7 +152,7 @@ class LabLoop(qasync.QEventLoop):
             if handle._source_traceback:
                 del handle._source_traceback[-1]
             self._ready.append(handle)
-            self._post_wake()  # always: the flag may be another thread's stale view
+            QCoreApplication.postEvent(self._waker, QEvent(_WAKE))  # Qt's thread-safe way in
         return handle
 
     def call_later(self, delay: float, callback: Callable[..., object], *args: Any, context: Context | None = None) -> asyncio.TimerHandle:
@@ -173,18 +177,21 @@ class LabLoop(qasync.QEventLoop):
             del timer._source_traceback[-1]
         heapq.heappush(self._timers, (when, next(self._timer_order), timer))
         timer._scheduled = True
-        if when < self._armed_when and not self._draining:
-            self._arm(when)  # (a drain arms for the earliest deadline when it ends)
+        if when < self._armed_when:
+            self._arm(when)
         return timer
 
     # The drain ----------------------------------------------------------------------------
 
-    def _post_wake(self) -> None:
-        self._wake_posted = True
-        QCoreApplication.postEvent(self._waker, QEvent(_WAKE))
+    def _wake(self) -> None:
+        """Asks for a drain at Qt's next turn (GUI thread only): the clock, as a zero timer. Qt
+        then serves its own due timers (the heartbeat) in the same pass, and posted events
+        (paint) and sockets in the next, whatever asyncio has queued."""
+        self._armed_when = _NOW
+        self._clock.start(0)
 
     def _on_wake(self) -> None:
-        self._wake_posted = False
+        # Another thread's call_soon_threadsafe, delivered on the GUI thread.
         self._run_batch()
 
     def _on_clock(self) -> None:
@@ -192,7 +199,11 @@ class LabLoop(qasync.QEventLoop):
         self._run_batch()
 
     def _run_batch(self) -> None:
-        """asyncio's ``_run_once``, repeated until the ready queue is empty or the budget is spent."""
+        """asyncio's ``_run_once``, repeated until the ready queue is empty or the budget is spent.
+
+        Re-entrant: a callback that spins a nested Qt loop (a modal dialog's ``exec()``) gets
+        drains inside it, as with qasync; all state is in the deque and the heap, never in locals
+        that outlive a callback."""
         if not self.is_running():
             # Qt delivers events outside run_forever too (processEvents, qtbot, a dialog after
             # the loop stopped): asyncio's callbacks wait for the loop, as in asyncio.
@@ -204,7 +215,6 @@ class LabLoop(qasync.QEventLoop):
         clock = time.perf_counter
         deadline = clock() + self.batch_budget
         debug = self._debug
-        self._draining += 1
         try:
             while True:
                 if timers and timers[0][0] <= self.time():
@@ -229,13 +239,13 @@ class LabLoop(qasync.QEventLoop):
                 if self._timer_cancelled_count > 100:
                     self._drop_cancelled_timers()
         finally:
-            self._draining -= 1
             if self._stop_pending:
                 self._stop_pending = False
                 super().stop()
-            if ready and not self._wake_posted and self.is_running():
-                self._post_wake()  # the rest after Qt's turn
-            if not self._draining:
+            if ready and self.is_running():
+                if self._armed_when != _NOW:
+                    self._wake()  # the rest after Qt's turn
+            else:
                 self._arm_next()
 
     def _run_handle_in_debug(self, handle: asyncio.Handle) -> None:
@@ -296,10 +306,7 @@ class LabLoop(qasync.QEventLoop):
     def _arm(self, when: float) -> None:
         delay = when - self.time()
         if delay <= 0:  # due already: the next drain collects it
-            self._clock.stop()
-            self._armed_when = _NEVER
-            if not self._wake_posted:
-                self._post_wake()
+            self._wake()
             return
         self._armed_when = when
         # Qt counts whole milliseconds from now: rounding up means never early, at most 1 ms late.
@@ -314,10 +321,11 @@ class LabLoop(qasync.QEventLoop):
         # shutdown_asyncgens() can finalize them.
         self._old_agen_hooks = sys.get_asyncgen_hooks()
         sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook)
-        if self._ready or self._stop_pending:
-            self._post_wake()
         self._armed_when = _NEVER
-        self._arm_next()
+        if self._ready or self._stop_pending:
+            self._wake()
+        else:
+            self._arm_next()
 
     def _after_run_forever(self) -> None:
         super()._after_run_forever()
