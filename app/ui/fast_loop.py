@@ -69,7 +69,7 @@ class _Waker(QObject):
         super().__init__()
         self._on_wake = on_wake
 
-    def customEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+    def customEvent(self, event: QEvent) -> None:
         self._on_wake()
 
 

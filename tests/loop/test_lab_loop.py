@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
 
@@ -35,7 +36,7 @@ def ticking(interval_ms: int = 10) -> tuple[QTimer, list[float]]:
 
 
 def longest_gap(ticks: list[float]) -> float:
-    return max((b - a for a, b in zip(ticks, ticks[1:])), default=0.0)
+    return max((b - a for a, b in itertools.pairwise(ticks)), default=0.0)
 
 
 def test_a_flood_of_ready_callbacks_leaves_qt_its_turn(lab_loop: LabLoop) -> None:
