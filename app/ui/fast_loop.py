@@ -51,6 +51,8 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.ui.gc_pacer import GcPacer
+
 __all__ = ["LabLoop", "run"]
 
 T = TypeVar("T")
@@ -78,7 +80,8 @@ class LabLoop(qasync.QEventLoop):
 
     Same constructor as ``qasync.QEventLoop``, plus ``batch_budget``: the longest time (seconds)
     one drain of ready callbacks may take before Qt gets its turn (a callback that runs longer
-    is not interrupted: the budget is checked between callbacks).
+    is not interrupted: the budget is checked between callbacks); and ``gc_pacer``: while the
+    loop runs, Python's cyclic GC runs only between its batches, on this thread (app.ui.gc_pacer).
     """
 
     batch_budget: float = 0.008
@@ -91,9 +94,11 @@ class LabLoop(qasync.QEventLoop):
         already_running: bool = False,
         *,
         batch_budget: float | None = None,
+        gc_pacer: GcPacer | None = None,
     ) -> None:
         if batch_budget is not None:
             self.batch_budget = batch_budget
+        self._gc_pacer = gc_pacer
         # Made before qasync's __init__, which may call _before_run_forever (already_running=True).
         self._waker = _Waker(self._on_wake)
         self._clock = QTimer()
@@ -245,8 +250,12 @@ class LabLoop(qasync.QEventLoop):
             if ready and self.is_running():
                 if self._armed_when != _NOW:
                     self._wake()  # the rest after Qt's turn
+                quiet_for = 0.0
             else:
                 self._arm_next()
+                quiet_for = self._timers[0][0] - self.time() if self._timers else _NEVER
+            if self._gc_pacer is not None:
+                self._gc_pacer.after_batch(quiet_for)
 
     def _run_handle_in_debug(self, handle: asyncio.Handle) -> None:
         self._current_handle = handle
@@ -316,6 +325,8 @@ class LabLoop(qasync.QEventLoop):
 
     def _before_run_forever(self) -> None:
         super()._before_run_forever()
+        if self._gc_pacer is not None:
+            self._gc_pacer.install()
         self._thread_id = threading.get_ident()
         # What BaseEventLoop.run_forever does and qasync's does not: track async generators, so
         # shutdown_asyncgens() can finalize them.
@@ -329,6 +340,8 @@ class LabLoop(qasync.QEventLoop):
 
     def _after_run_forever(self) -> None:
         super()._after_run_forever()
+        if self._gc_pacer is not None:
+            self._gc_pacer.uninstall()
         self._thread_id = None
         if self._old_agen_hooks is not None:
             sys.set_asyncgen_hooks(*self._old_agen_hooks)
@@ -384,7 +397,7 @@ class LabLoop(qasync.QEventLoop):
                     qt_object.deleteLater()
 
 
-def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
+def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None, gc_pacer: GcPacer | None = None) -> T:
     """Runs ``main`` on a new :class:`LabLoop`, as ``asyncio.run`` does, and closes the loop.
 
     Unlike ``qasync.run`` on Python 3.11 it installs no global event-loop policy, so other threads
@@ -393,7 +406,7 @@ def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     app = QApplication.instance() or QApplication(sys.argv[:1])
 
     def make_loop() -> LabLoop:
-        loop = LabLoop(app)  # type: ignore[arg-type]
+        loop = LabLoop(app, gc_pacer=gc_pacer)  # type: ignore[arg-type]
         asyncio.set_event_loop(loop)
         return loop
 
