@@ -12,6 +12,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.ui import fast_loop
 from app.ui.fast_loop import LabLoop
 
 
@@ -121,3 +122,16 @@ def test_precise_timers_without_the_monkey_patch(lab_loop: LabLoop) -> None:
     for seconds in (0.0994, 0.5):
         took = lab_loop.run_until_complete(timed(seconds))
         assert seconds <= took < seconds + 0.05
+
+
+def test_run_leaves_the_loop_policy_alone_so_threads_make_plain_loops(qapp: QApplication) -> None:
+    # qasync.run() on Python 3.11 installs a global policy: asyncio.run() on another thread then
+    # builds a Qt loop and fails (STYLE.md). fast_loop.run() does not.
+    policy = asyncio.get_event_loop_policy()
+
+    async def main() -> tuple[str, bool]:
+        in_thread = await asyncio.to_thread(lambda: asyncio.run(asyncio.sleep(0, "a plain loop")))
+        return in_thread, isinstance(asyncio.get_running_loop(), LabLoop)
+
+    assert fast_loop.run(main()) == ("a plain loop", True)
+    assert asyncio.get_event_loop_policy() is policy
