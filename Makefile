@@ -18,6 +18,8 @@ test: $(STAMP)
 
 # Precise speed goals live here, not in the tests.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python bench/loop_bench.py
 	$(BIN)/python bench/lab_bench.py
 	$(BIN)/python bench/timeouts.py
 	$(BIN)/python bench/paste_bench.py

@@ -44,10 +44,12 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
     1. Logging: warnings to stderr, everything from INFO to a rotating log file.
     2. Unexpected errors (slots, threads, the event loop) go to one reporter: logged and shown
        in the window's banner, never swallowed and never a crash.
-    3. The ``QApplication`` and the qasync event loop that runs asyncio inside Qt's loop.
+    3. The ``QApplication`` and the event loop that runs asyncio inside Qt's loop: LoopLab's
+       :class:`~app.ui.fast_loop.LabLoop`, a qasync loop that schedules as asyncio does.
     4. The demo server, on its own thread and loop.
     5. The window; then what start-up built is frozen out of the garbage collector's way
-       (:func:`freeze_startup_heap`).
+       (:func:`freeze_startup_heap`), and the collector runs only between the loop's batches,
+       on the GUI thread (:class:`~app.ui.gc_pacer.GcPacer`).
     6. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
        closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
 
@@ -58,12 +60,13 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     try:
-        import qasync
         from PySide6.QtCore import QCoreApplication
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
+        from app.ui import fast_loop
         from app.ui.errors import ErrorReporter
+        from app.ui.gc_pacer import GcPacer
     except ImportError as exc:  # usually a system library Qt needs is missing
         print(f"LoopLab cannot load Qt: {exc}\n{_QT_LIBS_HINT}", file=sys.stderr)
         return 1
@@ -110,12 +113,14 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
             if not closed.is_set():  # the screenshot is saved, or something went wrong
                 window.close()
             await window.wait_closed()
-            # From here to exit, the window and the loop become garbage while the demo server's
-            # thread still runs: no automatic collection, which could free Qt objects on that thread.
-            gc.disable()
 
+    # Python's cyclic GC runs only on the GUI thread, between the loop's batches, from here to
+    # exit: never mid-heartbeat, and never on the demo server's thread, where it could free Qt
+    # objects (the window and the loop become garbage while that thread still runs).
+    gc_pacer = GcPacer()
+    gc_pacer.install()
     try:
-        qasync.run(lab())
+        fast_loop.run(lab(), gc_pacer=gc_pacer)
     finally:
         server.stop()
         sys.excepthook = sys.__excepthook__
@@ -123,7 +128,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         # Free the closed loop's Qt timer object and the window here, on the GUI thread, with
         # no other thread left: Qt objects freed on another thread leave dangling Qt timers.
         gc.collect()
-        gc.enable()
+        gc_pacer.uninstall()  # automatic collection again
     log.info("LoopLab closed cleanly")
     return status
 

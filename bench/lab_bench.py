@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import aiohttp  # noqa: E402
-import qasync  # noqa: E402
 import requests  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.run import RequestState, parse_duration  # noqa: E402
 from app.ui import settings  # noqa: E402
+from app.ui.fast_loop import LabLoop  # noqa: E402
 from app.ui.heartbeat import Heartbeat  # noqa: E402
 from app.ui.lab import create_window  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
@@ -224,7 +224,7 @@ def main() -> int:
     # blocking mode or a lesson left chosen would change what is measured), and never saved there.
     settings_dir = tempfile.TemporaryDirectory(prefix="looplab-bench-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
-    loop = qasync.QEventLoop(app)
+    loop = LabLoop(app)  # the app's loop
     asyncio.set_event_loop(loop)
     with DemoServer() as server:
         for _ in range(repeat):

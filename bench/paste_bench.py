@@ -26,13 +26,13 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.run import RequestState  # noqa: E402
 from app.main import freeze_startup_heap  # noqa: E402
+from app.ui.fast_loop import LabLoop  # noqa: E402
 from app.ui.heartbeat import Heartbeat  # noqa: E402
 from app.ui.lab import create_window  # noqa: E402
 
@@ -104,7 +104,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings_dir = tempfile.TemporaryDirectory(prefix="looplab-bench-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
-    loop = qasync.QEventLoop(app)
+    loop = LabLoop(app)  # the app's loop
     asyncio.set_event_loop(loop)
     with DemoServer() as server:
         late, growth, took, wall = loop.run_until_complete(scenario(server, lines))

@@ -5,7 +5,7 @@ With "Timeout 10 s", a request to the demo server's ``/delay/30`` must give up b
 costs one timeout, not three), each on its own thread and loop, as the lab runs them:
 
 - async on a plain asyncio loop (the fetch code alone);
-- async on a qasync loop with the lab's precise Qt timers (as the window runs it);
+- async on LabLoop, LoopLab's qasync loop with precise timers (as the window runs it);
 - blocking, with requests.
 
 Before issue 10 the async mode ended between 10 and 11 s (aiohttp rounds timeouts of 5 s or more
@@ -25,7 +25,6 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import app.ui  # noqa: E402, F401 - installs the lab's precise Qt timers, as the window has them
@@ -34,6 +33,7 @@ from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.fetch import FetchOptions  # noqa: E402
 from app.core.run import ErrorKind, FetchMode, RequestRecord, Run  # noqa: E402
 from app.core.urls import check_url  # noqa: E402
+from app.ui.fast_loop import LabLoop  # noqa: E402
 
 TIMEOUT = 10.0
 GOAL = (10.0, 10.1)
@@ -71,7 +71,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="measurements per mode (default 1; each takes 10 s)")
     runs = parser.parse_args().runs
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
-    results: dict[str, list[RequestRecord]] = {"async (asyncio)": [], "async (qasync, as in the window)": [], "blocking (requests)": []}
+    results: dict[str, list[RequestRecord]] = {"async (asyncio)": [], "async (LabLoop, as in the window)": [], "blocking (requests)": []}
     with DemoServer() as server:
         url = f"{server.url}/delay/30"
         for _ in range(runs):
@@ -85,9 +85,9 @@ def main() -> int:
             ]
             for thread in threads:
                 thread.start()
-            loop = qasync.QEventLoop(qt_app)
+            loop = LabLoop(qt_app)
             try:
-                results["async (qasync, as in the window)"].append(loop.run_until_complete(_fetch_async(url)))
+                results["async (LabLoop, as in the window)"].append(loop.run_until_complete(_fetch_async(url)))
             finally:
                 loop.close()
                 for thread in threads:

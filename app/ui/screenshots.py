@@ -127,8 +127,7 @@ async def capture_presentation(window: MainWindow, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import qasync
-
+    from app.ui import fast_loop
     from app.ui.lab import create_window
 
     args = sys.argv[1:] if argv is None else argv
@@ -164,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
             await window.wait_closed()
 
-    qasync.run(shoot())
+    fast_loop.run(shoot())
     del app
     settings_dir.cleanup()
     return 0

@@ -1,4 +1,4 @@
-"""Fixtures for window tests: a qasync loop per test, the lab window, and ways to wait for things.
+"""Fixtures for window tests: a LabLoop per test, the lab window, and ways to wait for things.
 
 Scenarios run as coroutines with ``loop.run_until_complete(scenario())``. Inside them, wait
 with :func:`until` or :func:`next_emission`; ``qtbot.waitUntil`` cannot run inside a task.
@@ -22,6 +22,7 @@ from app.core.demo_server import DemoServer
 from app.core.run import parse_duration
 from app.ui.actions import export_action_name
 from app.ui.exporting import FORMATS
+from app.ui.fast_loop import LabLoop
 from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
 
@@ -65,8 +66,8 @@ def _no_unanswered_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    """A fresh qasync loop; the test fails if it leaves a task pending or an error unhandled."""
-    event_loop = qasync.QEventLoop(qapp)
+    """A fresh LabLoop, as the app runs; the test fails if it leaves a task pending or an error unhandled."""
+    event_loop = LabLoop(qapp)
     asyncio.set_event_loop(event_loop)
     unhandled: list[dict[str, Any]] = []
     event_loop.set_exception_handler(lambda _loop, context: unhandled.append(context))

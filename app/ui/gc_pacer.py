@@ -1,0 +1,93 @@
+"""Python's cyclic garbage collector, run by the event loop between batches, on the GUI thread.
+
+Left automatic, the collector runs wherever an allocation crosses its threshold: in the middle of
+a heartbeat interval (measured in issue 13: 1000 concurrent x 1 s was 103-107 ms late with it,
+33-47 ms without), or on the demo server's thread, where it can free Qt objects that must die on
+the GUI thread (STYLE.md: the segfault in ``QTimerInfoList::activateTimers``). :class:`GcPacer`
+turns automatic collection off and lets :class:`~app.ui.fast_loop.LabLoop` collect at its own
+moments, with the collector's own thresholds:
+
+- young generations (0 and 1, typically well under a millisecond) after a batch of callbacks,
+  when the allocation count says they are due;
+- the full collection (generation 2, the one that walks everything) only when the loop is quiet:
+  nothing ready and no timer of the loop's due for :attr:`GcPacer.quiet` seconds, at most every
+  :attr:`GcPacer.full_interval` seconds; unless it is far overdue (:attr:`GcPacer.overdue`), so
+  memory stays bounded even in a run that never rests.
+
+Every collection's pause is recorded (``gc.callbacks``): :attr:`GcPacer.pauses`.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import deque
+from typing import Any
+
+__all__ = ["GcPacer"]
+
+
+class GcPacer:
+    """Collects garbage when the loop says it is a good moment (see the module docstring)."""
+
+    quiet: float = 0.02
+    """Seconds with nothing to do before a full collection may run (one is ~10-20 ms here)."""
+    full_interval: float = 1.0
+    """At most one full collection a second: explicit ones skip Python's "25% new objects" rule."""
+    overdue: float = 10.0
+    """After this long without a due full collection, it runs at the next batch's end anyway."""
+
+    def __init__(self) -> None:
+        self.pauses: deque[tuple[int, float]] = deque(maxlen=100_000)  # (generation, seconds), the latest
+        self._started_at = 0.0
+        self._last_full = time.monotonic()
+        self._full_due_since: float | None = None
+        self._was_enabled = False
+        self._installs = 0
+
+    def install(self) -> None:
+        """Turns automatic collection off (for every thread) and starts recording pauses.
+        Nests: the loop installs it for each run, the app for its whole life."""
+        self._installs += 1
+        if self._installs == 1:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+            gc.callbacks.append(self._on_gc)
+
+    def uninstall(self) -> None:
+        """Undoes one :meth:`install`; the last gives collection back to Python, as it was."""
+        if self._installs == 0:
+            return
+        self._installs -= 1
+        if self._installs == 0:
+            gc.callbacks.remove(self._on_gc)
+            if self._was_enabled:
+                gc.enable()
+
+    def after_batch(self, quiet_for: float) -> None:
+        """Called by the loop after a batch of callbacks; ``quiet_for``: seconds until its next
+        work (0 if callbacks are ready). Cheap when nothing is due: one ``gc.get_count()``."""
+        if self._full_due_since is not None:
+            now = time.monotonic()
+            rested = quiet_for >= self.quiet and now - self._last_full >= self.full_interval
+            if rested or now - self._full_due_since >= self.overdue:
+                self._last_full = now
+                self._full_due_since = None
+                gc.collect(2)
+                return
+        count0, count1, _ = gc.get_count()
+        threshold0, threshold1, threshold2 = gc.get_threshold()
+        if count0 < threshold0:
+            return
+        gc.collect(1 if count1 >= threshold1 else 0)
+        if self._full_due_since is None and gc.get_count()[2] >= threshold2:
+            self._full_due_since = time.monotonic()  # from now on, at the first quiet moment
+
+    def longest_pause(self, generation: int | None = None) -> float:
+        return max((s for g, s in self.pauses if generation is None or g == generation), default=0.0)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started_at = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started_at))

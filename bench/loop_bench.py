@@ -1,0 +1,326 @@
+"""The event loops side by side, in one run: ``python bench/loop_bench.py`` (``make bench`` runs it).
+
+Absolute times drift on a shared 2-core machine, so every loop runs in the same process, turn
+about, three times, and the table shows medians of 3 and ratios to plain asyncio:
+
+- **throughput**: 5000 GETs of ``/delay/0`` at concurrency 50 (one aiohttp session), requests
+  per second and the client process's CPU seconds;
+- **1000 x 1 s**: 1000 concurrent GETs of ``/delay/1``: wall time / ideal (1 s);
+- **lateness**: for the Qt loops, an independent 10 ms precise Qt heartbeat during the 1000 x 1 s
+  run: the median and the longest tick lateness of each run (ms).
+
+Loops: plain asyncio, uvloop (if installed: ``pip install -e .[bench]``), raw qasync (with the
+lab's precise-timer patch, as LoopLab ran before LabLoop), LabLoop, and LabLoop with the app's
+GcPacer (garbage collected between batches; the others keep Python's automatic GC), all without a
+window. As in the app, the start-up heap is frozen (``gc.freeze``) before the runs.
+The server is aiohttp.web on 127.0.0.1 in a process of its own (on uvloop when installed), so the
+client's loop is what is measured. Issue 13's goals for LabLoop are checked at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's app, not an installed one
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import aiohttp
+
+try:
+    import uvloop  # type: ignore[import-not-found]
+except ImportError:  # optional: the bench extra
+    uvloop = None
+
+REQUESTS = 5000
+CONCURRENCY = 50
+WIDE = 1000
+WIDE_DELAY = 1.0
+HEARTBEAT_MS = 10
+RUNS = 3
+
+
+# The server, in its own process ----------------------------------------------------------
+
+
+def serve() -> None:
+    """``loop_bench.py --serve``: /delay/{seconds} on 127.0.0.1, port printed on stdout."""
+    from aiohttp import web
+
+    async def delay(request: web.Request) -> web.Response:
+        seconds = float(request.match_info["seconds"])
+        if seconds:
+            await asyncio.sleep(seconds)
+        return web.Response(text="ok")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/delay/{seconds}", delay)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+        await site.start()
+        print(site._server.sockets[0].getsockname()[1], flush=True)  # type: ignore[union-attr]
+        await asyncio.Event().wait()
+
+    if uvloop is not None:
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
+
+
+# The client's scenarios ------------------------------------------------------------------
+
+
+async def throughput(base: str) -> None:
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        left = iter(range(REQUESTS))
+
+        async def worker() -> None:
+            for _ in left:
+                async with session.get(f"{base}/delay/0") as response:
+                    await response.read()
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+async def wide(base: str) -> None:
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one() -> None:
+            async with session.get(f"{base}/delay/{WIDE_DELAY:g}") as response:
+                await response.read()
+
+        await asyncio.gather(*(one() for _ in range(WIDE)))
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    lateness_median: float | None = None
+    lateness_max: float | None = None
+    gc_longest: float = 0.0
+
+
+@dataclass
+class Results:
+    throughput: list[Sample] = field(default_factory=list)
+    wide: list[Sample] = field(default_factory=list)
+
+
+class Heartbeat:
+    """An independent precise Qt timer; lateness is each gap beyond its interval."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.ticks: list[float] = []
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks = [time.perf_counter()]
+        self.timer.start()
+
+    def stop(self) -> tuple[float, float]:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+        late = [max(0.0, b - a - HEARTBEAT_MS / 1000) for a, b in zip(self.ticks, self.ticks[1:])]
+        return statistics.median(late), max(late)
+
+
+def make_loops() -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.fast_loop import LabLoop  # (importing app.ui installs the precise-timer patch)
+    from app.ui.gc_pacer import GcPacer
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loops: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {"plain asyncio": asyncio.new_event_loop}
+    if uvloop is not None:
+        loops["uvloop"] = uvloop.new_event_loop
+    loops["raw qasync"] = lambda: qasync.QEventLoop(app)
+    loops["LabLoop"] = lambda: LabLoop(app)
+    loops["LabLoop + GcPacer"] = lambda: LabLoop(app, gc_pacer=GcPacer())
+    return loops
+
+
+def is_qt(name: str) -> bool:
+    return name != "plain asyncio" and name != "uvloop"
+
+
+class GcPauses:
+    """Every collection's pause while it is attached (``gc.callbacks``), whoever triggers it."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._start = 0.0
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._start)
+
+
+def measure(make: Callable[[], asyncio.AbstractEventLoop], scenario: Callable[[str], object], base: str, qt: bool) -> Sample:
+    loop = make()
+    asyncio.set_event_loop(loop)
+    heartbeat = Heartbeat() if qt else None
+    try:
+        loop.run_until_complete(asyncio.sleep(0.05))  # started and settled
+        if heartbeat:
+            heartbeat.start()
+        with GcPauses() as pauses:
+            cpu, wall = time.process_time(), time.perf_counter()
+            loop.run_until_complete(scenario(base))  # type: ignore[arg-type]
+            sample = Sample(time.perf_counter() - wall, time.process_time() - cpu)
+        sample.gc_longest = pauses.longest
+        if heartbeat:
+            sample.lateness_median, sample.lateness_max = heartbeat.stop()
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(None)
+        del heartbeat, loop
+        gc.collect()  # here, on the GUI thread (STYLE.md)
+    return sample
+
+
+def ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.2f}"
+
+
+def report(results: dict[str, Results]) -> list[str]:
+    names = list(results)
+    med = statistics.median
+    base_tp = med(REQUESTS / s.wall for s in results["plain asyncio"].throughput)
+    base_cpu = med(s.cpu for s in results["plain asyncio"].throughput)
+    base_wide = med(s.wall / WIDE_DELAY for s in results["plain asyncio"].wide)
+    rows: list[tuple[str, list[str]]] = []
+    rows.append(
+        (
+            f"throughput, {REQUESTS} x /delay/0 at {CONCURRENCY}, ratio",
+            [ratio(med(REQUESTS / s.wall for s in results[n].throughput), base_tp) for n in names],
+        )
+    )
+    rows.append(("  requests/s (median)", [f"{med(REQUESTS / s.wall for s in results[n].throughput):.0f}" for n in names]))
+    rows.append(("CPU seconds for that run, ratio", [ratio(med(s.cpu for s in results[n].throughput), base_cpu) for n in names]))
+    rows.append(
+        (f"{WIDE} concurrent x {WIDE_DELAY:g} s, wall / ideal", [f"{med(s.wall / WIDE_DELAY for s in results[n].wide):.2f}" for n in names])
+    )
+    rows.append(("  ratio to plain asyncio's", [ratio(med(s.wall / WIDE_DELAY for s in results[n].wide), base_wide) for n in names]))
+
+    def lateness(n: str, attr: str) -> str:
+        values = [getattr(s, attr) * 1000 for s in results[n].wide if getattr(s, attr) is not None]
+        if not values:
+            return "-"
+        return f"{med(values):.0f} ({min(values):.0f}-{max(values):.0f})"
+
+    rows.append(
+        (f"heartbeat {HEARTBEAT_MS} ms during {WIDE} x {WIDE_DELAY:g} s: max lateness, ms", [lateness(n, "lateness_max") for n in names])
+    )
+    rows.append(("  median lateness, ms", [lateness(n, "lateness_median") for n in names]))
+
+    def tp_lateness(n: str) -> str:
+        values = [s.lateness_max * 1000 for s in results[n].throughput if s.lateness_max is not None]
+        return f"{med(values):.0f} ({min(values):.0f}-{max(values):.0f})" if values else "-"
+
+    rows.append(("heartbeat during the throughput run: max lateness, ms", [tp_lateness(n) for n in names]))
+
+    def gc_pause(n: str) -> str:
+        values = [s.gc_longest * 1000 for s in results[n].throughput + results[n].wide]
+        return f"{med(values):.1f} (max {max(values):.1f})"
+
+    rows.append(("longest GC pause in a run, ms (median, max of all)", [gc_pause(n) for n in names]))
+
+    width = max(len(label) for label, _ in rows)
+    cols = [max([len(n)] + [len(values[i]) for _, values in rows]) for i, n in enumerate(names)]
+    lines = ["| " + "measure".ljust(width) + " | " + " | ".join(n.ljust(c) for n, c in zip(names, cols)) + " |"]
+    lines.append("|" + "-" * (width + 2) + "|" + "|".join("-" * (c + 2) for c in cols) + "|")
+    for label, values in rows:
+        lines.append("| " + label.ljust(width) + " | " + " | ".join(v.ljust(c) for v, c in zip(values, cols)) + " |")
+
+    for name in ("LabLoop", "LabLoop + GcPacer"):
+        lab = results[name]
+        tp = med(REQUESTS / s.wall for s in lab.throughput) / base_tp
+        cpu = med(s.cpu for s in lab.throughput) / base_cpu
+        wall = med(s.wall / WIDE_DELAY for s in lab.wide) / base_wide
+        late = [(s.lateness_max or 0.0) * 1000 for s in lab.wide]
+        goals = [
+            (f"throughput >= 0.85x plain asyncio: {tp:.2f}x", tp >= 0.85),
+            (f"CPU <= 1.5x: {cpu:.2f}x", cpu <= 1.5),
+            (f"1000 x 1 s wall/ideal <= 1.1x plain asyncio's: {wall:.2f}x", wall <= 1.1),
+            (f"heartbeat lateness median of 3 <= 50 ms: {med(late):.0f} ms", med(late) <= 50),
+            (f"heartbeat lateness max <= 100 ms: {max(late):.0f} ms", max(late) <= 100),
+        ]
+        lines.append("")
+        lines.append(f"{name} against issue 13's goals (the loop alone, no window):")
+        lines += [f"  [{'ok' if ok else 'MISSED'}] {text}" for text, ok in goals]
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=RUNS)
+    args = parser.parse_args()
+    if args.serve:
+        serve()
+        return 0
+
+    server = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())  # type: ignore[union-attr]
+        base = f"http://127.0.0.1:{port}"
+        loops = make_loops()
+        gc.collect()
+        gc.freeze()  # as the app does after start-up (app.main.freeze_startup_heap)
+        results = {name: Results() for name in loops}
+        for scenario, bucket in ((throughput, "throughput"), (wide, "wide")):
+            for run in range(args.runs):
+                for name, make in loops.items():
+                    sample = measure(make, scenario, base, is_qt(name))
+                    getattr(results[name], bucket).append(sample)
+                    print(
+                        f"{bucket} run {run + 1}: {name}: wall {sample.wall:.2f} s, cpu {sample.cpu:.2f} s"
+                        + (f", heartbeat max late {sample.lateness_max * 1000:.0f} ms" if sample.lateness_max is not None else ""),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        print(
+            f"Loops side by side (medians of {args.runs}, one run, Python {sys.version.split()[0]}, "
+            f"server: aiohttp.web on {'uvloop' if uvloop else 'asyncio'} in its own process)"
+        )
+        print("\n".join(report(results)))
+    finally:
+        server.terminate()
+        server.wait(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The event loop: LabLoop against plain asyncio."""

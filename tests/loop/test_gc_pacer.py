@@ -1,0 +1,117 @@
+"""Garbage collection under the loop's control (issue 13, point 5): on the GUI thread, between
+batches, and memory still flat over many runs."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from app.core.demo_server import DemoServer
+from app.ui.fast_loop import LabLoop
+from app.ui.gc_pacer import GcPacer
+
+
+@pytest.fixture
+def automatic_gc() -> Iterator[None]:
+    """Automatic GC on for this test, as the app has it (tests/conftest.py turns it off)."""
+    gc.collect()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.disable()
+
+
+def make_cycles(n: int) -> None:
+    for _ in range(n):
+        a: list[object] = []
+        a.append(a)
+
+
+def test_while_the_loop_runs_only_the_gui_thread_collects(qapp: QApplication, automatic_gc: None) -> None:
+    threads: set[int] = set()
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            threads.add(threading.get_ident())
+
+    pacer = GcPacer()
+    loop = LabLoop(qapp, gc_pacer=pacer)
+    stop = threading.Event()
+
+    def allocate_elsewhere() -> None:  # like the demo server's thread, busy with its own garbage
+        while not stop.is_set():
+            make_cycles(1000)
+
+    async def main() -> bool:
+        assert not gc.isenabled()
+        worker = threading.Thread(target=allocate_elsewhere)
+        worker.start()
+        for _ in range(50):
+            make_cycles(500)
+            await asyncio.sleep(0.002)
+        stop.set()
+        await asyncio.to_thread(worker.join)
+        return True
+
+    gc.callbacks.append(on_gc)
+    try:
+        assert loop.run_until_complete(main())
+    finally:
+        gc.callbacks.remove(on_gc)
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+    assert gc.isenabled(), "automatic collection is back once the loop stops"
+    assert threads == {threading.get_ident()}
+    assert pacer.pauses, "the loop collected"
+
+
+@pytest.fixture
+def full_collections_sooner() -> Iterator[None]:
+    """A full collection every 2 middle-generation ones instead of 10: 20 short runs see several."""
+    saved = gc.get_threshold()
+    gc.set_threshold(saved[0], saved[1], 2)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
+def test_twenty_runs_keep_the_heap_flat_with_short_pauses(
+    qapp: QApplication, demo_server: DemoServer, full_collections_sooner: None
+) -> None:
+    pacer = GcPacer()
+    pacer.full_interval = 0.2
+    loop = LabLoop(qapp, gc_pacer=pacer)
+    asyncio.set_event_loop(loop)
+
+    async def one_run() -> None:
+        async with aiohttp.ClientSession() as session:
+
+            async def fetch() -> None:
+                async with session.get(f"{demo_server.url}/delay/0") as response:
+                    await response.read()
+                make_cycles(20)  # what a run leaves behind: records, tracebacks, closures
+
+            await asyncio.gather(*(fetch() for _ in range(100)))
+        await asyncio.sleep(0.05)  # the lab between runs: quiet
+
+    sizes = []
+    try:
+        for _ in range(20):
+            loop.run_until_complete(one_run())
+            sizes.append(len(gc.get_objects()))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    # Automatic GC is off for the whole test session: without the pacer each run adds ~2000+ cycles.
+
+    assert sizes[-1] < sizes[4] * 1.05, sizes
+    young = max(pacer.longest_pause(0), pacer.longest_pause(1))
+    assert young < 0.05, f"a young-generation collection paused {young * 1000:.1f} ms"
