@@ -31,7 +31,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import enum
-import gc
 import linecache
 import logging
 import os
@@ -40,10 +39,11 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from types import CodeType, FrameType
 
+from app.core import gc_control
 from app.core.lag import DEFAULT_INTERVAL, FROZEN, is_frozen
 from app.core.units import format_duration
 
@@ -416,19 +416,13 @@ def cause_for(causes: Iterable[FreezeCause], start: float, end: float) -> Freeze
 # --- the watchdog ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
+def _no_collection() -> contextlib.AbstractContextManager[None]:
     """No cyclic garbage collection while the watchdog allocates: a collection started on its
     thread could free Qt objects off the GUI thread (a crash in Qt's timer list, seen with the
     demo server's thread). Only around its own allocations, never for a whole freeze: a long
-    freeze would otherwise pile up garbage for one big pause afterwards."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+    freeze would otherwise pile up garbage for one big pause afterwards. Shared with the GC pacer
+    through app.core.gc_control, which owns the process-wide switch."""
+    return gc_control.held()
 
 
 class FreezeWatchdog:

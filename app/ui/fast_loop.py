@@ -61,6 +61,8 @@ _WAKE = QEvent.Type(QEvent.registerEventType())
 """The event type of LabLoop's "drain the ready queue" event."""
 
 _NEVER = math.inf
+GC_BACKSTOP_MS = 1000
+"""How often the GC pacer looks in when no batch of callbacks has run (an idle window)."""
 _NOW = -math.inf
 
 
@@ -105,6 +107,9 @@ class LabLoop(qasync.QEventLoop):
         self._clock.setSingleShot(True)
         self._clock.setTimerType(Qt.TimerType.PreciseTimer)
         self._clock.timeout.connect(self._on_clock)
+        self._gc_backstop = QTimer()
+        self._gc_backstop.setInterval(GC_BACKSTOP_MS)
+        self._gc_backstop.timeout.connect(self._on_gc_backstop)
         self._timers: list[tuple[float, int, asyncio.TimerHandle]] = []  # (when, order, handle)
         self._timer_order = itertools.count()  # equal deadlines run in the order they were set
         self._armed_when = _NEVER  # the deadline the Qt timer is armed for (_NOW: a drain is due)
@@ -229,6 +234,8 @@ class LabLoop(qasync.QEventLoop):
                     break
                 out_of_time = False
                 for _ in range(todo):  # this round: what was ready when it began, in order
+                    if not ready:
+                        break  # a callback ran a nested Qt loop (processEvents, a dialog) that drained the rest
                     handle = popleft()
                     if handle._cancelled:
                         continue
@@ -256,6 +263,11 @@ class LabLoop(qasync.QEventLoop):
                 quiet_for = self._timers[0][0] - self.time() if self._timers else _NEVER
             if self._gc_pacer is not None:
                 self._gc_pacer.after_batch(quiet_for)
+
+    def _on_gc_backstop(self) -> None:
+        if self._gc_pacer is not None:
+            quiet_for = 0.0 if self._ready else (self._timers[0][0] - self.time() if self._timers else _NEVER)
+            self._gc_pacer.after_batch(quiet_for)
 
     def _run_handle_in_debug(self, handle: asyncio.Handle) -> None:
         self._current_handle = handle
@@ -325,8 +337,6 @@ class LabLoop(qasync.QEventLoop):
 
     def _before_run_forever(self) -> None:
         super()._before_run_forever()
-        if self._gc_pacer is not None:
-            self._gc_pacer.install()
         self._thread_id = threading.get_ident()
         # What BaseEventLoop.run_forever does and qasync's does not: track async generators, so
         # shutdown_asyncgens() can finalize them.
@@ -337,10 +347,18 @@ class LabLoop(qasync.QEventLoop):
             self._wake()
         else:
             self._arm_next()
+        if self._gc_pacer is not None:
+            # Last: qasync calls this outside its try, so nothing after it may fail with
+            # automatic collection left off; and a backstop collects while no batch runs
+            # (an idle window still runs Python: the heartbeat's slots, threads' work).
+            self._gc_pacer.install()
+            self._gc_backstop.start()
 
     def _after_run_forever(self) -> None:
         super()._after_run_forever()
+        self._stop_pending = False  # a stop() that came as the run ended must not stop the next
         if self._gc_pacer is not None:
+            self._gc_backstop.stop()
             self._gc_pacer.uninstall()
         self._thread_id = None
         if self._old_agen_hooks is not None:
@@ -391,7 +409,8 @@ class LabLoop(qasync.QEventLoop):
             self._clock.stop()
             # Freed by Qt on this (the GUI) thread: whatever thread later collects this loop
             # finds no Qt object of it (STYLE.md: an intermittent segfault in activateTimers).
-            qt_objects = [self._clock, self._waker, self._timer, getattr(self, "_QEventLoop__call_soon_signaller", None)]
+            self._gc_backstop.stop()
+            qt_objects = [self._clock, self._gc_backstop, self._waker, self._timer, getattr(self, "_QEventLoop__call_soon_signaller", None)]
             for qt_object in qt_objects:
                 if qt_object is not None:
                     qt_object.deleteLater()

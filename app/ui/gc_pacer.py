@@ -24,6 +24,8 @@ import time
 from collections import deque
 from typing import Any
 
+from app.core import gc_control
+
 __all__ = ["GcPacer"]
 
 
@@ -42,7 +44,6 @@ class GcPacer:
         self._started_at = 0.0
         self._last_full = time.monotonic()
         self._full_due_since: float | None = None
-        self._was_enabled = False
         self._installs = 0
 
     def install(self) -> None:
@@ -50,8 +51,7 @@ class GcPacer:
         Nests: the loop installs it for each run, the app for its whole life."""
         self._installs += 1
         if self._installs == 1:
-            self._was_enabled = gc.isenabled()
-            gc.disable()
+            gc_control.hold()  # shared with the freeze watchdog: one owner of the switch
             gc.callbacks.append(self._on_gc)
 
     def uninstall(self) -> None:
@@ -61,8 +61,7 @@ class GcPacer:
         self._installs -= 1
         if self._installs == 0:
             gc.callbacks.remove(self._on_gc)
-            if self._was_enabled:
-                gc.enable()
+            gc_control.release()
 
     def after_batch(self, quiet_for: float) -> None:
         """Called by the loop after a batch of callbacks; ``quiet_for``: seconds until its next

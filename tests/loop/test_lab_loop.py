@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
+import sys
 import time
 from collections.abc import Iterator
 
@@ -12,6 +14,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.core import gc_control
 from app.ui import fast_loop
 from app.ui.fast_loop import LabLoop
 
@@ -69,7 +72,9 @@ def test_a_thousand_sleeping_tasks_share_one_qt_timer(lab_loop: LabLoop) -> None
         await asyncio.gather(*(asyncio.sleep(0.05) for _ in range(1000)))
 
     lab_loop.run_until_complete(main())
-    assert len(starts) < 10, starts  # qasync starts 1000 + one per task step
+    # qasync starts 1000 + one per task step. Here: one for the deadline, plus one zero-timer
+    # start per batch the 1000 task steps take (more batches on a loaded machine): far below 1000.
+    assert len(starts) < 100, starts
 
 
 def test_callbacks_wait_while_qt_runs_without_the_loop(lab_loop: LabLoop) -> None:
@@ -135,3 +140,46 @@ def test_run_leaves_the_loop_policy_alone_so_threads_make_plain_loops(qapp: QApp
 
     assert fast_loop.run(main()) == ("a plain loop", True)
     assert asyncio.get_event_loop_policy() is policy
+
+
+def test_a_callback_that_spins_qt_events_does_not_break_the_round(lab_loop: LabLoop, qapp: QApplication) -> None:
+    # Review find: a nested Qt loop (processEvents, a short dialog) drained the rest of the round,
+    # and the outer drain then popped an empty deque: IndexError into Qt.
+    seen: list[str] = []
+    errors: list[dict[str, object]] = []
+    lab_loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    hooked: list[BaseException] = []
+    old_hook = sys.excepthook
+    sys.excepthook = lambda _t, value, _tb: hooked.append(value)
+    try:
+
+        async def main() -> None:
+            lab_loop.call_soon(qapp.processEvents)
+            lab_loop.call_soon(seen.append, "a")
+            lab_loop.call_soon(seen.append, "b")
+            await asyncio.sleep(0.05)
+
+        lab_loop.run_until_complete(main())
+    finally:
+        sys.excepthook = old_hook
+    assert seen == ["a", "b"]
+    assert hooked == [] and errors == []
+
+
+def test_gc_holds_from_the_pacer_and_the_watchdog_nest() -> None:
+    # Review find: two parties switching the one process-wide GC flag raced (collection back on
+    # in the middle of a run, or off for good after it).
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        gc_control.hold()  # the pacer, for a run
+        with gc_control.held():  # the watchdog, around a sample
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the watchdog's release does not switch it back on mid-run
+        gc_control.release()
+        assert gc.isenabled() and gc_control.holds() == 0  # the last release puts it back
+        gc_control.release()  # an extra release changes nothing
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
