@@ -45,6 +45,7 @@ from types import CodeType, FrameType
 
 from app.core import gc_control
 from app.core.lag import DEFAULT_INTERVAL, FROZEN, is_frozen
+from app.core.source_text import without_comment
 from app.core.units import format_duration
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ _KEYWORD = re.compile(r"^(?:async\s+with|with|return|await|yield\s+from|yield|as
 def call_text(code: str) -> str:
     """What a line of code does, for a sentence: no comment, no assignment target, no leading
     ``with``/``return``/``await``; an unclosed call ends in "…)": ``"session.get(…)"``."""
-    text = _strip_comment(code).strip()
+    text = without_comment(code).strip()
     text = _KEYWORD.sub("", _TARGET.sub("", text, count=1), count=1)
     text = _KEYWORD.sub("", text, count=1)  # "x = await f()": the target, then the keyword
     text = re.sub(r"\s+as\s+[\w, ()]+:?$", "", text).rstrip(":").strip()
@@ -241,19 +242,6 @@ def call_text(code: str) -> str:
     if opened > 0:
         text = text.rstrip() + "…" + ")" * opened
     return _clip(text, 60)
-
-
-def _strip_comment(line: str) -> str:
-    quote = ""
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return line[:i]
-    return line
 
 
 def _library_dirs() -> tuple[str, ...]:

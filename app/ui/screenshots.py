@@ -60,8 +60,8 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
-async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
-    """Runs a lesson at the tutorial's times and saves the window with its code and verdict."""
+async def _run_lesson_and_grab(window: MainWindow, lesson_id: str, path: Path) -> None:
+    """Runs a lesson at the tutorial's times, as the toggle says, and saves the settled window."""
     window.resize(*SIZE)
     window.results.setCurrentWidget(window.results.timeline_panel)
     window.source.open_lesson(lesson_id)
@@ -73,24 +73,19 @@ async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
     await _settle(window)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
+
+
+async def capture_lesson(window: MainWindow, lesson_id: str, path: Path) -> str:
+    """Runs a lesson at the tutorial's times and saves the window with its code and verdict."""
+    await _run_lesson_and_grab(window, lesson_id, path)
     return window.source.lesson_panel.verdict.text()
 
 
 async def capture_freeze_cause(window: MainWindow, path: Path) -> str:
     """The sleep lesson's blocking variant: the report names the line that froze the window, the
     code view marks it, the timeline's band says it."""
-    window.resize(*SIZE)
-    window.results.setCurrentWidget(window.results.timeline_panel)
-    window.source.open_lesson("sleep")
     window.controls.set_mode(FetchMode.BLOCKING)
-    window.source.lesson_panel.set_scale(1.0)
-    await _settle(window)
-    await window.run_once()
-    while not window.controls.run_button.isEnabled():
-        await asyncio.sleep(0.02)
-    await _settle(window)
-    if not window.grab().save(str(path)):
-        raise OSError(f"could not write {path}")
+    await _run_lesson_and_grab(window, "sleep", path)
     window.controls.set_mode(FetchMode.ASYNC)
     return window.report.freeze_cause.full_text
 

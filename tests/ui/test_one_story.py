@@ -30,6 +30,7 @@ from app.ui.panels.liveness import FREEZING_NOW, STARTING
 from app.ui.widgets.lag_graph import STARTING as STARTING_BAND
 from tests.runs import answered, planned, urls
 from tests.ui.conftest import until
+from tests.ui.test_lessons import verdict_label
 
 STALL = 0.15
 """A stall forced on the GUI thread: well past the 50 ms line, short enough for a test."""
@@ -45,12 +46,6 @@ def hold_the_gui_thread(seconds: float) -> None:
 
 def meter_label(window: MainWindow) -> QLabel:
     found = window.findChild(QLabel, "latenessLabel")
-    assert found is not None
-    return found
-
-
-def verdict_label(window: MainWindow) -> QLabel:
-    found = window.findChild(QLabel, "lessonVerdict")
     assert found is not None
     return found
 

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from app.core.source_text import comment_start
 from app.ui import plain_text
 
 MARK_FILL = QColor(230, 57, 70, 45)
@@ -63,23 +64,9 @@ class PythonHighlighter(QSyntaxHighlighter):
         for pattern, style in self._rules:
             for match in pattern.finditer(text):
                 self.setFormat(match.start(), match.end() - match.start(), style)
-        comment = _comment_start(text)
+        comment = comment_start(text)
         if comment is not None:
             self.setFormat(comment, len(text) - comment, self._comment)
-
-
-def _comment_start(line: str) -> int | None:
-    """Where a ``#`` comment starts, ignoring ``#`` inside a string."""
-    quote = ""
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return i
-    return None
 
 
 class CodeView(QPlainTextEdit):
