@@ -18,12 +18,16 @@ from typing import Any
 
 import pytest
 import qasync
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox
 
 from app.core.demo_server import DemoServer
-from app.core.freeze_guard import MIN_LIMIT, STOP_SIGNAL
+from app.core.freeze_guard import DEFAULT_LIMIT, MIN_LIMIT, STOP_SIGNAL
 from app.core.lessons import SleepLesson
 from app.core.run import FetchMode, RunOutcome, RunSummary
+from app.ui import settings
 from app.ui.controller import ControllerState
+from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import TickProbe, until
 from tests.ui.test_freeze_cause import cause_label
@@ -43,7 +47,7 @@ STOPPED_ANY = re.compile(r"Stopped your code after \d+(\.\d)? s: the window was 
 def guarded(lab: MainWindow) -> Iterator[MainWindow]:
     """The lab with a 1.5 s limit; afterwards the stop signal's handler is as it was."""
     before = signal.getsignal(STOP_SIGNAL)
-    lab.heartbeat.guard.limit = LIMIT
+    lab.state.set_freeze_limit(LIMIT)
     yield lab
     assert signal.getsignal(STOP_SIGNAL) == before
     assert not lab.heartbeat.guard.is_armed
@@ -193,13 +197,41 @@ def test_a_freeze_shorter_than_the_limit_is_left_alone(guarded: MainWindow, qtbo
 def test_a_blocking_url_run_is_never_stopped_it_is_looplabs_own_code(
     lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer
 ) -> None:
-    lab.heartbeat.guard.limit = MIN_LIMIT
+    lab.state.set_freeze_limit(MIN_LIMIT)
     set_urls(lab, [f"{demo_server.url}/delay/0.7"] * 2)
     lab.controls.mode_toggle.click()
     summary = loop.run_until_complete(run_and_wait(lab))
     assert summary.mode is FetchMode.BLOCKING and summary.outcome is RunOutcome.COMPLETED
     assert summary.longest_freeze > MIN_LIMIT + 0.2  # frozen past the limit, in requests: left alone
     assert lab.heartbeat.guard.signals_sent == 0
+
+
+def test_the_limit_is_a_setting_kept_across_launches(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer) -> None:
+    assert lab.heartbeat.guard.limit == DEFAULT_LIMIT  # 10 s: no test's lesson ever comes near it
+    lab.findChild(QAction, "settingsAction").trigger()  # File > Settings…
+    dialog = lab.findChild(QDialog, "settingsDialog")
+    assert dialog is not None and dialog.isVisible()
+    spin = dialog.findChild(QDoubleSpinBox, "freezeLimitSpin")
+    assert spin.value() == DEFAULT_LIMIT and spin.minimum() == MIN_LIMIT
+    spin.setValue(4.5)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert lab.heartbeat.guard.limit == 4.5
+    assert settings.load().freeze_limit == 4.5
+
+    again = create_window(demo_server)
+    qtbot.addWidget(again)
+    try:
+        assert again.heartbeat.guard.limit == 4.5
+    finally:
+        again.close()
+        loop.run_until_complete(again.wait_closed())
+
+
+def test_cancel_in_the_settings_dialog_keeps_the_limit(lab: MainWindow) -> None:
+    dialog = lab.state.open_settings()
+    dialog.findChild(QDoubleSpinBox, "freezeLimitSpin").setValue(3)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert lab.heartbeat.guard.limit == DEFAULT_LIMIT
 
 
 RETURNS_AROUND_THE_LIMIT = """import time
