@@ -26,6 +26,7 @@ import pytest
 
 from app.core import gc_control
 from app.core.freeze_guard import (
+    DEFAULT_DELIVERY,
     DEFAULT_LIMIT,
     STOP_SIGNAL,
     CodeStopped,
@@ -35,7 +36,9 @@ from app.core.freeze_guard import (
     stoppable_frame,
 )
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX delivery; Windows is described in the README")
+posix_only = pytest.mark.skipif(
+    DEFAULT_DELIVERY is not Delivery.THREAD_SIGNAL, reason="a signal sent to the GUI thread (POSIX); Windows is in the README"
+)
 
 LIMIT = 0.3
 ROOM = 0.5
@@ -116,6 +119,7 @@ def test_a_sleep_in_a_lesson_is_interrupted(guard: FreezeGuard) -> None:
     assert stopped.lineno == 5
 
 
+@posix_only
 def test_a_socket_read_from_a_server_that_never_answers_is_interrupted(guard: FreezeGuard) -> None:
     code = lesson_code(
         """
@@ -134,6 +138,7 @@ def test_a_socket_read_from_a_server_that_never_answers_is_interrupted(guard: Fr
     assert stopped.lineno == 6
 
 
+@posix_only
 def test_a_wait_on_an_event_is_interrupted_on_linux(guard: FreezeGuard) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("lock waits are interrupted by signals on Linux only (the README says so)")
@@ -196,6 +201,7 @@ def test_the_lessons_own_work_in_looplab_is_stopped_like_the_lesson(guard: Freez
     assert stopped.lineno == 2  # the lesson's line that called it
 
 
+@posix_only
 def test_the_windows_way_raising_the_signal_on_the_guards_thread_stops_a_python_loop() -> None:
     # On Windows the guard raises SIGINT on its own thread; the handler runs on the main thread at
     # its next bytecode. The same path with SIGUSR2 here (a raised SIGINT would be Ctrl+C).
@@ -294,6 +300,7 @@ def test_arming_installs_the_handler_and_disarming_puts_the_previous_one_back(gu
     assert signal.getsignal(STOP_SIGNAL) == before
 
 
+@posix_only
 def test_a_signal_the_guard_did_not_send_goes_to_the_previous_handler() -> None:
     received: list[int] = []
     before = signal.signal(STOP_SIGNAL, lambda signum, _frame: received.append(signum))
@@ -445,6 +452,7 @@ print(outcomes["stopped"], outcomes["returned"], guard.signals_sent, guard.signa
 ROUNDS = 150
 
 
+@posix_only
 @pytest.mark.parametrize("blind", [False, True], ids=["guard", "blind-guard"])
 def test_a_stop_never_lands_after_the_lessons_code_has_returned_and_never_outlives_the_guard(blind: bool) -> None:
     root = str(Path(__file__).resolve().parents[2])

@@ -22,7 +22,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox
 
 from app.core.demo_server import DemoServer
-from app.core.freeze_guard import DEFAULT_LIMIT, MIN_LIMIT, STOP_SIGNAL
+from app.core.freeze_guard import DEFAULT_DELIVERY, DEFAULT_LIMIT, MIN_LIMIT, STOP_SIGNAL, Delivery
 from app.core.lessons import SleepLesson
 from app.core.run import FetchMode, RunOutcome, RunSummary
 from app.ui import settings
@@ -33,8 +33,6 @@ from tests.ui.conftest import TickProbe, until
 from tests.ui.test_freeze_cause import cause_label
 from tests.ui.test_lessons import FAST, assert_verdict_ok, choose, run_lesson, set_toggle
 from tests.ui.test_main_window import run_and_wait, set_urls
-
-pytestmark = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX delivery; Windows is described in the README")
 
 LIMIT = 1.5
 ROOM = 1.0
@@ -53,7 +51,9 @@ def guarded(lab: MainWindow) -> Iterator[MainWindow]:
     assert not lab.heartbeat.guard.is_armed
 
 
-def run_code(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, monkeypatch: pytest.MonkeyPatch, source: str) -> tuple[RunSummary, float, TickProbe]:
+def run_code(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, monkeypatch: pytest.MonkeyPatch, source: str
+) -> tuple[RunSummary, float, TickProbe]:
     """Runs ``source`` as the sleep lesson's code: the summary, seconds from Run to the end, and
     the test's own heartbeat (ticking again after the run)."""
     with monkeypatch.context() as patched:
@@ -153,6 +153,7 @@ async def main():
 """
 
 
+@pytest.mark.skipif(DEFAULT_DELIVERY is not Delivery.THREAD_SIGNAL, reason="Windows cannot interrupt a socket read (README)")
 def test_a_blocking_socket_read_from_a_silent_server_is_stopped(
     guarded: MainWindow, qtbot: Any, loop: qasync.QEventLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
