@@ -92,7 +92,6 @@ def assert_stopped_at(lab: MainWindow, summary: RunSummary, took: float, probe: 
     # Where the user looks: the report says it, and it is a handled end, not LoopLab's error.
     assert summary.error in lab.report.details.text()
     assert not lab.banner.isVisible()
-    assert lab.reporter is not None
     # The X-ray still names the line that froze the window, and the code view marks it.
     assert cause_label(lab).full_text == f"Froze in: {call} in line {line} of the lesson"
     assert lab.source.lesson_panel.code_view.marked_line == line
