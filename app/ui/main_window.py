@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.named_actions = actions.build(self, self._action_handlers())
         self.named_actions["xrayAction"].setChecked(controller.xray_enabled)
         self._enable_exports()
-        self.state = WindowState(self, self.controls, self.source, self.presentation, server.url, self.fit_to_screen)
+        self.state = WindowState(self, self.controls, self.source, self.presentation, server.url, self.fit_to_screen, heartbeat.guard)
         self.state.confirm_reset = lambda: plain_text.ask(
             self, "Reset to defaults?", "Forget the URL list, the lesson and every setting, and start as on the first launch?"
         )
@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
     def _action_handlers(self) -> dict[str, object]:
         handlers: dict[str, object] = {
             "restoreDemoAction": self.source.restore_demo_urls,
+            "settingsAction": lambda: self.state.open_settings(),  # the state is made after the actions
             "resetAction": self._reset_to_defaults,
             "quitAction": self.close,
             "runAction": lambda: self.controls.run_button.isEnabled() and self.controls.run_button.click(),
