@@ -6,6 +6,12 @@ source of a small module with an ``async def main(...)``. That text is what the 
 never drift from what happens. ``main`` may ask for ``session`` (an aiohttp session whose
 requests appear on the timeline) and ``pool`` (a process pool); the runner passes what it asks for.
 
+The same text also runs anywhere else, unchanged: ``python lesson.py`` with plain Python and
+aiohttp. Its ``if __name__ == "__main__":`` block makes what LoopLab would pass (the session, the
+pool) and runs ``main``; the demo server's address is the constant ``SERVER``, which any httpbin
+can replace; the work the CPU lesson sends to a process is defined in the file itself. Inside
+LoopLab the module has another name, so that block does not run.
+
 For ``sleep``, ``cpu`` and ``thread`` the blocking toggle picks the variant, as everywhere in the
 lab: checked runs the blocking one. After a run, :meth:`Lesson.verdict` sets what was expected
 against what was measured.
@@ -16,7 +22,6 @@ Qt-free: the lesson list and code view in ``app.ui`` only show what this module 
 from __future__ import annotations
 
 import inspect
-import linecache
 import math
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -58,6 +63,63 @@ def _n(value: float) -> str:
     return f"{round(value, 3):g}"
 
 
+# --- the parts every lesson's file shares ------------------------------------------------------
+
+
+def _server(setup: LessonSetup) -> str:
+    """The demo server's address, as a constant the student can change."""
+    return f'''# LoopLab's demo server (`looplab serve` starts one too).
+# Any httpbin works as well, e.g. "https://httpbin.org".
+SERVER = "{setup.base_url}"
+'''
+
+
+def _run_alone(asks_for: str = "") -> str:
+    """The file's ``__main__`` block: outside LoopLab it makes what ``main`` asks for
+    (``"session"``, ``"pool"`` or nothing), runs it and says how long it took, as the
+    tutorial's programs do."""
+    if asks_for == "session":
+        return '''
+
+if __name__ == "__main__":
+    # Outside LoopLab (python lesson.py): make the session
+    # that LoopLab hands to main, then run main.
+    async def run():
+        async with aiohttp.ClientSession() as session:
+            await main(session)
+
+    start = time.perf_counter()
+    asyncio.run(run())
+    print(f"Finished in {time.perf_counter() - start:.2f} s")
+'''
+    if asks_for == "pool":
+        return '''
+
+if __name__ == "__main__":
+    # Outside LoopLab (python lesson.py): make the process
+    # pool that LoopLab hands to main, then run main.
+    start = time.perf_counter()
+    with ProcessPoolExecutor() as pool:
+        asyncio.run(main(pool))
+    print(f"Finished in {time.perf_counter() - start:.2f} s")
+'''
+    return '''
+
+if __name__ == "__main__":
+    # Outside LoopLab: python lesson.py
+    start = time.perf_counter()
+    asyncio.run(main())
+    print(f"Finished in {time.perf_counter() - start:.2f} s")
+'''
+
+
+_SESSION_IMPORTS = """import asyncio
+import time
+
+import aiohttp
+"""
+
+
 class Lesson:
     """One lesson. Subclasses give the words, the code and the expectation."""
 
@@ -93,7 +155,8 @@ class Lesson:
 
     def verdict(self, setup: LessonSetup, wall_time: float, longest_freeze: float) -> Verdict:
         """Sets the claim against the measurement: duration within 10% (or more time for the
-        CPU lesson, whose speed depends on the computer) and frozen or alive as claimed."""
+        CPU lesson, whose speed depends on the computer) and frozen or alive as claimed.
+"""
         expected = self.expected_seconds(setup)
         took = (
             f"expected about {format_duration(expected)}, took {format_duration(wall_time)}"
@@ -140,7 +203,8 @@ class SleepLesson(Lesson):
     def code(self, setup: LessonSetup) -> str:
         t = _n(2 * setup.scale)
         if setup.blocking:
-            return f'''import time
+            return f'''import asyncio
+import time
 
 
 async def main():
@@ -148,15 +212,16 @@ async def main():
     # It holds the GUI thread for {t} s: meanwhile the window
     # can't redraw or react.
     time.sleep({t})
-'''
+{_run_alone()}'''
         return f'''import asyncio
+import time
 
 
 async def main():
     # Non-blocking: await hands the thread back to the event
     # loop, which keeps the window alive until {t} s are up.
     await asyncio.sleep({t})
-'''
+{_run_alone()}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 2 * setup.scale
@@ -179,10 +244,8 @@ class SequentialLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         fetch, process = _n(2 * setup.scale), _n(3 * setup.scale)
-        return f'''import asyncio
-
-SERVER = "{setup.base_url}"  # LoopLab's demo server
-
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
 
 async def fetch_data(session):
     # The demo server answers after {fetch} s.
@@ -198,7 +261,7 @@ async def process(data):
 async def main(session):
     data = await fetch_data(session)  # {fetch} s...
     await process(data)  # ...then {process} s more
-'''
+{_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 5 * setup.scale
@@ -223,10 +286,8 @@ class GatherLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
-        return f'''import asyncio
-
-SERVER = "{setup.base_url}"  # LoopLab's demo server
-
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
 
 async def fetch(session, url):
     async with session.get(url) as response:
@@ -240,7 +301,7 @@ async def main(session):
     # when main awaits, and gather waits for the last.
     jobs = (fetch(session, u) for u in urls)
     pages = await asyncio.gather(*jobs)
-'''
+{_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 1 * setup.scale
@@ -261,10 +322,8 @@ class LimitLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
-        return f'''import asyncio
-
-SERVER = "{setup.base_url}"  # LoopLab's demo server
-
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
 
 async def fetch(session, url, limit):
     async with limit:  # waits while {setup.limit} are already in flight
@@ -277,7 +336,7 @@ async def main(session):
     urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
     jobs = (fetch(session, u, limit) for u in urls)
     pages = await asyncio.gather(*jobs)
-'''
+{_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return math.ceil(GATHER_URLS / max(1, setup.limit)) * setup.scale
@@ -314,22 +373,22 @@ class CpuLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         limit = f"{cpu_limit(setup.scale):_}"
-        # The work itself, after the lesson's main: the text app/core/lesson_work.py runs.
-        work = "\n# count_primes, from app/core/lesson_work.py:\n#\n" + "".join(
-            f"#   {line}".rstrip() + "\n" for line in lesson_work.COUNT_PRIMES_SOURCE.splitlines()
-        )
+        # The work itself, after the lesson's main, in the file: the process pool's worker
+        # gets it from there (app/core/lesson_work.py says how).
+        work = f"\n\n# The work, the same in both variants:\n{lesson_work.COUNT_PRIMES_SOURCE}"
         if setup.blocking:
-            return f'''from app.core.lesson_work import count_primes
+            return f'''import asyncio
+import time
 
 
 async def main():
     # Pure computation, no await inside: the event loop
     # (and the window) can do nothing else until it is done.
     count = count_primes({limit})
-{work}'''
+{work}{_run_alone()}'''
         return f'''import asyncio
-
-from app.core.lesson_work import count_primes
+import time
+from concurrent.futures import ProcessPoolExecutor
 
 
 async def main(pool):
@@ -339,7 +398,7 @@ async def main(pool):
     count = await loop.run_in_executor(
         pool, count_primes, {limit}
     )
-{work}'''
+{work}{_run_alone("pool")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 2 * setup.scale
@@ -369,25 +428,23 @@ class ThreadLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         t = _n(2 * setup.scale)
-        url = f"{setup.base_url}/delay/{t}"
         limit_s = _n(2 * 2 * setup.scale + 3)  # a dead server must not hold the window for long
+        head = f'''import asyncio
+import time
+
+import requests
+
+{_server(setup)}URL = f"{{SERVER}}/delay/{t}"  # answers after {t} s
+'''
         if setup.blocking:
-            return f'''import requests
-
-URL = "{url}"  # after {t} s
-
+            return f'''{head}
 
 async def main():
     # Blocking: requests.get() holds the GUI thread until the
     # answer arrives. The window is frozen meanwhile.
     response = requests.get(URL, timeout={limit_s})
-'''
-        return f'''import asyncio
-
-import requests
-
-URL = "{url}"  # after {t} s
-
+{_run_alone()}'''
+        return f'''{head}
 
 async def main():
     # The same blocking call, on a worker thread: the
@@ -396,7 +453,7 @@ async def main():
     response = await asyncio.to_thread(
         requests.get, URL, timeout={limit_s}
     )
-'''
+{_run_alone()}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 2 * setup.scale
@@ -427,14 +484,14 @@ LessonMain = Callable[..., Coroutine[Any, Any, Any]]
 
 
 def compile_main(source: str, lesson_id: str) -> LessonMain:
-    """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function."""
-    namespace: dict[str, Any] = {"__name__": f"looplab_lesson_{lesson_id}"}
-    filename = f"<lesson {lesson_id}>"
-    # Tracebacks and the freeze watchdog (app.core.freeze_cause) read lines through linecache:
-    # the text on screen is the only copy. (No mtime: linecache.checkcache leaves it alone.)
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own lesson text
-    main = namespace.get("main")
+    """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function.
+
+    The text runs as the module ``looplab_lesson_<id>`` (not ``__main__``, so its
+    ``if __name__ == "__main__":`` block stays out of it) from the file name ``<lesson <id>>``,
+    whose lines tracebacks and the freeze watchdog (app.core.freeze_cause) read through linecache.
+    """
+    module = lesson_work.load_module(source, f"looplab_lesson_{lesson_id}", f"<lesson {lesson_id}>")
+    main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
         raise TypeError(f"lesson {lesson_id}: the code has no 'async def main'")
     return main
