@@ -47,7 +47,7 @@ class LessonSetup:
     blocking: bool = False
     """The toggle: run the blocking variant (sleep, cpu and thread lessons)."""
     limit: int = 3
-    """For the ``limit`` lesson: requests allowed at once."""
+    """For the lessons that use it (``uses_limit``): requests allowed at once, or workers."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,10 @@ class Lesson:
     toggle_picks_variant: bool = False
     """True when the blocking toggle switches between a blocking and a non-blocking variant."""
     uses_limit: bool = False
+    """True when the limit setting (a slider from 1 to :data:`GATHER_URLS`) changes the code."""
+    limit_caption: str = "At once:"
+    limit_description: str = "Requests allowed at once"
+    """What the limit is, for a screen reader."""
     claims_duration: bool = True
     """False where the time depends on the computer (counting primes) rather than on the code."""
 
@@ -153,10 +157,17 @@ class Lesson:
             return f"Expect the window to freeze for about {seconds}."
         return f"Expect about {seconds}, with the window alive throughout."
 
+    def point(self, setup: LessonSetup) -> str:
+        """What a run on time shows, in a sentence the verdict adds ("" for none)."""
+        return ""
+
     def verdict(self, setup: LessonSetup, wall_time: float, longest_freeze: float) -> Verdict:
         """Sets the claim against the measurement: duration within 10% (or more time for the
         CPU lesson, whose speed depends on the computer) and frozen or alive as claimed.
-"""
+
+        Requests that fail or are cancelled on purpose (the taskgroup, timeout and cancel
+        lessons) are the lesson, not a fault: only the time and the window are judged, and a
+        run that took the time claimed shows the point (:meth:`point`)."""
         expected = self.expected_seconds(setup)
         took = (
             f"expected about {format_duration(expected)}, took {format_duration(wall_time)}"
@@ -178,6 +189,8 @@ class Lesson:
             )
             ok = alive and on_time
         text = f"{took.capitalize()}; {state}."
+        if ok and self.claims_duration and (point := self.point(setup)):
+            text += f" {point}"
         if not ok:
             text += " Not what the lesson claims: a busy computer can do that. Try again."
         return Verdict(ok, text)
@@ -459,6 +472,303 @@ async def main():
         return 2 * setup.scale
 
 
+# --- the patterns the tutorial names after "Other common async patterns include:" -------------
+
+ARRIVALS = (2.0, 0.5, 1.5, 1.0)
+"""The as_completed lesson's request times at scale 1, in list order (not the order they finish)."""
+
+
+class AsCompletedLesson(Lesson):
+    id = "as_completed"
+    title = "Results as they arrive with as_completed"
+
+    def _delays(self, setup: LessonSetup) -> list[str]:
+        return [_n(d * setup.scale) for d in ARRIVALS]
+
+    def intro(self, setup: LessonSetup) -> str:
+        first, second, third, fourth = self._delays(setup)
+        return (
+            f"Four requests that take {first}, {second}, {third} and {fourth} s, all under way at once. "
+            "gather hands back every result at the end, in the order of the list. asyncio.as_completed "
+            "hands back each one as soon as it is in: first the quickest, whatever its place in the "
+            "list. Use it to show progress, or to start on the first answers while the slow ones are "
+            "still on their way. Watch the timeline: the bars end in the order the code gets them "
+            f"(it prints them, when you run the file yourself). It still takes as long as the "
+            f"slowest request, {_n(max(ARRIVALS) * setup.scale)} s: as_completed changes the order, "
+            "not the time."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        delays = ", ".join(self._delays(setup))
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        await response.read()
+        return url
+
+
+async def main(session):
+    # The server answers each after that many seconds.
+    tasks = []
+    for delay in [{delays}]:
+        url = f"{{SERVER}}/delay/{{delay}}"
+        tasks.append(asyncio.create_task(fetch(session, url)))
+    # as_completed gives back each result as soon as it is
+    # in: the quickest first, whatever its place in the list.
+    done = 0
+    for arrival in asyncio.as_completed(tasks):
+        url = await arrival  # whichever finishes next
+        done += 1
+        print(f"{{done}} of {{len(tasks)}} in: {{url}}")
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return max(ARRIVALS) * setup.scale
+
+    def point(self, setup: LessonSetup) -> str:
+        return "As long as the slowest request: as_completed changes the order you get the results in, not the time."
+
+
+class CancelLesson(Lesson):
+    id = "cancel"
+    title = "Cancelling a task runs its finally"
+
+    def intro(self, setup: LessonSetup) -> str:
+        download, after = _n(5 * setup.scale), _n(1 * setup.scale)
+        return (
+            f"A download of {download} s starts as a task; after {after} s main changes its mind and calls "
+            "task.cancel(). That does not stop the task on the spot: it asks. The next time the task "
+            "is at an await (here, waiting for the server), asyncio raises CancelledError there. The "
+            "error climbs out of the task like any other, so its finally block runs: the place to "
+            "close files and connections. main waits until the task has really ended, and the "
+            "request is cancelled on the timeline (the Tasks tab says the task was cancelled). "
+            "Nothing blocks meanwhile: the window stays alive."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        download, after = _n(5 * setup.scale), _n(1 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def download(session, url):
+    try:
+        async with session.get(url) as response:
+            return await response.read()
+    finally:
+        # Runs however download ends: done, failed or
+        # cancelled. The place to clean up.
+        print("download: finally ran")
+
+
+async def main(session):
+    url = f"{{SERVER}}/delay/{download}"  # a download of {download} s
+    task = asyncio.create_task(download(session, url))
+    await asyncio.sleep({after})  # then main changes its mind
+    task.cancel()  # CancelledError is raised at its await
+    await asyncio.wait([task])  # until it has really ended
+    print(f"cancelled: {{task.cancelled()}}")
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 1 * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return (
+            f"Expect about {format_duration(self.expected_seconds(setup))}: the {_n(5 * setup.scale)} s "
+            "download is cancelled on purpose, and the window stays alive throughout."
+        )
+
+    def point(self, setup: LessonSetup) -> str:
+        return f"Not the download's {_n(5 * setup.scale)} s: cancel() ended it at its await."
+
+
+TIMEOUT_DELAYS = (1.0, 0.5, 5.0, 1.5)
+"""The timeout lesson's request times at scale 1: the third server is slow."""
+TIMEOUT_BUDGET = 2.0
+"""Seconds each request of the timeout lesson may take, at scale 1."""
+
+
+class TimeoutLesson(Lesson):
+    id = "timeout"
+    title = "Timeouts cancel only the slow request"
+
+    def intro(self, setup: LessonSetup) -> str:
+        slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        return (
+            f"Four requests at once, and one server is slow: it answers after {slow} s. "
+            f"asyncio.wait_for gives each request at most {budget} s. When the time is up, it cancels "
+            "the slow request (its bar ends as cancelled) and raises TimeoutError in the code that "
+            "waited, which gives up on that one. The other requests never notice: they finish on "
+            f"their own. The whole thing takes {budget} s, not {slow} s. An async with "
+            f"asyncio.timeout({budget}) block around the await does the same."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        delays = ", ".join(_n(d * setup.scale) for d in TIMEOUT_DELAYS)
+        slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        return await response.read()
+
+
+async def fetch_at_most(session, url, seconds):
+    try:
+        # When time is up, wait_for cancels the fetch and
+        # raises TimeoutError here, in this task and no other.
+        job = fetch(session, url)
+        return await asyncio.wait_for(job, seconds)
+    except TimeoutError:
+        print(f"Gave up on {{url}}")
+        return None
+
+
+async def main(session):
+    # The third server is slow: it answers after {slow} s.
+    delays = [{delays}]
+    urls = [f"{{SERVER}}/delay/{{d}}" for d in delays]
+    # Each request gets at most {budget} s.
+    jobs = (fetch_at_most(session, u, {budget}) for u in urls)
+    pages = await asyncio.gather(*jobs)
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return TIMEOUT_BUDGET * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return (
+            f"Expect about {format_duration(self.expected_seconds(setup))}: the slow request is cancelled "
+            "on purpose, the others finish, and the window stays alive throughout."
+        )
+
+    def point(self, setup: LessonSetup) -> str:
+        slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        return f"Not the slow server's {slow} s: wait_for cancelled that request after {budget} s."
+
+
+TASKGROUP_REQUESTS = 3
+"""Requests in the taskgroup lesson that would succeed, besides the one that fails."""
+
+
+class TaskGroupLesson(Lesson):
+    id = "taskgroup"
+    title = "TaskGroup: one failure cancels the rest"
+
+    def intro(self, setup: LessonSetup) -> str:
+        ok, fails = _n(2 * setup.scale), _n(1 * setup.scale)
+        return (
+            f"Four requests in an asyncio.TaskGroup: three take {ok} s, and one fails after {fails} s "
+            "(the server answers 500 Internal Server Error). gather would let the other three run on. "
+            "A TaskGroup is all or nothing: when one of its tasks fails, it cancels the others, waits "
+            "for them to end, and raises the failure at the end of the async with block, wrapped in an "
+            "ExceptionGroup (except* catches it). So no task is left running behind your back. "
+            f"The whole thing takes {fails} s, not {ok} s: on the timeline one request fails and "
+            "the other three are cancelled at that moment."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        ok, fails = _n(2 * setup.scale), _n(1 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        response.raise_for_status()  # HTTP 500 raises here
+        return await response.read()
+
+
+async def main(session):
+    urls = [f"{{SERVER}}/delay/{ok}?n={{i}}" for i in range({TASKGROUP_REQUESTS})]
+    # This one answers 500 Internal Server Error after {fails} s:
+    failing = f"{{SERVER}}/drip?code=500&delay={fails}&duration=0"
+    urls.append(failing)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for url in urls:
+                group.create_task(fetch(session, url))
+    except* aiohttp.ClientResponseError as failed:
+        # One task failed: the group cancelled the others,
+        # waited for them to end, then raised the failure.
+        error = failed.exceptions[0]
+        print(f"HTTP {{error.status}}: the rest were cancelled")
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 1 * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return (
+            f"Expect about {format_duration(self.expected_seconds(setup))}: one request fails on purpose, "
+            "the group cancels the other three, and the window stays alive throughout."
+        )
+
+    def point(self, setup: LessonSetup) -> str:
+        return f"Not the {_n(2 * setup.scale)} s the other requests needed: the group cancelled them when one failed."
+
+
+class QueueLesson(Lesson):
+    id = "queue"
+    title = "A queue of jobs and a few workers"
+    uses_limit = True
+    limit_caption = "Workers:"
+    limit_description = "Workers taking jobs from the queue"
+
+    def intro(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        workers = f"{setup.limit} worker" + ("s" if setup.limit != 1 else "")
+        return (
+            f"A producer puts {GATHER_URLS} jobs (requests of {d} s) on an asyncio.Queue; {workers} "
+            "take them off, one job at a time each, as soon as they are free. So the work goes "
+            f"{setup.limit} at a time, and the time is the number of rounds: "
+            f"{math.ceil(GATHER_URLS / max(1, setup.limit))} of {d} s. Slide the workers: 1 is one "
+            f"after another, {GATHER_URLS} is all at once. Unlike the semaphore of the limit lesson "
+            "(one task per request, waiting for its turn), there are only as many tasks as workers, "
+            "however many jobs come: the Tasks tab shows them. The pattern for work that keeps arriving."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def produce(queue, workers):
+    for i in range({GATHER_URLS}):
+        await queue.put(f"{{SERVER}}/delay/{d}?n={{i}}")
+    for _ in range(workers):
+        await queue.put(None)  # one "no more jobs" per worker
+
+
+async def work(session, queue):
+    # Takes the next job as soon as it is free, until None.
+    while (url := await queue.get()) is not None:
+        async with session.get(url) as response:
+            await response.read()
+
+
+async def main(session):
+    workers = {setup.limit}
+    queue = asyncio.Queue()
+    await asyncio.gather(
+        produce(queue, workers),
+        *(work(session, queue) for _ in range(workers)),
+    )
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return math.ceil(GATHER_URLS / max(1, setup.limit)) * setup.scale
+
+    def point(self, setup: LessonSetup) -> str:
+        rounds = math.ceil(GATHER_URLS / max(1, setup.limit))
+        return f"{GATHER_URLS} jobs, {setup.limit} at a time: {rounds} round{'s' if rounds != 1 else ''} of {_n(setup.scale)} s."
+
+    def _on_time(self, expected: float, wall_time: float) -> bool:
+        return abs(wall_time - expected) <= 0.15 * expected + 0.1
+
+
 LESSONS: tuple[Lesson, ...] = (
     SleepLesson(),
     SequentialLesson(),
@@ -466,8 +776,13 @@ LESSONS: tuple[Lesson, ...] = (
     LimitLesson(),
     CpuLesson(),
     ThreadLesson(),
+    AsCompletedLesson(),
+    CancelLesson(),
+    TimeoutLesson(),
+    TaskGroupLesson(),
+    QueueLesson(),
 )
-"""In teaching order: the order of the list, and of Ctrl+1 to Ctrl+6."""
+"""In teaching order: the order of the list, and of Ctrl+1 to Ctrl+9 (lessons past the ninth have no key)."""
 
 LESSON_IDS = tuple(lesson.id for lesson in LESSONS)
 

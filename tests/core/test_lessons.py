@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import concurrent.futures.process
 import inspect
+import math
 import multiprocessing
 import os
 import pickle
@@ -24,7 +25,7 @@ import pytest
 
 from app.core.lag import FROZEN
 from app.core.lesson_work import COUNT_PRIMES_SOURCE, LessonPool
-from app.core.lessons import LESSON_IDS, LESSONS, SCALES, LessonSetup, compile_main, lesson_by_id
+from app.core.lessons import ARRIVALS, LESSON_IDS, LESSONS, SCALES, LessonSetup, compile_main, lesson_by_id
 from tests.test_cli import serving
 
 BASE_URL = "http://127.0.0.1:65535"
@@ -228,7 +229,19 @@ def test_every_lessons_file_runs_with_plain_python_against_looplab_serve(tmp_pat
         if lesson.claims_duration:  # the lesson's claim holds outside LoopLab too (with room for 3 at once on 2 cores)
             expected = lesson.expected_seconds(each)
             assert expected - 0.02 <= float(took.group(1)) <= 1.2 * expected + 0.25, f"{path.name}: {result.stdout}"
-        assert lines[:-1] == [], f"{path.name}: {result.stdout}"
+        said = lines[:-1]
+        if lesson.id == "as_completed":  # by arrival, not by the list's order
+            arrived = [float(line.rsplit("/delay/", 1)[1]) for line in said]
+            assert arrived == sorted(arrived) != [d * each.scale for d in ARRIVALS]
+            assert [line.split(" in: ")[0] for line in said] == [f"{n} of 4" for n in range(1, 5)]
+        elif lesson.id == "taskgroup":
+            assert said == ["HTTP 500: the rest were cancelled"]
+        elif lesson.id == "timeout":
+            assert said == [f"Gave up on {base_url}/delay/1.25"]
+        elif lesson.id == "cancel":
+            assert said == ["download: finally ran", "cancelled: True"]
+        else:
+            assert said == [], f"{path.name}: {result.stdout}"
 
 
 # --- the code fits the code view -------------------------------------------------------------
@@ -317,6 +330,88 @@ def test_a_lesson_that_claims_a_time_says_which() -> None:
     verdict = lesson_by_id("sequential").verdict(setup(), wall_time=5.02, longest_freeze=0.01)
     assert verdict.as_expected
     assert verdict.text.startswith("Expected about 5.00 s, took 5.02 s")
+
+
+def number_in(code: str, pattern: str) -> float:
+    """The number ``pattern``'s group finds in ``code``: what the code really waits for."""
+    found = re.search(pattern, code)
+    assert found, pattern
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_each_pattern_lessons_claim_is_the_time_its_code_waits(scale: float) -> None:
+    def claim_and_code(lesson_id: str, **settings: Any) -> tuple[float, str]:
+        each = setup(scale=scale, **settings)
+        lesson = lesson_by_id(lesson_id)
+        return lesson.expected_seconds(each), lesson.code(each)
+
+    # as_completed: as long as the slowest request; the order changes, not the time.
+    claim, code = claim_and_code("as_completed")
+    delays = [float(d) for d in re.search(r"for delay in \[([^\]]+)\]", code).group(1).split(", ")]  # type: ignore[union-attr]
+    assert claim == pytest.approx(max(delays)) and delays != sorted(delays)
+    # cancel: main cancels the download when its sleep is over, long before the download would end.
+    claim, code = claim_and_code("cancel")
+    assert claim == pytest.approx(number_in(code, r"await asyncio\.sleep\(([\d.]+)\)"))
+    assert number_in(code, r"/delay/([\d.]+)\"") >= 4 * claim
+    # timeout: each request's budget; the slow one would take far longer, the others less.
+    claim, code = claim_and_code("timeout")
+    assert claim == pytest.approx(number_in(code, r"fetch_at_most\(session, u, ([\d.]+)\)"))
+    delays = [float(d) for d in re.search(r"delays = \[([^\]]+)\]", code).group(1).split(", ")]  # type: ignore[union-attr]
+    slow, *others = sorted(delays, reverse=True)
+    assert slow >= 2 * claim and max(others) < claim
+    # taskgroup: when the failing request fails, before the others would have ended.
+    claim, code = claim_and_code("taskgroup")
+    assert claim == pytest.approx(number_in(code, r"code=500&delay=([\d.]+)&"))
+    assert number_in(code, r"/delay/([\d.]+)\?n=") == pytest.approx(2 * claim)
+    # queue: rounds of one request each, as many rounds as it takes the workers.
+    for workers in range(1, 11):
+        claim, code = claim_and_code("queue", limit=workers)
+        assert f"    workers = {workers}\n" in code
+        assert claim == pytest.approx(math.ceil(10 / workers) * number_in(code, r"/delay/([\d.]+)\?n="))
+
+
+@pytest.mark.parametrize("lesson_id", ["taskgroup", "timeout", "cancel"])
+def test_a_request_that_fails_or_is_cancelled_on_purpose_is_the_lesson_not_a_fault(lesson_id: str) -> None:
+    lesson = lesson_by_id(lesson_id)
+    expected = lesson.expected_seconds(setup())
+    assert "on purpose" in lesson.expectation(setup())
+    verdict = lesson.verdict(setup(), wall_time=expected * 1.03, longest_freeze=0.004)
+    assert verdict.as_expected, verdict.text
+    assert NOT_AS_CLAIMED not in verdict.text
+    assert lesson.point(setup()) in verdict.text and "cancel" in lesson.point(setup())
+    # Only a run that took the time claimed shows it: one that waited for the slow request did not.
+    late = lesson.verdict(setup(), wall_time=expected * 2, longest_freeze=0.004)
+    assert not late.as_expected and lesson.point(setup()) not in late.text
+
+
+@pytest.mark.parametrize("lesson_id", ["as_completed", "cancel", "timeout", "taskgroup", "queue"])
+def test_a_pattern_lesson_says_its_point_when_the_run_showed_it(lesson_id: str) -> None:
+    lesson = lesson_by_id(lesson_id)
+    expected = lesson.expected_seconds(setup())
+    point = lesson.point(setup())
+    assert point and point.endswith(".")
+    assert lesson.verdict(setup(), expected, 0.01).text.endswith(point)
+    stalled = lesson.verdict(setup(), expected, 0.3)  # on time, but the window stalled: no point made
+    assert not stalled.as_expected and point not in stalled.text
+
+
+def test_the_queue_lessons_limit_is_its_workers() -> None:
+    queue = lesson_by_id("queue")
+    assert queue.uses_limit and queue.limit_caption == "Workers:" and "orker" in queue.limit_description
+    assert lesson_by_id("limit").limit_caption == "At once:"
+    assert [queue.expected_seconds(setup(limit=n)) for n in (1, 3, 5, 10)] == [10, 4, 2, 1]
+    assert "1 worker take" in queue.intro(setup(limit=1)) and "3 workers take" in queue.intro(setup(limit=3))
+    assert queue.point(setup(limit=5)) == "10 jobs, 5 at a time: 2 rounds of 1 s."
+    assert queue.point(setup(limit=10)) == "10 jobs, 10 at a time: 1 round of 1 s."
+
+
+def test_the_pattern_lessons_follow_the_six_in_teaching_order() -> None:
+    assert LESSON_IDS[:6] == ("sleep", "sequential", "gather", "limit", "cpu", "thread")
+    assert set(LESSON_IDS[6:]) == {"as_completed", "taskgroup", "timeout", "queue", "cancel"}
+    # Cancelling comes before the two lessons whose point is what gets cancelled.
+    assert LESSON_IDS.index("cancel") < LESSON_IDS.index("timeout") < LESSON_IDS.index("taskgroup")
+    assert len({lesson.title for lesson in LESSONS}) == len(LESSONS)
 
 
 # --- the words: what the lessons say is what Python does -------------------------------------
