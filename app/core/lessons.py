@@ -68,8 +68,7 @@ def _n(value: float) -> str:
 
 def _server(setup: LessonSetup) -> str:
     """The demo server's address, as a constant the student can change."""
-    return f'''# LoopLab's demo server (`looplab serve` starts one too).
-# Any httpbin works as well, e.g. "https://httpbin.org".
+    return f'''# The demo server: LoopLab's, `looplab serve` or any httpbin
 SERVER = "{setup.base_url}"
 '''
 
