@@ -18,7 +18,6 @@ import errno
 import gc
 import http.client
 import logging
-import multiprocessing
 import os
 import re
 import ssl
@@ -26,16 +25,17 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import truststore
 
 from app import __version__, resources
-from app.core import fetch, lesson_work
+from app.core import fetch
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions
+from app.core.lesson_work import LessonPool
+from app.core.lessons import LessonSetup, compile_main, lesson_by_id
 from app.core.run import FetchMode, RequestRecord, RequestState, Run, format_duration, format_size
 from app.core.urls import check_url
 from app.versions import versions
@@ -267,22 +267,21 @@ def _fetched(library: str, record: RequestRecord) -> str:
     return f"{library} fetched {record.url}: {record.status} {record.reason}, {format_size(record.bytes_received)} in {format_duration(record.duration or 0.0)}"
 
 
-def _worker_task(limit: int) -> tuple[int, int]:
-    """Runs in the worker process: proves it is another process, and runs the CPU lesson's own work."""
-    return os.getpid(), lesson_work.count_primes(limit)
-
-
 def check_process_pool() -> str:
-    """A ProcessPoolExecutor worker starts and runs the CPU lesson's ``count_primes``.
+    """The lab's process pool starts a worker that runs the CPU lesson's ``count_primes``.
 
-    Uses the "spawn" start method on every system (it is the default on Windows and macOS, and
-    the controller uses it too), so the check on Linux proves the same thing: a frozen LoopLab
-    can start a worker from its own program file (``multiprocessing.freeze_support()`` in the
-    bundle's entry point) and the worker can import the lesson's code.
+    The pool the lab uses (:class:`app.core.lesson_work.LessonPool`) with the "spawn" start
+    method on every system (it is the default on Windows and macOS), and the function as the
+    lesson's code defines it, so the check on Linux proves the same thing: a frozen LoopLab can
+    start a worker from its own program file (``multiprocessing.freeze_support()`` in the
+    bundle's entry point) and the worker can run the lesson's code.
     """
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    setup = LessonSetup(base_url="http://127.0.0.1:1", scale=0.25)
+    count_primes = compile_main(lesson_by_id("cpu").code(setup), "cpu").__globals__["count_primes"]
+    pool = LessonPool(max_workers=1)
     try:
-        pid, primes = pool.submit(_worker_task, 100).result(timeout=PROBE_TIMEOUT)
+        pid = pool.submit(os.getpid).result(timeout=PROBE_TIMEOUT)
+        primes = pool.submit(count_primes, 100).result(timeout=PROBE_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - every way a worker fails becomes the check's message
         pool.shutdown(wait=False, cancel_futures=True)
         raise CheckFailed(

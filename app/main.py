@@ -271,8 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return doctor.qt_probe() if args.qt_probe else doctor.doctor_command(args.host, args.port)
     if args.lesson is not None and args.lesson not in LESSON_IDS:
         print(f"looplab: there is no lesson {args.lesson!r}. The lessons are:", file=sys.stderr)
+        width = max(len(lesson.id) for lesson in LESSONS) + 2
         for lesson in LESSONS:
-            print(f"  {lesson.id:<12}{lesson.title}", file=sys.stderr)
+            print(f"  {lesson.id:<{width}}{lesson.title}", file=sys.stderr)
         return 2
     return run_lab(screenshot=args.screenshot, lesson=args.lesson)
 

@@ -10,7 +10,9 @@ Each freeze's samples are folded into a :class:`FreezeCause`: the frames a perso
 ranked by the share of the freeze spent in each, and the *culprit*, the top one:
 
 1. in a lesson, the line of the lesson's code (compiled by :func:`app.core.lessons.compile_main`
-   under the file name ``"<lesson ID>"``), e.g. ``time.sleep(2)`` or ``count_primes(...)``;
+   under the file name ``"<lesson ID>"``), e.g. ``time.sleep(2)`` or ``count_primes(...)``: the
+   innermost line in one of its coroutines, where the loop handed over and did not get the
+   thread back (a plain function of the lesson's it called, ``count_primes``, is what it did);
 2. else the line of our own code that called into a library and waits there, e.g. the
    ``requests`` call in :func:`app.core.fetch.fetch_blocking` (with the socket wait under it);
 3. else the innermost frame of our own code (tests and scripts count as our own code),
@@ -31,6 +33,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import enum
+import inspect
 import linecache
 import logging
 import os
@@ -92,6 +95,8 @@ class Frame:
     """The module's ``__name__`` (``"app.core.fetch"``), "" if unknown."""
     code: str = ""
     """The text of the line, stripped ("" when the source cannot be read)."""
+    coroutine: bool = False
+    """The frame of a coroutine (``async def``), which the event loop runs step by step."""
 
     @property
     def in_lesson(self) -> bool:
@@ -294,7 +299,8 @@ def _frame(raw: RawFrame, cache: dict[RawFrame, Frame]) -> Frame:
     if made is None:
         code, lineno, module = raw
         text = linecache.getline(code.co_filename, lineno).strip() if lineno else ""
-        made = cache[raw] = Frame(code.co_qualname, code.co_filename, lineno, module or "", text)
+        coroutine = bool(code.co_flags & (inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR))
+        made = cache[raw] = Frame(code.co_qualname, code.co_filename, lineno, module or "", text, coroutine)
     return made
 
 
@@ -317,7 +323,8 @@ def blame(stack: Sequence[Frame]) -> tuple[Frame | None, Frame | None, Frame | N
     index: int | None = None
     lessons = [i for i, kind in enumerate(kinds) if kind is FrameKind.LESSON]
     if lessons:
-        index = lessons[-1]
+        coroutines = [i for i in lessons if work[i].coroutine]
+        index = (coroutines or lessons)[-1]
     else:
         for own in (FrameKind.OWN, FrameKind.UI):
             # Our code calling a library: the outermost such call (a library calling back into us is not the cause).

@@ -6,6 +6,12 @@ source of a small module with an ``async def main(...)``. That text is what the 
 never drift from what happens. ``main`` may ask for ``session`` (an aiohttp session whose
 requests appear on the timeline) and ``pool`` (a process pool); the runner passes what it asks for.
 
+The same text also runs anywhere else, unchanged: ``python lesson.py`` with plain Python and
+aiohttp. Its ``if __name__ == "__main__":`` block makes what LoopLab would pass (the session, the
+pool) and runs ``main``; the demo server's address is the constant ``SERVER``, which any httpbin
+can replace; the work the CPU lesson sends to a process is defined in the file itself. Inside
+LoopLab the module has another name, so that block does not run.
+
 For ``sleep``, ``cpu`` and ``thread`` the blocking toggle picks the variant, as everywhere in the
 lab: checked runs the blocking one. After a run, :meth:`Lesson.verdict` sets what was expected
 against what was measured.
@@ -16,7 +22,6 @@ Qt-free: the lesson list and code view in ``app.ui`` only show what this module 
 from __future__ import annotations
 
 import inspect
-import linecache
 import math
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -42,7 +47,7 @@ class LessonSetup:
     blocking: bool = False
     """The toggle: run the blocking variant (sleep, cpu and thread lessons)."""
     limit: int = 3
-    """For the ``limit`` lesson: requests allowed at once."""
+    """For the lessons that use it (``uses_limit``): requests allowed at once, or workers."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,62 @@ def _n(value: float) -> str:
     return f"{round(value, 3):g}"
 
 
+# --- the parts every lesson's file shares ------------------------------------------------------
+
+
+def _server(setup: LessonSetup) -> str:
+    """The demo server's address, as a constant the student can change."""
+    return f'''# The demo server: LoopLab's, `looplab serve` or any httpbin
+SERVER = "{setup.base_url}"
+'''
+
+
+def _run_alone(asks_for: str = "") -> str:
+    """The file's ``__main__`` block: outside LoopLab it makes what ``main`` asks for
+    (``"session"``, ``"pool"`` or nothing), runs it and says how long it took, as the
+    tutorial's programs do."""
+    if asks_for == "session":
+        return '''
+
+if __name__ == "__main__":
+    # Outside LoopLab (python lesson.py): make the session
+    # that LoopLab hands to main, then run main.
+    async def run():
+        async with aiohttp.ClientSession() as session:
+            await main(session)
+
+    start = time.perf_counter()
+    asyncio.run(run())
+    print(f"Finished in {time.perf_counter() - start:.2f} s")
+'''
+    if asks_for == "pool":
+        return '''
+
+if __name__ == "__main__":
+    # Outside LoopLab (python lesson.py): make the process
+    # pool that LoopLab hands to main, then run main.
+    start = time.perf_counter()
+    with ProcessPoolExecutor() as pool:
+        asyncio.run(main(pool))
+    print(f"Finished in {time.perf_counter() - start:.2f} s")
+'''
+    return '''
+
+if __name__ == "__main__":
+    # Outside LoopLab: python lesson.py
+    start = time.perf_counter()
+    asyncio.run(main())
+    print(f"Finished in {time.perf_counter() - start:.2f} s")
+'''
+
+
+_SESSION_IMPORTS = """import asyncio
+import time
+
+import aiohttp
+"""
+
+
 class Lesson:
     """One lesson. Subclasses give the words, the code and the expectation."""
 
@@ -66,6 +127,10 @@ class Lesson:
     toggle_picks_variant: bool = False
     """True when the blocking toggle switches between a blocking and a non-blocking variant."""
     uses_limit: bool = False
+    """True when the limit setting (a slider from 1 to :data:`GATHER_URLS`) changes the code."""
+    limit_caption: str = "At once:"
+    limit_description: str = "Requests allowed at once"
+    """What the limit is, for a screen reader."""
     claims_duration: bool = True
     """False where the time depends on the computer (counting primes) rather than on the code."""
 
@@ -91,9 +156,17 @@ class Lesson:
             return f"Expect the window to freeze for about {seconds}."
         return f"Expect about {seconds}, with the window alive throughout."
 
+    def point(self, setup: LessonSetup) -> str:
+        """What a run on time shows, in a sentence the verdict adds ("" for none)."""
+        return ""
+
     def verdict(self, setup: LessonSetup, wall_time: float, longest_freeze: float) -> Verdict:
         """Sets the claim against the measurement: duration within 10% (or more time for the
-        CPU lesson, whose speed depends on the computer) and frozen or alive as claimed."""
+        CPU lesson, whose speed depends on the computer) and frozen or alive as claimed.
+
+        Requests that fail or are cancelled on purpose (the taskgroup, timeout and cancel
+        lessons) are the lesson, not a fault: only the time and the window are judged, and a
+        run that took the time claimed shows the point (:meth:`point`)."""
         expected = self.expected_seconds(setup)
         took = (
             f"expected about {format_duration(expected)}, took {format_duration(wall_time)}"
@@ -115,6 +188,8 @@ class Lesson:
             )
             ok = alive and on_time
         text = f"{took.capitalize()}; {state}."
+        if ok and self.claims_duration and (point := self.point(setup)):
+            text += f" {point}"
         if not ok:
             text += " Not what the lesson claims: a busy computer can do that. Try again."
         return Verdict(ok, text)
@@ -140,7 +215,8 @@ class SleepLesson(Lesson):
     def code(self, setup: LessonSetup) -> str:
         t = _n(2 * setup.scale)
         if setup.blocking:
-            return f'''import time
+            return f'''import asyncio
+import time
 
 
 async def main():
@@ -148,15 +224,16 @@ async def main():
     # It holds the GUI thread for {t} s: meanwhile the window
     # can't redraw or react.
     time.sleep({t})
-'''
+{_run_alone()}'''
         return f'''import asyncio
+import time
 
 
 async def main():
     # Non-blocking: await hands the thread back to the event
     # loop, which keeps the window alive until {t} s are up.
     await asyncio.sleep({t})
-'''
+{_run_alone()}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 2 * setup.scale
@@ -179,10 +256,8 @@ class SequentialLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         fetch, process = _n(2 * setup.scale), _n(3 * setup.scale)
-        return f'''import asyncio
-
-SERVER = "{setup.base_url}"  # LoopLab's demo server
-
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
 
 async def fetch_data(session):
     # The demo server answers after {fetch} s.
@@ -198,7 +273,7 @@ async def process(data):
 async def main(session):
     data = await fetch_data(session)  # {fetch} s...
     await process(data)  # ...then {process} s more
-'''
+{_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 5 * setup.scale
@@ -223,10 +298,8 @@ class GatherLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
-        return f'''import asyncio
-
-SERVER = "{setup.base_url}"  # LoopLab's demo server
-
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
 
 async def fetch(session, url):
     async with session.get(url) as response:
@@ -240,7 +313,7 @@ async def main(session):
     # when main awaits, and gather waits for the last.
     jobs = (fetch(session, u) for u in urls)
     pages = await asyncio.gather(*jobs)
-'''
+{_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 1 * setup.scale
@@ -261,10 +334,8 @@ class LimitLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
-        return f'''import asyncio
-
-SERVER = "{setup.base_url}"  # LoopLab's demo server
-
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
 
 async def fetch(session, url, limit):
     async with limit:  # waits while {setup.limit} are already in flight
@@ -277,7 +348,7 @@ async def main(session):
     urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
     jobs = (fetch(session, u, limit) for u in urls)
     pages = await asyncio.gather(*jobs)
-'''
+{_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return math.ceil(GATHER_URLS / max(1, setup.limit)) * setup.scale
@@ -314,22 +385,22 @@ class CpuLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         limit = f"{cpu_limit(setup.scale):_}"
-        # The work itself, after the lesson's main: the text app/core/lesson_work.py runs.
-        work = "\n# count_primes, from app/core/lesson_work.py:\n#\n" + "".join(
-            f"#   {line}".rstrip() + "\n" for line in lesson_work.COUNT_PRIMES_SOURCE.splitlines()
-        )
+        # The work itself, after the lesson's main, in the file: the process pool's worker
+        # gets it from there (app/core/lesson_work.py says how).
+        work = f"\n\n# The work, the same in both variants:\n{lesson_work.COUNT_PRIMES_SOURCE}"
         if setup.blocking:
-            return f'''from app.core.lesson_work import count_primes
+            return f'''import asyncio
+import time
 
 
 async def main():
     # Pure computation, no await inside: the event loop
     # (and the window) can do nothing else until it is done.
     count = count_primes({limit})
-{work}'''
+{work}{_run_alone()}'''
         return f'''import asyncio
-
-from app.core.lesson_work import count_primes
+import time
+from concurrent.futures import ProcessPoolExecutor
 
 
 async def main(pool):
@@ -339,7 +410,7 @@ async def main(pool):
     count = await loop.run_in_executor(
         pool, count_primes, {limit}
     )
-{work}'''
+{work}{_run_alone("pool")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 2 * setup.scale
@@ -369,25 +440,23 @@ class ThreadLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         t = _n(2 * setup.scale)
-        url = f"{setup.base_url}/delay/{t}"
         limit_s = _n(2 * 2 * setup.scale + 3)  # a dead server must not hold the window for long
+        head = f'''import asyncio
+import time
+
+import requests
+
+{_server(setup)}URL = f"{{SERVER}}/delay/{t}"  # answers after {t} s
+'''
         if setup.blocking:
-            return f'''import requests
-
-URL = "{url}"  # after {t} s
-
+            return f'''{head}
 
 async def main():
     # Blocking: requests.get() holds the GUI thread until the
     # answer arrives. The window is frozen meanwhile.
     response = requests.get(URL, timeout={limit_s})
-'''
-        return f'''import asyncio
-
-import requests
-
-URL = "{url}"  # after {t} s
-
+{_run_alone()}'''
+        return f'''{head}
 
 async def main():
     # The same blocking call, on a worker thread: the
@@ -396,10 +465,307 @@ async def main():
     response = await asyncio.to_thread(
         requests.get, URL, timeout={limit_s}
     )
-'''
+{_run_alone()}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
         return 2 * setup.scale
+
+
+# --- the patterns the tutorial names after "Other common async patterns include:" -------------
+
+ARRIVALS = (2.0, 0.5, 1.5, 1.0)
+"""The as_completed lesson's request times at scale 1, in list order (not the order they finish)."""
+
+
+class AsCompletedLesson(Lesson):
+    id = "as_completed"
+    title = "Results as they arrive with as_completed"
+
+    def _delays(self, setup: LessonSetup) -> list[str]:
+        return [_n(d * setup.scale) for d in ARRIVALS]
+
+    def intro(self, setup: LessonSetup) -> str:
+        first, second, third, fourth = self._delays(setup)
+        return (
+            f"Four requests that take {first}, {second}, {third} and {fourth} s, all under way at once. "
+            "gather hands back every result at the end, in the order of the list. asyncio.as_completed "
+            "hands back each one as soon as it is in: first the quickest, whatever its place in the "
+            "list. Use it to show progress, or to start on the first answers while the slow ones are "
+            "still on their way. Watch the timeline: the bars end in the order the code gets them "
+            f"(it prints them, when you run the file yourself). It still takes as long as the "
+            f"slowest request, {_n(max(ARRIVALS) * setup.scale)} s: as_completed changes the order, "
+            "not the time."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        delays = ", ".join(self._delays(setup))
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        await response.read()
+        return url
+
+
+async def main(session):
+    # The server answers each after that many seconds.
+    tasks = []
+    for delay in [{delays}]:
+        url = f"{{SERVER}}/delay/{{delay}}"
+        tasks.append(asyncio.create_task(fetch(session, url)))
+    # as_completed gives back each result as soon as it is
+    # in: the quickest first, whatever its place in the list.
+    done = 0
+    for arrival in asyncio.as_completed(tasks):
+        url = await arrival  # whichever finishes next
+        done += 1
+        print(f"{{done}} of {{len(tasks)}} in: {{url}}")
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return max(ARRIVALS) * setup.scale
+
+    def point(self, setup: LessonSetup) -> str:
+        return "As long as the slowest request: as_completed changes the order you get the results in, not the time."
+
+
+class CancelLesson(Lesson):
+    id = "cancel"
+    title = "Cancelling a task runs its finally"
+
+    def intro(self, setup: LessonSetup) -> str:
+        download, after = _n(5 * setup.scale), _n(1 * setup.scale)
+        return (
+            f"A download of {download} s starts as a task; after {after} s main changes its mind and calls "
+            "task.cancel(). That does not stop the task on the spot: it asks. The next time the task "
+            "is at an await (here, waiting for the server), asyncio raises CancelledError there. The "
+            "error climbs out of the task like any other, so its finally block runs: the place to "
+            "close files and connections. main waits until the task has really ended, and the "
+            "request is cancelled on the timeline (the Tasks tab says the task was cancelled). "
+            "Nothing blocks meanwhile: the window stays alive."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        download, after = _n(5 * setup.scale), _n(1 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def download(session, url):
+    try:
+        async with session.get(url) as response:
+            return await response.read()
+    finally:
+        # Runs however download ends: done, failed or
+        # cancelled. The place to clean up.
+        print("download: finally ran")
+
+
+async def main(session):
+    url = f"{{SERVER}}/delay/{download}"  # a download of {download} s
+    task = asyncio.create_task(download(session, url))
+    await asyncio.sleep({after})  # then main changes its mind
+    task.cancel()  # CancelledError is raised at its await
+    await asyncio.wait([task])  # until it has really ended
+    print(f"cancelled: {{task.cancelled()}}")
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 1 * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return (
+            f"Expect about {format_duration(self.expected_seconds(setup))}: the {_n(5 * setup.scale)} s "
+            "download is cancelled on purpose, and the window stays alive throughout."
+        )
+
+    def point(self, setup: LessonSetup) -> str:
+        return f"Not the download's {_n(5 * setup.scale)} s: cancel() ended it at its await."
+
+
+TIMEOUT_DELAYS = (1.0, 0.5, 5.0, 1.5)
+"""The timeout lesson's request times at scale 1: the third server is slow."""
+TIMEOUT_BUDGET = 2.0
+"""Seconds each request of the timeout lesson may take, at scale 1."""
+
+
+class TimeoutLesson(Lesson):
+    id = "timeout"
+    title = "Timeouts cancel only the slow request"
+
+    def intro(self, setup: LessonSetup) -> str:
+        slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        return (
+            f"Four requests at once, and one server is slow: it answers after {slow} s. "
+            f"asyncio.wait_for gives each request at most {budget} s. When the time is up, it cancels "
+            "the slow request (its bar ends as cancelled) and raises TimeoutError in the code that "
+            "waited, which gives up on that one. The other requests never notice: they finish on "
+            f"their own. The whole thing takes {budget} s, not {slow} s. An async with "
+            f"asyncio.timeout({budget}) block around the await does the same."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        delays = ", ".join(_n(d * setup.scale) for d in TIMEOUT_DELAYS)
+        slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        return await response.read()
+
+
+async def fetch_at_most(session, url, seconds):
+    try:
+        # When time is up, wait_for cancels the fetch and
+        # raises TimeoutError here, in this task and no other.
+        job = fetch(session, url)
+        return await asyncio.wait_for(job, seconds)
+    except TimeoutError:
+        print(f"Gave up on {{url}}")
+        return None
+
+
+async def main(session):
+    # The third server is slow: it answers after {slow} s.
+    delays = [{delays}]
+    urls = [f"{{SERVER}}/delay/{{d}}" for d in delays]
+    # Each request gets at most {budget} s.
+    jobs = (fetch_at_most(session, u, {budget}) for u in urls)
+    pages = await asyncio.gather(*jobs)
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return TIMEOUT_BUDGET * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return (
+            f"Expect about {format_duration(self.expected_seconds(setup))}: the slow request is cancelled "
+            "on purpose, the others finish, and the window stays alive throughout."
+        )
+
+    def point(self, setup: LessonSetup) -> str:
+        slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        return f"Not the slow server's {slow} s: wait_for cancelled that request after {budget} s."
+
+
+TASKGROUP_REQUESTS = 3
+"""Requests in the taskgroup lesson that would succeed, besides the one that fails."""
+
+
+class TaskGroupLesson(Lesson):
+    id = "taskgroup"
+    title = "TaskGroup: one failure cancels the rest"
+
+    def intro(self, setup: LessonSetup) -> str:
+        ok, fails = _n(2 * setup.scale), _n(1 * setup.scale)
+        return (
+            f"Four requests in an asyncio.TaskGroup: three take {ok} s, and one fails after {fails} s "
+            "(the server answers 500 Internal Server Error). gather would let the other three run on. "
+            "A TaskGroup is all or nothing: when one of its tasks fails, it cancels the others, waits "
+            "for them to end, and raises the failure at the end of the async with block, wrapped in an "
+            "ExceptionGroup (except* catches it). So no task is left running behind your back. "
+            f"The whole thing takes {fails} s, not {ok} s: on the timeline one request fails and "
+            "the other three are cancelled at that moment."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        ok, fails = _n(2 * setup.scale), _n(1 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, url):
+    async with session.get(url) as response:
+        response.raise_for_status()  # HTTP 500 raises here
+        return await response.read()
+
+
+async def main(session):
+    urls = [f"{{SERVER}}/delay/{ok}?n={{i}}" for i in range({TASKGROUP_REQUESTS})]
+    # This one answers 500 Internal Server Error after {fails} s:
+    failing = f"{{SERVER}}/drip?code=500&delay={fails}&duration=0"
+    urls.append(failing)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for url in urls:
+                group.create_task(fetch(session, url))
+    except* aiohttp.ClientResponseError as failed:
+        # One task failed: the group cancelled the others,
+        # waited for them to end, then raised the failure.
+        error = failed.exceptions[0]
+        print(f"HTTP {{error.status}}: the rest were cancelled")
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 1 * setup.scale
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return (
+            f"Expect about {format_duration(self.expected_seconds(setup))}: one request fails on purpose, "
+            "the group cancels the other three, and the window stays alive throughout."
+        )
+
+    def point(self, setup: LessonSetup) -> str:
+        return f"Not the {_n(2 * setup.scale)} s the other requests needed: the group cancelled them when one failed."
+
+
+class QueueLesson(Lesson):
+    id = "queue"
+    title = "A queue of jobs and a few workers"
+    uses_limit = True
+    limit_caption = "Workers:"
+    limit_description = "Workers taking jobs from the queue"
+
+    def intro(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        workers = f"{setup.limit} worker" + ("s" if setup.limit != 1 else "")
+        return (
+            f"A producer puts {GATHER_URLS} jobs (requests of {d} s) on an asyncio.Queue; {workers} "
+            "take them off, one job at a time each, as soon as they are free. So the work goes "
+            f"{setup.limit} at a time, and the time is the number of rounds: "
+            f"{math.ceil(GATHER_URLS / max(1, setup.limit))} of {d} s. Slide the workers: 1 is one "
+            f"after another, {GATHER_URLS} is all at once. Unlike the semaphore of the limit lesson "
+            "(one task per request, waiting for its turn), there are only as many tasks as workers, "
+            "however many jobs come: the Tasks tab shows them. The pattern for work that keeps arriving."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        d = _n(1 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def produce(queue, workers):
+    for i in range({GATHER_URLS}):
+        await queue.put(f"{{SERVER}}/delay/{d}?n={{i}}")
+    for _ in range(workers):
+        await queue.put(None)  # one "no more jobs" per worker
+
+
+async def work(session, queue):
+    # Takes the next job as soon as it is free, until None.
+    while (url := await queue.get()) is not None:
+        async with session.get(url) as response:
+            await response.read()
+
+
+async def main(session):
+    workers = {setup.limit}
+    queue = asyncio.Queue()
+    await asyncio.gather(
+        produce(queue, workers),
+        *(work(session, queue) for _ in range(workers)),
+    )
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return math.ceil(GATHER_URLS / max(1, setup.limit)) * setup.scale
+
+    def point(self, setup: LessonSetup) -> str:
+        rounds = math.ceil(GATHER_URLS / max(1, setup.limit))
+        return f"{GATHER_URLS} jobs, {setup.limit} at a time: {rounds} round{'s' if rounds != 1 else ''} of {_n(setup.scale)} s."
+
+    def _on_time(self, expected: float, wall_time: float) -> bool:
+        return abs(wall_time - expected) <= 0.15 * expected + 0.1
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -409,8 +775,13 @@ LESSONS: tuple[Lesson, ...] = (
     LimitLesson(),
     CpuLesson(),
     ThreadLesson(),
+    AsCompletedLesson(),
+    CancelLesson(),
+    TimeoutLesson(),
+    TaskGroupLesson(),
+    QueueLesson(),
 )
-"""In teaching order: the order of the list, and of Ctrl+1 to Ctrl+6."""
+"""In teaching order: the order of the list, and of Ctrl+1 to Ctrl+9 (lessons past the ninth have no key)."""
 
 LESSON_IDS = tuple(lesson.id for lesson in LESSONS)
 
@@ -427,14 +798,14 @@ LessonMain = Callable[..., Coroutine[Any, Any, Any]]
 
 
 def compile_main(source: str, lesson_id: str) -> LessonMain:
-    """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function."""
-    namespace: dict[str, Any] = {"__name__": f"looplab_lesson_{lesson_id}"}
-    filename = f"<lesson {lesson_id}>"
-    # Tracebacks and the freeze watchdog (app.core.freeze_cause) read lines through linecache:
-    # the text on screen is the only copy. (No mtime: linecache.checkcache leaves it alone.)
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own lesson text
-    main = namespace.get("main")
+    """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function.
+
+    The text runs as the module ``looplab_lesson_<id>`` (not ``__main__``, so its
+    ``if __name__ == "__main__":`` block stays out of it) from the file name ``<lesson <id>>``,
+    whose lines tracebacks and the freeze watchdog (app.core.freeze_cause) read through linecache.
+    """
+    module = lesson_work.load_module(source, f"looplab_lesson_{lesson_id}", f"<lesson {lesson_id}>")
+    main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
         raise TypeError(f"lesson {lesson_id}: the code has no 'async def main'")
     return main

@@ -33,7 +33,14 @@ class ActionSpec:
 
 
 def lesson_action_name(lesson_id: str) -> str:
-    return f"lesson{lesson_id.capitalize()}Action"
+    """``lessonSleepAction``, ``lessonAsCompletedAction``."""
+    return "lesson" + "".join(part.capitalize() for part in lesson_id.split("_")) + "Action"
+
+
+def lesson_keys(number: int) -> tuple[str, ...]:
+    """The keys that choose the lesson numbered ``number`` (from 1): Ctrl+1 to Ctrl+9, and none
+    after the ninth (Ctrl+0 is the URL list); the list and Lab > Lessons reach every lesson."""
+    return (f"Ctrl+{number}",) if 1 <= number <= 9 else ()
 
 
 def export_action_name(kind: str) -> str:
@@ -62,7 +69,7 @@ def action_table() -> list[ActionSpec]:
         ActionSpec("cancelAction", "Cancel the run", ("Esc",), menu="Lab"),
         ActionSpec("urlsAction", "Your URLs (no lesson)", ("Ctrl+0",), menu="Lab", separator_before=True),
         *(
-            ActionSpec(lesson_action_name(lesson.id), f"{n}. {lesson.title}", (f"Ctrl+{n}",), menu="Lab/Lessons")
+            ActionSpec(lesson_action_name(lesson.id), f"{n}. {lesson.title}", lesson_keys(n), menu="Lab/Lessons")
             for n, lesson in enumerate(LESSONS, start=1)
         ),
         ActionSpec("presentationAction", "Presentation mode", ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),

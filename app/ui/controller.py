@@ -19,7 +19,6 @@ import enum
 import functools
 import inspect
 import logging
-import multiprocessing
 import ssl
 import time
 from collections.abc import Collection, Iterator
@@ -34,6 +33,7 @@ from app.core.freeze_cause import FreezeWatchdog
 from app.core.freeze_guard import FreezeGuard, stop_in
 from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog
+from app.core.lesson_work import LessonPool
 from app.core.lessons import Lesson, call_main, compile_main
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome, RunRequest
 from app.core.task_trace import TaskTracer
@@ -263,9 +263,10 @@ class LabController(QObject):
         if "session" in wanted and self._lesson_session is None:
             self._lesson_session = fetch.open_async_session(self._ssl_context, recorder=self._recorder)
         if "pool" in wanted and self._pool is None:
-            # "spawn": a fresh interpreter, not a fork of this one with Qt and its threads inside.
+            # "spawn" (a fresh interpreter, not a fork of this one with Qt and its threads inside),
+            # and it can run functions the lesson's code defines (see app.core.lesson_work).
             # The process starts on the first submit; nothing waits for it here.
-            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = LessonPool(max_workers=1)
         return {"session": self._lesson_session, "pool": self._pool}
 
     def _discard_pool(self) -> None:

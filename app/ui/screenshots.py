@@ -4,9 +4,11 @@ Writes ``DIR/lab-async.png`` and ``DIR/lab-blocking.png``: the lab after an asyn
 blocking run of the built-in demo URLs, against its own demo server; then ``DIR/lab-compare.png``:
 the History tab with those two runs' timelines one above the other, on one time scale; then
 ``DIR/lab-lesson.png`` (the sequential lesson after its run), ``DIR/lab-freeze-cause.png`` (a
-freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run) and
-``DIR/lab-presentation.png``.
-``make screenshots`` runs it offscreen, so it works on a machine with no display.
+freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run),
+``DIR/lab-lesson-taskgroup.png`` (one request failed, the group cancelled the others),
+``DIR/lab-lesson-queue.png`` (three workers on a queue, mid-run) and ``DIR/lab-presentation.png``.
+``make screenshots`` runs it offscreen, so it works on a machine with no display;
+``python -m app.ui.screenshots DIR NAME...`` makes only the named ones (``lab-lesson-queue``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.run import FetchMode, RunSummary
 from app.ui.main_window import MainWindow
+from app.ui.widgets.freeze_meter import HOLD
 
 SIZE = (1366, 768)  # a school laptop
 COMPARE_SIZE = SIZE
@@ -32,6 +35,14 @@ async def _settle(window: MainWindow, ticks: int = 5) -> None:
     seen = len(window.heartbeat.log)
     while len(window.heartbeat.log) < seen + ticks:
         await asyncio.sleep(0.02)
+
+
+async def _before_a_run(window: MainWindow) -> None:
+    """Settles, and lets the freeze meter forget what came before the run (it holds a stall for
+    HOLD seconds): the last picture's grab() held the GUI thread, and so may a new layout."""
+    await _settle(window)
+    await asyncio.sleep(HOLD)
+    await _settle(window)
 
 
 async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary:
@@ -60,17 +71,22 @@ async def capture_comparison(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
-async def _run_lesson_and_grab(window: MainWindow, lesson_id: str, path: Path) -> None:
-    """Runs a lesson at the tutorial's times, as the toggle says, and saves the settled window."""
+async def _run_lesson_and_grab(window: MainWindow, lesson_id: str, path: Path, *, scroll_to_requests: bool = False) -> None:
+    """Runs a lesson at the tutorial's times, as the toggle says, and saves the settled window;
+    ``scroll_to_requests``: with the timeline scrolled to its last rows, the requests."""
     window.resize(*SIZE)
     window.results.setCurrentWidget(window.results.timeline_panel)
     window.source.open_lesson(lesson_id)
     window.source.lesson_panel.set_scale(1.0)
-    await _settle(window)  # the new layout is drawn before the run, not during it
+    await _before_a_run(window)  # the new layout is drawn before the run, not during it
     await window.run_once()
     while not window.controls.run_button.isEnabled():
         await asyncio.sleep(0.02)
     await _settle(window)
+    if scroll_to_requests:  # once the report's words have their height, and the timeline its own
+        rows = window.results.timeline.verticalScrollBar()
+        rows.setValue(rows.maximum())
+        await _settle(window)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")
 
@@ -96,7 +112,7 @@ async def capture_tasks(window: MainWindow, path: Path) -> int:
     window.source.open_lesson("gather")
     window.source.lesson_panel.set_scale(1.0)
     window.results.setCurrentWidget(window.results.tasks_panel)
-    await _settle(window)
+    await _before_a_run(window)
     done = asyncio.ensure_future(window.run_once())
     panel = window.results.tasks_panel
     while sum(row.state.name == "IO" for row in panel.rows()) < 10 and not done.done():
@@ -109,10 +125,48 @@ async def capture_tasks(window: MainWindow, path: Path) -> int:
     return waiting
 
 
+async def capture_taskgroup(window: MainWindow, path: Path) -> str:
+    """The taskgroup lesson after its run: on the timeline, one request failed and the other
+    three were cancelled at that moment (scrolled down to the requests, under the tasks' lanes)."""
+    window.results.setCurrentWidget(window.results.timeline_panel)
+    await _run_lesson_and_grab(window, "taskgroup", path, scroll_to_requests=True)
+    return window.source.lesson_panel.verdict.text()
+
+
+async def capture_queue(window: MainWindow, path: Path) -> int:
+    """The queue lesson mid-run with three workers, Tasks tab open: three worker tasks take the
+    ten jobs (not one task per job), the producer already done."""
+    window.resize(*SIZE)
+    window.source.open_lesson("queue")
+    window.source.lesson_panel.set_scale(1.0)
+    window.source.lesson_panel.set_limit(3)
+    window.results.setCurrentWidget(window.results.tasks_panel)
+    await _before_a_run(window)
+    done = asyncio.ensure_future(window.run_once())
+    panel = window.results.tasks_panel
+    run = None
+    while not done.done() and (run is None or len(run.records) < 4):  # into the second round of jobs
+        run = window.controller.active_run
+        await asyncio.sleep(0.02)
+    await _settle(window, ticks=3)
+    working = sum(row.name.startswith("work") and row.state.name == "IO" for row in panel.rows())
+    if not window.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    await done
+    return working
+
+
 async def capture_presentation(window: MainWindow, path: Path) -> None:
-    """Presentation mode as a projector shows it (at a fixed size: offscreen has no real screen)."""
+    """Presentation mode as a projector shows it (at a fixed size: offscreen has no real screen),
+    after a run of the gather lesson with nothing grabbed during it (a grab holds the GUI thread
+    and would count as a stall of the run)."""
+    window.results.setCurrentWidget(window.results.timeline_panel)
+    window.source.open_lesson("gather")
+    window.source.lesson_panel.set_scale(1.0)
     window.set_presentation(True, full_screen=False)
     window.resize(*PRESENTATION_SIZE)
+    await _before_a_run(window)
+    await window.run_once()
     await _settle(window, ticks=10)
     try:
         if not window.grab().save(str(path)):
@@ -127,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(args[0] if args else "resources/screenshots")
+    only = set(args[1:])  # names without .png; none: all of them
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
     app = QApplication.instance() or QApplication(sys.argv[:1])
     # The same pictures on every machine: start from default settings, and leave the user's alone.
     settings_dir = tempfile.TemporaryDirectory(prefix="looplab-screenshots-")
@@ -140,20 +199,31 @@ def main(argv: list[str] | None = None) -> int:
         while len(window.heartbeat.log) < 30:
             await asyncio.sleep(0.02)
         try:
-            for mode in (FetchMode.ASYNC, FetchMode.BLOCKING):
-                path = out_dir / f"lab-{mode.value}.png"
-                summary = await capture(window, mode, path)
-                print(f"{path}: {mode.label}, longest freeze {summary.longest_freeze:.3f} s, wall {summary.wall_time:.2f} s")
-            await capture_comparison(window, out_dir / "lab-compare.png")
-            print(f"{out_dir / 'lab-compare.png'}: {window.results.comparison.speedup_label.text()}")
-            verdict = await capture_lesson(window, "sequential", out_dir / "lab-lesson.png")
-            print(f"{out_dir / 'lab-lesson.png'}: {verdict}")
-            cause = await capture_freeze_cause(window, out_dir / "lab-freeze-cause.png")
-            print(f"{out_dir / 'lab-freeze-cause.png'}: {cause}")
-            waiting = await capture_tasks(window, out_dir / "lab-tasks.png")
-            print(f"{out_dir / 'lab-tasks.png'}: {waiting} tasks waiting on I/O mid-run")
-            await capture_presentation(window, out_dir / "lab-presentation.png")
-            print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")
+            if wanted("lab-async") or wanted("lab-blocking") or wanted("lab-compare"):
+                for mode in (FetchMode.ASYNC, FetchMode.BLOCKING):
+                    path = out_dir / f"lab-{mode.value}.png"
+                    summary = await capture(window, mode, path)
+                    print(f"{path}: {mode.label}, longest freeze {summary.longest_freeze:.3f} s, wall {summary.wall_time:.2f} s")
+                await capture_comparison(window, out_dir / "lab-compare.png")
+                print(f"{out_dir / 'lab-compare.png'}: {window.results.comparison.speedup_label.text()}")
+            if wanted("lab-lesson"):
+                verdict = await capture_lesson(window, "sequential", out_dir / "lab-lesson.png")
+                print(f"{out_dir / 'lab-lesson.png'}: {verdict}")
+            if wanted("lab-freeze-cause"):
+                cause = await capture_freeze_cause(window, out_dir / "lab-freeze-cause.png")
+                print(f"{out_dir / 'lab-freeze-cause.png'}: {cause}")
+            if wanted("lab-tasks"):
+                waiting = await capture_tasks(window, out_dir / "lab-tasks.png")
+                print(f"{out_dir / 'lab-tasks.png'}: {waiting} tasks waiting on I/O mid-run")
+            if wanted("lab-lesson-taskgroup"):
+                verdict = await capture_taskgroup(window, out_dir / "lab-lesson-taskgroup.png")
+                print(f"{out_dir / 'lab-lesson-taskgroup.png'}: {verdict}")
+            if wanted("lab-lesson-queue"):
+                working = await capture_queue(window, out_dir / "lab-lesson-queue.png")
+                print(f"{out_dir / 'lab-lesson-queue.png'}: {working} worker tasks waiting on I/O mid-run")
+            if wanted("lab-presentation"):
+                await capture_presentation(window, out_dir / "lab-presentation.png")
+                print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")
         finally:
             window.close()
             await window.wait_closed()

@@ -10,10 +10,12 @@ import asyncio
 import gc
 import os
 import socket
+import sys
 import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
+from types import FrameType
 
 import pytest
 
@@ -27,6 +29,7 @@ from app.core.freeze_cause import (
     cause_for,
     fold,
     frame_kind,
+    take_stack,
 )
 from app.core.lessons import LessonSetup, compile_main, lesson_by_id
 
@@ -68,6 +71,34 @@ def test_in_a_lesson_that_calls_our_code_the_lesson_line_is_still_to_blame_with_
     work = Frame("count_primes", "<app.core.lesson_work.COUNT_PRIMES_SOURCE>", 6, "app.core.lesson_work")
     culprit, under, callee = blame([*LOOP, main, work])
     assert (culprit, under, callee) == (main, work, work)
+
+
+def test_in_a_lesson_the_coroutines_line_is_to_blame_and_the_lessons_plain_function_is_under_it() -> None:
+    # The CPU lesson's file defines count_primes itself: the line to blame is still main's call
+    # (where the loop handed over), with count_primes, a plain function, as what it was doing.
+    main = Frame("main", "<lesson cpu>", 12, "looplab_lesson_cpu", "count = count_primes(198_000)", coroutine=True)
+    work = Frame("count_primes", "<lesson cpu>", 24, "looplab_lesson_cpu", "while divisor * divisor <= n:")
+    assert blame([*LOOP, main, work]) == (main, work, work)
+    # A coroutine of the lesson's that blocks: its own line, not main's await of it.
+    helper = Frame("helper", "<lesson playground>", 5, "looplab_lesson_playground", "time.sleep(1)", coroutine=True)
+    caller = Frame("main", "<lesson playground>", 9, "looplab_lesson_playground", "await helper()", coroutine=True)
+    assert blame([*LOOP, caller, helper]) == (helper, None, None)
+
+
+def test_a_sampled_frame_knows_whether_it_is_a_coroutines() -> None:
+    async def step() -> FrameType | None:
+        return sys._getframe()
+
+    def plain() -> FrameType | None:
+        return sys._getframe()
+
+    coroutine_frame, plain_frame = asyncio.run(step()), plain()
+    assert coroutine_frame is not None and plain_frame is not None
+    frames = fold([take_stack(coroutine_frame)], 0.0, 1.0).stacks[0][0] + fold([take_stack(plain_frame)], 0.0, 1.0).stacks[0][0]
+    assert {frame.function.rsplit(".", 1)[-1]: frame.coroutine for frame in frames if frame.function.endswith(("step", "plain"))} == {
+        "step": True,
+        "plain": False,
+    }
 
 
 def test_in_a_blocking_url_run_the_fetch_function_that_calls_requests_is_to_blame() -> None:

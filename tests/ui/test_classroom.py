@@ -259,7 +259,7 @@ def test_escape_cancels_an_async_run_even_while_typing(lab: MainWindow, qtbot: A
     assert summary.wall_time < 5  # not waited out
 
 
-@pytest.mark.parametrize(("number", "lesson_id"), list(enumerate(LESSON_IDS, start=1)))
+@pytest.mark.parametrize(("number", "lesson_id"), list(enumerate(LESSON_IDS, start=1))[:9])  # Ctrl+1 to Ctrl+9
 def test_ctrl_number_picks_that_lesson(lab: MainWindow, qtbot: Any, number: int, lesson_id: str) -> None:
     activate(lab, qtbot)
     QTest.keySequence(lab, QKeySequence(f"Ctrl+{number}"))
@@ -277,7 +277,8 @@ def test_tooltips_mention_the_shortcuts(lab: MainWindow) -> None:
     assert "F11" in lab.controls.exit_presentation_button.text()
     items = lab.source.lesson_panel.lesson_list
     tips = [items.item(row).toolTip() for row in range(items.count())]
-    assert all(tip.endswith(f"(Ctrl+{n})") for n, tip in enumerate(tips, start=1)), tips
+    assert all(tip.endswith(f"(Ctrl+{n})") for n, tip in enumerate(tips[:9], start=1)), tips
+    assert all("Ctrl+" not in tip for tip in tips[9:]), tips  # past the ninth: no key to name
     lab.source.open_lesson("sleep")
     assert "Ctrl+Return" in lab.controls.run_button.toolTip()  # the lesson's own Run tooltip too
     assert "Ctrl+B" in lab.controls.mode_toggle.toolTip()
@@ -288,7 +289,7 @@ def test_the_shortcuts_page_lists_every_documented_shortcut(lab: MainWindow) -> 
     dialog = lab.findChild(QDialog, "shortcutsDialog")
     assert dialog is not None and dialog.isVisible()
     listed = [key for cell in keys_listed(dialog) for key in cell.split(" or ")]
-    wanted = ["Ctrl+Return", "Ctrl+B", "Esc", "F11", "Ctrl+Shift+P", "Ctrl+0"] + [f"Ctrl+{n}" for n in range(1, len(LESSON_IDS) + 1)]
+    wanted = ["Ctrl+Return", "Ctrl+B", "Esc", "F11", "Ctrl+Shift+P", "Ctrl+0"] + [f"Ctrl+{n}" for n in range(1, min(9, len(LESSON_IDS)) + 1)]
     missing = [keys for keys in wanted if native(keys) not in listed]
     assert missing == []
     table = dialog.findChild(QTableWidget)

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import math
 import socket
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,8 +28,19 @@ from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QWidget
 
 from app.core.demo_server import DemoServer
 from app.core.lag import FROZEN as LONG_TASK_LINE
-from app.core.lessons import GATHER_URLS, LESSON_IDS, LESSONS, compile_main, lesson_by_id
+from app.core.lessons import (
+    ARRIVALS,
+    GATHER_URLS,
+    LESSON_IDS,
+    LESSONS,
+    TASKGROUP_REQUESTS,
+    TIMEOUT_BUDGET,
+    TIMEOUT_DELAYS,
+    compile_main,
+    lesson_by_id,
+)
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, RunOutcome, RunSummary, format_duration
+from app.core.task_trace import TaskState
 from app.ui.actions import lesson_action_name
 from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
@@ -177,6 +189,18 @@ def test_every_lesson_row_shows_without_scrolling(lab: MainWindow, qtbot: Any) -
 
     qtbot.waitUntil(lambda: items.isVisible() and every_row_inside(), timeout=1000)
     assert items.verticalScrollBar().maximum() == 0
+
+
+def test_every_lesson_is_in_the_lab_menu_and_the_first_nine_have_a_key(lab: MainWindow) -> None:
+    menu = next(action.menu() for action in lab.menuBar().actions() if action.text() == "&Lab")
+    lessons = next(action.menu() for action in menu.actions() if action.menu() is not None and action.text() == "Lessons")
+    shown = [action for action in lessons.actions() if not action.isSeparator()]
+    assert [action.objectName() for action in shown] == [lesson_action_name(lesson_id) for lesson_id in LESSON_IDS]
+    assert lesson_action_name("as_completed") == "lessonAsCompletedAction"
+    keys = [action.shortcut().toString() for action in shown]
+    assert keys == [f"Ctrl+{n}" for n in range(1, 10)] + [""] * (len(LESSON_IDS) - 9)
+    shown[-1].trigger()  # the last lesson, from the menu
+    assert lab.source.current_lesson is not None and lab.source.current_lesson.id == LESSON_IDS[-1]
 
 
 def test_clicking_a_lesson_sets_the_lab_up_for_it(lab: MainWindow, qtbot: Any) -> None:
@@ -437,6 +461,146 @@ def test_thread_moves_the_blocking_call_off_the_gui_thread(lab: MainWindow, qtbo
     assert_verdict_ok(lab, blocked)
 
 
+# --- the patterns the tutorial names: as_completed, cancel, timeout, TaskGroup, a queue ----------
+
+
+def final_states(summary: RunSummary, function: str) -> list[TaskState]:
+    """How each of the run's tasks running ``function`` ended, in the order they were made (the X-ray)."""
+    assert summary.trace is not None, "the X-ray traced the run"
+    return [history.states[-1] for history in summary.trace.tasks if history.name.split(" (")[0] == function]
+
+
+def assert_point_made(lab: MainWindow, summary: RunSummary) -> None:
+    """The verdict is as claimed and says what the run showed."""
+    assert_verdict_ok(lab, summary)
+    request = summary.request
+    assert request is not None and request.lesson is not None and request.setup is not None
+    if verdict_label(lab).property("verdict") == "ok":
+        assert verdict_label(lab).text().endswith(request.lesson.point(request.setup)), verdict_label(lab).text()
+
+
+def test_as_completed_hands_back_the_results_by_arrival_not_by_the_lists_order(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    choose(lab, qtbot, "as_completed", scale=FAST)
+    capsys.readouterr()
+    summary, probe = run_lesson(lab, loop)
+    assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
+    records = list(summary.records)
+    delays = [d * FAST for d in ARRIVALS]
+    # Started together, in the list's order...
+    assert [r.url for r in records] == [f"{demo_server.url}/delay/{d:g}" for d in delays]
+    assert [r.state for r in records] == [RequestState.DONE] * 4
+    assert max(r.started for r in records) < min(r.ended for r in records)
+    # ...and in by arrival: the order they ended is the order of their delays, not of the list.
+    arrival = sorted(range(4), key=lambda i: records[i].ended)
+    assert arrival == sorted(range(4), key=lambda i: delays[i]) == [1, 3, 2, 0]
+    assert arrival != list(range(4))
+    for record, delay in zip(records, delays, strict=True):
+        assert record.duration == pytest.approx(delay, abs=0.1)
+    # The code got them in that order too (it prints each as it comes in).
+    said = [line for line in capsys.readouterr().out.splitlines() if " in: " in line]
+    assert said == [f"{n} of 4 in: {records[i].url}" for n, i in enumerate(arrival, start=1)]
+    assert final_states(summary, "fetch") == [TaskState.DONE] * 4
+    assert summary.wall_time == pytest.approx(max(delays), abs=0.15)
+    assert_point_made(lab, summary)
+
+
+def test_cancel_ends_the_download_at_its_await_and_its_finally_runs(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, capsys: pytest.CaptureFixture[str]
+) -> None:
+    choose(lab, qtbot, "cancel", scale=FAST)
+    capsys.readouterr()
+    summary, probe = run_lesson(lab, loop)
+    assert summary.outcome is RunOutcome.COMPLETED  # cancelling a task of its own is not cancelling the run
+    assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
+    [download] = summary.records
+    assert download.url.endswith(f"/delay/{5 * FAST:g}")
+    assert download.state is RequestState.CANCELLED and download.error_kind is ErrorKind.CANCELLED
+    assert download.ended == pytest.approx(1 * FAST, abs=0.1)  # cut at the cancel, not after 1.25 s
+    assert final_states(summary, "download") == [TaskState.CANCELLED]  # the X-ray says so
+    assert capsys.readouterr().out.splitlines() == ["download: finally ran", "cancelled: True"]
+    assert_point_made(lab, summary)
+    assert "Tasks" in lab.source.lesson_panel.intro.text()
+
+
+def test_a_timeout_cancels_the_slow_request_and_the_others_go_on(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, capsys: pytest.CaptureFixture[str]
+) -> None:
+    choose(lab, qtbot, "timeout", scale=FAST)
+    capsys.readouterr()
+    summary, probe = run_lesson(lab, loop)
+    assert summary.outcome is RunOutcome.COMPLETED
+    assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
+    budget = TIMEOUT_BUDGET * FAST
+    records = list(summary.records)
+    assert len(records) == len(TIMEOUT_DELAYS)
+    slow = max(range(len(records)), key=lambda i: TIMEOUT_DELAYS[i])
+    for i, (record, delay) in enumerate(zip(records, TIMEOUT_DELAYS, strict=True)):
+        if i == slow:
+            assert record.state is RequestState.CANCELLED, record
+            assert record.ended == pytest.approx(budget, abs=0.1)  # at the deadline, not after 1.25 s
+        else:
+            assert record.state is RequestState.DONE, record  # never noticed
+            assert record.duration == pytest.approx(delay * FAST, abs=0.1)
+    assert capsys.readouterr().out.splitlines() == [f"Gave up on {records[slow].url}"]
+    # The X-ray: the awaited fetch of the slow one ends at the deadline (wait_for cancelled it).
+    assert summary.trace is not None
+    fetches = sorted((span for span in summary.trace.spans if span.name == "fetch"), key=lambda span: span.duration)
+    assert len(fetches) == len(TIMEOUT_DELAYS) and fetches[-1].end == pytest.approx(budget, abs=0.1)
+    if sys.version_info < (3, 12):  # wait_for runs the fetch as a task of its own there: cancelled
+        assert final_states(summary, "fetch").count(TaskState.CANCELLED) == 1
+    assert summary.wall_time == pytest.approx(budget, abs=0.15)
+    assert_point_made(lab, summary)
+
+
+def test_a_taskgroup_cancels_the_others_when_one_fails(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    choose(lab, qtbot, "taskgroup", scale=FAST)
+    summary, probe = run_lesson(lab, loop)
+    assert summary.outcome is RunOutcome.COMPLETED  # the failure was caught (except*): the lesson ran as written
+    assert not lab.banner.isVisible(), lab.banner.message.text()
+    assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
+    *siblings, failing = summary.records
+    assert "code=500" in failing.url
+    assert failing.state is RequestState.FAILED and failing.status == 500 and failing.error_kind is ErrorKind.HTTP_STATUS
+    assert failing.ended == pytest.approx(1 * FAST, abs=0.1)
+    assert len(siblings) == TASKGROUP_REQUESTS
+    for sibling in siblings:  # cut when the failure came, long before their 0.5 s were up
+        assert sibling.state is RequestState.CANCELLED and sibling.error_kind is ErrorKind.CANCELLED
+        assert sibling.ended == pytest.approx(failing.ended, abs=0.05)
+    # The X-ray: one task failed, and the group cancelled its siblings.
+    assert final_states(summary, "fetch") == [TaskState.CANCELLED] * TASKGROUP_REQUESTS + [TaskState.FAILED]
+    assert summary.wall_time == pytest.approx(1 * FAST, abs=0.15)
+    assert_point_made(lab, summary)
+    assert "Not what the lesson claims" not in lab.report.details.text()
+
+
+def test_a_queues_throughput_grows_with_its_workers(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    d = 1 * FAST
+    took: dict[int, float] = {}
+    for workers in (1, 5, 10):
+        choose(lab, qtbot, "queue", scale=FAST, limit=workers)
+        assert lab.source.lesson_panel.limit_caption.text() == "Workers:"
+        assert lab.source.lesson_panel.limit_slider.accessibleName() == "Workers taking jobs from the queue"
+        assert f"    workers = {workers}\n" in code_view(lab).toPlainText()
+        summary, _probe = run_lesson(lab, loop)
+        assert summary.longest_freeze < ALIVE_ON_CI
+        assert [r.state for r in summary.records] == [RequestState.DONE] * GATHER_URLS
+        assert most_at_once(summary.records) == workers  # as many at once as there are workers
+        # The X-ray: one task per worker (and the producer), not one per job.
+        assert final_states(summary, "work") == [TaskState.DONE] * workers
+        assert final_states(summary, "produce") == [TaskState.DONE]
+        assert_point_made(lab, summary)
+        took[workers] = summary.wall_time
+    assert 10 * d <= took[1] < 10 * d * 1.25 + 0.2
+    assert 2 * d <= took[5] < 2 * d * 1.25 + 0.2
+    assert d <= took[10] < d * 1.5 + 0.2
+    # Jobs per second grow with the workers: 5 are about 5 times as fast as 1, 10 twice as fast as 5.
+    assert took[1] > 3 * took[5] and took[5] > 1.4 * took[10]
+    click_lesson(lab, qtbot, "limit")
+    assert lab.source.lesson_panel.limit_caption.text() == "At once:"
+
+
 def test_a_new_choice_clears_the_last_verdict(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     choose(lab, qtbot, "sleep", scale=FAST, blocking=False)
     run_lesson(lab, loop)
@@ -459,7 +623,8 @@ def dead_port() -> int:
 
 
 def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
-    """What picks the lesson and its settings: the widgets, and the Ctrl+0 to Ctrl+6 actions."""
+    """What picks the lesson and its settings: the widgets, and the actions (Ctrl+0 to Ctrl+9,
+    then those with no key, by name)."""
     found: dict[str, QWidget | QAction] = {
         "lesson list": lab.source.lesson_panel.lesson_list,
         "time scale": lab.source.lesson_panel.scale_combo,
@@ -467,8 +632,9 @@ def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
         "source tabs": lab.source.tabBar(),
     }
     for act in (lab.named_actions['urlsAction'], *(lab.named_actions[lesson_action_name(lesson.id)] for lesson in LESSONS)):
-        found[act.shortcut().toString()] = act
-    assert [key for key in found if key.startswith("Ctrl+")] == [f"Ctrl+{n}" for n in range(len(LESSON_IDS) + 1)]
+        found[act.shortcut().toString() or act.objectName()] = act
+    assert [key for key in found if key.startswith("Ctrl+")] == [f"Ctrl+{n}" for n in range(min(10, len(LESSON_IDS) + 1))]
+    assert len(found) == 4 + 1 + len(LESSON_IDS)
     return found
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.core.lessons import GATHER_URLS, LESSONS, SCALES, Lesson, LessonSetup, Verdict
 from app.ui import plain_text
+from app.ui.actions import lesson_keys
 from app.ui.widgets import repolish
 from app.ui.widgets.code_view import CodeView
 
@@ -55,7 +56,8 @@ class LessonPanel(QWidget):
         for number, lesson in enumerate(LESSONS, start=1):
             item = QListWidgetItem(f"{number}. {lesson.title}")
             item.setData(Qt.ItemDataRole.UserRole, lesson.id)
-            item.setToolTip(f"{lesson.title} (Ctrl+{number})")
+            keys = lesson_keys(number)
+            item.setToolTip(f"{lesson.title} ({keys[0]})" if keys else lesson.title)
             self.lesson_list.addItem(item)
 
         self.intro = plain_text.wrapped_label("Choose a lesson above. Each one is a short program you can watch run.", self, name="lessonIntro")
@@ -183,6 +185,8 @@ class LessonPanel(QWidget):
         self.intro.setText(lesson.intro(setup) + variant)
         self.expectation.setText(lesson.expectation(setup))
         self.code_view.show_code(lesson.code(setup))
+        self.limit_caption.setText(lesson.limit_caption)
+        self.limit_slider.setAccessibleName(lesson.limit_description)
         self._show_limit(lesson.uses_limit)
 
     def show_verdict(self, verdict: Verdict | None) -> None:
