@@ -66,7 +66,7 @@ class CodeProblem:
     column: int | None = None
     """The 1-based column, for a syntax error."""
     traceback: tuple[str, ...] = ()
-    """The person's own frames, outermost first, two lines each ("line 9, in main", the code)."""
+    """The person's own frames, outermost first, one line each: "line 9, in main: undefined()"."""
     before_run: bool = False
     """True: the code could not even start, so nothing ran."""
 
@@ -88,7 +88,7 @@ class CodeProblem:
             return f"{head}\nNothing ran: fix the line and press Run again."
         if not self.traceback:
             return head
-        return "\n".join([head, "Traceback (your code only, most recent call last):", *self.traceback])
+        return "\n".join([head, "Traceback (your code only, most recent call last):", *(f"  {frame}" for frame in self.traceback)])
 
 
 def problem_before_run(exc: BaseException, lesson_id: str) -> CodeProblem:
@@ -120,16 +120,13 @@ def problem_in(exc: BaseException, lesson_id: str) -> CodeProblem:
     """The problem an exception raised by running code is, at the innermost line of that code
     it passed through (None when it never did), with the code's own frames only."""
     leaf = exc
-    # A TaskGroup's failure: the first error inside it says what went wrong, and where.
-    while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions and not _own_frames(leaf, lesson_id):
+    # A TaskGroup's failure: the first error inside it says what went wrong, and where; the
+    # group's own frames (the "async with") lead to the task's.
+    while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
         leaf = leaf.exceptions[0]
-    frames = _own_frames(leaf, lesson_id) or _own_frames(exc, lesson_id)
-    lines = []
-    for frame in frames[-TRACEBACK_FRAMES:]:
-        lines.append(f"  line {frame.lineno}, in {frame.name}")
-        if frame.line:
-            lines.append(f"    {frame.line.strip()}")
-    message = _exception_line(leaf if frames else exc)
+    frames = _own_frames(exc, lesson_id) + (_own_frames(leaf, lesson_id) if leaf is not exc else [])
+    lines = [f"line {frame.lineno}, in {frame.name}" + (f": {frame.line.strip()}" if frame.line else "") for frame in frames[-TRACEBACK_FRAMES:]]
+    message = _exception_line(leaf)
     if leaf is not exc:
         message = f"{_exception_line(exc)}; first: {message}"
     return CodeProblem(message, frames[-1].lineno if frames else None, traceback=tuple(lines))
@@ -140,6 +137,24 @@ def is_library_failure(exc: BaseException) -> bool:
     timeout), which :func:`app.core.faults.describe_error` says best; False for the code's own
     errors (a NameError, a ZeroDivisionError, a file it could not open)."""
     return isinstance(exc, _LIBRARY_FAILURES)
+
+
+def failed_url(exc: BaseException, default: str) -> str:
+    """The address a failing request was for, as its exception knows it (requests' request,
+    aiohttp's request info or the host it could not connect to), else ``default``: the words
+    for a refused connection must name the host the code asked for, not the demo server."""
+    error: BaseException | None = exc
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if url := getattr(getattr(error, "request", None), "url", None):  # requests
+            return str(url)
+        if (info := getattr(error, "request_info", None)) is not None:  # aiohttp, with an answer
+            return str(info.real_url)
+        if isinstance(error, aiohttp.ClientConnectorError):  # aiohttp, no connection: host and port only
+            return f"{'https' if error.port == 443 else 'http'}://{error.host}:{error.port}"
+        error = error.__cause__ or error.__context__
+    return default
 
 
 def main_parameters(source: str) -> frozenset[str]:

@@ -309,7 +309,7 @@ class LabController(QObject):
                 self._discard_pool()  # a broken pool stays broken: the next run gets a new one
             problem = user_code.problem_in(exc, lesson.id)  # at the code's line, with its own frames
             if user_code.is_library_failure(exc):  # the network or the pool, in words a student reads
-                problem = problem.saying(describe_error(exc, base_url, FetchOptions(proxies={}))[1])
+                problem = problem.saying(describe_error(exc, user_code.failed_url(exc, base_url), FetchOptions(proxies={}))[1])
                 self._lesson_error = problem.message
             else:
                 self._lesson_error = problem.one_line()

@@ -4,7 +4,8 @@ Writes ``DIR/lab-async.png`` and ``DIR/lab-blocking.png``: the lab after an asyn
 blocking run of the built-in demo URLs, against its own demo server; then ``DIR/lab-compare.png``:
 the History tab with those two runs' timelines one above the other, on one time scale; then
 ``DIR/lab-lesson.png`` (the sequential lesson after its run), ``DIR/lab-freeze-cause.png`` (a
-freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run) and
+freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run), ``DIR/lab-edited.png``
+(the sleep lesson edited into ``time.sleep(1)``: the freeze at the edited line) and
 ``DIR/lab-presentation.png``.
 ``make screenshots`` runs it offscreen, so it works on a machine with no display.
 """
@@ -90,6 +91,20 @@ async def capture_freeze_cause(window: MainWindow, path: Path) -> str:
     return window.report.freeze_cause.full_text
 
 
+async def capture_edited(window: MainWindow, path: Path) -> str:
+    """The sleep lesson's async variant edited as a class would: ``await asyncio.sleep(2)`` typed
+    into ``time.sleep(1)``. The window freezes, and the edited line is marked."""
+    window.controls.set_mode(FetchMode.ASYNC)
+    window.source.open_lesson("sleep")
+    window.source.lesson_panel.set_scale(1.0)
+    view = window.source.lesson_panel.code_view
+    edited = view.toPlainText().replace("import asyncio", "import asyncio\nimport time").replace("await asyncio.sleep(2)", "time.sleep(1)")
+    view.replace_code(edited)
+    await _run_lesson_and_grab(window, "sleep", path)
+    window.source.reset_code()
+    return window.report.freeze_cause.full_text
+
+
 async def capture_tasks(window: MainWindow, path: Path) -> int:
     """The gather lesson mid-run with the Tasks tab open: ten tasks waiting on I/O."""
     window.resize(*SIZE)
@@ -152,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{out_dir / 'lab-freeze-cause.png'}: {cause}")
             waiting = await capture_tasks(window, out_dir / "lab-tasks.png")
             print(f"{out_dir / 'lab-tasks.png'}: {waiting} tasks waiting on I/O mid-run")
+            cause = await capture_edited(window, out_dir / "lab-edited.png")
+            print(f"{out_dir / 'lab-edited.png'}: {cause}")
             await capture_presentation(window, out_dir / "lab-presentation.png")
             print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")
         finally:

@@ -201,7 +201,10 @@ class SourcePanel(QTabWidget):
     def _show_lesson(self) -> None:
         lesson = self.current_lesson
         setup = self.lesson_setup()
+        shown = self.lesson_panel.code_view.toPlainText()
         self.lesson_panel.show_lesson(lesson, setup, self.edits.code(lesson.id, lesson.code(setup)) if lesson else None)
+        if self.lesson_panel.code_view.toPlainText() != shown:
+            self.lesson_panel.code_area.show_problem(None)  # it was about the code no longer shown
         self._show_code_state()
 
     def _show_code_state(self) -> None:

@@ -13,10 +13,10 @@ from app.ui import plain_text
 from app.ui.widgets import repolish
 from app.ui.widgets.code_view import CodeView
 
-OWN_CODE = "You can edit this code: Run runs what is here."
-EDITED = "Edited: Run runs your version, which claims nothing. Reset brings back the lesson's code."
-PLAYGROUND = "Your own code: change it, or File > Open a .py file."
-PLAYGROUND_EDITED = "Your code: Run runs it. Reset brings back the template."
+OWN_CODE = "Edit the code and Run it."
+EDITED = "Edited: Run runs your version."
+PLAYGROUND = "Change it, or open a .py file."
+PLAYGROUND_EDITED = "Your code: Run runs it."
 
 
 class CodeArea(QWidget):
@@ -32,7 +32,10 @@ class CodeArea(QWidget):
         self.reset_button = QPushButton("Reset", self)
         self.reset_button.setObjectName("resetCodeButton")
         self.reset_button.setAccessibleName("Reset the code")
-        self.reset_button.setToolTip("Bring back the lesson's own code (Ctrl+Z in the code undoes it)")
+        self.reset_button.setToolTip(
+            "Bring back the lesson's own code for the settings of the moment (Ctrl+Z in the code undoes it).\n"
+            "Edited code claims nothing: after Run, the verdict says what happened."
+        )
         self.reset_button.setEnabled(False)
         self.problem = plain_text.wrapped_label(parent=self, name="codeProblem")
         self.problem.setAccessibleName("What is wrong with the code")

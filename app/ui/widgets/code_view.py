@@ -147,16 +147,20 @@ class CodeView(QPlainTextEdit):
     def gutter_width(self) -> int:
         """Room for the line numbers, and for the pause sign and the time when a line is marked."""
         metrics = self.fontMetrics()
-        width = metrics.horizontalAdvance("9" * max(2, len(str(self.blockCount())))) + 2 * GUTTER_PAD
-        if self.marked_line is not None:
-            width += metrics.height() + metrics.horizontalAdvance(self.marked_text) + GUTTER_PAD
+        width = self._numbers_width() + GUTTER_PAD
+        if self.marked_line is not None:  # as paint_pause draws it: the sign, a gap, the time
+            width += 3 * _pause_bar(metrics.height()) + 4 + metrics.horizontalAdvance(self.marked_text) + GUTTER_PAD
         return width
+
+    def _numbers_width(self) -> int:
+        """The line numbers' column, right-aligned, with a pad on the left."""
+        return self.fontMetrics().horizontalAdvance("9" * max(2, len(str(self.blockCount())))) + GUTTER_PAD
 
     def paint_gutter(self, painter: QPainter, area: QRect) -> None:
         """Line numbers, and the marks, for the lines in ``area`` (called by the gutter's paintEvent)."""
         painter.setFont(self.font())
         metrics = self.fontMetrics()
-        numbers_width = metrics.horizontalAdvance("9" * max(2, len(str(self.blockCount())))) + GUTTER_PAD
+        numbers_width = self._numbers_width()
         faint = self.palette().placeholderText().color()
         current = self.textCursor().blockNumber()
         block = self.firstVisibleBlock()
@@ -393,7 +397,7 @@ def paint_pause(painter: QPainter, row: QRectF, left: float, text: str) -> None:
     """The freeze mark in the gutter: a pause sign (drawn, not typed: many fonts have no U+23F8)
     and ``text``, the time spent on the line."""
     line_height = row.height()
-    bar = max(2.0, line_height / 6)
+    bar = _pause_bar(line_height)
     sign_top, sign_height = row.top() + line_height * 0.2, line_height * 0.6
     painter.fillRect(QRectF(left, sign_top, bar, sign_height), MARK_INK)
     painter.fillRect(QRectF(left + 2 * bar, sign_top, bar, sign_height), MARK_INK)
@@ -402,6 +406,11 @@ def paint_pause(painter: QPainter, row: QRectF, left: float, text: str) -> None:
     painter.setFont(font)
     painter.setPen(MARK_INK)
     painter.drawText(row.adjusted(left + 3 * bar + 4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+
+
+def _pause_bar(line_height: float) -> float:
+    """The width of one bar of the pause sign."""
+    return max(2.0, line_height / 6)
 
 
 def line_shade(doc: QTextDocument, line: int, colour: QColor) -> QTextEdit.ExtraSelection | None:

@@ -1,8 +1,9 @@
 """Predict, then run: two questions the class answers before Run, both optional.
 
 "How long will it take?" offers a few times around the lesson's own (``app.core.predictions``);
-"Will the window freeze?" is yes or no. Leaving either at "no guess" skips it, and unticking
-"Predict before Run" hides both. Display-only: the source panel reads :meth:`PredictionBox.prediction`
+"Will the window freeze?" is yes or no. Each list starts at its question, which means no guess:
+left there, the question is skipped. Unticking "Predict before Run" hides both. One row for the
+two lists, so the code keeps its room on a projector. Display-only: the source panel reads :meth:`PredictionBox.prediction`
 into the run's request, and the verdict compares.
 """
 
@@ -12,9 +13,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QWidget
 
 from app.core.predictions import Prediction, choice_text, duration_choices
-from app.ui import plain_text
 
-NO_GUESS = "no guess"
+TIME_QUESTION = "How long?"
+FREEZE_QUESTION = "Freeze?"
 
 
 class PredictionBox(QWidget):
@@ -29,7 +30,7 @@ class PredictionBox(QWidget):
         self.ask_check.setObjectName("predictCheck")
         self.ask_check.setToolTip(
             "Before Run, the class guesses how long it takes and whether the window freezes;\n"
-            "the verdict then says how the guess went. Leave a question at \"no guess\" to skip it."
+            "the verdict then says how the guess went. Leave a question unanswered to skip it."
         )
         self.time_combo = QComboBox(self)
         self.time_combo.setObjectName("predictTimeCombo")
@@ -37,20 +38,18 @@ class PredictionBox(QWidget):
         self.freeze_combo = QComboBox(self)
         self.freeze_combo.setObjectName("predictFreezeCombo")
         self.freeze_combo.setAccessibleName("Prediction: will the window freeze?")
-        for text, value in ((NO_GUESS, None), ("yes, it freezes", True), ("no, it stays alive", False)):
+        self.time_combo.setToolTip("How long will it take? (left at the question: no guess)")
+        self.freeze_combo.setToolTip("Will the window freeze? (left at the question: no guess)")
+        for text, value in ((FREEZE_QUESTION, None), ("yes, it freezes", True), ("no, stays alive", False)):
             self.freeze_combo.addItem(text, value)
         self._choices: tuple[float, ...] = ()
-        self.time_caption = plain_text.label("How long?", self)
-        self.time_caption.setBuddy(self.time_combo)
-        self.freeze_caption = plain_text.label("Window freezes?", self)
-        self.freeze_caption.setBuddy(self.freeze_combo)
+        self.offer(1.0)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.ask_check, 0, 0, 1, 2)
-        grid.addWidget(self.time_caption, 1, 0)
-        grid.addWidget(self.time_combo, 1, 1)
-        grid.addWidget(self.freeze_caption, 2, 0)
-        grid.addWidget(self.freeze_combo, 2, 1)
+        grid.addWidget(self.time_combo, 1, 0)
+        grid.addWidget(self.freeze_combo, 1, 1)
+        grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self.ask_check.toggled.connect(self._on_ask_check_toggled)
         self._on_ask_check_toggled(False)
@@ -69,7 +68,7 @@ class PredictionBox(QWidget):
             return
         self._choices = choices
         self.time_combo.clear()
-        self.time_combo.addItem(NO_GUESS, None)
+        self.time_combo.addItem(TIME_QUESTION, None)
         for seconds in choices:
             self.time_combo.addItem(choice_text(seconds), seconds)
 
@@ -81,11 +80,11 @@ class PredictionBox(QWidget):
         return found if found.answered else None
 
     def clear(self) -> None:
-        """Back to "no guess": the next run is guessed afresh."""
+        """Back to the questions (no guess): the next run is guessed afresh."""
         self.time_combo.setCurrentIndex(0)
         self.freeze_combo.setCurrentIndex(0)
 
     def _on_ask_check_toggled(self, on: bool) -> None:
-        for widget in (self.time_caption, self.time_combo, self.freeze_caption, self.freeze_combo):
+        for widget in (self.time_combo, self.freeze_combo):
             widget.setVisible(on)
         self.asking_changed.emit(on)

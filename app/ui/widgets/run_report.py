@@ -147,7 +147,10 @@ class RunReport(QFrame):
         self._set_state("frozen" if frozen else "alive")
 
     def show_rejected(self, reason: str) -> None:
-        """The code could not start, so nothing ran (the last run's numbers stay): ``reason``, in one line."""
+        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line."""
+        for value in (self.freeze_label, self.wall_label, self.sum_label):
+            value.setText("–")
+        self.show_freeze_cause("")
         self.headline.setText("Nothing ran: the code cannot start.")
         self.details.setText(f"{reason}. The line is marked in the code: fix it and press Run again.")
         self._set_state("")
