@@ -170,7 +170,7 @@ class LabController(QObject):
             assert request.setup is not None
             try:
                 main = compile_main(request.code(), lesson.id)
-            except Exception as exc:  # noqa: BLE001 - whatever the code raises, it says what is wrong with it
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the code raises says what is wrong with it
                 problem = user_code.problem_before_run(exc, lesson.id)
             else:
                 problem = user_code.parameters_problem(main)
@@ -303,7 +303,9 @@ class LabController(QObject):
             if "pool" in inspect.signature(main).parameters:
                 self._discard_pool()  # the count goes on in its process otherwise
             raise
-        except Exception as exc:  # the lesson's code failed (the server went away, a NameError in an edit)
+        # The lesson's code failed (the server went away, a NameError in an edit); SystemExit too:
+        # sys.exit() in a person's code ends their code, not the lab.
+        except (Exception, SystemExit) as exc:
             log.warning("Lesson %s failed", lesson.id, exc_info=True)
             if isinstance(exc, concurrent.futures.BrokenExecutor):
                 self._discard_pool()  # a broken pool stays broken: the next run gets a new one

@@ -193,6 +193,32 @@ def test_a_name_error_gives_its_message_and_line_with_only_the_users_frames(lab:
     assert_verdict_ok(lab, summary)
 
 
+@pytest.mark.parametrize(
+    ("code", "message", "line"),
+    [
+        ("import asyncio\n\n\nasync def main():\n    raise ValueError('<b>bold</b> <i>x</i>')\n", "ValueError: <b>bold</b> <i>x</i>", 5),
+        ("import sys\n\n\nasync def main():\n    sys.exit(3)\n", "SystemExit: 3", 5),
+        ("import sys\nsys.exit('<b>at the top</b>')\n\n\nasync def main():\n    pass\n", "SystemExit: <b>at the top</b>", 2),
+    ],
+    ids=["markup", "sys.exit-in-main", "sys.exit-at-the-top"],
+)
+def test_what_the_code_raises_is_shown_literally_and_never_ends_the_lab(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, code: str, message: str, line: int
+) -> None:
+    click_lesson(lab, qtbot, "playground")
+    paste(view_of(lab), code)
+    started = lab.start_run()
+    if started is not None:
+        loop.run_until_complete(next_emission(lab.run_finished))
+        assert lab.report.details.text().endswith(f"{message} (line {line})")
+    label = problem_label(lab)
+    assert label.textFormat() == Qt.TextFormat.PlainText and label.text().startswith(f"{message} (line {line})")
+    assert view_of(lab).error_line == line
+    settled(lab, loop)
+    qtbot.mouseClick(reset_button(lab), Qt.MouseButton.LeftButton)
+    assert press_run(lab, loop).outcome is RunOutcome.COMPLETED  # the lab is still here
+
+
 def test_a_failing_request_in_edited_code_is_said_in_words_at_its_line(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     click_lesson(lab, qtbot, "playground")
     view = view_of(lab)
