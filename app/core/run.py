@@ -91,11 +91,12 @@ class RunRequest:
 
     @classmethod
     def for_lesson(cls, lesson: Lesson, setup: LessonSetup, *, source: str = "", prediction: Prediction | None = None) -> RunRequest:
-        """Run ``lesson``'s code as ``setup`` shapes it (or ``source``, its edited code): the mode
-        is what the lesson's variant does."""
-        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) else FetchMode.ASYNC
+        """Run ``lesson``'s code as ``setup`` shapes it (or ``source``, its edited code). The mode
+        is what the lesson's variant does; edited code runs on the event loop like any async code
+        (Cancel works while it awaits), and whether it blocks is what the run measures."""
         if source == lesson.code(setup):
             source = ""  # edited back into the lesson's own code: the lesson's claim holds again
+        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) and not source else FetchMode.ASYNC
         concurrency = setup.limit if lesson.uses_limit else 1
         return cls(mode=mode, lesson_id=lesson.id, setup=setup, concurrency=concurrency, source=source, prediction=prediction)
 

@@ -354,7 +354,7 @@ class LabController(QObject):
                 f"{len(unexpected)} request(s) failed with an unexpected error, first: {run.records[unexpected[0]].error}"
             )
         self.run_finished.emit(summary)  # the panels have the results before they become usable again
-        # Edited code may freeze whatever its variant's mode says: clicks made meanwhile must land on disabled controls too.
+        # Edited code runs as async code and may freeze all the same: clicks made meanwhile must land on disabled controls too.
         froze_unclaimed = run.request is not None and run.request.edited and is_frozen(longest_freeze)
         if (run.mode is FetchMode.BLOCKING or froze_unclaimed) and not self._closed:
             self._set_state(ControllerState.SETTLING)

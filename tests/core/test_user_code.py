@@ -156,7 +156,11 @@ def test_a_request_runs_the_edited_code_and_only_that() -> None:
     assert not own.edited and own.code() == sleep.code(SETUP)
     edited = RunRequest.for_lesson(sleep, SETUP, source="import time\n\n\nasync def main():\n    time.sleep(1)\n")
     assert edited.edited and edited.code().endswith("time.sleep(1)\n")
-    assert edited.mode is FetchMode.ASYNC  # the variant's mode; what the code does is measured
+    assert edited.mode is FetchMode.ASYNC
+    blocking = LessonSetup(base_url=SETUP.base_url, blocking=True)
+    assert RunRequest.for_lesson(sleep, blocking).mode is FetchMode.BLOCKING  # the lesson's own blocking variant
+    # Edited, it runs on the loop like any async code: whether it blocks is what the run measures.
+    assert RunRequest.for_lesson(sleep, blocking, source="async def main():\n    pass\n").mode is FetchMode.ASYNC
 
 
 # --- files -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ blocking calls the lessons show (``time.sleep``, ``requests.get``, ``count_prime
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
@@ -20,6 +21,8 @@ from pygments.lexer import RegexLexer
 from pygments.lexers.python import PythonLexer
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Whitespace, _TokenType
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+
+log = logging.getLogger(__name__)
 
 Token = tuple[int, _TokenType, str]
 """(position in the line, Pygments token type, text)."""
@@ -114,12 +117,19 @@ class PythonHighlighter(QSyntaxHighlighter):
         self._lexer = PythonLexer()
         self._stacks: list[Stack] = [ROOT]  # a block's state is an index into this list
         self._state_of: dict[Stack, int] = {ROOT: 0}
+        self._failed = False
         self.setDocument(document)  # only now: it may highlight at once, and needs the above
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
         previous = self.previousBlockState()
         stack = self._stacks[previous] if 0 <= previous < len(self._stacks) else ROOT
-        tokens, ends_in = lex_line(self._lexer, text, stack)
+        try:
+            tokens, ends_in = lex_line(self._lexer, text, stack)
+        except Exception:  # noqa: BLE001 - a Pygments we do not know: the code shows, uncoloured
+            if not self._failed:
+                log.exception("The code editor cannot colour with this version of Pygments")
+            self._failed = True
+            return
         names: list[tuple[int, int]] = []
         for start, kind, value in tokens:
             if start >= len(text):
