@@ -11,7 +11,7 @@ kept back until the run has answered it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -234,6 +234,8 @@ class LessonPanel(QWidget):
         self._asking[self._compact] = on
         self._show_expectation()
         self._fit_words()
+        if on:  # the questions in view, under an intro that may have scrolled them away
+            QTimer.singleShot(0, self, lambda: self.words.ensureWidgetVisible(self.prediction_box))
 
     def _fit_words(self) -> None:
         """In compact mode only the settings are left above the code: their area shrinks to them."""
