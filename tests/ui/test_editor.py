@@ -113,9 +113,10 @@ def test_editing_the_sleep_into_time_sleep_freezes_the_window_at_that_line_and_r
     assert original == lesson_by_id("sleep").code(lab.source.lesson_setup()) and "await asyncio.sleep(2)" in original
     assert not reset_button(lab).isEnabled()
     type_over(view, "await asyncio.sleep(2)", "time.sleep(1)")
-    type_at_start(view, "import time")
+    if "import time\n" not in view.toPlainText():
+        type_at_start(view, "import time")
     edited = view.toPlainText()
-    assert edited.startswith("import time\nimport asyncio\n") and "    time.sleep(1)\n" in edited
+    assert "import time\n" in edited and "    time.sleep(1)\n" in edited and "asyncio.sleep(2)" not in edited
     assert reset_button(lab).isEnabled() and "Edited" in lab.findChild(QLabel, "codeStatus").text()
     line = line_of(edited, "time.sleep(1)")
 
