@@ -3,18 +3,25 @@
 Absolute times drift on a shared 2-core machine, so every loop runs in the same process, turn
 about, three times, and the table shows medians of 3 and ratios to plain asyncio:
 
-- **throughput**: 5000 GETs of ``/delay/0`` at concurrency 50 (one aiohttp session), requests
-  per second and the client process's CPU seconds;
+- **throughput**: 5000 GETs of ``/delay/0`` at concurrency 50, requests per second and the
+  client process's CPU seconds;
 - **1000 x 1 s**: 1000 concurrent GETs of ``/delay/1``: wall time / ideal (1 s);
 - **lateness**: for the Qt loops, an independent 10 ms precise Qt heartbeat during the 1000 x 1 s
-  run: the median and the longest tick lateness of each run (ms).
+  run: the median and the longest tick lateness of each run (ms); for LoopLab in-app also during
+  10,000 URLs of ``/delay/0.1`` at concurrency 1000;
+- **peak RSS** after 1000 URLs (``/delay/0.1``, all at once), each client in a fresh process:
+  a raw qasync client with no window, and LoopLab as ``looplab`` runs;
+- **first paint**: process start to the first paint, bare Qt + qasync + aiohttp against LoopLab
+  (``bench/startup_bench.py``, when present).
 
-Loops: plain asyncio, uvloop (if installed: ``pip install -e .[bench]``), raw qasync (with the
-lab's precise-timer patch, as LoopLab ran before LabLoop), LabLoop, and LabLoop with the app's
-GcPacer (garbage collected between batches; the others keep Python's automatic GC), all without a
-window. As in the app, the start-up heap is frozen (``gc.freeze``) before the runs.
-The server is aiohttp.web on 127.0.0.1 in a process of its own (on uvloop when installed), so the
-client's loop is what is measured. Issue 13's goals for LabLoop are checked at the end.
+Loops: plain asyncio, uvloop (if installed: ``pip install -e .[bench]``), raw qasync (qasync as
+it comes, one Qt timer per callback), LabLoop, LabLoop with the app's GcPacer (garbage collected
+between batches; the others keep Python's automatic GC), all without a window, with one aiohttp
+session; and **LoopLab in-app**: the real window on LabLoop + GcPacer, the URLs typed into its
+list and run with its Run button, through the controller, records, table, timeline, meter, lag
+graph and X-ray, timed from Run to the run's summary. As in the app, the start-up heap is frozen
+(``gc.freeze``) before the runs. The server is aiohttp.web on 127.0.0.1 in a process of its own
+(on uvloop when installed), so the client is what is measured. Issue 13's goals are checked at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ from typing import Self
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's app, not an installed one
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.core.run import RequestState
+
 
 import aiohttp
 
@@ -119,6 +129,7 @@ class Sample:
 class Results:
     throughput: list[Sample] = field(default_factory=list)
     wide: list[Sample] = field(default_factory=list)
+    ten_k: list[Sample] = field(default_factory=list)
 
 
 class Heartbeat:
@@ -148,7 +159,7 @@ def make_loops() -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.fast_loop import LabLoop  # (importing app.ui installs the precise-timer patch)
+    from app.ui.fast_loop import LabLoop
     from app.ui.gc_pacer import GcPacer
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -210,11 +221,162 @@ def measure(make: Callable[[], asyncio.AbstractEventLoop], scenario: Callable[[s
     return sample
 
 
+IN_APP = "LoopLab in-app"
+TEN_K = 10_000
+TEN_K_DELAY = 0.1
+
+
+class InApp:
+    """The real lab window on the app's loop (LabLoop with the GcPacer, as ``looplab`` runs),
+    fetching the same URLs through its URL list, Run button and controller: records, timeline,
+    table, meter, lag graph and X-ray all live. Timed from Run to the run's summary."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        from app.core.demo_server import DemoServer
+
+        # Fresh default settings for every window, never the user's own (nor saved there).
+        self._settings_dir = tempfile.TemporaryDirectory(prefix="looplab-bench-")
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, self._settings_dir.name)
+        self.server = DemoServer().start()  # the window's own demo server: idle, as in a class
+
+    def close(self) -> None:
+        self.server.stop()
+        self._settings_dir.cleanup()
+
+    def measure(self, base: str, urls: int, delay: float, concurrency: int) -> Sample:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui import settings
+        from app.ui.fast_loop import LabLoop
+        from app.ui.gc_pacer import GcPacer
+        from app.ui.lab import create_window
+
+        pacer = GcPacer()
+        pacer.install()  # as app.main does: collections only between the loop's batches
+        loop = LabLoop(QApplication.instance(), gc_pacer=pacer)
+        asyncio.set_event_loop(loop)
+        heartbeat = Heartbeat()
+        try:
+            settings.clear()
+            window = create_window(self.server)
+            window.show()
+            window.source.url_edit.setPlainText("\n".join([f"{base}/delay/{delay:g}"] * urls))
+            window.controls.concurrency_spin.setValue(concurrency)
+
+            async def run() -> Sample:
+                await asyncio.sleep(0.3)  # drawn, and the lab's start-up stall is behind it
+                heartbeat.start()
+                with GcPauses() as pauses:
+                    cpu, wall = time.process_time(), time.perf_counter()
+                    summary = await window.run_once()
+                    sample = Sample(time.perf_counter() - wall, time.process_time() - cpu)
+                sample.gc_longest = pauses.longest
+                sample.lateness_median, sample.lateness_max = heartbeat.stop()
+                done = summary.counts[RequestState.DONE]
+                if done != urls:
+                    raise RuntimeError(f"in-app run: {done} of {urls} requests done ({summary.counts})")
+                window.close()
+                await window.wait_closed()
+                return sample
+
+            return loop.run_until_complete(run())
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            asyncio.set_event_loop(None)
+            pacer.uninstall()
+            del heartbeat, loop
+            gc.collect()  # the window and the loop freed here, on the GUI thread
+
+
+RSS_URLS = 1000
+RSS_AT_ONCE = 1000
+RSS_DELAY = 0.1
+
+
+def rss_client(kind: str, base: str) -> None:
+    """``loop_bench.py --rss raw|app BASE``: fetches RSS_URLS URLs in this fresh process and prints
+    its peak resident set size (MiB) on stdout. ``raw``: a qasync client with no window (Qt,
+    qasync and aiohttp loaded, as a bare app would); ``app``: LoopLab's window as ``looplab`` runs."""
+    import resource
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    urls = [f"{base}/delay/{RSS_DELAY:g}?n={i}" for i in range(RSS_URLS)]
+    if kind == "raw":
+        import qasync
+
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+
+        async def fetch_all() -> None:
+            async with aiohttp.ClientSession() as session:
+                left = iter(urls)
+
+                async def worker() -> None:
+                    for url in left:
+                        async with session.get(url) as response:
+                            await response.read()
+
+                await asyncio.gather(*(worker() for _ in range(RSS_AT_ONCE)))
+
+        loop.run_until_complete(fetch_all())
+    else:
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        from app.main import freeze_startup_heap
+        from app.ui import fast_loop
+        from app.ui.gc_pacer import GcPacer
+        from app.ui.lab import create_window
+
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="looplab-bench-"))
+        pacer = GcPacer()
+        pacer.install()
+
+        async def lab() -> None:
+            window = create_window()  # with its own demo server, as looplab starts
+            freeze_startup_heap()
+            window.show()
+            window.source.url_edit.setPlainText("\n".join(urls))
+            window.controls.concurrency_spin.setValue(RSS_AT_ONCE)
+            await asyncio.sleep(0.3)
+            summary = await window.run_once()
+            assert summary.counts[RequestState.DONE] == RSS_URLS, summary.counts
+            window.close()
+            await window.wait_closed()
+
+        fast_loop.run(lab(), gc_pacer=pacer)
+    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}", flush=True)
+
+
+def peak_rss(kind: str, base: str) -> float:
+    done = subprocess.run([sys.executable, __file__, "--rss", kind, base], capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {kind} RSS client failed: {done.stderr[-2000:]}")
+    return float(done.stdout.split()[-1])
+
+
 def ratio(value: float, reference: float) -> str:
     return f"{value / reference:.2f}"
 
 
-def report(results: dict[str, Results]) -> list[str]:
+def first_paint(runs: int) -> dict[str, float] | None:
+    """Medians of process start to first paint, bare and LoopLab (bench/startup_bench.py), if present."""
+    try:
+        import startup_bench  # type: ignore[import-not-found]  # noqa: PLC0415 - beside this file
+    except ImportError:
+        return None
+    return startup_bench.measure(max(runs, 5))
+
+
+def report(results: dict[str, Results], rss: dict[str, list[float]] | None = None, startup: dict[str, float] | None = None) -> list[str]:
     names = list(results)
     med = statistics.median
     base_tp = med(REQUESTS / s.wall for s in results["plain asyncio"].throughput)
@@ -251,11 +413,33 @@ def report(results: dict[str, Results]) -> list[str]:
 
     rows.append(("heartbeat during the throughput run: max lateness, ms", [tp_lateness(n) for n in names]))
 
+    def ten_k(n: str) -> str:
+        values = [s.lateness_max * 1000 for s in results[n].ten_k if s.lateness_max is not None]
+        return f"{med(values):.0f} ({min(values):.0f}-{max(values):.0f})" if values else "-"
+
+    rows.append((f"{TEN_K:,} x {TEN_K_DELAY:g} s at 1000: max lateness, ms", [ten_k(n) for n in names]))
+
     def gc_pause(n: str) -> str:
         values = [s.gc_longest * 1000 for s in results[n].throughput + results[n].wide]
         return f"{med(values):.1f} (max {max(values):.1f})"
 
     rows.append(("longest GC pause in a run, ms (median, max of all)", [gc_pause(n) for n in names]))
+    if rss:
+        base_rss = med(rss["raw qasync"])
+        rows.append(
+            (
+                f"peak RSS after {RSS_URLS} URLs, MiB (ratio to raw qasync)",
+                [f"{med(rss[n]):.0f} ({med(rss[n]) / base_rss:.2f})" if n in rss else "-" for n in names],
+            )
+        )
+    if startup:
+        bare, lab = startup["bare"], startup["looplab"]
+        rows.append(
+            (
+                "process start to first paint, s (ratio to bare Qt + qasync + aiohttp)",
+                [f"{bare:.2f} bare, {lab:.2f} ({lab / bare:.2f})" if n == IN_APP else "-" for n in names],
+            )
+        )
 
     width = max(len(label) for label, _ in rows)
     cols = [max([len(n)] + [len(values[i]) for _, values in rows]) for i, n in enumerate(names)]
@@ -264,7 +448,7 @@ def report(results: dict[str, Results]) -> list[str]:
     for label, values in rows:
         lines.append("| " + label.ljust(width) + " | " + " | ".join(v.ljust(c) for v, c in zip(values, cols)) + " |")
 
-    for name in ("LabLoop", "LabLoop + GcPacer"):
+    for name in ("LabLoop + GcPacer", IN_APP):
         lab = results[name]
         tp = med(REQUESTS / s.wall for s in lab.throughput) / base_tp
         cpu = med(s.cpu for s in lab.throughput) / base_cpu
@@ -277,8 +461,18 @@ def report(results: dict[str, Results]) -> list[str]:
             (f"heartbeat lateness median of 3 <= 50 ms: {med(late):.0f} ms", med(late) <= 50),
             (f"heartbeat lateness max <= 100 ms: {max(late):.0f} ms", max(late) <= 100),
         ]
+        if lab.ten_k:
+            worst = max((s.lateness_max or 0.0) * 1000 for s in lab.ten_k)
+            goals.append((f"{TEN_K:,} URLs at 1000: lateness <= 100 ms: {worst:.0f} ms", worst <= 100))
+        if name == IN_APP and rss:
+            peak = med(rss[IN_APP]) / med(rss["raw qasync"])
+            goals.append((f"peak RSS after {RSS_URLS} URLs <= 1.1x raw qasync's: {peak:.2f}x", peak <= 1.1))
+        if name == IN_APP and startup:
+            paint = startup["looplab"] / startup["bare"]
+            goals.append((f"first paint <= 1.25x the bare Qt + qasync + aiohttp start: {paint:.2f}x", paint <= 1.25))
         lines.append("")
-        lines.append(f"{name} against issue 13's goals (the loop alone, no window):")
+        what = "the app's window, controller and X-ray" if name == IN_APP else "the loop alone, no window"
+        lines.append(f"{name} against issue 13's goals ({what}):")
         lines += [f"  [{'ok' if ok else 'MISSED'}] {text}" for text, ok in goals]
     return lines
 
@@ -287,9 +481,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--rss", nargs=2, metavar=("KIND", "BASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve()
+        return 0
+    if args.rss:
+        rss_client(*args.rss)
         return 0
 
     server = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
@@ -297,25 +495,44 @@ def main() -> int:
         port = int(server.stdout.readline())  # type: ignore[union-attr]
         base = f"http://127.0.0.1:{port}"
         loops = make_loops()
+        in_app = InApp()
         gc.collect()
         gc.freeze()  # as the app does after start-up (app.main.freeze_startup_heap)
-        results = {name: Results() for name in loops}
-        for scenario, bucket in ((throughput, "throughput"), (wide, "wide")):
+        results = {name: Results() for name in [*loops, IN_APP]}
+
+        def note(bucket: str, run: int, name: str, sample: Sample) -> None:
+            getattr(results[name], bucket).append(sample)
+            print(
+                f"{bucket} run {run + 1}: {name}: wall {sample.wall:.2f} s, cpu {sample.cpu:.2f} s"
+                + (f", heartbeat max late {sample.lateness_max * 1000:.0f} ms" if sample.lateness_max is not None else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+
+        try:
+            for scenario, bucket, in_app_run in (
+                (throughput, "throughput", (REQUESTS, 0.0, CONCURRENCY)),
+                (wide, "wide", (WIDE, WIDE_DELAY, WIDE)),
+            ):
+                for run in range(args.runs):
+                    for name, make in loops.items():
+                        note(bucket, run, name, measure(make, scenario, base, is_qt(name)))
+                    note(bucket, run, IN_APP, in_app.measure(base, *in_app_run))
             for run in range(args.runs):
-                for name, make in loops.items():
-                    sample = measure(make, scenario, base, is_qt(name))
-                    getattr(results[name], bucket).append(sample)
-                    print(
-                        f"{bucket} run {run + 1}: {name}: wall {sample.wall:.2f} s, cpu {sample.cpu:.2f} s"
-                        + (f", heartbeat max late {sample.lateness_max * 1000:.0f} ms" if sample.lateness_max is not None else ""),
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                note("ten_k", run, IN_APP, in_app.measure(base, TEN_K, TEN_K_DELAY, 1000))
+        finally:
+            in_app.close()
+        rss: dict[str, list[float]] = {"raw qasync": [], IN_APP: []}
+        for run in range(args.runs):
+            for kind, name in (("raw", "raw qasync"), ("app", IN_APP)):
+                rss[name].append(peak_rss(kind, base))
+                print(f"peak RSS run {run + 1}: {name}: {rss[name][-1]:.1f} MiB", file=sys.stderr, flush=True)
+        startup = first_paint(args.runs)
         print(
             f"Loops side by side (medians of {args.runs}, one run, Python {sys.version.split()[0]}, "
             f"server: aiohttp.web on {'uvloop' if uvloop else 'asyncio'} in its own process)"
         )
-        print("\n".join(report(results)))
+        print("\n".join(report(results, rss, startup)))
     finally:
         server.terminate()
         server.wait(5)

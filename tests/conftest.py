@@ -20,6 +20,7 @@ for _name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
     os.environ.pop(_name.upper(), None)
 
 import gc
+import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from app.core.demo_server import DemoServer
+from app.core.freeze_guard import STOP_SIGNAL
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +98,12 @@ def _no_leftover_threads() -> Iterator[None]:
         thread.join(timeout=2.0)  # threads that are finishing get a moment to do so
     still_running = [t.name for t in leftover if t.is_alive()]
     assert not still_running, f"test left threads running: {still_running}"
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_signal_handler() -> Iterator[None]:
+    """The freeze guard handles its signal only while a lesson's code runs: a test after which
+    the guard's handler is still installed (or another in place of the one before) fails."""
+    before = signal.getsignal(STOP_SIGNAL)
+    yield
+    assert signal.getsignal(STOP_SIGNAL) == before, "the freeze guard's signal handler was left installed"

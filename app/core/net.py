@@ -26,6 +26,8 @@ def environment_proxies() -> dict[str, str]:
 def proxy_for(url: str, proxies: Mapping[str, str]) -> str | None:
     """The proxy ``url`` should go through, or None: never for loopback, so the demo server is
     always reached directly, even under a proxy setting that forgot to exempt it."""
+    if not proxies:  # the usual case: nothing to look up, nothing to parse (once per request)
+        return None
     parts = urlsplit(url)
     host = parts.hostname or ""
     proxy = proxies.get(parts.scheme.lower())

@@ -76,7 +76,7 @@ class CodeProblem:
 
     def one_line(self) -> str:
         """The message with its line: "NameError: name 'x' is not defined (line 9)"."""
-        if self.line is None:
+        if self.line is None or f"line {self.line}" in self.message:  # "…frozen in line 7" says it already
             return self.message
         where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
         return f"{self.message} ({where})"

@@ -56,7 +56,8 @@ def action_table() -> list[ActionSpec]:
             ActionSpec(export_action_name(f.kind), f"Export the last run as {f.words}…", menu="File", separator_before=n == 0)
             for n, f in enumerate(FORMATS)
         ),
-        ActionSpec("resetAction", "Reset to defaults…", menu="File", separator_before=True),
+        ActionSpec("settingsAction", "Settings…", menu="File", separator_before=True),
+        ActionSpec("resetAction", "Reset to defaults…", menu="File"),
         ActionSpec("quitAction", "&Quit", _quit_keys(), menu="File", separator_before=True),
         ActionSpec("runAction", "Run", ("Ctrl+Return", "Ctrl+Enter"), menu="Lab"),
         ActionSpec("flipAction", "Switch blocking / async", ("Ctrl+B",), menu="Lab"),

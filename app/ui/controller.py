@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import enum
 import functools
 import inspect
@@ -30,6 +31,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.core import fetch, user_code
 from app.core.faults import describe_error
 from app.core.freeze_cause import FreezeWatchdog
+from app.core.freeze_guard import FreezeGuard, stop_in
 from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog, is_frozen
 from app.core.lessons import Lesson, call_main, compile_main
@@ -91,11 +93,13 @@ class LabController(QObject):
         *,
         ssl_context: ssl.SSLContext | None = None,
         watchdog: FreezeWatchdog | None = None,
+        guard: FreezeGuard | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._heartbeat_log = heartbeat_log
         self._watchdog = watchdog  # what froze the window, if someone watches (app.ui.heartbeat)
+        self._guard = guard  # stops a lesson's code that freezes the window too long (app.ui.heartbeat)
         self._reporter = reporter
         # Built once, up front: loading the trust store takes a while, and doing it inside the
         # first click would add a hitch that has nothing to do with the lesson.
@@ -298,7 +302,9 @@ class LabController(QObject):
             # The lesson's time starts with its code: the grace above, and any stall before
             # it, are not the code's doing (freezes and lateness are clipped to this clock).
             run.clock = RunClock()
-            await call_main(main, resources)
+            # Only the lesson's own code is guarded: its frames are the only ones the guard stops.
+            with self._guard.armed() if self._guard is not None else contextlib.nullcontext():
+                await call_main(main, resources)
         except asyncio.CancelledError:
             if "pool" in inspect.signature(main).parameters:
                 self._discard_pool()  # the count goes on in its process otherwise
@@ -315,6 +321,16 @@ class LabController(QObject):
                 self._lesson_error = problem.message
             else:
                 self._lesson_error = problem.one_line()
+            self._code_problem = problem if problem.line is not None else None
+        except BaseException as exc:  # the freeze guard stopped the code (KeyboardInterrupt and such go on)
+            stop = stop_in(exc)
+            if stop is None:
+                raise
+            log.info("Lesson %s: %s", lesson.id, stop.words)
+            if "pool" in inspect.signature(main).parameters:
+                self._discard_pool()
+            self._lesson_error = stop.words
+            problem = user_code.problem_in(exc, lesson.id).saying(stop.words)  # the editor marks where it stopped
             self._code_problem = problem if problem.line is not None else None
         finally:
             run.finished_at = run.clock()

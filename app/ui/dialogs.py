@@ -1,4 +1,4 @@
-"""Help > Keyboard shortcuts and Help > About: small dialogs, children of the window.
+"""File > Settings, Help > Keyboard shortcuts and Help > About: small dialogs, children of the window.
 
 They are children of the lab window on purpose: the window does not quit the application when
 it closes (main() waits on it), so top-level dialogs of their own could outlive it.
@@ -10,8 +10,20 @@ from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.core.freeze_guard import MAX_LIMIT, MIN_LIMIT
+from app.ui import plain_text
 from app.versions import versions
 
 
@@ -60,3 +72,43 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(buttons)
         self.resize(560, 420)
+
+
+class SettingsDialog(QDialog):
+    """The settings that have no control of their own in the window: the freeze guard's limit."""
+
+    def __init__(self, freeze_limit: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.freeze_limit_spin = QDoubleSpinBox(self)
+        self.freeze_limit_spin.setObjectName("freezeLimitSpin")
+        self.freeze_limit_spin.setRange(MIN_LIMIT, MAX_LIMIT)
+        self.freeze_limit_spin.setDecimals(1)
+        self.freeze_limit_spin.setSingleStep(1.0)
+        self.freeze_limit_spin.setSuffix(" s")
+        self.freeze_limit_spin.setValue(freeze_limit)
+        self.freeze_limit_spin.setAccessibleName("Stop code that freezes the window after, in seconds")
+        note = plain_text.label(
+            "A lesson's code runs on the thread that draws the window. When it keeps the window frozen this "
+            "long (an endless loop, time.sleep(60), a read from a server that never answers), LoopLab stops "
+            "it and says which line it was on.",
+            self,
+            name="freezeLimitNote",
+        )
+        note.setWordWrap(True)  # a dialog's layout sizes a plain wrapped label by its height for the width
+        form = QFormLayout()
+        form.addRow(plain_text.label("Stop code that freezes the window after:", self), self.freeze_limit_spin)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+
+    @property
+    def freeze_limit(self) -> float:
+        """Seconds, as set in the dialog."""
+        return self.freeze_limit_spin.value()

@@ -37,7 +37,7 @@ def create_window(
     owns_reporter = reporter is None
     reporter = reporter or ErrorReporter()
     heartbeat = Heartbeat()
-    controller = LabController(heartbeat.log, reporter, watchdog=heartbeat.watchdog)
+    controller = LabController(heartbeat.log, reporter, watchdog=heartbeat.watchdog, guard=heartbeat.guard)
     window = MainWindow(controller, heartbeat, reporter, server, owns_server=owns_server)
     heartbeat.setParent(window)
     # The controller is deliberately not a Qt child of the window: if the window is deleted

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.named_actions = actions.build(self, self._action_handlers())
         self.named_actions["xrayAction"].setChecked(controller.xray_enabled)
         self._enable_exports()
-        self.state = WindowState(self, self.controls, self.source, self.presentation, server.url, self.fit_to_screen)
+        self.state = WindowState(self, self.controls, self.source, self.presentation, server.url, self.fit_to_screen, heartbeat.guard)
         self.state.confirm_reset = lambda: plain_text.ask(
             self, "Reset to defaults?", "Forget the URL list, the lesson and every setting, and start as on the first launch?"
         )
@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
             "openCodeAction": self.code_files.open_file,
             "saveCodeAction": self.code_files.save_file,
             "restoreDemoAction": self.source.restore_demo_urls,
+            "settingsAction": lambda: self.state.open_settings(),  # the state is made after the actions
             "resetAction": self._reset_to_defaults,
             "quitAction": self.close,
             "runAction": lambda: self.controls.run_button.isEnabled() and self.controls.run_button.click(),

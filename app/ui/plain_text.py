@@ -60,6 +60,8 @@ class WrappedLabel(QLabel):
         self.setWordWrap(True)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        if text == self.text():  # progress repeats itself 20 times a second: nothing to lay out
+            return
         super().setText(text)
         self._fit()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from app.core.freeze_guard import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT
 from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
 from app.identity import APP_NAME, ORG_NAME
@@ -49,6 +50,8 @@ class Remembered:
     source: str = "urls"
     """Which left-hand tab was open: your URLs or the lessons."""
     presentation: bool = False
+    freeze_limit: float = DEFAULT_LIMIT
+    """Seconds a lesson's code may freeze the window before the freeze guard stops it (Settings)."""
     geometry: QByteArray = field(default_factory=QByteArray)
 
 
@@ -257,6 +260,11 @@ def _parse(name: str, raw: object) -> object:
         return str(raw)
     if name == "presentation":
         return _bool(raw)
+    if name == "freeze_limit":
+        seconds = float(str(raw))
+        if not MIN_LIMIT <= seconds <= MAX_LIMIT:  # also refuses nan
+            raise ValueError(f"not between {MIN_LIMIT:g} and {MAX_LIMIT:g} seconds")
+        return seconds
     if name == "geometry":
         if not isinstance(raw, QByteArray):
             raise TypeError("not window geometry")

@@ -1,8 +1,8 @@
 """What the window remembers between launches, read from and written to its panels.
 
 The values live in ``app.ui.settings``; this module is the one place that knows which panel shows
-each of them. It saves half a second after any change (and when the window closes), and resets
-to the defaults only after asking.
+each of them (and File > Settings, the dialog for those no panel shows). It saves half a second
+after any change (and when the window closes), and resets to the defaults only after asking.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow
 
+from app.core.freeze_guard import FreezeGuard
 from app.ui import settings
+from app.ui.dialogs import SettingsDialog
 from app.ui.panels.controls import ControlsPanel
 from app.ui.panels.source import SourcePanel
 from app.ui.presentation import Presentation
@@ -35,9 +37,11 @@ class WindowState(QObject):
         presentation: Presentation,
         server_url: str,
         fit_to_screen: Callable[[], None],
+        guard: FreezeGuard,
     ) -> None:
         super().__init__(window)
         self._window, self._controls, self._source, self._presentation = window, controls, source, presentation
+        self._guard = guard  # its limit is a setting (File > Settings), kept on the guard itself
         self._server_url = server_url
         self._fit_to_screen = fit_to_screen
         self.confirm_reset: Callable[[], bool] = lambda: True
@@ -73,6 +77,7 @@ class WindowState(QObject):
         if not remembered.geometry.isEmpty() and not self._window.restoreGeometry(remembered.geometry):
             log.warning("The remembered window geometry could not be used; using the default size")
         self._presentation.set(remembered.presentation)
+        self._guard.limit = remembered.freeze_limit
 
     def save(self) -> None:
         """Writes what the next launch should start with (also done shortly after every change)."""
@@ -88,12 +93,26 @@ class WindowState(QObject):
                 limit=self._source.lesson_panel.limit,
                 source="lessons" if self._source.currentWidget() is self._source.lesson_panel else "urls",
                 presentation=self._presentation.on,
+                freeze_limit=self._guard.limit,
                 geometry=self._window.saveGeometry(),
             ),
             # The demo server gets a new port at every launch: its address is kept as a
             # placeholder, so remembered demo URLs still point at the next launch's server.
             demo_server_url=self._server_url,
         )
+
+    def open_settings(self) -> SettingsDialog:
+        """File > Settings: the freeze guard's limit, used and saved when the dialog is accepted."""
+        dialog = SettingsDialog(self._guard.limit, self._window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.set_freeze_limit(dialog.freeze_limit))
+        dialog.open()
+        return dialog
+
+    def set_freeze_limit(self, seconds: float) -> None:
+        """From now on, a lesson's code that keeps the window frozen ``seconds`` long is stopped."""
+        self._guard.limit = seconds
+        self.save()
 
     def reset_to_defaults(self) -> bool:
         """Forgets every remembered setting, after asking, and shows the lab as on its first launch."""

@@ -119,6 +119,11 @@ def test_closing_frees_the_loops_qt_objects_on_the_gui_thread(qapp: QApplication
 
 
 def test_precise_timers_without_the_monkey_patch(lab_loop: LabLoop) -> None:
+    import qasync
+    from PySide6.QtCore import QObject
+
+    assert qasync._SimpleTimer.startTimer is QObject.startTimer, "qasync is not patched: LabLoop's own clock is precise"
+
     async def timed(seconds: float) -> float:
         start = time.monotonic()
         await asyncio.sleep(seconds)

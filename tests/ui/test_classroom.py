@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QTableWidget, QWidg
 
 from app import __version__
 from app.core.demo_server import DemoServer, demo_urls
+from app.core.freeze_guard import DEFAULT_LIMIT
 from app.core.lessons import LESSON_IDS
 from app.core.run import FetchMode, RunOutcome, RunSummary
 from app.ui import look, plain_text, settings
@@ -334,10 +335,12 @@ def test_every_setting_survives_a_restart(window_factory: Any, loop: qasync.QEve
     first.source.lesson_panel.set_scale(0.5)
     first.source.lesson_panel.set_limit(6)
     first.set_presentation(True)
+    first.state.set_freeze_limit(25)
     quit_lab(first, loop)
 
     second = window_factory()
     assert second.source.url_edit.toPlainText() == urls
+    assert second.heartbeat.guard.limit == 25
     assert second.controls.concurrency_spin.value() == 7
     assert second.source.lesson_panel.scale == 0.5
     assert second.source.lesson_panel.limit == 6
@@ -413,6 +416,7 @@ def assert_defaults(window: MainWindow, demo_server: DemoServer) -> None:
     assert window.source.current_lesson is None and window.source.lesson_panel.lesson_id == ""
     assert window.source.currentWidget() is window.source.urls_page
     assert not window.presentation.on and window.controls.concurrency_spin.isVisible()
+    assert window.heartbeat.guard.limit == DEFAULT_LIMIT
 
 
 NONSENSE = b"""[General]
@@ -424,6 +428,7 @@ lesson=nope
 limit=0
 source=elsewhere
 presentation=maybe
+freeze_limit=0.1
 geometry=xyz
 """
 
@@ -436,7 +441,7 @@ def test_nonsense_in_the_settings_file_starts_with_defaults_and_says_so(
     window = window_factory()
     assert_defaults(window, demo_server)
     warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name == "app.ui.settings")
-    for name in ("urls", "mode", "concurrency", "time_scale", "lesson", "limit", "source", "presentation", "geometry"):
+    for name in ("urls", "mode", "concurrency", "time_scale", "lesson", "limit", "source", "presentation", "freeze_limit", "geometry"):
         assert f"remembered {name}" in warned, name
 
 
@@ -471,6 +476,7 @@ def test_reset_to_defaults_restores_them_and_forgets_the_file(window_factory: An
     window.source.open_lesson("thread")
     window.source.lesson_panel.set_scale(2.0)
     window.set_presentation(True)
+    window.state.set_freeze_limit(30)
     window.state.save()
     assert settings.open_settings().allKeys() != []
 

@@ -31,6 +31,7 @@ from app.ui.widgets.code_view import CodeView
 from app.ui.widgets.highlighter import PythonHighlighter, tokens
 from tests.ui.conftest import next_emission, seconds, until
 from tests.ui.test_freeze_cause import line_of
+from tests.ui.test_freeze_guard import guarded  # noqa: F401 - the fixture: the lab with a 1.5 s freeze guard
 from tests.ui.test_lessons import assert_verdict_ok, choose, click_lesson, set_scale, set_toggle, verdict_label
 
 NAME_ERROR_CODE = """import asyncio
@@ -220,6 +221,20 @@ def test_what_the_code_raises_is_shown_literally_and_never_ends_the_lab(
     settled(lab, loop)
     qtbot.mouseClick(reset_button(lab), Qt.MouseButton.LeftButton)
     assert press_run(lab, loop).outcome is RunOutcome.COMPLETED  # the lab is still here
+
+
+def test_code_the_freeze_guard_stops_is_marked_where_it_was_stopped(
+    guarded: MainWindow, qtbot: Any, loop: qasync.QEventLoop
+) -> None:
+    lab = guarded
+    click_lesson(lab, qtbot, "playground")
+    paste(view_of(lab), "import time\n\n\nasync def main():\n    time.sleep(60)\n")
+    summary = press_run(lab, loop)
+    assert summary.outcome is RunOutcome.FAILED and summary.error.startswith("Stopped your code after ")
+    assert summary.problem is not None and summary.problem.line == 5 and view_of(lab).error_line == 5
+    text = problem_label(lab).text()
+    assert text.startswith(summary.error) and "(line 5)" not in text.splitlines()[0]  # the words name the line once
+    assert "line 5, in main: time.sleep(60)" in text
 
 
 def test_a_failing_request_in_edited_code_is_said_in_words_at_its_line(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
@@ -449,15 +449,38 @@ def test_results_model_aligns_the_numbers_right() -> None:
     assert cell(model, 0, URL, Qt.ItemDataRole.TextAlignmentRole) is None
 
 
-def test_results_model_refresh_rows_emits_one_change_spanning_the_rows(qtbot: Any) -> None:
+def changes(model: ResultsModel, rows: list[int]) -> list[tuple[int, int, int, int]]:
+    """The (top, left, bottom, right) of each dataChanged that ``refresh_rows(rows)`` emits."""
+    seen: list[tuple[int, int, int, int]] = []
+
+    def note(top_left: QModelIndex, bottom_right: QModelIndex, *_: object) -> None:
+        seen.append((top_left.row(), top_left.column(), bottom_right.row(), bottom_right.column()))
+
+    model.dataChanged.connect(note)
+    try:
+        model.refresh_rows(rows)
+    finally:
+        model.dataChanged.disconnect(note)
+    return seen
+
+
+def test_results_model_refresh_rows_emits_one_change_per_stretch_of_changed_rows(qtbot: Any) -> None:
     run, _ = planned(urls(6))
     model = ResultsModel()
     model.show_run(run)
-    with qtbot.waitSignal(model.dataChanged) as blocker:
-        model.refresh_rows([4, 1, 2])
-    top_left, bottom_right = blocker.args[0], blocker.args[1]
-    assert (top_left.row(), top_left.column()) == (1, 0)
-    assert (bottom_right.row(), bottom_right.column()) == (4, len(COLUMNS) - 1)
+    last = len(COLUMNS) - 1
+    assert changes(model, [4, 1, 2]) == [(1, 0, 2, last), (4, 0, 4, last)]  # not row 3, which did not change
+    assert changes(model, [0, 1, 2, 3, 4, 5]) == [(0, 0, 5, last)]
+
+
+def test_results_model_tells_many_scattered_rows_as_one_span(qtbot: Any) -> None:
+    from app.ui.widgets.results_table import MAX_STRETCHES
+
+    run, _ = planned(urls(3 * MAX_STRETCHES))
+    model = ResultsModel()
+    model.show_run(run)
+    every_other = list(range(0, 2 * (MAX_STRETCHES + 1), 2))
+    assert changes(model, every_other) == [(0, 0, every_other[-1], len(COLUMNS) - 1)]
 
 
 def test_results_model_refresh_rows_ignores_rows_past_the_end(qtbot: Any) -> None:

@@ -21,6 +21,7 @@ def waiting_on_io(rows: list[TaskRow]) -> list[TaskRow]:
 def test_the_tasks_tab_shows_the_gather_lessons_tasks_waiting_on_io_mid_run(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     choose(lab, qtbot, "gather", scale=FAST)
     panel = lab.results.tasks_panel
+    lab.results.setCurrentWidget(panel)  # a hidden Tasks tab is not kept up to date: it catches up when shown
     seen: list[int] = []
 
     async def scenario() -> None:
@@ -38,6 +39,22 @@ def test_the_tasks_tab_shows_the_gather_lessons_tasks_waiting_on_io_mid_run(lab:
     # (The run's own task, which awaited main(), is still ending its run when the trace is taken.)
     fetches = [row for row in panel.rows() if row.name.startswith("fetch")]
     assert len(fetches) >= 10 and all(row.state is TaskState.DONE for row in fetches)
+
+
+def test_a_hidden_tasks_tab_catches_up_when_shown(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    choose(lab, qtbot, "gather", scale=FAST)
+    panel = lab.results.tasks_panel
+    assert not panel.isVisible()
+
+    async def scenario() -> None:
+        lab.start_run()
+        await until(lambda: len(lab.controller.tracer.live_rows()) >= 10 if lab.controller.tracer else False, timeout=5)
+        assert panel.rows() == []  # behind the Timeline tab: not worked on
+        lab.results.setCurrentWidget(panel)
+        assert len(panel.rows()) >= 10  # at once, not at the next live refresh
+        await until(lambda: not lab.controller.running, timeout=10, what="the end of the run")
+
+    loop.run_until_complete(scenario())
 
 
 def test_replay_and_lanes_of_the_sequential_lesson(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:

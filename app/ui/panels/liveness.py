@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QWidget
 
-from app.core.lag import is_frozen
+from app.core.lag import REDRAW_INTERVAL, is_frozen
 from app.core.run import Run
 from app.ui import plain_text
 from app.ui.controller import LabController
@@ -33,6 +33,7 @@ class LivenessPanel(QWidget):
         self.setObjectName("livenessPanel")
         self._heartbeat = heartbeat
         self._painted = False  # the window has been drawn at least once
+        self._drawn_at = float("-inf")  # the heartbeat time the ball and the meter were last redrawn
         self.ready = False
         """True once the lab has started: drawn, and a heartbeat tick came on time."""
         self.ball = BouncingBall(self)
@@ -75,14 +76,20 @@ class LivenessPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _on_heartbeat_ticked(self, now: float, lateness: float) -> None:
-        self.ball.advance(now)
+        # Every tick is measured; the ball and the meter are redrawn at most REDRAW_INTERVAL
+        # apart (the lag graph paces itself the same way), and at once for a frozen tick.
+        draw = now - self._drawn_at >= REDRAW_INTERVAL or is_frozen(lateness)
+        if draw:
+            self._drawn_at = now
+            self.ball.advance(now)
         if not self.ready:
             if not (self._painted and not is_frozen(lateness)):
                 self.lag_graph.on_tick(now, lateness)
                 self.lag_graph.set_starting_until(now)
                 return
             self.ready = True
-        self.freeze_meter.on_tick(now, lateness)
+            draw = True
+        self.freeze_meter.on_tick(now, lateness, draw=draw)
         self.lag_graph.on_tick(now, lateness)
 
     def _on_controller_about_to_block(self, _run: Run) -> None:

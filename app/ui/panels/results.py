@@ -8,6 +8,8 @@ on one time scale.
 
 from __future__ import annotations
 
+import bisect
+
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QScrollArea, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
@@ -134,7 +136,7 @@ class ResultsPanel(QTabWidget):
         self.results_model.refresh_rows(rows)
         self.timeline.refresh()
         chosen = self._chosen_row()
-        if chosen is not None and chosen in rows:
+        if chosen is not None and (found := bisect.bisect_left(rows, chosen)) < len(rows) and rows[found] == chosen:
             self._show_row_details()  # the chosen request moved on: "Under way…" becomes its answer
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:

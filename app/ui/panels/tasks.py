@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QSlider, QTableView, QVBoxLayout, QWidget
 
 from app.core.run import Run, RunSummary
@@ -156,9 +157,14 @@ class TasksPanel(QWidget):
 
     def _on_live_timeout(self) -> None:
         tracer, run = self._controller.tracer, self._run
-        if tracer is None or run is None:
+        if tracer is None or run is None or not self.isVisible():  # behind another tab: shown when it comes back
             return
         self._show(tracer.live_rows(), run.clock())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._live.isActive():
+            self._on_live_timeout()  # the tab was behind another one: now, not 200 ms later
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self._live.stop()

@@ -112,12 +112,15 @@ class FreezeMeter(QWidget):
         """The lateness on display, in seconds (a recent peak while it is held)."""
         return self._bar.value
 
-    def on_tick(self, now: float, lateness: float) -> None:
+    def on_tick(self, now: float, lateness: float, *, draw: bool = True) -> None:
+        """Takes one heartbeat tick; with ``draw`` False it is only remembered (a stall is held
+        for HOLD seconds), and shown by the next tick that draws."""
         while self._recent and now - self._recent[0][0] > HOLD:
             self._recent.popleft()
         if not is_smooth(lateness):  # on-time ticks need no remembering
             self._recent.append((now, lateness))
-        self._show(max([lateness, *(late for _, late in self._recent)]))
+        if draw:
+            self._show(max([lateness, *(late for _, late in self._recent)]))
 
     def show_message(self, text: str) -> None:
         """Says ``text`` instead of a lateness: while starting, or just before a blocking run

@@ -26,8 +26,15 @@ _ASYNC, _BLOCKING = QColor("#2a9d8f"), QColor("#e63946")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 KEPT_RECORDS = 500_000
-"""The history forgets its oldest runs (never the last two) once its runs hold more requests than
-this: each keeps its table, about 100 bytes a request, and a class may run 200,000 at a time."""
+"""The history forgets its oldest runs (never the last two) once its runs hold more than this many
+requests, X-ray spans and task histories together: each request costs about 100 bytes, and a
+class may run 200,000 at a time. So memory stays bounded however many runs a lesson makes."""
+
+
+def weight(summary: RunSummary) -> int:
+    """What a run costs the history to keep, in :data:`KEPT_RECORDS`' units."""
+    trace = summary.trace
+    return len(summary.records) + (len(trace.spans) + len(trace.tasks) if trace is not None else 0)
 
 
 class HistoryModel(QAbstractTableModel):
@@ -42,10 +49,10 @@ class HistoryModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), row, row)
         self._runs.append(summary)
         self.endInsertRows()
-        kept = sum(len(run.records) for run in self._runs)
+        kept = sum(weight(run) for run in self._runs)
         forget = 0
         while len(self._runs) - forget > 2 and kept > KEPT_RECORDS:
-            kept -= len(self._runs[forget].records)
+            kept -= weight(self._runs[forget])
             forget += 1
         if forget:
             self.beginRemoveRows(QModelIndex(), 0, forget - 1)

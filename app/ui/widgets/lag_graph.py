@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.core.lag import FRAME, FROZEN, is_frozen
+from app.core.lag import FRAME, FROZEN, REDRAW_INTERVAL, is_frozen
 from app.core.run import format_duration
 
 WINDOW = 30.0
@@ -27,7 +27,8 @@ LOW, HIGH = 0.001, 10.0
 """The lateness at the bottom and top of the log scale, in seconds."""
 _LABELS = ((0.001, "1 ms"), (0.01, "10 ms"), (0.1, "100 ms"), (1.0, "1 s"), (10.0, "10 s"))
 _REFERENCES = ((FRAME, "16 ms: one frame", QColor("#e9a03b")), (FROZEN, "50 ms: frozen", QColor("#e63946")))
-REDRAW_INTERVAL = 1 / 30
+BUCKET = WINDOW / 600
+"""The line keeps the worst tick of each 50 ms: about a pixel column of the graph on a wide screen."""
 LINE = QColor("#2a9d8f")
 FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor("#e63946")
 STARTING = "starting"
@@ -55,7 +56,11 @@ class LagGraph(QWidget):
         self.setMinimumSize(260, 130)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._clock = clock
-        self._ticks: deque[tuple[float, float]] = deque()  # (when, lateness), oldest first
+        # The line: the worst tick of each BUCKET-long slice of time, as [slice, when, lateness],
+        # oldest first; a paint walks at most WINDOW / BUCKET of them, whatever the tick rate.
+        self._peaks: deque[list[float]] = deque()
+        self._late: deque[tuple[float, float]] = deque()  # the frozen ticks (when, lateness): the bands
+        self._last_tick: float | None = None
         self._painted_at = float("-inf")
         self._starting_until: float | None = None  # the lab's start-up: not a freeze of the lab
         self._freezing_from: float | None = None  # a blocking run is about to take the thread
@@ -72,9 +77,19 @@ class LagGraph(QWidget):
 
     def on_tick(self, now: float, lateness: float) -> None:
         self._freezing_from = None
-        self._ticks.append((now, lateness))
-        while self._ticks and now - self._ticks[0][0] > WINDOW + 1:
-            self._ticks.popleft()
+        self._last_tick = now
+        peaks, bucket = self._peaks, now // BUCKET
+        if peaks and peaks[-1][0] == bucket:
+            if lateness >= peaks[-1][2]:
+                peaks[-1][1:] = now, lateness
+        else:
+            peaks.append([bucket, now, lateness])
+        if is_frozen(lateness):
+            self._late.append((now, lateness))
+        while peaks and now - peaks[0][1] > WINDOW + 1:
+            peaks.popleft()
+        while self._late and now - self._late[0][0] > WINDOW + 1:
+            self._late.popleft()
         # 30 redraws a second scroll smoothly and cost half of 60; a late tick is drawn at once.
         if now - self._painted_at >= REDRAW_INTERVAL or is_frozen(lateness):
             self._painted_at = now
@@ -98,7 +113,7 @@ class LagGraph(QWidget):
         return self._freezing_from is not None
 
     def _all_stalls(self) -> list[tuple[float, float]]:
-        return [(when - lateness, when) for when, lateness in self._ticks if is_frozen(lateness)]
+        return [(when - lateness, when) for when, lateness in self._late]
 
     def _starting(self, end: float) -> bool:
         return self._starting_until is not None and end <= self._starting_until
@@ -121,7 +136,7 @@ class LagGraph(QWidget):
         painter.fillRect(self.rect(), palette.base())
         if plot.width() < 10 or plot.height() < 10:
             return
-        now = self._ticks[-1][0] if self._ticks else self._clock()
+        now = self._last_tick if self._last_tick is not None else self._clock()
         now = max(now, self._clock()) if self.isVisible() else now
 
         def x_of(t: float) -> float:
@@ -180,13 +195,16 @@ class LagGraph(QWidget):
             top = y - metrics.height() - 1 if value >= FROZEN else y + 1
             painter.drawText(QRectF(plot.left() + 4, top, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, label)
 
-        # One point per pixel column at most (the worst tick in it): cheap at 60 Hz, and a
-        # single late tick never disappears between two on-time ones.
+        # One point per pixel column at most (the worst tick in it), from the slices' peaks: a
+        # single late tick never disappears between two on-time ones, and a paint costs the same
+        # whatever the heartbeat's rate.
         columns: dict[int, float] = {}
-        for when, lateness in self._ticks:
-            if when >= now - WINDOW:
-                column = int(x_of(when))
-                columns[column] = max(columns.get(column, 0.0), lateness)
+        right, scale, oldest = plot.right(), plot.width() / WINDOW, now - WINDOW
+        for _bucket, when, lateness in self._peaks:
+            if when >= oldest:
+                column = int(right - (now - when) * scale)
+                if lateness > columns.get(column, -1.0):
+                    columns[column] = lateness
         if columns:
             line = QPolygonF([QPointF(x, y_of(late)) for x, late in sorted(columns.items())])
             painter.setPen(QPen(LINE, 2))

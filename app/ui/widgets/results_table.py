@@ -20,6 +20,21 @@ _FAILED, _CANCELLED = QColor("#c1121f"), QColor("#6c757d")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
+MAX_STRETCHES = 64
+"""More stretches of changed rows than this are told as one (see :meth:`ResultsModel.refresh_rows`)."""
+
+
+def row_stretches(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Ascending ``rows`` as (first, last) stretches of consecutive rows: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    stretches: list[tuple[int, int]] = []
+    for row in rows:
+        if stretches and row == stretches[-1][1] + 1:
+            stretches[-1] = (stretches[-1][0], row)
+        else:
+            stretches.append((row, row))
+    return stretches
+
+
 class ResultsModel(QAbstractTableModel):
     """A read-only view of a run's records (owned by the run; this model only reads them)."""
 
@@ -48,15 +63,23 @@ class ResultsModel(QAbstractTableModel):
         self.endResetModel()
 
     def refresh_rows(self, rows: Sequence[int]) -> None:
-        """Tells the view that these rows changed (one signal for the span they cover), and about
-        records added since the last refresh."""
+        """Tells the view that these rows changed, one signal per stretch of consecutive rows,
+        and about records added since the last refresh.
+
+        Only what changed: at 50 requests under way in a run of 5000 the changed rows are
+        scattered, and one signal from the first to the last would make the view re-read
+        thousands of rows that did not change. Past :data:`MAX_STRETCHES` stretches one signal
+        for the whole span is cheaper than many."""
         if len(self._records) > self._count:
             self.beginInsertRows(QModelIndex(), self._count, len(self._records) - 1)
             self._count = len(self._records)
             self.endInsertRows()
-        valid = [row for row in rows if 0 <= row < self._count]
-        if valid:
-            self.dataChanged.emit(self.index(min(valid), 0), self.index(max(valid), len(COLUMNS) - 1))
+        stretches = row_stretches(sorted(row for row in rows if 0 <= row < self._count))
+        if len(stretches) > MAX_STRETCHES:
+            stretches = [(stretches[0][0], stretches[-1][1])]
+        last_column = len(COLUMNS) - 1
+        for first, last in stretches:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     def record(self, row: int) -> RequestRecord:
         return self._records[row]
