@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/timeouts.py
 	$(BIN)/python bench/paste_bench.py
 	$(BIN)/python bench/xray_bench.py
+	$(BIN)/python bench/editor_bench.py
 
 # Regenerates the README's screenshots from the real window.
 screenshots: $(STAMP)

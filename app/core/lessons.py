@@ -768,6 +768,66 @@ async def main(session):
         return abs(wall_time - expected) <= 0.15 * expected + 0.1
 
 
+class PlaygroundLesson(Lesson):
+    """Your own code: a template to change, or any ``async def main`` asking for ``session``
+    and/or ``pool`` (File > Open puts a .py file here). It claims nothing: its verdict only says
+    what happened (:func:`report_without_claim`)."""
+
+    id = "playground"
+    title = "Playground: your own code"
+    claims_duration = False
+
+    def intro(self, setup: LessonSetup) -> str:
+        return (
+            "Your own code. Start from this program (it fetches three URLs from the demo server at "
+            "once), change it, or write your own: any async def main that asks for session (an "
+            "aiohttp session whose requests appear on the timeline) and/or pool (a process pool), "
+            "as the lessons do. File > Open a .py file puts it here; File > Save as .py takes the "
+            "code home. LoopLab claims nothing about your code: after Run it says how long it took "
+            "and whether the window stayed alive."
+        )
+
+    def code(self, setup: LessonSetup) -> str:
+        slow, fast = _n(1 * setup.scale), _n(0.5 * setup.scale)
+        return f'''{_SESSION_IMPORTS}
+{_server(setup)}
+
+async def fetch(session, path):
+    async with session.get(SERVER + path) as response:
+        return response.status
+
+
+async def main(session):
+    # Your own code: change anything, then press Run.
+    # main may ask for session (aiohttp) and pool (a
+    # process pool for CPU work), as the lessons do.
+    paths = ["/delay/{slow}", "/delay/{fast}", "/get"]
+    statuses = await asyncio.gather(
+        *(fetch(session, path) for path in paths)
+    )
+    print(statuses)
+{_run_alone("session")}'''
+
+    def expected_seconds(self, setup: LessonSetup) -> float:
+        return 1 * setup.scale  # the template's slowest request
+
+    def expectation(self, setup: LessonSetup) -> str:
+        return "No claim here: press Run and see how long it takes and whether the window stays alive."
+
+    def verdict(self, setup: LessonSetup, wall_time: float, longest_freeze: float) -> Verdict:
+        return report_without_claim(wall_time, longest_freeze)
+
+
+def report_without_claim(wall_time: float, longest_freeze: float) -> Verdict:
+    """What happened, for code that claims nothing (the playground, a lesson's edited code): the
+    time it took, and the window alive or frozen by the same line as everywhere else."""
+    if is_frozen(longest_freeze):
+        state = f"the window froze for {format_duration(longest_freeze)}"
+    else:
+        state = f"the window stayed alive (longest stall {format_duration(longest_freeze)})"
+    return Verdict(True, f"Took {format_duration(wall_time)}; {state}.")
+
+
 LESSONS: tuple[Lesson, ...] = (
     SleepLesson(),
     SequentialLesson(),
@@ -780,6 +840,7 @@ LESSONS: tuple[Lesson, ...] = (
     TimeoutLesson(),
     TaskGroupLesson(),
     QueueLesson(),
+    PlaygroundLesson(),
 )
 """In teaching order: the order of the list, and of Ctrl+1 to Ctrl+9 (lessons past the ninth have no key)."""
 

@@ -19,6 +19,7 @@ from app.core.freeze_cause import FreezeCause
 from app.core.lag import Freeze
 from app.core.lessons import Lesson, LessonSetup, lesson_by_id
 from app.core.options import DEFAULT_CONCURRENCY, FetchOptions
+from app.core.predictions import Prediction
 from app.core.records import (  # noqa: F401 - also the names every caller knows the run model by
     CANCELLED_PENDING,
     CANCELLED_RUNNING,
@@ -28,6 +29,7 @@ from app.core.records import (  # noqa: F401 - also the names every caller knows
     RequestState,
 )
 from app.core.task_trace import TaskTrace
+from app.core.user_code import CodeProblem
 from app.core.units import format_duration, format_seconds_setting, format_size, parse_duration  # noqa: F401
 
 
@@ -73,6 +75,12 @@ class RunRequest:
     """For a lesson run: its time scale, variant and limit, and the demo server's address."""
     concurrency: int = DEFAULT_CONCURRENCY
     options: FetchOptions = field(default_factory=FetchOptions)
+    source: str = ""
+    """For a lesson run: the code to run when it is not the lesson's own (edited in the window,
+    or the playground's); "" runs exactly ``lesson.code(setup)``. Code that is not the lesson's
+    own is held to no claim: its verdict says what happened."""
+    prediction: Prediction | None = None
+    """For a lesson run: what the class predicted before Run, if it did."""
 
     @classmethod
     def urls(
@@ -82,15 +90,32 @@ class RunRequest:
         return cls(mode=mode, text=text, concurrency=concurrency, options=options or FetchOptions())
 
     @classmethod
-    def for_lesson(cls, lesson: Lesson, setup: LessonSetup) -> RunRequest:
-        """Run ``lesson``'s code as ``setup`` shapes it: its mode is what that code does."""
-        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) else FetchMode.ASYNC
-        return cls(mode=mode, lesson_id=lesson.id, setup=setup, concurrency=setup.limit if lesson.uses_limit else 1)
+    def for_lesson(cls, lesson: Lesson, setup: LessonSetup, *, source: str = "", prediction: Prediction | None = None) -> RunRequest:
+        """Run ``lesson``'s code as ``setup`` shapes it (or ``source``, its edited code). The mode
+        is what the lesson's variant does; edited code runs on the event loop like any async code
+        (Cancel works while it awaits), and whether it blocks is what the run measures."""
+        if source == lesson.code(setup):
+            source = ""  # edited back into the lesson's own code: the lesson's claim holds again
+        mode = FetchMode.BLOCKING if lesson.expect_freeze(setup) and not source else FetchMode.ASYNC
+        concurrency = setup.limit if lesson.uses_limit else 1
+        return cls(mode=mode, lesson_id=lesson.id, setup=setup, concurrency=concurrency, source=source, prediction=prediction)
 
     @property
     def lesson(self) -> Lesson | None:
         """The lesson this request runs, or None for a URL list."""
         return lesson_by_id(self.lesson_id) if self.lesson_id else None
+
+    @property
+    def edited(self) -> bool:
+        """True when a lesson run runs code other than the lesson's own."""
+        return bool(self.source)
+
+    def code(self) -> str:
+        """The exact source a lesson run runs: its edited code, or the lesson's own for its setup."""
+        lesson = self.lesson
+        if lesson is None or self.setup is None:
+            raise ValueError("a URL run has no code")
+        return self.source or lesson.code(self.setup)
 
 
 class RunClock:
@@ -138,6 +163,9 @@ class RunSummary:
     freeze_causes: tuple[FreezeCause, ...] = ()
     """What the GUI thread was doing during each freeze (``app.core.freeze_cause``), in seconds
     since the run started like :attr:`freezes`."""
+    problem: CodeProblem | None = None
+    """For a lesson run that failed in its own code: the error at its line, with the code's own
+    lines of the traceback (``app.core.user_code``)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, RecordTable):
@@ -282,6 +310,7 @@ class Run:
         freeze_causes: Iterable[FreezeCause] = (),
         *,
         trace: TaskTrace | None = None,
+        problem: CodeProblem | None = None,
     ) -> RunSummary:
         """Freezes the run's results. Call once, when the run has ended: its records can no
         longer change (the summary shares them rather than copying 200,000 rows).
@@ -311,6 +340,7 @@ class Run:
             request=self.request,
             trace=trace,
             freeze_causes=tuple(freeze_causes),
+            problem=problem,
         )
 
 

@@ -56,7 +56,9 @@ def _quit_keys() -> tuple[str, ...]:
 def action_table() -> list[ActionSpec]:
     """Every action, in menu order."""
     return [
-        ActionSpec("restoreDemoAction", "Restore the demo URLs", menu="File"),
+        ActionSpec("openCodeAction", "&Open a .py file in the playground…", ("Ctrl+O",), menu="File"),
+        ActionSpec("saveCodeAction", "&Save the code as .py…", ("Ctrl+S",), menu="File"),
+        ActionSpec("restoreDemoAction", "Restore the demo URLs", menu="File", separator_before=True),
         *(
             ActionSpec(export_action_name(f.kind), f"Export the last run as {f.words}…", menu="File", separator_before=n == 0)
             for n, f in enumerate(FORMATS)
@@ -114,5 +116,6 @@ def shortcut_rows(actions: Mapping[str, QAction]) -> list[tuple[str, str]]:
         if action.shortcuts()
     ]
     rows += [("Tab / Shift+Tab", "Move between the controls"), ("+ / - / 0", "Timeline: zoom in, zoom out, fit the run")]
+    rows.append(("Tab / Shift+Tab in the code", "Indent / dedent (Esc first, or Ctrl+Tab: move on to the next control)"))
     rows.append(("Ctrl + mouse wheel", "Timeline: zoom around the pointer"))
     return rows

@@ -27,12 +27,12 @@ from typing import Any
 import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core import fetch
+from app.core import fetch, user_code
 from app.core.faults import describe_error
 from app.core.freeze_cause import FreezeWatchdog
 from app.core.freeze_guard import FreezeGuard, stop_in
 from app.core.fetch import FetchOptions
-from app.core.lag import Freeze, HeartbeatLog
+from app.core.lag import Freeze, HeartbeatLog, is_frozen
 from app.core.lesson_work import LessonPool
 from app.core.lessons import Lesson, call_main, compile_main
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome, RunRequest
@@ -80,6 +80,7 @@ class LabController(QObject):
     records_changed = Signal(list)  # list[int]: indices of the records that changed since the last batch
     about_to_block = Signal(object)  # Run: the GUI thread is taken over as soon as the slots return
     run_finished = Signal(object)  # RunSummary
+    code_rejected = Signal(object)  # CodeProblem: a lesson's code could not start, so nothing ran
 
     xray_enabled: bool = True
     """Trace the tasks of async URL runs and lessons (the View menu switches it): the run's
@@ -111,6 +112,7 @@ class LabController(QObject):
         self._lesson_session: aiohttp.ClientSession | None = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lesson_error = ""
+        self._code_problem: user_code.CodeProblem | None = None  # the failed lesson code's error, at its line
         self._state = ControllerState.IDLE
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
@@ -154,9 +156,11 @@ class LabController(QObject):
 
         Returns at once. A URL list is checked first, a slice at a time between the window's
         frames (a 200,000-line paste takes a second or two), its records appearing as they are;
-        then it is fetched. A lesson runs its code (exactly ``lesson.code(setup)``), whose
-        aiohttp requests become the run's records. A blocking run, or a lesson variant that
-        blocks, takes the GUI thread (after :data:`PAINT_GRACE`) until it is done.
+        then it is fetched. A lesson runs its code (exactly ``request.code()``: the lesson's
+        own or its edited text), whose aiohttp requests become the run's records. A blocking
+        run, or a lesson variant that blocks, takes the GUI thread (after :data:`PAINT_GRACE`)
+        until it is done. Code that cannot start (a syntax error, a ``main`` asking for what the
+        lab cannot pass) starts nothing: :attr:`code_rejected` says why, at its line.
         """
         if self._closed or self._state is not ControllerState.IDLE:
             log.info("Run refused: %s", "closed" if self._closed else f"the lab is {self._state.value}")
@@ -168,12 +172,22 @@ class LabController(QObject):
             work = self._execute(run, planner, request.options)
         else:
             assert request.setup is not None
-            main = compile_main(lesson.code(request.setup), lesson.id)
+            try:
+                main = compile_main(request.code(), lesson.id)
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the code raises says what is wrong with it
+                problem = user_code.problem_before_run(exc, lesson.id)
+            else:
+                problem = user_code.parameters_problem(main)
+            if problem is not None:
+                log.info("The code of lesson %s cannot start: %s", lesson.id, problem.one_line())
+                self.code_rejected.emit(problem)
+                return None
             work = self._execute_lesson(run, lesson, main, request.setup.base_url)
         self._active_run = run
         self._changed.clear()
         self._rows_reported = 0
         self._lesson_error = ""
+        self._code_problem = None
         if self.xray_enabled and (lesson is not None or run.mode is FetchMode.ASYNC):
             # Installed before the run's task exists, so the run's own task is traced too, and
             # before run_started, so the panels find it there. The run re-zeroes its clock when
@@ -198,8 +212,8 @@ class LabController(QObject):
         lesson = request.lesson
         if lesson is None or request.setup is None or self._closed:
             return
-        main = compile_main(lesson.code(request.setup), lesson.id)
-        if "pool" in inspect.signature(main).parameters and self._pool is None:
+        # Read, not run: the code may be a person's, and its top-level statements run on Run only.
+        if "pool" in user_code.main_parameters(request.code()) and self._pool is None:
             pool = self._lesson_resources({"pool"})["pool"]
             pool.submit(int)  # any call starts the worker process
 
@@ -296,11 +310,19 @@ class LabController(QObject):
             if "pool" in inspect.signature(main).parameters:
                 self._discard_pool()  # the count goes on in its process otherwise
             raise
-        except Exception as exc:  # the lesson's own code failed (e.g. the server went away)
+        # The lesson's code failed (the server went away, a NameError in an edit); SystemExit too:
+        # sys.exit() in a person's code ends their code, not the lab.
+        except (Exception, SystemExit) as exc:
             log.warning("Lesson %s failed", lesson.id, exc_info=True)
             if isinstance(exc, concurrent.futures.BrokenExecutor):
                 self._discard_pool()  # a broken pool stays broken: the next run gets a new one
-            self._lesson_error = describe_error(exc, base_url, FetchOptions(proxies={}))[1]
+            problem = user_code.problem_in(exc, lesson.id)  # at the code's line, with its own frames
+            if user_code.is_library_failure(exc):  # the network or the pool, in words a student reads
+                problem = problem.saying(describe_error(exc, user_code.failed_url(exc, base_url), FetchOptions(proxies={}))[1])
+                self._lesson_error = problem.message
+            else:
+                self._lesson_error = problem.one_line()
+            self._code_problem = problem if problem.line is not None else None
         except BaseException as exc:  # the freeze guard stopped the code (KeyboardInterrupt and such go on)
             stop = stop_in(exc)
             if stop is None:
@@ -309,6 +331,8 @@ class LabController(QObject):
             if "pool" in inspect.signature(main).parameters:
                 self._discard_pool()
             self._lesson_error = stop.words
+            problem = user_code.problem_in(exc, lesson.id).saying(stop.words)  # the editor marks where it stopped
+            self._code_problem = problem if problem.line is not None else None
         finally:
             run.finished_at = run.clock()
             self._recorder.settle()
@@ -336,7 +360,8 @@ class LabController(QObject):
         freezes = [Freeze(f.start - origin, f.end - origin) for f in self._heartbeat_log.freezes(origin, now)]
         causes = [c.shifted(origin, origin, now) for c in self._watchdog.causes_between(origin, now)] if self._watchdog else []
         tracer, self._tracer = self._tracer, None
-        summary = run.summarize(outcome, longest_freeze, error, freezes, causes, trace=tracer.finish() if tracer else None)
+        trace = tracer.finish() if tracer else None
+        summary = run.summarize(outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem)
         self._batch_timer.stop()
         self._flush_changes()
         self._active_run = None
@@ -346,7 +371,9 @@ class LabController(QObject):
                 f"{len(unexpected)} request(s) failed with an unexpected error, first: {run.records[unexpected[0]].error}"
             )
         self.run_finished.emit(summary)  # the panels have the results before they become usable again
-        if run.mode is FetchMode.BLOCKING and not self._closed:
+        # Edited code runs as async code and may freeze all the same: clicks made meanwhile must land on disabled controls too.
+        froze_unclaimed = run.request is not None and run.request.edited and is_frozen(longest_freeze)
+        if (run.mode is FetchMode.BLOCKING or froze_unclaimed) and not self._closed:
             self._set_state(ControllerState.SETTLING)
             self._settle_timer.start()
         else:

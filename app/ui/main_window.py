@@ -22,6 +22,7 @@ from app.core.lessons import LESSONS
 from app.core.run import Run, RunSummary
 from app.ui import actions, plain_text, settings
 from app.ui.controller import ControllerState, LabController
+from app.ui.code_files import CodeFiles
 from app.ui.dialogs import AboutDialog, ShortcutsDialog
 from app.ui.errors import ErrorReporter
 from app.ui.exporting import FORMATS, Exporter
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.server_label)
 
         self.exporter = Exporter(self, lambda: self.results.last_run, lambda text: self.statusBar().showMessage(text, 10000))
+        self.code_files = CodeFiles(self, self.source, lambda text: self.statusBar().showMessage(text, 10000))
         self.presentation = Presentation(
             self, advanced=[self.controls.options_box, *self.liveness.titles], lesson_panel=self.source.lesson_panel,
             exit_button=self.controls.exit_presentation_button,
@@ -125,6 +127,8 @@ class MainWindow(QMainWindow):
 
     def _action_handlers(self) -> dict[str, object]:
         handlers: dict[str, object] = {
+            "openCodeAction": self.code_files.open_file,
+            "saveCodeAction": self.code_files.save_file,
             "restoreDemoAction": self.source.restore_demo_urls,
             "settingsAction": lambda: self.state.open_settings(),  # the state is made after the actions
             "resetAction": self._reset_to_defaults,
@@ -244,7 +248,7 @@ class MainWindow(QMainWindow):
     def _on_controller_state_changed(self, state: ControllerState) -> None:
         # What runs stays what is shown: no other lesson or list until this run ends.
         idle = state is ControllerState.IDLE
-        for name in ("urlsAction", "restoreDemoAction", "resetAction", *(actions.lesson_action_name(lesson.id) for lesson in LESSONS)):
+        for name in ("urlsAction", "openCodeAction", "restoreDemoAction", "resetAction", *(actions.lesson_action_name(lesson.id) for lesson in LESSONS)):
             self.named_actions[name].setEnabled(idle)
 
     def _enable_exports(self) -> None:

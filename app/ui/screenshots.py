@@ -6,9 +6,11 @@ the History tab with those two runs' timelines one above the other, on one time 
 ``DIR/lab-lesson.png`` (the sequential lesson after its run), ``DIR/lab-freeze-cause.png`` (a
 freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run),
 ``DIR/lab-lesson-taskgroup.png`` (one request failed, the group cancelled the others),
-``DIR/lab-lesson-queue.png`` (three workers on a queue, mid-run) and ``DIR/lab-presentation.png``.
-``make screenshots`` runs it offscreen, so it works on a machine with no display;
-``python -m app.ui.screenshots DIR NAME...`` makes only the named ones (``lab-lesson-queue``).
+``DIR/lab-lesson-queue.png`` (three workers on a queue, mid-run), ``DIR/lab-edited.png`` (the
+sleep lesson edited into ``time.sleep(1)``: the freeze at the edited line) and
+``DIR/lab-presentation.png``. ``make screenshots`` runs it offscreen, so it works on a machine
+with no display; ``python -m app.ui.screenshots DIR NAME...`` makes only the named ones
+(``lab-lesson-queue``).
 """
 
 from __future__ import annotations
@@ -103,6 +105,20 @@ async def capture_freeze_cause(window: MainWindow, path: Path) -> str:
     window.controls.set_mode(FetchMode.BLOCKING)
     await _run_lesson_and_grab(window, "sleep", path)
     window.controls.set_mode(FetchMode.ASYNC)
+    return window.report.freeze_cause.full_text
+
+
+async def capture_edited(window: MainWindow, path: Path) -> str:
+    """The sleep lesson's async variant edited as a class would: ``await asyncio.sleep(2)`` typed
+    into ``time.sleep(1)``. The window freezes, and the edited line is marked."""
+    window.controls.set_mode(FetchMode.ASYNC)
+    window.source.open_lesson("sleep")
+    window.source.lesson_panel.set_scale(1.0)
+    view = window.source.lesson_panel.code_view
+    edited = view.toPlainText().replace("import asyncio", "import asyncio\nimport time").replace("await asyncio.sleep(2)", "time.sleep(1)")
+    view.replace_code(edited)
+    await _run_lesson_and_grab(window, "sleep", path)
+    window.source.reset_code()
     return window.report.freeze_cause.full_text
 
 
@@ -221,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             if wanted("lab-lesson-queue"):
                 working = await capture_queue(window, out_dir / "lab-lesson-queue.png")
                 print(f"{out_dir / 'lab-lesson-queue.png'}: {working} worker tasks waiting on I/O mid-run")
+            if wanted("lab-edited"):
+                cause = await capture_edited(window, out_dir / "lab-edited.png")
+                print(f"{out_dir / 'lab-edited.png'}: {cause}")
             if wanted("lab-presentation"):
                 await capture_presentation(window, out_dir / "lab-presentation.png")
                 print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")

@@ -240,6 +240,8 @@ def test_every_lessons_file_runs_with_plain_python_against_looplab_serve(tmp_pat
             assert said == [f"Gave up on {base_url}/delay/1.25"]
         elif lesson.id == "cancel":
             assert said == ["download: finally ran", "cancelled: True"]
+        elif lesson.id == "playground":  # the template prints the three statuses
+            assert said == ["[200, 200, 200]"]
         else:
             assert said == [], f"{path.name}: {result.stdout}"
 
@@ -314,7 +316,7 @@ def test_a_run_whose_time_is_30_percent_off_is_off(lesson_id: str, off_by: float
 def test_cpu_makes_no_claim_on_time() -> None:
     cpu = lesson_by_id("cpu")
     assert not cpu.claims_duration
-    assert all(lesson.claims_duration for lesson in LESSONS if lesson.id != "cpu")
+    assert all(lesson.claims_duration for lesson in LESSONS if lesson.id not in ("cpu", "playground"))  # the playground claims nothing
     for wall_time in (0.3, 2.0, 9.0):  # a fast or a slow computer: neither is the lesson
         verdict = cpu.verdict(setup(blocking=False), wall_time=wall_time, longest_freeze=0.01)
         assert verdict.as_expected, verdict.text
@@ -408,7 +410,8 @@ def test_the_queue_lessons_limit_is_its_workers() -> None:
 
 def test_the_pattern_lessons_follow_the_six_in_teaching_order() -> None:
     assert LESSON_IDS[:6] == ("sleep", "sequential", "gather", "limit", "cpu", "thread")
-    assert set(LESSON_IDS[6:]) == {"as_completed", "taskgroup", "timeout", "queue", "cancel"}
+    assert set(LESSON_IDS[6:-1]) == {"as_completed", "taskgroup", "timeout", "queue", "cancel"}
+    assert LESSON_IDS[-1] == "playground"  # your own code: after every lesson
     # Cancelling comes before the two lessons whose point is what gets cancelled.
     assert LESSON_IDS.index("cancel") < LESSON_IDS.index("timeout") < LESSON_IDS.index("taskgroup")
     assert len({lesson.title for lesson in LESSONS}) == len(LESSONS)

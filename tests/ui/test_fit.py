@@ -2,7 +2,8 @@
 
 Normal window: the screen less a title bar and a task bar (70 px) and a window frame (10 px).
 Presentation mode: the whole screen. For each, with your URLs and with lessons (the CPU lesson has
-the longest code, the limit lesson the most settings and the note under the toggle), on each
+the longest code, the limit lesson the most settings and the note under the toggle, the
+playground its own words, edited code with Reset and the "Predict before Run" questions), on each
 results tab after a run with failures: no text wider or taller than its widget, no elided tab,
 no widget outside the window, timeline rows with their labels, code that never hides behind a
 horizontal scroll bar. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
@@ -64,11 +65,16 @@ def run_with_failures(lab: MainWindow, loop: qasync.QEventLoop, server: DemoServ
 
 def check_every_view(window: MainWindow, label: str) -> list[str]:
     found: list[str] = []
-    for source in ("urls", "cpu", "limit"):
+    for source in ("urls", "cpu", "limit", "playground"):
         if source == "urls":
             window.source.open_urls()
         else:
             window.source.open_lesson(source)
+        if source == "playground":  # edited, and asking for a prediction: every control of the editor on show
+            window.source.lesson_panel.prediction_box.set_asking(True)
+            view = window.source.lesson_panel.code_view
+            if not window.source.edits.is_edited("playground"):
+                view.replace_code(view.toPlainText() + "    print(statuses)\n")
         for tab in (window.results.widget(i) for i in range(window.results.count())):
             window.results.setCurrentWidget(tab)
             if tab is window.results.requests_panel:  # the long URL's row chosen: its details shown whole

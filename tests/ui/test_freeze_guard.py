@@ -259,6 +259,7 @@ def test_a_stop_asked_for_as_the_code_returns_never_lands_in_looplabs_code(
         with monkeypatch.context() as patched:
             patched.setattr(SleepLesson, "code", lambda _self, _setup, seconds=seconds: RETURNS_AROUND_THE_LIMIT.format(seconds=seconds))
             choose(lab, qtbot, "sleep", scale=FAST, blocking=False)  # async mode: no settling pause between runs
+            lab.source.reset_code()  # the editor shows this round's code: Run runs what it shows
             summary = loop.run_until_complete(lab.run_once())
         outcomes.append(summary.outcome)
         assert summary.outcome in (RunOutcome.COMPLETED, RunOutcome.FAILED)

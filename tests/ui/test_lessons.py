@@ -220,8 +220,9 @@ def test_clicking_a_lesson_sets_the_lab_up_for_it(lab: MainWindow, qtbot: Any) -
 def test_the_code_view_shows_exactly_the_code_for_the_settings_and_it_compiles(lab: MainWindow, qtbot: Any, lesson_id: str) -> None:
     lesson = lesson_by_id(lesson_id)
     view = code_view(lab)
-    assert view.isReadOnly()
+    assert view.isReadOnly()  # no lesson yet: nothing to edit
     click_lesson(lab, qtbot, lesson_id)
+    assert not view.isReadOnly()  # every lesson's code can be edited in place
     seen: set[str] = set()
     for scale in (0.25, 1.0, 2.0):
         set_scale(lab, scale)

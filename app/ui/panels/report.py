@@ -1,7 +1,9 @@
 """The verdict on the last run, subscribed to the controller: what to watch for while a run goes
 on, then the longest freeze in big type, the timings and a plain-words explanation.
 
-A lesson's run is reported against the lesson's own claim, read from the run's request. When the
+A lesson's run is reported against the lesson's own claim, read from the run's request (edited
+code and the playground claim nothing: the report says what happened). Code that cannot start
+is reported as such: nothing ran. When the
 run just ended can be compared with the one before it (the same URLs, both completed), the
 report says so in the very words the History tab uses for the same two runs.
 
@@ -18,7 +20,9 @@ from PySide6.QtWidgets import QWidget
 
 from app.core import explain
 from app.core.freeze_cause import FreezeCause, longest
-from app.core.run import Run, RunOutcome, RunSummary
+from app.core.run import Run, RunSummary
+from app.core.user_code import CodeProblem
+from app.core.verdicts import makes_claim, verdict_for
 from app.ui.controller import LabController
 from app.ui.heartbeat import Heartbeat
 from app.ui.widgets.run_report import RunReport
@@ -36,12 +40,16 @@ class ReportPanel(RunReport):
         controller.run_started.connect(self._on_controller_run_started)
         controller.records_changed.connect(self._on_controller_records_changed)
         controller.run_finished.connect(self._on_controller_run_finished)
+        controller.code_rejected.connect(self._on_controller_code_rejected)
         if heartbeat is not None:
             heartbeat.froze.connect(self._on_heartbeat_froze)
 
     def _on_controller_run_started(self, run: Run) -> None:
         lesson = run.request.lesson if run.request is not None else None
-        self.show_started(run, lesson.title if lesson else "")
+        title = lesson.title if lesson else ""
+        if lesson is not None and run.request is not None and run.request.edited:
+            title += " (your edited code)"
+        self.show_started(run, title, claims=makes_claim(run.request))
 
     def _on_controller_records_changed(self, _rows: list[int]) -> None:
         run = self._controller.active_run
@@ -57,17 +65,17 @@ class ReportPanel(RunReport):
             if previous is not None and explain.comparable(previous, summary):
                 self.details.setText(f"{self.details.text()} Compared with run {previous.run_id}: {explain.comparison(previous, summary)}.")
         else:
-            setup = request.setup
-            expected = lesson.expected_seconds(setup) if lesson.claims_duration else None
-            if summary.outcome is RunOutcome.COMPLETED:
-                verdict = lesson.verdict(setup, summary.wall_time, summary.longest_freeze)
-                self.show_lesson(summary, f"{lesson.title}: {verdict.text}", expected)
-            else:
-                self.show_lesson(summary, lesson.title, expected)
+            claims = makes_claim(request)
+            expected = lesson.expected_seconds(request.setup) if lesson.claims_duration and claims else None
+            verdict = verdict_for(summary)
+            self.show_lesson(summary, f"{lesson.title}: {verdict.text}" if verdict is not None else lesson.title, expected)
         cause = longest(summary.freeze_causes)
         self.show_freeze_cause(cause.brief(), cause.words()) if cause is not None else self.show_freeze_cause("")
         self._run_ended_at = time.perf_counter()
         self._previous = summary
+
+    def _on_controller_code_rejected(self, problem: CodeProblem) -> None:
+        self.show_rejected(problem.one_line())
 
     def _on_heartbeat_froze(self, cause: FreezeCause) -> None:
         # A run's freezes are in its summary (a blocking run's last one is reported just after it ends).

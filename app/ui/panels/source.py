@@ -1,8 +1,14 @@
-"""What Run runs: your URL list, or a lesson with its exact code.
+"""What Run runs: your URL list, or a lesson with its exact code (as edited, if it was).
 
 Two tabs. The panel knows which one is open and which lesson is chosen, builds the
-:class:`~app.core.run.RunRequest` that Run hands to the controller, and shows a lesson's
-verdict when a run of it ends (read from the run's own request, never from what is on screen).
+:class:`~app.core.run.RunRequest` that Run hands to the controller (with the code in the editor
+and the class's prediction), and shows a lesson's verdict when a run of it ends (read from the
+run's own request, never from what is on screen).
+
+Edits are kept per lesson for the session (:class:`~app.core.user_code.CodeEdits`): switching
+lessons, or changing the time scale, the variant or the limit, never throws one away; the code
+then says it is edited, and Reset brings back the lesson's own code for the settings of the
+moment. Code that cannot start, or fails, is marked at its line, with the reason above it.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from app.core.demo_server import demo_urls
 from app.core.fetch import FetchOptions
 from app.core.freeze_cause import longest
-from app.core.lessons import Lesson, LessonSetup, lesson_by_id
-from app.core.run import FetchMode, Run, RunOutcome, RunRequest, RunSummary, format_duration
+from app.core.lessons import Lesson, LessonSetup, PlaygroundLesson, lesson_by_id
+from app.core.run import FetchMode, Run, RunRequest, RunSummary, format_duration
+from app.core.user_code import CodeEdits, CodeProblem
+from app.core.verdicts import makes_claim, verdict_for
 from app.ui import plain_text
 from app.ui.controller import ControllerState, LabController
 from app.ui.widgets.lesson_panel import LessonPanel
@@ -38,6 +46,7 @@ class SourcePanel(QTabWidget):
         self._controller = controller
         self._server_url = server_url
         self._blocking = False  # the toggle, which picks a lesson's variant
+        self.edits = CodeEdits()
 
         self.url_editor = UrlEditor(self)
         self.url_edit = self.url_editor.edit
@@ -59,6 +68,10 @@ class SourcePanel(QTabWidget):
         self.lesson_panel.lesson_chosen.connect(self._on_lesson_panel_lesson_chosen)
         self.lesson_panel.settings_changed.connect(self._on_lesson_panel_settings_changed)
         self.url_editor.changed.connect(self.settings_changed)
+        self.lesson_panel.code_view.code_edited.connect(self._on_code_view_code_edited)
+        self.lesson_panel.code_area.reset_button.clicked.connect(self.reset_code)
+        controller.code_rejected.connect(self._on_controller_code_rejected)
+        self._show_code_state()
         controller.state_changed.connect(self._on_controller_state_changed)
         controller.run_started.connect(self._on_controller_run_started)
         controller.run_finished.connect(self._on_controller_run_finished)
@@ -82,7 +95,8 @@ class SourcePanel(QTabWidget):
             lesson = self.current_lesson
             if lesson is None:
                 raise NothingToRun("Choose a lesson in the list first, then press Run.")
-            return RunRequest.for_lesson(lesson, self.lesson_setup())
+            code = self.lesson_panel.code_view.toPlainText()  # what is in the editor is what runs
+            return RunRequest.for_lesson(lesson, self.lesson_setup(), source=code, prediction=self.lesson_panel.prediction())
         if not self.url_editor.has_urls():
             raise NothingToRun("Add at least one URL, one per line, then press Run.")
         return RunRequest.urls(self.url_editor.text(), mode, concurrency=concurrency, options=options)
@@ -103,6 +117,19 @@ class SourcePanel(QTabWidget):
 
     def open_urls(self) -> None:
         self.setCurrentWidget(self.urls_page)
+
+    def open_code(self, code: str) -> None:
+        """Puts ``code`` (a .py file's text) in the playground, as an edit Ctrl+Z can undo."""
+        self.open_lesson(PlaygroundLesson.id)
+        self.lesson_panel.code_view.replace_code(code)
+        self.lesson_panel.code_view.setFocus()
+
+    def reset_code(self) -> None:
+        """Reset: the chosen lesson's own code again, for the settings of the moment (Ctrl+Z undoes it)."""
+        lesson = self.current_lesson
+        if lesson is not None:
+            self.edits.forget(lesson.id)
+            self.lesson_panel.code_view.replace_code(lesson.code(self.lesson_setup()))
 
     def demo_text(self) -> str:
         return "\n".join(demo_urls(self._server_url))
@@ -125,14 +152,30 @@ class SourcePanel(QTabWidget):
         self.settings_changed.emit()
 
     def _on_controller_state_changed(self, state: ControllerState) -> None:
-        # What runs stays what is shown: no other lesson, scale or limit until this run ends.
+        # What runs stays what is shown: no other lesson, scale or limit, and no edit, until this run ends.
         free = state is ControllerState.IDLE
         for widget in (self.tabBar(), self.lesson_panel.lesson_list, self.lesson_panel.scale_combo, self.lesson_panel.limit_slider):
             widget.setEnabled(free)
+        self._show_code_state()
+
+    def _on_code_view_code_edited(self) -> None:
+        lesson = self.current_lesson
+        if lesson is not None:
+            self.edits.record(lesson.id, self.lesson_panel.code_view.toPlainText(), lesson.code(self.lesson_setup()))
+        self.lesson_panel.code_area.show_problem(None)  # it was about the code before this edit
+        self._show_code_state()
+
+    def _on_controller_code_rejected(self, problem: CodeProblem) -> None:
+        # Nothing ran: the reason goes right above the code, and the line is marked.
+        self.lesson_panel.show_verdict(None)
+        self.lesson_panel.code_area.show_problem(problem)
+        self.lesson_panel.code_view.mark_error(problem.line, problem.column)
 
     def _on_controller_run_started(self, _run: Run) -> None:
         self.lesson_panel.show_verdict(None)
+        self.lesson_panel.code_area.show_problem(None)
         self.lesson_panel.code_view.clear_mark()
+        self.lesson_panel.code_view.mark_error(None)
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         request = summary.request
@@ -140,8 +183,13 @@ class SourcePanel(QTabWidget):
         if lesson is None or request is None or request.setup is None:
             return
         self._mark_freeze(summary, lesson.id)
-        if summary.outcome is RunOutcome.COMPLETED:
-            self.lesson_panel.show_verdict(lesson.verdict(request.setup, summary.wall_time, summary.longest_freeze))
+        if summary.problem is not None:
+            self.lesson_panel.code_area.show_problem(summary.problem)
+            self.lesson_panel.code_view.mark_error(summary.problem.line)
+        verdict = verdict_for(summary)
+        if verdict is not None:
+            self.lesson_panel.show_verdict(verdict, claimed=makes_claim(request))
+        self.lesson_panel.prediction_box.clear()  # the next run is predicted afresh
 
     def _mark_freeze(self, summary: RunSummary, lesson_id: str) -> None:
         """Marks the lesson's line that froze the window longest, with the time spent on it."""
@@ -151,4 +199,16 @@ class SourcePanel(QTabWidget):
 
     def _show_lesson(self) -> None:
         lesson = self.current_lesson
-        self.lesson_panel.show_lesson(lesson, self.lesson_setup() if lesson else None)
+        setup = self.lesson_setup()
+        shown = self.lesson_panel.code_view.toPlainText()
+        self.lesson_panel.show_lesson(lesson, setup, self.edits.code(lesson.id, lesson.code(setup)) if lesson else None)
+        if self.lesson_panel.code_view.toPlainText() != shown:
+            self.lesson_panel.code_area.show_problem(None)  # it was about the code no longer shown
+        self._show_code_state()
+
+    def _show_code_state(self) -> None:
+        """The code is editable when a lesson is chosen and no run is under way; it says whether it is edited."""
+        lesson, free = self.current_lesson, self._controller.state is ControllerState.IDLE
+        edited = lesson is not None and self.edits.is_edited(lesson.id)
+        self.lesson_panel.code_view.setReadOnly(lesson is None or not free)
+        self.lesson_panel.code_area.show_state(edited=edited, playground=isinstance(lesson, PlaygroundLesson), resettable=edited and free)

@@ -1,13 +1,17 @@
-"""The lessons panel: the list of lessons, the chosen one's explanation, settings and exact code.
+"""The lessons panel: the list of lessons, the chosen one's explanation, settings and code.
 
 Display-only: it says which lesson and settings the user picked (signals) and shows what the
 window tells it to (:meth:`LessonPanel.show_lesson`, :meth:`LessonPanel.show_verdict`). The code
-comes from ``app.core.lessons`` and is the very text that runs.
+comes from ``app.core.lessons`` (or is the user's edit of it) and is the very text that runs.
+
+"Predict before Run" is one switch per look: off by default in the normal window, on in
+presentation mode (where a class watches together); while it asks, the lesson's expectation is
+kept back until the run has answered it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,10 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.lessons import GATHER_URLS, LESSONS, SCALES, Lesson, LessonSetup, Verdict
+from app.core.predictions import Prediction
 from app.ui import plain_text
 from app.ui.actions import lesson_keys
 from app.ui.widgets import repolish
-from app.ui.widgets.code_view import CodeView
+from app.ui.widgets.code_area import CodeArea
+from app.ui.widgets.prediction_box import PredictionBox
 
 DEFAULT_SCALE = 1.0
 QWIDGETSIZE_MAX = (1 << 24) - 1
@@ -85,7 +91,10 @@ class LessonPanel(QWidget):
         self.expectation = plain_text.wrapped_label(parent=self, name="lessonExpectation")
         self.verdict = plain_text.wrapped_label(parent=self, name="lessonVerdict")
         self.verdict.setAccessibleName("Expected against observed")
-        self.code_view = CodeView(self)
+        self.code_area = CodeArea(self)
+        self.code_view = self.code_area.view
+        self.prediction_box = PredictionBox(self)
+        self._asking = {False: False, True: True}  # "Predict before Run", normal look and presentation mode
 
         # Two short rows rather than one long one: the column stays narrow in presentation mode.
         settings = QGridLayout()
@@ -105,6 +114,7 @@ class LessonPanel(QWidget):
         words_layout.setContentsMargins(0, 0, 4, 0)
         words_layout.addWidget(self.intro)
         words_layout.addLayout(settings)
+        words_layout.addWidget(self.prediction_box)
         words_layout.addWidget(self.expectation)
         words_layout.addWidget(self.verdict)
         words_layout.addStretch(1)
@@ -117,7 +127,7 @@ class LessonPanel(QWidget):
         self.split = QSplitter(Qt.Orientation.Vertical, self)
         self.split.setObjectName("lessonSplit")
         self.split.addWidget(self.words)
-        self.split.addWidget(self.code_view)
+        self.split.addWidget(self.code_area)
         self.split.setChildrenCollapsible(False)
         self.split.setStretchFactor(0, 2)
         self.split.setStretchFactor(1, 3)
@@ -131,6 +141,7 @@ class LessonPanel(QWidget):
         self.lesson_list.currentItemChanged.connect(self._on_lesson_list_current_changed)
         self.scale_combo.currentIndexChanged.connect(lambda _index: self.settings_changed.emit())
         self.limit_slider.valueChanged.connect(self._on_limit_slider_changed)
+        self.prediction_box.asking_changed.connect(self._on_prediction_box_asking_changed)
         self._compact = False
         self._on_limit_slider_changed(self.limit_slider.value())
         self._show_limit(False)
@@ -167,8 +178,9 @@ class LessonPanel(QWidget):
     def set_limit(self, limit: int) -> None:
         self.limit_slider.setValue(limit)
 
-    def show_lesson(self, lesson: Lesson | None, setup: LessonSetup | None) -> None:
-        """Shows ``lesson`` as it would run with ``setup`` (its intro, expectation and code)."""
+    def show_lesson(self, lesson: Lesson | None, setup: LessonSetup | None, code: str | None = None) -> None:
+        """Shows ``lesson`` as it would run with ``setup`` (its intro, expectation and code, or
+        ``code`` instead: its edited text)."""
         if lesson is None or setup is None:
             self.intro.setText("Choose a lesson above. Each one is a short program you can watch run.")
             self.expectation.clear()
@@ -184,29 +196,50 @@ class LessonPanel(QWidget):
             )
         self.intro.setText(lesson.intro(setup) + variant)
         self.expectation.setText(lesson.expectation(setup))
-        self.code_view.show_code(lesson.code(setup))
+        self.code_view.show_code(lesson.code(setup) if code is None else code)
+        self.prediction_box.offer(lesson.expected_seconds(setup))
         self.limit_caption.setText(lesson.limit_caption)
         self.limit_slider.setAccessibleName(lesson.limit_description)
         self._show_limit(lesson.uses_limit)
 
-    def show_verdict(self, verdict: Verdict | None) -> None:
+    def show_verdict(self, verdict: Verdict | None, *, claimed: bool = True) -> None:
+        """The verdict after a run (None: none yet); ``claimed`` False for code that claims
+        nothing (edited, the playground): what happened, neither right nor wrong."""
         if verdict is None:
             self.verdict.clear()
             self.verdict.setProperty("verdict", "")
         else:
             self.verdict.setText(verdict.text)
-            self.verdict.setProperty("verdict", "ok" if verdict.as_expected else "off")
+            self.verdict.setProperty("verdict", ("ok" if verdict.as_expected else "off") if claimed else "report")
         self.verdict.setVisible(verdict is not None and not self._compact)
+        self._show_expectation()
         repolish(self.verdict)
+
+    def prediction(self) -> Prediction | None:
+        """What the class predicted for the next run, if it was asked and answered."""
+        return self.prediction_box.prediction()
 
     def set_compact(self, compact: bool) -> None:
         """Presentation mode: only the list and the code. The teacher tells the story, and the
         window's report already states the verdict in big type."""
         self._compact = compact
-        for words in (self.intro, self.expectation):
-            words.setVisible(not compact)
+        self.intro.setVisible(not compact)
         self.verdict.setVisible(bool(self.verdict.text()) and not compact)
+        self.prediction_box.set_asking(self._asking[compact])
+        self._show_expectation()
         self._fit_words()
+
+    def _show_expectation(self) -> None:
+        # While the class is asked to predict, the lesson does not say the answer first.
+        answered = bool(self.verdict.text()) or not self.prediction_box.asking
+        self.expectation.setVisible(not self._compact and answered)
+
+    def _on_prediction_box_asking_changed(self, on: bool) -> None:
+        self._asking[self._compact] = on
+        self._show_expectation()
+        self._fit_words()
+        if on:  # the questions in view, under an intro that may have scrolled them away
+            QTimer.singleShot(0, self, lambda: self.words.ensureWidgetVisible(self.prediction_box))
 
     def _fit_words(self) -> None:
         """In compact mode only the settings are left above the code: their area shrinks to them."""

@@ -70,19 +70,21 @@ class RunReport(QFrame):
         label.setAccessibleName(accessible)
         return label
 
-    def show_started(self, run: Run, lesson_title: str = "") -> None:
-        """The run has begun: say what to watch for (the last run's numbers go)."""
+    def show_started(self, run: Run, lesson_title: str = "", *, claims: bool = True) -> None:
+        """The run has begun: say what to watch for (the last run's numbers go). ``claims``
+        False: the code is the user's own, and what it does to the window is to be seen."""
         for value in (self.freeze_label, self.wall_label, self.sum_label):
             value.setText("…")
         self.show_freeze_cause("")
         if lesson_title:
             frozen = run.mode is FetchMode.BLOCKING
             self.headline.setText(f"Running the lesson: {lesson_title}…")
-            self.details.setText(
-                "This variant blocks: the window is frozen until the code is done."
-                if frozen
-                else "The window is alive: type in the box, watch the ball and the meter."
-            )
+            if not claims:
+                self.details.setText("Your own code: watch the ball and the meter to see whether the window stays alive.")
+            elif frozen:
+                self.details.setText("This variant blocks: the window is frozen until the code is done.")
+            else:
+                self.details.setText("The window is alive: type in the box, watch the ball and the meter.")
         else:
             self.show_progress(run)
         self._set_state("running")
@@ -143,6 +145,15 @@ class RunReport(QFrame):
         )
         self.details.setText(text)
         self._set_state("frozen" if frozen else "alive")
+
+    def show_rejected(self, reason: str) -> None:
+        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line."""
+        for value in (self.freeze_label, self.wall_label, self.sum_label):
+            value.setText("–")
+        self.show_freeze_cause("")
+        self.headline.setText("Nothing ran: the code cannot start.")
+        self.details.setText(f"{reason}. The line is marked in the code: fix it and press Run again.")
+        self._set_state("")
 
     def show_freeze_cause(self, brief: str, words: str = "", *, outside_run: bool = False) -> None:
         """What froze the window: ``brief`` on show, ``words`` (the whole sentence) as its

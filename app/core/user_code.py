@@ -1,0 +1,261 @@
+"""Code a person wrote or edited: what is wrong with it, at its line, and the files it comes from.
+
+A lesson's code can be edited in the window, and the playground runs anyone's ``async def
+main(...)``. Such code fails in the ways code fails: it does not compile (a
+:class:`CodeProblem` found before anything runs), or it raises while it runs (a problem at the
+line that raised, with the person's own lines of the traceback: never LoopLab's, asyncio's or
+aiohttp's). :class:`CodeEdits` keeps each lesson's edited text for the session, and
+:func:`read_code_file` / :func:`write_code_file` are File > Open and Save as .py.
+
+Qt-free. The code runs under the file name ``"<lesson ID>"`` (:func:`app.core.lessons.compile_main`),
+which is how its frames are told from everyone else's.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures
+import inspect
+import os
+import shutil
+import socket
+import ssl
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import aiohttp
+import requests
+
+from app.core.units import format_size
+
+AVAILABLE = ("session", "pool")
+"""What ``main`` may ask for: LoopLab passes an aiohttp session and a process pool (``call_main``)."""
+MAX_CODE_BYTES = 1_000_000
+"""The largest .py file the playground opens: a program for a class, not a data file."""
+TRACEBACK_FRAMES = 8
+"""User frames kept of a deep traceback (the innermost ones: where it went wrong)."""
+
+_LIBRARY_FAILURES: tuple[type[BaseException], ...] = (
+    # The network and the pool failing under the code, said in words by app.core.faults.
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    ssl.SSLError,
+    aiohttp.ClientError,
+    requests.RequestException,
+    concurrent.futures.BrokenExecutor,
+)
+
+
+def code_file_name(lesson_id: str) -> str:
+    """The pseudo-file a lesson's code runs as (``compile_main`` names it so): ``"<lesson sleep>"``."""
+    return f"<lesson {lesson_id}>"
+
+
+@dataclass(frozen=True)
+class CodeProblem:
+    """What went wrong in a person's code, and where."""
+
+    message: str
+    """The exception in one line, as Python says it: "NameError: name 'x' is not defined"."""
+    line: int | None
+    """The 1-based line of the code to mark; None when no line of it is to blame."""
+    column: int | None = None
+    """The 1-based column, for a syntax error."""
+    traceback: tuple[str, ...] = ()
+    """The person's own frames, outermost first, one line each: "line 9, in main: undefined()"."""
+    before_run: bool = False
+    """True: the code could not even start, so nothing ran."""
+
+    def saying(self, message: str) -> CodeProblem:
+        """The same problem in other words (a network failure as app.core.faults says it)."""
+        return replace(self, message=message)
+
+    def one_line(self) -> str:
+        """The message with its line: "NameError: name 'x' is not defined (line 9)"."""
+        if self.line is None or f"line {self.line}" in self.message:  # "…frozen in line 7" says it already
+            return self.message
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{self.message} ({where})"
+
+    def words(self) -> str:
+        """Everything to show beside the code, in plain text over a few lines."""
+        head = self.one_line()
+        if self.before_run:
+            return f"{head}\nNothing ran: fix the line and press Run again."
+        if not self.traceback:
+            return head
+        return "\n".join([head, "Traceback (your code only, most recent call last):", *(f"  {frame}" for frame in self.traceback)])
+
+
+def problem_before_run(exc: BaseException, lesson_id: str) -> CodeProblem:
+    """The problem with code that could not start: a syntax error at its line and column, an
+    error in its top-level statements at the line that raised, or a ``main`` that is missing or
+    asks for what LoopLab cannot pass."""
+    if isinstance(exc, SyntaxError) and exc.filename == code_file_name(lesson_id):
+        column = exc.offset if exc.offset and exc.offset > 0 else None
+        return CodeProblem(f"{type(exc).__name__}: {exc.msg}", exc.lineno, column, before_run=True)
+    found = problem_in(exc, lesson_id)
+    return CodeProblem(found.message, found.line, found.column, found.traceback, before_run=True)
+
+
+def parameters_problem(main: Callable[..., object]) -> CodeProblem | None:
+    """A ``main`` that asks for what LoopLab cannot pass, at its ``def`` line; None if it asks for
+    nothing else than :data:`AVAILABLE`."""
+    unknown = [name for name in inspect.signature(main).parameters if name not in AVAILABLE]
+    if not unknown:
+        return None
+    code = getattr(main, "__code__", None)
+    return CodeProblem(
+        f"main asks for {', '.join(unknown)}: LoopLab can pass {' and '.join(AVAILABLE)} (ask for either, both or none)",
+        code.co_firstlineno if code is not None else None,
+        before_run=True,
+    )
+
+
+def problem_in(exc: BaseException, lesson_id: str) -> CodeProblem:
+    """The problem an exception raised by running code is, at the innermost line of that code
+    it passed through (None when it never did), with the code's own frames only."""
+    leaf = exc
+    # A TaskGroup's failure: the first error inside it says what went wrong, and where; the
+    # group's own frames (the "async with") lead to the task's.
+    while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+        leaf = leaf.exceptions[0]
+    frames = _own_frames(exc, lesson_id) + (_own_frames(leaf, lesson_id) if leaf is not exc else [])
+    lines = [f"line {frame.lineno}, in {frame.name}" + (f": {frame.line.strip()}" if frame.line else "") for frame in frames[-TRACEBACK_FRAMES:]]
+    message = _exception_line(leaf)
+    if leaf is not exc:
+        message = f"{_exception_line(exc)}; first: {message}"
+    return CodeProblem(message, frames[-1].lineno if frames else None, traceback=tuple(lines))
+
+
+def is_library_failure(exc: BaseException) -> bool:
+    """True for the network or the process pool failing under the code (a refused connection, a
+    timeout), which :func:`app.core.faults.describe_error` says best; False for the code's own
+    errors (a NameError, a ZeroDivisionError, a file it could not open)."""
+    return isinstance(exc, _LIBRARY_FAILURES)
+
+
+def failed_url(exc: BaseException, default: str) -> str:
+    """The address a failing request was for, as its exception knows it (requests' request,
+    aiohttp's request info or the host it could not connect to), else ``default``: the words
+    for a refused connection must name the host the code asked for, not the demo server."""
+    error: BaseException | None = exc
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if url := getattr(getattr(error, "request", None), "url", None):  # requests
+            return str(url)
+        if (info := getattr(error, "request_info", None)) is not None:  # aiohttp, with an answer
+            return str(info.real_url)
+        if isinstance(error, aiohttp.ClientConnectorError):  # aiohttp, no connection: host and port only
+            return f"{'https' if error.port == 443 else 'http'}://{error.host}:{error.port}"
+        error = error.__cause__ or error.__context__
+    return default
+
+
+def main_parameters(source: str) -> frozenset[str]:
+    """What the ``async def main`` in ``source`` asks for, read without running anything
+    (empty when it does not compile or has no such function)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte in the text
+        return frozenset()
+    for node in tree.body:
+        if isinstance(node, ast.AsyncFunctionDef) and node.name == "main":
+            arguments = node.args
+            return frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
+    return frozenset()
+
+
+def _own_frames(exc: BaseException, lesson_id: str) -> list[traceback.FrameSummary]:
+    name = code_file_name(lesson_id)
+    return [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == name]
+
+
+def _exception_line(exc: BaseException) -> str:
+    # As Python prints it, "Did you mean" included where Python adds one; one line.
+    text = " ".join(line.strip() for line in traceback.format_exception_only(type(exc), exc) if line.strip())
+    return text or type(exc).__name__
+
+
+class CodeEdits:
+    """The code each lesson was edited into, for this session: what the editor shows (and Run
+    runs) instead of the lesson's own code until Reset."""
+
+    def __init__(self) -> None:
+        self._edited: dict[str, str] = {}
+
+    def code(self, lesson_id: str, original: str) -> str:
+        """What to show for the lesson: its edited text, or ``original`` (its own code)."""
+        return self._edited.get(lesson_id, original)
+
+    def is_edited(self, lesson_id: str) -> bool:
+        return lesson_id in self._edited
+
+    def record(self, lesson_id: str, text: str, original: str) -> bool:
+        """The editor now says ``text``: kept as the lesson's edit unless it is the lesson's own
+        code again (typed back, or undone). True if the lesson is now edited."""
+        if text == original:
+            self._edited.pop(lesson_id, None)
+            return False
+        self._edited[lesson_id] = text
+        return True
+
+    def forget(self, lesson_id: str) -> None:
+        """Reset: the lesson shows its own code again."""
+        self._edited.pop(lesson_id, None)
+
+
+class CodeFileError(Exception):
+    """A .py file that cannot be opened or saved; the message says why, in plain words."""
+
+
+def read_code_file(path: Path) -> str:
+    """The text of a .py file for the playground: UTF-8 (a BOM is fine), at most
+    :data:`MAX_CODE_BYTES`, line ends made ``\\n``. :class:`CodeFileError` otherwise."""
+    try:
+        with path.open("rb") as source:
+            data = source.read(MAX_CODE_BYTES + 1)
+    except OSError as exc:
+        raise CodeFileError(f"Could not open {path.name}: {exc.strerror or exc}.") from exc
+    if len(data) > MAX_CODE_BYTES:
+        raise CodeFileError(
+            f"{path.name} is larger than {format_size(MAX_CODE_BYTES)}: too big for the playground. Open a smaller program."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CodeFileError(
+            f"{path.name} is not UTF-8 text (byte {data[exc.start]:#04x} at position {exc.start}). Save it as UTF-8 and open it again."
+        ) from exc
+    if "\x00" in text:
+        raise CodeFileError(f"{path.name} holds NUL bytes: it is not a Python program.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_code_file(path: Path, text: str, *, overwrite: bool = True) -> None:
+    """Writes exactly ``text`` (UTF-8, line ends as they are), whole or not at all: a file being
+    replaced stays as it was if writing fails. :class:`CodeFileError` when it cannot, or when
+    ``path`` exists and ``overwrite`` is false."""
+    if not overwrite and path.exists():
+        raise CodeFileError(f"{path.name} already exists in {path.parent}: choose another name.")
+    temp_name = ""
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8"))
+        # mkstemp makes the file private: a replaced file keeps its mode, a new one is readable.
+        if path.exists():
+            shutil.copymode(path, temp_name)
+        else:
+            os.chmod(temp_name, 0o644)
+        os.replace(temp_name, path)
+    except OSError as exc:
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
+        raise CodeFileError(f"Could not save {path.name}: {exc.strerror or exc}.") from exc
+
