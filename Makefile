@@ -11,9 +11,11 @@ PKG_STAMP := $(VENV)/.installed-package
 .PHONY: run test bench screenshots package clean
 
 run: $(STAMP)
+	$(BIN)/python -m app.i18n compile
 	$(BIN)/looplab
 
 test: $(STAMP)
+	$(BIN)/python -m app.i18n compile
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Precise speed goals live here, not in the tests.
@@ -28,11 +30,13 @@ bench: $(STAMP)
 
 # Regenerates the README's screenshots from the real window.
 screenshots: $(STAMP)
+	$(BIN)/python -m app.i18n compile
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.ui.screenshots resources/screenshots
 
 # The PyInstaller bundle, then dist/looplab_<version>_amd64.deb and a .tar.gz of the bundle.
 # packaging/looplab.spec and packaging/linux/build_packages.py say what goes in and why.
 package: $(PKG_STAMP)
+	$(BIN)/python -m app.i18n compile
 	$(BIN)/python packaging/icons.py build/icons
 	$(BIN)/python -m PyInstaller --noconfirm --clean --log-level WARN \
 	  --distpath dist --workpath build/pyinstaller packaging/looplab.spec

@@ -38,19 +38,21 @@ from app.core.lesson_work import LessonPool
 from app.core.lessons import LessonSetup, compile_main, lesson_by_id
 from app.core.run import FetchMode, RequestRecord, RequestState, Run, format_duration, format_size
 from app.core.urls import check_url
+from app.i18n import N_, _, ngettext
 from app.versions import versions
 
 log = logging.getLogger(__name__)
 
-QT_LIBS_FIX = (
+# The fixes are module constants, so marked here and translated where they are said (_(...)).
+QT_LIBS_FIX = N_(
     "install the system libraries Qt needs. On Debian/Ubuntu: sudo apt-get install libegl1 libgl1 "
     "libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 (the README's Troubleshooting has the list for X11)"
 )
-XCB_LIBS_FIX = (
+XCB_LIBS_FIX = N_(
     "install the libraries Qt's xcb plugin needs. On Debian/Ubuntu: sudo apt-get install libxcb-cursor0 "
     "libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
 )
-REINSTALL_FIX = "LoopLab's installation is incomplete: reinstall it (or run `pip install -e .` again in a checkout)"
+REINSTALL_FIX = N_("LoopLab's installation is incomplete: reinstall it (or run `pip install -e .` again in a checkout)")
 _HASHED_CERT_NAME = re.compile(r"^[0-9a-fA-F]{8}\.[0-9]$")
 """How OpenSSL names the certificates in a CA folder (what truststore looks for, too)."""
 PROBE_TIMEOUT = 60.0
@@ -81,9 +83,18 @@ class CheckResult:
 
     def line(self) -> str:
         """The check as one line of text."""
-        status = "ok" if self.passed else "skip" if self.skipped else "FAIL"
-        text = f"{status:<5} {self.name:<18} {self.detail}"
-        return f"{text}. What to do: {self.fix}" if self.fix else text
+        words = _status_words()
+        status = words[0] if self.passed else words[1] if self.skipped else words[2]
+        # Columns as wide as the longest word in this language (English: 5 and 18, plus a space).
+        status_width = max(5, *(len(w) for w in words)) + 1
+        name_width = max(18, *(len(_(name)) for name in CHECK_NAMES)) + 1
+        text = f"{status:<{status_width}}{_(self.name):<{name_width}}{self.detail}"
+        return _("{text}. What to do: {fix}").format(text=text, fix=self.fix) if self.fix else text
+
+
+def _status_words() -> tuple[str, str, str]:
+    # Translators: the doctor's three status words, in a column at the start of each line: keep them short.
+    return _("ok"), _("skip"), _("FAIL")
 
 
 def run_check(name: str, check: Callable[[], str]) -> CheckResult:
@@ -98,14 +109,14 @@ def run_check(name: str, check: Callable[[], str]) -> CheckResult:
         return CheckResult(
             name,
             False,
-            f"unexpected error: {type(exc).__name__}: {exc}",
-            "please report this to LoopLab's developers, with the traceback printed above",
+            _("unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}"),
+            _("please report this to LoopLab's developers, with the traceback printed above"),
         )
     return CheckResult(name, True, detail)
 
 
 def skipped(name: str, reason: str) -> CheckResult:
-    return CheckResult(name, False, f"not checked: {reason}", skipped=True)
+    return CheckResult(name, False, _("not checked: {reason}").format(reason=reason), skipped=True)
 
 
 # --- Qt-free checks --------------------------------------------------------------------------
@@ -117,10 +128,10 @@ def check_resources() -> str:
         icon = resources.path("looplab.svg")
         style = resources.read_text("looplab.qss")
     except (OSError, ModuleNotFoundError) as exc:
-        raise CheckFailed(f"LoopLab's resources cannot be read ({exc})", REINSTALL_FIX) from exc
+        raise CheckFailed(_("LoopLab's resources cannot be read ({error})").format(error=exc), _(REINSTALL_FIX)) from exc
     if not style.strip():
-        raise CheckFailed("the style sheet looplab.qss is empty", REINSTALL_FIX)
-    return f"icon and style sheet load from {icon.parent}"
+        raise CheckFailed(_("the style sheet looplab.qss is empty"), _(REINSTALL_FIX))
+    return _("icon and style sheet load from {folder}").format(folder=icon.parent)
 
 
 CA_FILE_CANDIDATES = (
@@ -147,9 +158,9 @@ def os_trust_store() -> str:
     context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="localhost")
     if sys.platform == "win32":
         count = len(ssl.enum_certificates("ROOT"))  # type: ignore[attr-defined] # Windows only
-        return f"the Windows certificate store ({count} root certificates), asked at each connection"
+        return _("the Windows certificate store ({count} root certificates), asked at each connection").format(count=count)
     if sys.platform == "darwin":
-        return "the macOS keychain, asked at each connection"
+        return _("the macOS keychain, asked at each connection")
     # Linux and the BSDs: truststore gives OpenSSL its default CA file and folder if they hold
     # certificates, or else the first of CA_FILE_CANDIDATES that exists. truststore keeps its
     # inner context to itself, so count what it will load with a context of our own.
@@ -158,7 +169,7 @@ def os_trust_store() -> str:
     folder = defaults.capath if defaults.capath and _holds_certificates(defaults.capath) else None
     if defaults.cafile or folder:
         counter.set_default_verify_paths()
-        where = " and ".join(str(p) for p in (defaults.cafile, folder) if p)
+        where = _(" and ").join(str(p) for p in (defaults.cafile, folder) if p)
     else:
         where = next((path for path in CA_FILE_CANDIDATES if os.path.isfile(path)), "")
         if where:
@@ -166,14 +177,26 @@ def os_trust_store() -> str:
     # Certificates in a folder are read one by one during verification, so are not counted yet.
     count = counter.cert_store_stats()["x509_ca"]
     if count == 0 and not folder:
-        override = " (SSL_CERT_FILE points at " + os.environ["SSL_CERT_FILE"] + ")" if "SSL_CERT_FILE" in os.environ else ""
+        if "SSL_CERT_FILE" in os.environ:
+            problem = _("no CA certificates found in the operating system's store (SSL_CERT_FILE points at {path})").format(
+                path=os.environ["SSL_CERT_FILE"]
+            )
+        else:
+            problem = _("no CA certificates found in the operating system's store")
         raise CheckFailed(
-            f"no CA certificates found in the operating system's store{override}",
-            "install the system's certificates (Debian/Ubuntu: sudo apt-get install ca-certificates). Until "
-            "then LoopLab verifies with certifi's bundle only: public sites work, a school's TLS proxy does not",
+            problem,
+            _(
+                "install the system's certificates (Debian/Ubuntu: sudo apt-get install ca-certificates). Until "
+                "then LoopLab verifies with certifi's bundle only: public sites work, a school's TLS proxy does not"
+            ),
         )
-    counted = f"{count} CA certificate{'' if count == 1 else 's'}" if count else "CA certificates"
-    return f"{counted} from {where}, with certifi's bundle as fallback"
+    if count:
+        return ngettext(
+            "{count} CA certificate from {where}, with certifi's bundle as fallback",
+            "{count} CA certificates from {where}, with certifi's bundle as fallback",
+            count,
+        ).format(count=count, where=where)
+    return _("CA certificates from {where}, with certifi's bundle as fallback").format(where=where)
 
 
 def _holds_certificates(folder: str) -> bool:
@@ -196,7 +219,8 @@ def start_demo_server(host: str, port: int) -> DemoServer:
         server = DemoServer(host, port).start()
     except OSError as exc:
         raise CheckFailed(
-            f"the demo server cannot listen on {host}:{port} ({exc.strerror or exc})", _listen_fix(exc, host, port)
+            _("the demo server cannot listen on {address} ({reason})").format(address=f"{host}:{port}", reason=exc.strerror or exc),
+            _listen_fix(exc, host, port),
         ) from exc
     try:
         # Plain http.client, not one of the two libraries checked next: this answers only
@@ -210,14 +234,14 @@ def start_demo_server(host: str, port: int) -> DemoServer:
             connection.close()
         if answer.status != 200 or "LoopLab demo server" not in page:
             raise CheckFailed(
-                f"something else answered on {server.url}/ (HTTP {answer.status})",
-                "another program is intercepting local connections: check security software",
+                _("something else answered on {url} (HTTP {status})").format(url=f"{server.url}/", status=answer.status),
+                _("another program is intercepting local connections: check security software"),
             )
     except OSError as exc:
         server.stop()
         raise CheckFailed(
-            f"the demo server started but did not answer on {server.url}/ ({exc})",
-            "check that no firewall or security software blocks connections to 127.0.0.1",
+            _("the demo server started but did not answer on {url} ({error})").format(url=f"{server.url}/", error=exc),
+            _("check that no firewall or security software blocks connections to 127.0.0.1"),
         ) from exc
     except BaseException:
         server.stop()
@@ -227,12 +251,12 @@ def start_demo_server(host: str, port: int) -> DemoServer:
 
 def _listen_fix(exc: OSError, host: str, port: int) -> str:
     if exc.errno == errno.EADDRINUSE:
-        return f"another program already uses port {port}: choose another one, or --port 0 for any free port"
+        return _("another program already uses port {port}: choose another one, or --port 0 for any free port").format(port=port)
     if exc.errno == errno.EACCES:
-        return "this port needs administrator rights (or is blocked): use a port above 1024, or --port 0"
+        return _("this port needs administrator rights (or is blocked): use a port above 1024, or --port 0")
     if exc.errno == errno.EADDRNOTAVAIL:
-        return f"{host} is not an address of this computer: use 127.0.0.1"
-    return "check that the loopback network (127.0.0.1) works and no security software blocks LoopLab"
+        return _("{host} is not an address of this computer: use 127.0.0.1").format(host=host)
+    return _("check that the loopback network (127.0.0.1) works and no security software blocks LoopLab")
 
 
 def check_async_fetch(base_url: str) -> str:
@@ -261,10 +285,16 @@ def check_blocking_fetch(base_url: str) -> str:
 def _fetched(library: str, record: RequestRecord) -> str:
     if record.state is not RequestState.DONE:
         raise CheckFailed(
-            f"{library} could not fetch {record.url}: {record.error}",
-            "check that no firewall or security software blocks connections to 127.0.0.1",
+            _("{library} could not fetch {url}: {error}").format(library=library, url=record.url, error=record.error),
+            _("check that no firewall or security software blocks connections to 127.0.0.1"),
         )
-    return f"{library} fetched {record.url}: {record.status} {record.reason}, {format_size(record.bytes_received)} in {format_duration(record.duration or 0.0)}"
+    return _("{library} fetched {url}: {status}, {size} in {time}").format(
+        library=library,
+        url=record.url,
+        status=f"{record.status} {record.reason}",
+        size=format_size(record.bytes_received),
+        time=format_duration(record.duration or 0.0),
+    )
 
 
 def check_process_pool() -> str:
@@ -285,14 +315,16 @@ def check_process_pool() -> str:
     except Exception as exc:  # noqa: BLE001 - every way a worker fails becomes the check's message
         pool.shutdown(wait=False, cancel_futures=True)
         raise CheckFailed(
-            f"a worker process could not run a task ({type(exc).__name__}: {exc})",
-            "the CPU lesson needs worker processes: check that security software lets LoopLab start "
-            "its own program again; otherwise " + REINSTALL_FIX,
+            _("a worker process could not run a task ({error})").format(error=f"{type(exc).__name__}: {exc}"),
+            _(
+                "the CPU lesson needs worker processes: check that security software lets LoopLab start "
+                "its own program again; otherwise {fix}"
+            ).format(fix=_(REINSTALL_FIX)),
         ) from exc
     pool.shutdown(wait=True)
     if pid == os.getpid() or primes != 25:
-        raise CheckFailed(f"the worker answered wrongly (pid {pid}, {primes} primes below 100)", REINSTALL_FIX)
-    return f"a worker process (spawn, pid {pid}) ran the CPU lesson's count_primes"
+        raise CheckFailed(_("the worker answered wrongly (pid {pid}, {primes} primes below 100)").format(pid=pid, primes=primes), _(REINSTALL_FIX))
+    return _("a worker process (spawn, pid {pid}) ran the CPU lesson's count_primes").format(pid=pid)
 
 
 # --- checks that need Qt ---------------------------------------------------------------------
@@ -300,20 +332,20 @@ def check_process_pool() -> str:
 
 def check_versions() -> str:
     """The versions of LoopLab and everything it stands on; fails if Qt cannot be imported."""
-    where = "bundle" if getattr(sys, "frozen", False) else "Python package"
+    where = _("bundle") if getattr(sys, "frozen", False) else _("Python package")
     try:
         found = versions()
     except ImportError as exc:  # usually a system library Qt needs is missing
-        raise CheckFailed(f"Qt cannot be loaded ({exc})", QT_LIBS_FIX) from exc
+        raise CheckFailed(_("Qt cannot be loaded ({error})").format(error=exc), _(QT_LIBS_FIX)) from exc
     if dict(found)["qasync"] == "unknown":
-        raise CheckFailed("qasync's version cannot be read: its package metadata is missing", REINSTALL_FIX)
+        raise CheckFailed(_("qasync's version cannot be read: its package metadata is missing"), _(REINSTALL_FIX))
     text = ", ".join(f"{name} {version}" + (f" ({where})" if name == "LoopLab" else "") for name, version in found)
     import PySide6
 
     if sys.version_info[:2] == (3, 11) and PySide6.__version_info__[:2] >= (6, 12):
         raise CheckFailed(
-            f"PySide6 {PySide6.__version__} crashes Python 3.11 ({text})",
-            'install an older one: pip install "PySide6-Essentials<6.12" (or use Python 3.12+)',
+            _("PySide6 {version} crashes Python 3.11 ({versions})").format(version=PySide6.__version__, versions=text),
+            _('install an older one: pip install "PySide6-Essentials<6.12" (or use Python 3.12+)'),
         )
     return text
 
@@ -340,12 +372,14 @@ def check_qt_platform() -> str:
         )
     except subprocess.TimeoutExpired as exc:
         raise CheckFailed(
-            f"starting Qt took more than {PROBE_TIMEOUT:g} s",
-            "the display server may not answer: log out and in again, or try QT_QPA_PLATFORM=offscreen",
+            _("starting Qt took more than {seconds} s").format(seconds=f"{PROBE_TIMEOUT:g}"),
+            _("the display server may not answer: log out and in again, or try QT_QPA_PLATFORM=offscreen"),
         ) from exc
     answer = dict(line.split("=", 1) for line in probe.stdout.splitlines() if "=" in line)
     if probe.returncode == 0 and "platform" in answer:
-        return f'the "{answer["platform"]}" platform plugin loads ({answer.get("screen", "no screen")})'
+        size = answer.get("screen", "")
+        screen = _("screen {size}").format(size=size) if size else _("no screen")
+        return _('the "{platform}" platform plugin loads ({screen})').format(platform=answer["platform"], screen=screen)
     # Qt's own lines, without its boilerplate ("Reinstalling the application may fix this
     # problem", the list of every plugin): the fix below says what to do instead.
     messages = [
@@ -353,24 +387,26 @@ def check_qt_platform() -> str:
         for line in probe.stderr.splitlines()
         if line.strip() and not line.startswith(("This application failed to start", "Available platform plugins"))
     ]
-    said = "; ".join(messages[-3:]) or f"exit status {probe.returncode}"
-    raise CheckFailed(f"Qt could not start ({said})", _qt_platform_fix(probe.stderr))
+    said = "; ".join(messages[-3:]) or _("exit status {status}").format(status=probe.returncode)
+    raise CheckFailed(_("Qt could not start ({reason})").format(reason=said), _qt_platform_fix(probe.stderr))
 
 
 def _qt_platform_fix(stderr: str) -> str:
     if not sys.platform.startswith("linux"):
-        return REINSTALL_FIX
+        return _(REINSTALL_FIX)
     wanted = os.environ.get("QT_QPA_PLATFORM", "")
     if "offscreen" not in wanted and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return (
+        return _(
             "there is no display (DISPLAY and WAYLAND_DISPLAY are unset): run LoopLab on a desktop, "
             "or check everything else with QT_QPA_PLATFORM=offscreen looplab doctor"
         )
     if "could not connect to display" in stderr:
-        return f"the display {os.environ.get('DISPLAY', '')} does not answer: log out and in again, or restart the computer"
+        return _("the display {display} does not answer: log out and in again, or restart the computer").format(
+            display=os.environ.get("DISPLAY", "")
+        )
     if "xcb" in stderr:
-        return XCB_LIBS_FIX
-    return QT_LIBS_FIX
+        return _(XCB_LIBS_FIX)
+    return _(QT_LIBS_FIX)
 
 
 def qt_probe() -> int:
@@ -381,7 +417,7 @@ def qt_probe() -> int:
     screen = app.primaryScreen()
     size = screen.size() if screen is not None else None
     print(f"platform={app.platformName()}", flush=True)
-    print(f"screen={f'screen {size.width()}x{size.height()}' if size else 'no screen'}", flush=True)
+    print(f"screen={f'{size.width()}x{size.height()}' if size else ''}", flush=True)
     return 0
 
 
@@ -404,7 +440,7 @@ def check_settings_location() -> str:
     unique = list(dict.fromkeys(folders))
     for folder in unique:
         _check_writable(folder)
-    return "can write to " + ", ".join(str(f) for f in unique)
+    return _("can write to {folders}").format(folders=", ".join(str(f) for f in unique))
 
 
 def _check_writable(folder: Path) -> None:
@@ -414,13 +450,29 @@ def _check_writable(folder: Path) -> None:
             pass
     except OSError as exc:
         raise CheckFailed(
-            f"cannot write to {folder} ({exc.strerror or exc})",
-            "LoopLab saves its settings and log there: make the folder writable for your user account "
-            "(or ask the computer's administrator)",
+            _("cannot write to {folder} ({reason})").format(folder=folder, reason=exc.strerror or exc),
+            _(
+                "LoopLab saves its settings and log there: make the folder writable for your user account "
+                "(or ask the computer's administrator)"
+            ),
         ) from exc
 
 
 # --- the command -----------------------------------------------------------------------------
+
+
+CHECK_NAMES = (
+    N_("Versions"),
+    N_("Qt platform"),
+    N_("Settings location"),
+    N_("Resources"),
+    N_("OS trust store"),
+    N_("Demo server"),
+    N_("Async fetch"),
+    N_("Blocking fetch"),
+    N_("Process pool"),
+)
+"""The checks' names in English (:attr:`CheckResult.name`); shown translated."""
 
 
 def checks(host: str, port: int) -> Iterator[CheckResult]:
@@ -437,8 +489,8 @@ def checks(host: str, port: int) -> Iterator[CheckResult]:
             yield run_check("Async fetch", lambda: check_async_fetch(server[0].url))
             yield run_check("Blocking fetch", lambda: check_blocking_fetch(server[0].url))
         else:
-            yield skipped("Async fetch", "it needs the demo server")
-            yield skipped("Blocking fetch", "it needs the demo server")
+            yield skipped("Async fetch", _("it needs the demo server"))
+            yield skipped("Blocking fetch", _("it needs the demo server"))
     finally:
         for started in server:
             started.stop()
@@ -447,7 +499,7 @@ def checks(host: str, port: int) -> Iterator[CheckResult]:
 
 def _started(server: list[DemoServer], host: str, port: int) -> str:
     server.append(start_demo_server(host, port))
-    return f"answered on {server[0].url}/"
+    return _("answered on {url}").format(url=f"{server[0].url}/")
 
 
 def _print_now(line: str) -> None:
@@ -457,7 +509,7 @@ def _print_now(line: str) -> None:
 def doctor_command(host: str = "127.0.0.1", port: int = 0, out: Callable[[str], None] = _print_now) -> int:
     """``looplab doctor``: prints one line per check; returns 0 only if every check passed."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    out(f"LoopLab doctor {__version__}: checking that LoopLab can run here")
+    out(_("LoopLab doctor {version}: checking that LoopLab can run here").format(version=__version__))
     # The settings check makes a Qt object while the demo server's thread will run later:
     # as in run_lab, no automatic collection that could free a Qt object on another thread.
     gc.disable()
@@ -471,8 +523,12 @@ def doctor_command(host: str = "127.0.0.1", port: int = 0, out: Callable[[str], 
         gc.enable()
     failed = [r for r in results if not r.passed]
     if failed:
-        out(f"{len(failed)} of {len(results)} checks did not pass: {', '.join(r.name for r in failed)}.")
+        out(
+            ngettext(
+                "{failed} of {total} checks did not pass: {names}.", "{failed} of {total} checks did not pass: {names}.", len(results)
+            ).format(failed=len(failed), total=len(results), names=", ".join(_(r.name) for r in failed))
+        )
         return 1
-    out(f"All {len(results)} checks passed.")
+    out(ngettext("The {total} check passed.", "All {total} checks passed.", len(results)).format(total=len(results)))
     return 0
 

@@ -22,10 +22,11 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
+from app import __version__, i18n
 from app.core.demo_server import DemoServer, serve
 from app.core.lessons import LESSON_IDS, LESSONS
 from app.core.net import is_loopback
+from app.i18n import _
 from app.identity import APP_NAME, DESKTOP_ID, ORG_NAME
 
 if TYPE_CHECKING:  # Qt is imported only on the paths that need it: `looplab serve` runs without it
@@ -68,7 +69,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         from app.ui.errors import ErrorReporter
         from app.ui.gc_pacer import GcPacer
     except ImportError as exc:  # usually a system library Qt needs is missing
-        print(f"LoopLab cannot load Qt: {exc}\n{_QT_LIBS_HINT}", file=sys.stderr)
+        print(_("LoopLab cannot load Qt: {error}").format(error=exc) + "\n" + _(_QT_LIBS_HINT), file=sys.stderr)
         return 1
 
     QCoreApplication.setApplicationName(APP_NAME)
@@ -89,7 +90,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         server = DemoServer().start()
     except OSError as exc:
         log.error("The demo server could not start: %s", exc)
-        print(f"LoopLab's demo server could not start: {exc}", file=sys.stderr)
+        print(_("LoopLab's demo server could not start: {error}").format(error=exc), file=sys.stderr)
         return 1
 
     status = 0
@@ -157,7 +158,7 @@ async def _until_closed(work: Coroutine[Any, Any, int], closed: asyncio.Event) -
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     if task.cancelled():
-        print("The window was closed before the screenshot was taken.", file=sys.stderr)
+        print(_("The window was closed before the screenshot was taken."), file=sys.stderr)
         return 1
     return task.result()
 
@@ -174,23 +175,28 @@ async def save_screenshot(window: MainWindow, path: Path) -> int:
     deadline = asyncio.get_running_loop().time() + SCREENSHOT_SHOW_TIMEOUT
     while not ((handle := window.windowHandle()) is not None and handle.isExposed()):
         if asyncio.get_running_loop().time() > deadline:
-            print(f"The window did not appear within {SCREENSHOT_SHOW_TIMEOUT:g} s: no screenshot.", file=sys.stderr)
+            print(_("The window did not appear within {seconds} s: no screenshot.").format(seconds=f"{SCREENSHOT_SHOW_TIMEOUT:g}"), file=sys.stderr)
             return 1
         await asyncio.sleep(0.02)
     try:
         summary = await capture(window, FetchMode.ASYNC, path)
     except OSError as exc:
-        print(f"Could not save the screenshot: {exc}", file=sys.stderr)
+        print(_("Could not save the screenshot: {error}").format(error=exc), file=sys.stderr)
         return 1
     size = window.size()
     print(
-        f"Saved the lab to {path} ({QGuiApplication.platformName()} platform, {size.width()}x{size.height()}), "
-        f"after an async run of {len(summary.records)} demo URLs in {summary.wall_time:.2f} s",
+        _("Saved the lab to {path} ({platform} platform, {size}), after an async run of {n} demo URLs in {seconds} s").format(
+            path=path,
+            platform=QGuiApplication.platformName(),
+            size=f"{size.width()}x{size.height()}",
+            n=len(summary.records),
+            seconds=f"{summary.wall_time:.2f}",
+        ),
         flush=True,
     )
     failed = [r for r in summary.records if r.state is not RequestState.DONE]
     for record in failed:
-        print(f"Demo URL failed: {record.url}: {record.error}", file=sys.stderr)
+        print(_("Demo URL failed: {url}: {error}").format(url=record.url, error=record.error), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -199,21 +205,23 @@ def serve_command(host: str, port: int) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     if not is_loopback(host):
         print(
-            f"Warning: listening on {host}, not on loopback: other machines on the network can "
-            "reach this server. Use --host 127.0.0.1 to keep it to this computer.",
+            _(
+                "Warning: listening on {host}, not on loopback: other machines on the network can "
+                "reach this server. Use --host 127.0.0.1 to keep it to this computer."
+            ).format(host=host),
             file=sys.stderr,
         )
 
     def ready(bound_port: int) -> None:
         shown = f"[{host}]" if ":" in host else host
-        print(f"LoopLab demo server on http://{shown}:{bound_port}/  (Ctrl+C to stop)", flush=True)
+        print(_("LoopLab demo server on {url}  (Ctrl+C to stop)").format(url=f"http://{shown}:{bound_port}/"), flush=True)
 
     try:
         asyncio.run(serve(host, port, ready=ready, access_log=True))
     except KeyboardInterrupt:
-        print("Demo server stopped.", flush=True)
+        print(_("Demo server stopped."), flush=True)
     except OSError as exc:
-        print(f"The demo server cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        print(_("The demo server cannot listen on {address}: {reason}").format(address=f"{host}:{port}", reason=exc.strerror or exc), file=sys.stderr)
         return 1
     return 0
 
@@ -221,37 +229,38 @@ def serve_command(host: str, port: int) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="looplab",
-        description="LoopLab: see the difference between blocking and non-blocking Python. "
-        "Without a command, opens the lab.",
+        description=_("LoopLab: see the difference between blocking and non-blocking Python. Without a command, opens the lab."),
     )
     parser.add_argument("--version", action="version", version=f"looplab {__version__}")
     parser.add_argument(
         "--lesson",
         metavar="ID",
-        help=f"open the lab on a lesson: {', '.join(LESSON_IDS)}",
+        help=_("open the lab on a lesson: {ids}").format(ids=", ".join(LESSON_IDS)),
     )
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
         type=Path,
-        help="open the lab, run the demo URLs once (async), save the window as a PNG to PATH and exit",
+        help=_("open the lab, run the demo URLs once (async), save the window as a PNG to PATH and exit"),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser(
         "serve",
-        help="run only the demo server, in the foreground",
-        description="Run LoopLab's httpbin-compatible demo server in the foreground until Ctrl+C.",
+        help=_("run only the demo server, in the foreground"),
+        description=_("Run LoopLab's httpbin-compatible demo server in the foreground until Ctrl+C."),
     )
-    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
-    serve_parser.add_argument("--port", type=_port, default=8080, help="port to listen on, 0 for any free one (default: 8080)")
+    serve_parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default: 127.0.0.1, this computer only)"))
+    serve_parser.add_argument("--port", type=_port, default=8080, help=_("port to listen on, 0 for any free one (default: 8080)"))
     doctor_parser = commands.add_parser(
         "doctor",
-        help="check that LoopLab can run on this computer",
-        description="Check that LoopLab can run on this computer: one line per check, and what to do "
-        "about a failing one. Exits 0 only when every check passes.",
+        help=_("check that LoopLab can run on this computer"),
+        description=_(
+            "Check that LoopLab can run on this computer: one line per check, and what to do "
+            "about a failing one. Exits 0 only when every check passes."
+        ),
     )
-    doctor_parser.add_argument("--host", default="127.0.0.1", help="address for the demo server check (default: 127.0.0.1)")
-    doctor_parser.add_argument("--port", type=_port, default=0, help="port for the demo server check (default: 0, any free one)")
+    doctor_parser.add_argument("--host", default="127.0.0.1", help=_("address for the demo server check (default: 127.0.0.1)"))
+    doctor_parser.add_argument("--port", type=_port, default=0, help=_("port for the demo server check (default: 0, any free one)"))
     # Internal: the child process in which the doctor starts Qt (a broken plugin aborts it).
     doctor_parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
     return parser
@@ -259,10 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``looplab`` command."""
+    # The command line and the doctor speak LOOPLAB_LANG or the system's language; the lab then
+    # also honours File > Settings > Language (app.ui.translations, before its window is built).
+    i18n.set_language(i18n.choose_language())
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is not None and args.screenshot is not None:
-        parser.error(f"--screenshot opens the lab; it cannot be combined with {args.command}")
+        parser.error(_("--screenshot opens the lab; it cannot be combined with {command}").format(command=args.command))
     if args.command == "serve":
         return serve_command(args.host, args.port)
     if args.command == "doctor":
@@ -270,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return doctor.qt_probe() if args.qt_probe else doctor.doctor_command(args.host, args.port)
     if args.lesson is not None and args.lesson not in LESSON_IDS:
-        print(f"looplab: there is no lesson {args.lesson!r}. The lessons are:", file=sys.stderr)
+        print(_("looplab: there is no lesson {lesson}. The lessons are:").format(lesson=repr(args.lesson)), file=sys.stderr)
         width = max(len(lesson.id) for lesson in LESSONS) + 2
         for lesson in LESSONS:
             print(f"  {lesson.id:<{width}}{lesson.title}", file=sys.stderr)
@@ -280,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # --- helpers --------------------------------------------------------------------------------
 
-_QT_LIBS_HINT = (
+_QT_LIBS_HINT = i18n.N_(
     "On Debian/Ubuntu, Qt needs: sudo apt-get install libegl1 libgl1 libxkbcommon0 "
     "libfontconfig1 libglib2.0-0 libdbus-1-3 (see the README's Troubleshooting for X11)."
 )
@@ -289,7 +301,7 @@ _QT_LIBS_HINT = (
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
+        raise argparse.ArgumentTypeError(_("port must be between 0 and 65535, got {value}").format(value=value))
     return value
 
 
@@ -299,7 +311,7 @@ def _display_problem() -> str | None:
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return (
+    return _(
         "LoopLab needs a desktop to open its window, and no display was found (DISPLAY and "
         "WAYLAND_DISPLAY are unset).\nOn a server, try: xvfb-run looplab\n"
         "The demo server alone runs without a display: looplab serve"

@@ -14,6 +14,10 @@ import os
 _SCREEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "offscreen-1366x768.json")
 os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={_SCREEN}")
 
+# English unless a test asks for a language (app.i18n): the tests read LoopLab's English words,
+# whatever the developer's system speaks.
+os.environ["LOOPLAB_LANG"] = "en"
+
 # Hermetic network: a developer's proxy settings must not reroute the tests' requests.
 for _name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
     os.environ.pop(_name, None)

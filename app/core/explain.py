@@ -9,20 +9,17 @@ from __future__ import annotations
 from app.core.lag import is_frozen, is_smooth
 from app.core.run import FetchMode, RequestState, RunOutcome, RunSummary, format_duration
 from app.core.timeline import speedup
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+from app.i18n import _, ngettext
 
 
 def headline(summary: RunSummary) -> str:
     """One short sentence for the big label: the verdict on the window."""
     freeze = format_duration(summary.longest_freeze)
     if summary.outcome is RunOutcome.FAILED:
-        return "The run stopped on an unexpected error."
+        return _("The run stopped on an unexpected error.")
     if is_frozen(summary.longest_freeze):
-        return f"The window was frozen for {freeze}."
-    return "The window stayed alive the whole time."
+        return _("The window was frozen for {time}.").format(time=freeze)
+    return _("The window stayed alive the whole time.")
 
 
 def explanation(summary: RunSummary) -> str:
@@ -36,44 +33,72 @@ def explanation(summary: RunSummary) -> str:
     parts: list[str] = []
 
     if summary.outcome is RunOutcome.FAILED:
-        parts.append(f"LoopLab itself hit an error ({summary.error}); it is logged and shown above.")
+        parts.append(_("LoopLab itself hit an error ({error}); it is logged and shown above.").format(error=summary.error))
     elif fetched == 0 and summary.outcome is RunOutcome.CANCELLED:
-        parts.append("Cancelled before any request started.")
+        parts.append(_("Cancelled before any request started."))
     elif fetched == 0:
-        parts.append("Nothing was fetched: no line was a URL LoopLab can fetch (see the Error column).")
+        parts.append(_("Nothing was fetched: no line was a URL LoopLab can fetch (see the Error column)."))
     elif summary.mode is FetchMode.BLOCKING:
-        calls = "once" if fetched == 1 else f"{fetched} times in a row"
-        parts.append(
-            f"requests.get() ran {calls} on the GUI thread. While it waited for the network, the "
-            "window could not redraw, animate or react to typing."
-        )
-        if fetched > 1:
-            parts.append(f"One after another, the waits add up: {total} of requests took {wall}.")
-    else:
-        if is_smooth(summary.longest_freeze):
+        if fetched == 1:
             parts.append(
-                f"The event loop kept the window drawing while aiohttp waited: its longest stall "
-                f"was {freeze}, less than one frame."
-            )
-        elif not is_frozen(summary.longest_freeze):
-            parts.append(
-                f"The event loop kept the window drawing while aiohttp waited: its longest stall "
-                f"was {freeze}, too short to notice."
+                _(
+                    "requests.get() ran once on the GUI thread. While it waited for the network, the "
+                    "window could not redraw, animate or react to typing."
+                )
             )
         else:
             parts.append(
-                f"aiohttp waited on the event loop, yet the window still stalled for {freeze} at "
-                "worst: something else held the GUI thread that long."
+                ngettext(
+                    "requests.get() ran {n} time in a row on the GUI thread. While it waited for the network, the "
+                    "window could not redraw, animate or react to typing.",
+                    "requests.get() ran {n} times in a row on the GUI thread. While it waited for the network, the "
+                    "window could not redraw, animate or react to typing.",
+                    fetched,
+                ).format(n=fetched)
+            )
+            parts.append(_("One after another, the waits add up: {total} of requests took {wall}.").format(total=total, wall=wall))
+    else:
+        if is_smooth(summary.longest_freeze):
+            parts.append(
+                _(
+                    "The event loop kept the window drawing while aiohttp waited: its longest stall "
+                    "was {time}, less than one frame."
+                ).format(time=freeze)
+            )
+        elif not is_frozen(summary.longest_freeze):
+            parts.append(
+                _(
+                    "The event loop kept the window drawing while aiohttp waited: its longest stall "
+                    "was {time}, too short to notice."
+                ).format(time=freeze)
+            )
+        else:
+            parts.append(
+                _(
+                    "aiohttp waited on the event loop, yet the window still stalled for {time} at "
+                    "worst: something else held the GUI thread that long."
+                ).format(time=freeze)
             )
         if fetched > 1:
             # No "x faster" here: that is said of two runs, by comparison() alone, so the report
             # and the history can never give two different figures for one pair of runs.
-            parts.append(f"{fetched} requests overlapped, so the run took {wall} instead of the {total} they add up to.")
+            parts.append(
+                ngettext(
+                    "{n} request overlapped, so the run took {wall} instead of the {total} they add up to.",
+                    "{n} requests overlapped, so the run took {wall} instead of the {total} they add up to.",
+                    fetched,
+                ).format(n=fetched, wall=wall, total=total)
+            )
 
     if summary.outcome is RunOutcome.CANCELLED:
-        parts.append(f"Cancelled after {wall}: {_plural(counts[RequestState.CANCELLED], 'request')} did not finish.")
+        cancelled = counts[RequestState.CANCELLED]
+        parts.append(
+            ngettext(
+                "Cancelled after {wall}: {n} request did not finish.", "Cancelled after {wall}: {n} requests did not finish.", cancelled
+            ).format(wall=wall, n=cancelled)
+        )
     if failed:
-        parts.append(f"{_plural(failed, 'request')} failed: the Error column says why.")
+        parts.append(ngettext("{n} request failed: the Error column says why.", "{n} requests failed: the Error column says why.", failed).format(n=failed))
     return " ".join(parts)
 
 
@@ -86,15 +111,18 @@ def comparison(a: RunSummary, b: RunSummary) -> str:
     """The one sentence that compares two runs' speed, wherever LoopLab compares them."""
     unfinished = [r.run_id for r in (a, b) if r.outcome is not RunOutcome.COMPLETED]
     if unfinished:
-        return f"Run {unfinished[0]} did not complete, so their times say nothing about speed."
+        return _("Run {run} did not complete, so their times say nothing about speed.").format(run=unfinished[0])
     if not a.records.same_urls(b.records):
-        return "Different URL lists: the two timelines are on one scale, but no speed-up is worked out."
+        return _("Different URL lists: the two timelines are on one scale, but no speed-up is worked out.")
     factor, faster, slower = speedup(a, b)
     if faster.wall_time <= 0:
-        return f"Run {faster.run_id} took no time at all: nothing to compare."
+        return _("Run {run} took no time at all: nothing to compare.").format(run=faster.run_id)
     if factor < 1.05:
-        return f"About the same: {format_duration(faster.wall_time)} and {format_duration(slower.wall_time)}"
-    return (
-        f"Run {faster.run_id} ({faster.mode.label}) was {factor:.1f}× faster: "
-        f"{format_duration(faster.wall_time)} instead of {format_duration(slower.wall_time)}"
+        return _("About the same: {time} and {time2}").format(time=format_duration(faster.wall_time), time2=format_duration(slower.wall_time))
+    return _("Run {run} ({mode}) was {factor}× faster: {time} instead of {time2}").format(
+        run=faster.run_id,
+        mode=faster.mode.label,
+        factor=f"{factor:.1f}",
+        time=format_duration(faster.wall_time),
+        time2=format_duration(slower.wall_time),
     )

@@ -36,6 +36,7 @@ from app.core.http_rules import (
 from app.core.net import proxy_for
 from app.core.run import ErrorKind, format_seconds_setting
 from app.core.urls import check_url
+from app.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +56,17 @@ _TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\b ?([^\r\n]*)")
 """How http.client reports a proxy's refusal of CONNECT (its own words, stable since Python 3.0)."""
 
 _TLS_VERIFY_PROBLEMS = {
-    9: "it is not valid yet: is this computer's clock right?",  # X509_V_ERR_CERT_NOT_YET_VALID
-    10: "it has expired",  # X509_V_ERR_CERT_HAS_EXPIRED
-    18: "it is self-signed",  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
-    19: "it comes from an authority this computer does not trust",  # SELF_SIGNED_CERT_IN_CHAIN
-    20: "it comes from an authority this computer does not trust",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-    21: "it comes from an authority this computer does not trust",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
-    23: "it has been revoked",  # X509_V_ERR_CERT_REVOKED
-    62: "it was issued for another name",  # X509_V_ERR_HOSTNAME_MISMATCH
-    64: "it was issued for another address",  # X509_V_ERR_IP_ADDRESS_MISMATCH
+    9: N_("it is not valid yet: is this computer's clock right?"),  # X509_V_ERR_CERT_NOT_YET_VALID
+    10: N_("it has expired"),  # X509_V_ERR_CERT_HAS_EXPIRED
+    18: N_("it is self-signed"),  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+    19: N_("it comes from an authority this computer does not trust"),  # SELF_SIGNED_CERT_IN_CHAIN
+    20: N_("it comes from an authority this computer does not trust"),  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: N_("it comes from an authority this computer does not trust"),  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    23: N_("it has been revoked"),  # X509_V_ERR_CERT_REVOKED
+    62: N_("it was issued for another name"),  # X509_V_ERR_HOSTNAME_MISMATCH
+    64: N_("it was issued for another address"),  # X509_V_ERR_IP_ADDRESS_MISMATCH
 }
-"""OpenSSL's verification codes in plain words; the rest keep OpenSSL's own (quotes removed)."""
+"""OpenSSL's verification codes in plain words (translated where used); the rest keep OpenSSL's own (quotes removed)."""
 
 
 def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[ErrorKind, str]:
@@ -99,13 +100,13 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         return ErrorKind.CONTENT_ENCODING, str(body)
     if has(aiohttp.http_exceptions.ContentEncodingError, urllib3.exceptions.DecodeError):
         # Only a library's own decoding gets here (a lesson's session.get): no coding to name.
-        return ErrorKind.CONTENT_ENCODING, "The server sent a compressed body that could not be decoded"
+        return ErrorKind.CONTENT_ENCODING, _("The server sent a compressed body that could not be decoded")
     if has(ssl.SSLCertVerificationError):
         # aiohttp's subclass of it has no verify_message; the ssl error it wraps does.
         code = next((c for e in chain if (c := getattr(e, "verify_code", None))), None)
-        message = next((m for e in chain if (m := getattr(e, "verify_message", None))), "verification failed")
-        detail = _TLS_VERIFY_PROBLEMS.get(code, message.replace("'", "").rstrip("."))
-        return ErrorKind.TLS, f"TLS: the certificate of {host} is not trusted ({detail})"
+        message = next((m for e in chain if (m := getattr(e, "verify_message", None))), None) or _("verification failed")
+        detail = _(_TLS_VERIFY_PROBLEMS[code]) if code in _TLS_VERIFY_PROBLEMS else message.replace("'", "").rstrip(".")
+        return ErrorKind.TLS, _("TLS: the certificate of {host} is not trusted ({detail})").format(host=host, detail=detail)
     if has(TLSHangUp) or (
         # aiohttp reports a handshake cut short as a failure to connect, with the reset inside;
         # so does either library when the reset beats the end of connecting (a server that
@@ -114,18 +115,18 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         and has(aiohttp.ClientConnectorError, urllib3.exceptions.NewConnectionError)
         and has(ConnectionResetError, ConnectionAbortedError)
     ):
-        return ErrorKind.TLS, f"TLS handshake with {host} failed: the server closed the connection"
+        return ErrorKind.TLS, _("TLS handshake with {host} failed: the server closed the connection").format(host=host)
     if has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
         tls_error = innermost(ssl.SSLError) or innermost(aiohttp.ClientSSLError, requests.exceptions.SSLError)
         reason = getattr(tls_error, "reason", None)
         if reason == "WRONG_VERSION_NUMBER":  # what an https:// URL to a plain-HTTP server gives
-            return ErrorKind.TLS, f"TLS handshake with {host} failed: it does not speak TLS (try http://)"
-        detail = reason.replace("_", " ").lower() if isinstance(reason, str) else "the connection was not secure"
-        return ErrorKind.TLS, f"TLS handshake with {host} failed ({detail})"
+            return ErrorKind.TLS, _("TLS handshake with {host} failed: it does not speak TLS (try http://)").format(host=host)
+        detail = reason.replace("_", " ").lower() if isinstance(reason, str) else _("the connection was not secure")
+        return ErrorKind.TLS, _("TLS handshake with {host} failed ({detail})").format(host=host, detail=detail)
     if has(socket.gaierror, aiohttp.ClientConnectorDNSError, urllib3.exceptions.NameResolutionError):
-        return ErrorKind.DNS, f"Host not found: {host} (check the spelling, or the computer may be offline)"
+        return ErrorKind.DNS, _("Host not found: {host} (check the spelling, or the computer may be offline)").format(host=host)
     if has(ConnectionRefusedError):
-        return ErrorKind.REFUSED, f"Connection refused by {where}: nothing is listening there"
+        return ErrorKind.REFUSED, _("Connection refused by {where}: nothing is listening there").format(where=where)
     if any(
         isinstance(e, (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError))
         # urllib3's "could not connect" subclasses its connect *timeout*, for old times' sake:
@@ -133,14 +134,14 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         and not isinstance(e, urllib3.exceptions.NewConnectionError)
         for e in chain
     ):
-        return ErrorKind.TIMEOUT, f"Timed out after {format_seconds_setting(options.timeout)}"
+        return ErrorKind.TIMEOUT, _("Timed out after {time}").format(time=format_seconds_setting(options.timeout))
     if has(TooManyRedirects, aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
         return (
             ErrorKind.TOO_MANY_REDIRECTS,
-            f"Too many redirects (more than {options.max_redirects}): probably a redirect loop",
+            _("Too many redirects (more than {n}): probably a redirect loop").format(n=options.max_redirects),
         )
     if has(UnicodeError):  # a host name the IDNA codec refuses
-        return ErrorKind.INVALID_URL, f"Not a URL: {host} is not a valid host name"
+        return ErrorKind.INVALID_URL, _("Not a URL: {host} is not a valid host name").format(host=host)
     if bad := has(
         aiohttp.InvalidURL,
         aiohttp.NonHttpUrlClientError,
@@ -154,7 +155,7 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
             target = str(getattr(bad, "url", "") or "?")
             redirect = BadRedirect(target, (check_url(target) or (ErrorKind.INVALID_URL, ""))[0])
             return redirect.kind, str(redirect)
-        return ErrorKind.INVALID_URL, "Not a valid URL"
+        return ErrorKind.INVALID_URL, _("Not a valid URL")
     if fault := _answer_fault(chain):
         return fault.kind, fault.describe(where, **next((e.details for e in chain if isinstance(e, BadAnswer)), {}))
     # Every requests exception is an OSError (RequestException subclasses IOError), so "some
@@ -168,11 +169,11 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         None,
     )
     if socket_error is not None and socket_error.strerror:
-        return ErrorKind.CONNECTION, f"Could not connect to {where} ({socket_error.strerror})"
+        return ErrorKind.CONNECTION, _("Could not connect to {where} ({reason})").format(where=where, reason=socket_error.strerror)
     if socket_error is not None or has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError):
-        return ErrorKind.CONNECTION, f"Could not connect to {where}"
+        return ErrorKind.CONNECTION, _("Could not connect to {where}").format(where=where)
     log.error("Unexpected error while fetching %s", url, exc_info=exc)
-    return ErrorKind.UNEXPECTED, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
+    return ErrorKind.UNEXPECTED, _("Unexpected error: {error}").format(error=f"{type(exc).__name__}: {_first_line(exc)}")
 
 
 def _proxy_fault(chain: list[BaseException], has: Callable[..., BaseException | None], where: str, user: str | None) -> str | None:
@@ -183,20 +184,26 @@ def _proxy_fault(chain: list[BaseException], has: Callable[..., BaseException | 
     if not status and (tunnel := next((m for e in reversed(chain) if (m := _TUNNEL_REFUSED.search(str(e)))), None)):
         status, reason = int(tunnel[1]), tunnel[2].strip()
     if status == 407 and user:
-        return "The proxy {proxy} refused the user name and password that HTTP_PROXY or HTTPS_PROXY give it (407)"
+        return _("The proxy {proxy} refused the user name and password that HTTP_PROXY or HTTPS_PROXY give it (407)")
     if status == 407:
-        return "The proxy {proxy} asks for a user name and password (407): give them in HTTP_PROXY and HTTPS_PROXY as http://user:password@host:port"
+        return _(
+            "The proxy {proxy} asks for a user name and password (407): give them in HTTP_PROXY and HTTPS_PROXY as http://user:password@host:port"
+        )
     if status:
-        return f"The proxy {{proxy}} would not connect to {where}: it answered {status} {_printable(reason)}".rstrip()
+        answer = f"{status} {_printable(reason)}".rstrip()
+        # The answer goes in now; {proxy} stays for the caller (doubled braces survive format).
+        return _("The proxy {proxy} would not connect to {where}: it answered {answer}").format(
+            proxy="{proxy}", where=where.replace("{", "{{").replace("}", "}}"), answer=answer.replace("{", "{{").replace("}", "}}")
+        )
     if not has(aiohttp.ClientProxyConnectionError, requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
         return None
     if has(socket.gaierror):
-        return "The proxy {proxy} was not found: check HTTP_PROXY and HTTPS_PROXY"
+        return _("The proxy {proxy} was not found: check HTTP_PROXY and HTTPS_PROXY")
     if has(ConnectionRefusedError):
-        return "Connection refused by the proxy {proxy}: is it running, and are HTTP_PROXY and HTTPS_PROXY right?"
+        return _("Connection refused by the proxy {proxy}: is it running, and are HTTP_PROXY and HTTPS_PROXY right?")
     if has(TimeoutError, urllib3.exceptions.TimeoutError):
         return None  # the request's own timeout, which the proxy shares: said as a timeout
-    return "Could not reach the proxy {proxy}"
+    return _("Could not reach the proxy {proxy}")
 
 
 def _answer_fault(chain: list[BaseException]) -> AnswerFault | None:

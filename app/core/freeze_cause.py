@@ -50,6 +50,7 @@ from app.core import gc_control
 from app.core.lag import DEFAULT_INTERVAL, FROZEN, is_frozen
 from app.core.source_text import without_comment
 from app.core.units import format_duration
+from app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -186,34 +187,39 @@ class FreezeCause:
             return ""
         call = _clip(culprit.call, 32)
         if culprit.in_lesson:
-            return f"{call or culprit.function} in line {culprit.lineno} of the lesson"
+            return _("{call} in line {line} of the lesson").format(call=call or culprit.function, line=culprit.lineno)
         name = f"{_local_name(culprit.function).rsplit('.', 1)[-1]}()"
         callee = self.callee
         if callee is not None and callee.kind in (FrameKind.LIBRARY, FrameKind.LOOP) and callee.module:
-            return f"{name} calling {callee.module.split('.')[0]}" + (f": {call}" if call else "")
-        return f"{name}, line {culprit.lineno}" + (f": {call}" if call else "")
+            return _("{function} calling {library}").format(function=name, library=callee.module.split(".")[0]) + (f": {call}" if call else "")
+        return _("{function}, line {line}").format(function=name, line=culprit.lineno) + (f": {call}" if call else "")
 
     def words(self) -> str:
         """One plain sentence naming the culprit, e.g. "time.sleep(2) in line 8 of the lesson:
         98% of the 2.00 s freeze"."""
         culprit = self.culprit
-        share = f"{round(100 * self.share)}% of the {format_duration(self.duration)} freeze"
+        freeze = format_duration(self.duration)
+        share = _("{percent}% of the {time} freeze").format(percent=round(100 * self.share), time=freeze)
         if culprit is None:
-            return f"No stack was sampled during the {format_duration(self.duration)} freeze."
+            return _("No stack was sampled during the {time} freeze.").format(time=freeze)
         if culprit.in_lesson:
-            what = f"{culprit.call or culprit.function} in line {culprit.lineno} of the lesson"
+            what = _("{call} in line {line} of the lesson").format(call=culprit.call or culprit.function, line=culprit.lineno)
         else:
             call = f": {culprit.call}" if culprit.call else ""
-            what = f"{_local_name(culprit.function)}() in {culprit.where}, line {culprit.lineno}{call}"
+            what = _("{function}() in {where}, line {line}").format(
+                function=_local_name(culprit.function), where=culprit.where, line=culprit.lineno
+            ) + call
             callee = self.callee
             if callee is not None and callee.kind in (FrameKind.LIBRARY, FrameKind.LOOP):
-                what += f", a call into {callee.module.split('.')[0] or callee.where} ({callee.function})"
+                what += _(", a call into {library} ({function})").format(
+                    library=callee.module.split(".")[0] or callee.where, function=callee.function
+                )
         under = self.under
         if under is not None:
             if under.module in _SOCKET_MODULES:
-                what += f", waiting on the network in {under.module}.{under.function}"
+                what += _(", waiting on the network in {function}").format(function=f"{under.module}.{under.function}")
             else:
-                what += f", inside {_qualified(under)}"
+                what += _(", inside {function}").format(function=_qualified(under))
         return f"{what}: {share}."
 
 

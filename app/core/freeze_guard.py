@@ -53,6 +53,7 @@ from app.core import gc_control
 from app.core.freeze_cause import LESSON_FILE_PREFIX
 from app.core.lag import DEFAULT_INTERVAL
 from app.core.units import format_duration
+from app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,10 @@ class CodeStopped(BaseException):
     @property
     def words(self) -> str:
         """The message for the report, e.g. "Stopped your code after 10 s: the window was frozen in line 7"."""
-        return f"Stopped your code after {_seconds(self.frozen_for)}: the window was frozen in line {self.lineno}"
+        # Translators: keep "line {line}" worded as in "line {line}" alone (the report looks for it).
+        return _("Stopped your code after {time}: the window was frozen in line {line}").format(
+            time=_seconds(self.frozen_for), line=self.lineno
+        )
 
     def __str__(self) -> str:
         return self.words

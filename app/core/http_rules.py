@@ -25,6 +25,7 @@ from urllib.parse import quote, urljoin
 
 from app.core.run import ErrorKind, format_size
 from app.core.urls import check_url
+from app.i18n import N_, _
 
 CHUNK_SIZE = 64 * 1024
 """Bytes read from a body at a time, and the most a decoded piece holds."""
@@ -45,9 +46,9 @@ class BodyTooLarge(Exception):
         self.limit = limit
         self.announced = announced
         if announced is not None:
-            text = f"Body is {format_size(announced)}, over the {format_size(limit)} limit: not downloaded"
+            text = _("Body is {size}, over the {limit} limit: not downloaded").format(size=format_size(announced), limit=format_size(limit))
         else:
-            text = f"Stopped reading: the body is larger than the {format_size(limit)} limit"
+            text = _("Stopped reading: the body is larger than the {limit} limit").format(limit=format_size(limit))
         super().__init__(text)
 
 
@@ -57,33 +58,34 @@ class AnswerFault(enum.Enum):
     Each is one kind and one message, whichever library noticed it.
     """
 
-    CLOSED_WITHOUT_ANSWER = (ErrorKind.CONNECTION, "{where} closed the connection without answering")
-    BROKE_OFF = (ErrorKind.CONNECTION, "Connection to {where} broke off before the answer was complete")
-    NOT_HTTP = (ErrorKind.INVALID_RESPONSE, "{where} did not answer in HTTP (is it a web server?)")
-    BAD_STATUS_LINE = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed status line (the first line of an answer)")
-    BAD_HEADER = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed header line")
+    CLOSED_WITHOUT_ANSWER = (ErrorKind.CONNECTION, N_("{where} closed the connection without answering"))
+    BROKE_OFF = (ErrorKind.CONNECTION, N_("Connection to {where} broke off before the answer was complete"))
+    NOT_HTTP = (ErrorKind.INVALID_RESPONSE, N_("{where} did not answer in HTTP (is it a web server?)"))
+    BAD_STATUS_LINE = (ErrorKind.INVALID_RESPONSE, N_("{where} sent a malformed status line (the first line of an answer)"))
+    BAD_HEADER = (ErrorKind.INVALID_RESPONSE, N_("{where} sent a malformed header line"))
     HEADERS_TOO_LARGE = (
         ErrorKind.INVALID_RESPONSE,
-        f"{{where}} sent headers too large for LoopLab (more than {MAX_HEADERS}, or a line over {MAX_HEAD_LINE // 1024} kB)",
+        N_("{where} sent headers too large for LoopLab (more than {max_headers}, or a line over {max_line} kB)"),
     )
-    BAD_LENGTH = (ErrorKind.INVALID_RESPONSE, "{where} sent an invalid Content-Length (the size of the body)")
+    BAD_LENGTH = (ErrorKind.INVALID_RESPONSE, N_("{where} sent an invalid Content-Length (the size of the body)"))
     LENGTH_AND_CHUNKED = (
         ErrorKind.INVALID_RESPONSE,
-        "{where} sent both a Content-Length and a Transfer-Encoding, so where the body ends is ambiguous",
+        N_("{where} sent both a Content-Length and a Transfer-Encoding, so where the body ends is ambiguous"),
     )
-    BAD_CHUNKS = (ErrorKind.INVALID_RESPONSE, "{where} sent a malformed chunked body")
+    BAD_CHUNKS = (ErrorKind.INVALID_RESPONSE, N_("{where} sent a malformed chunked body"))
     REDIRECT_WITHOUT_LOCATION = (
         ErrorKind.INVALID_RESPONSE,
-        "{where} answered with a redirect ({status}) but did not say where to (no Location header)",
+        N_("{where} answered with a redirect ({status}) but did not say where to (no Location header)"),
     )
-    BROKEN_HTTP = (ErrorKind.INVALID_RESPONSE, "{where} sent an answer that breaks the rules of HTTP")
+    BROKEN_HTTP = (ErrorKind.INVALID_RESPONSE, N_("{where} sent an answer that breaks the rules of HTTP"))
 
     @property
     def kind(self) -> ErrorKind:
         return self.value[0]
 
     def describe(self, where: str, **details: object) -> str:
-        return str(self.value[1]).format(where=where, **details)
+        """The message in the current language, ``{where}`` (and any details) filled in."""
+        return _(str(self.value[1])).format(where=where, max_headers=MAX_HEADERS, max_line=MAX_HEAD_LINE // 1024, **details)
 
 
 class BadAnswer(http.client.HTTPException):
@@ -106,9 +108,9 @@ class BadRedirect(Exception):
         self.kind = kind
         shown = target if len(target) <= 80 else target[:77] + "..."
         if kind is ErrorKind.UNSUPPORTED_SCHEME:
-            text = f"Redirected to {shown}: LoopLab fetches only http:// and https:// URLs"
+            text = _("Redirected to {url}: LoopLab fetches only http:// and https:// URLs").format(url=shown)
         else:
-            text = f"Redirected to {shown}, which is not a valid URL"
+            text = _("Redirected to {url}, which is not a valid URL").format(url=shown)
         super().__init__(text)
 
 
@@ -121,7 +123,7 @@ class UndecodableBody(Exception):
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        super().__init__(f"The server said the body is {coding}-compressed, but it could not be decoded")
+        super().__init__(_("The server said the body is {coding}-compressed, but it could not be decoded").format(coding=coding))
 
 
 class UnsupportedEncoding(Exception):
@@ -129,7 +131,9 @@ class UnsupportedEncoding(Exception):
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        super().__init__(f"The server sent the body encoded as {coding}, which LoopLab did not ask for and cannot decode")
+        super().__init__(
+            _("The server sent the body encoded as {coding}, which LoopLab did not ask for and cannot decode").format(coding=coding)
+        )
 
 
 class StaleConnection(ConnectionResetError):

@@ -20,6 +20,8 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from app.i18n import N_, _
+
 FRAME = 1 / 60
 """One frame at 60 Hz: lateness below this is invisible."""
 FROZEN = 0.050
@@ -35,9 +37,14 @@ drawn at once."""
 class Liveness(enum.Enum):
     """How a lateness reads, in the words every part of LoopLab uses."""
 
-    SMOOTH = "smooth"
-    STUTTER = "a slight stutter"
-    FROZEN = "frozen"
+    SMOOTH = N_("smooth")
+    STUTTER = N_("a slight stutter")
+    FROZEN = N_("frozen")
+
+    @property
+    def words(self) -> str:
+        """The word in the current language."""
+        return _(self.value)
 
 
 def liveness(lateness: float) -> Liveness:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,7 @@ from typing import Any
 from app.core import lesson_work
 from app.core.lag import is_frozen
 from app.core.units import format_duration
+from app.i18n import _, ngettext, translated
 
 SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
 """Time scales offered: the tutorial's durations times this."""
@@ -63,12 +66,55 @@ def _n(value: float) -> str:
     return f"{round(value, 3):g}"
 
 
+COMMENT_WIDTH = 60
+"""Columns a comment line may take after its "# " (a wide CJK character counts two)."""
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """``line`` in pieces of at most ``width`` columns: at spaces, or anywhere between wide
+    characters (Chinese has no spaces between words)."""
+    pieces: list[str] = []
+    current = ""
+    for token in re.findall(r"\S+\s*|\s+", line):
+        if _columns(current + token.rstrip()) <= width or not current:
+            current += token
+        else:
+            pieces.append(current.rstrip())
+            current = token
+        while _columns(current.rstrip()) > width and any(_columns(c) == 2 for c in current):
+            cut = 0
+            while _columns(current[: cut + 1]) <= width:
+                cut += 1
+            pieces.append(current[:cut].rstrip())
+            current = current[cut:]
+    if current.strip():
+        pieces.append(current.rstrip())
+    return pieces or [""]
+
+
+def comment(text: str, indent: str = "    ") -> str:
+    """A comment in a lesson's code, in the current language: ``text`` (translated already, its
+    lines as the translator broke them) as ``# `` lines at ``indent``; a line longer than
+    :data:`COMMENT_WIDTH` is broken again, so a long translation cannot make the code hard to read."""
+    lines = [piece for line in text.split("\n") for piece in _wrap(line, COMMENT_WIDTH)]
+    return "\n".join(f"{indent}# {line}" if line else f"{indent}#" for line in lines)
+
+
+def inline(text: str) -> str:
+    """A comment at the end of a line of code (translated already): ``  # text``."""
+    return f"  # {text}"
+
+
 # --- the parts every lesson's file shares ------------------------------------------------------
 
 
 def _server(setup: LessonSetup) -> str:
     """The demo server's address, as a constant the student can change."""
-    return f'''# The demo server: LoopLab's, `looplab serve` or any httpbin
+    return f'''{comment(_("The demo server: LoopLab's, `looplab serve` or any httpbin"), "")}
 SERVER = "{setup.base_url}"
 '''
 
@@ -78,37 +124,38 @@ def _run_alone(asks_for: str = "") -> str:
     (``"session"``, ``"pool"`` or nothing), runs it and says how long it took, as the
     tutorial's programs do."""
     if asks_for == "session":
-        return '''
+        note = comment(_("Outside LoopLab (python lesson.py): make the session\nthat LoopLab hands to main, then run main."))
+        return f'''
 
 if __name__ == "__main__":
-    # Outside LoopLab (python lesson.py): make the session
-    # that LoopLab hands to main, then run main.
+{note}
     async def run():
         async with aiohttp.ClientSession() as session:
             await main(session)
 
     start = time.perf_counter()
     asyncio.run(run())
-    print(f"Finished in {time.perf_counter() - start:.2f} s")
+    print(f"Finished in {{time.perf_counter() - start:.2f}} s")
 '''
     if asks_for == "pool":
-        return '''
+        note = comment(_("Outside LoopLab (python lesson.py): make the process\npool that LoopLab hands to main, then run main."))
+        return f'''
 
 if __name__ == "__main__":
-    # Outside LoopLab (python lesson.py): make the process
-    # pool that LoopLab hands to main, then run main.
+{note}
     start = time.perf_counter()
     with ProcessPoolExecutor() as pool:
         asyncio.run(main(pool))
-    print(f"Finished in {time.perf_counter() - start:.2f} s")
+    print(f"Finished in {{time.perf_counter() - start:.2f}} s")
 '''
-    return '''
+    note = comment(_("Outside LoopLab: python lesson.py"))
+    return f'''
 
 if __name__ == "__main__":
-    # Outside LoopLab: python lesson.py
+{note}
     start = time.perf_counter()
     asyncio.run(main())
-    print(f"Finished in {time.perf_counter() - start:.2f} s")
+    print(f"Finished in {{time.perf_counter() - start:.2f}} s")
 '''
 
 
@@ -124,12 +171,13 @@ class Lesson:
 
     id: str = ""
     title: str = ""
+    """In the current language: subclasses set it with ``translated(...)``, as the other words here."""
     toggle_picks_variant: bool = False
     """True when the blocking toggle switches between a blocking and a non-blocking variant."""
     uses_limit: bool = False
     """True when the limit setting (a slider from 1 to :data:`GATHER_URLS`) changes the code."""
-    limit_caption: str = "At once:"
-    limit_description: str = "Requests allowed at once"
+    limit_caption: str = translated("At once:")
+    limit_description: str = translated("Requests allowed at once")
     """What the limit is, for a screen reader."""
     claims_duration: bool = True
     """False where the time depends on the computer (counting primes) rather than on the code."""
@@ -153,8 +201,8 @@ class Lesson:
         """What to watch for, said before the run."""
         seconds = format_duration(self.expected_seconds(setup))
         if self.expect_freeze(setup):
-            return f"Expect the window to freeze for about {seconds}."
-        return f"Expect about {seconds}, with the window alive throughout."
+            return _("Expect the window to freeze for about {time}.").format(time=seconds)
+        return _("Expect about {time}, with the window alive throughout.").format(time=seconds)
 
     def point(self, setup: LessonSetup) -> str:
         """What a run on time shows, in a sentence the verdict adds ("" for none)."""
@@ -168,30 +216,34 @@ class Lesson:
         lessons) are the lesson, not a fault: only the time and the window are judged, and a
         run that took the time claimed shows the point (:meth:`point`)."""
         expected = self.expected_seconds(setup)
-        took = (
-            f"expected about {format_duration(expected)}, took {format_duration(wall_time)}"
-            if self.claims_duration
-            else f"took {format_duration(wall_time)}"
-        )
         on_time = self._on_time(expected, wall_time)
+        stall = format_duration(longest_freeze)
         if self.expect_freeze(setup):
             # Frozen for (nearly) all of it: the heartbeat misses only what ran before the block.
             froze = longest_freeze >= 0.8 * wall_time and is_frozen(longest_freeze)
-            state = f"the window froze for {format_duration(longest_freeze)}"
+            state = _("the window froze for {time}").format(time=stall)
             ok = froze and on_time
         else:
             alive = not is_frozen(longest_freeze)  # the same line as the meter and the timeline
             state = (
-                f"the window stayed alive (longest stall {format_duration(longest_freeze)})"
+                _("the window stayed alive (longest stall {time})").format(time=stall)
                 if alive
-                else f"but the window stalled for {format_duration(longest_freeze)}"
+                else _("but the window stalled for {time}").format(time=stall)
             )
             ok = alive and on_time
-        text = f"{took.capitalize()}; {state}."
+        took = format_duration(wall_time)
+        if self.claims_duration:
+            # Translators: {state} is one of "the window froze for ...", "the window stayed alive (...)",
+            # "but the window stalled for ...".
+            text = _("Expected about {expected}, took {took}; {state}.").format(
+                expected=format_duration(expected), took=took, state=state
+            )
+        else:
+            text = _("Took {took}; {state}.").format(took=took, state=state)
         if ok and self.claims_duration and (point := self.point(setup)):
             text += f" {point}"
         if not ok:
-            text += " Not what the lesson claims: a busy computer can do that. Try again."
+            text += " " + _("Not what the lesson claims: a busy computer can do that. Try again.")
         return Verdict(ok, text)
 
     def _on_time(self, expected: float, wall_time: float) -> bool:
@@ -200,11 +252,11 @@ class Lesson:
 
 class SleepLesson(Lesson):
     id = "sleep"
-    title = "Sleep: time.sleep vs await asyncio.sleep"
+    title = translated("Sleep: time.sleep vs await asyncio.sleep")
     toggle_picks_variant = True
 
     def intro(self, setup: LessonSetup) -> str:
-        return (
+        return _(
             "Both variants wait the same time, on the same thread that draws the window. "
             "time.sleep() keeps that thread to itself: nothing else can happen until it returns. "
             "await asyncio.sleep() gives the thread back to the event loop while it waits, so the "
@@ -215,23 +267,30 @@ class SleepLesson(Lesson):
     def code(self, setup: LessonSetup) -> str:
         t = _n(2 * setup.scale)
         if setup.blocking:
+            note = comment(
+                _(
+                    "Blocking: time.sleep() knows nothing of the event loop.\n"
+                    "It holds the GUI thread for {t} s: meanwhile the window\n"
+                    "can't redraw or react."
+                ).format(t=t)
+            )
             return f'''import asyncio
 import time
 
 
 async def main():
-    # Blocking: time.sleep() knows nothing of the event loop.
-    # It holds the GUI thread for {t} s: meanwhile the window
-    # can't redraw or react.
+{note}
     time.sleep({t})
 {_run_alone()}'''
+        note = comment(
+            _("Non-blocking: await hands the thread back to the event\nloop, which keeps the window alive until {t} s are up.").format(t=t)
+        )
         return f'''import asyncio
 import time
 
 
 async def main():
-    # Non-blocking: await hands the thread back to the event
-    # loop, which keeps the window alive until {t} s are up.
+{note}
     await asyncio.sleep({t})
 {_run_alone()}'''
 
@@ -241,38 +300,42 @@ async def main():
 
 class SequentialLesson(Lesson):
     id = "sequential"
-    title = "Sequential awaits add up"
+    title = translated("Sequential awaits add up")
 
     def intro(self, setup: LessonSetup) -> str:
         fetch, process = _n(2 * setup.scale), _n(3 * setup.scale)
         total = _n(5 * setup.scale)
-        return (
-            f"First fetch data ({fetch} s), then process it ({process} s), each awaited in turn. "
+        return _(
+            "First fetch data ({fetch} s), then process it ({process} s), each awaited in turn. "
             "The window stays alive, because both waits are awaits, but await means "
             "\"wait here until it is done\": the second step starts only when the first has "
-            f"finished, so the times add up to {total} s. The tutorial this lesson follows prints "
+            "finished, so the times add up to {total} s. The tutorial this lesson follows prints "
             "3.00 s for this program; that is a mistake. Run it and see."
-        )
+        ).format(fetch=fetch, process=process, total=total)
 
     def code(self, setup: LessonSetup) -> str:
         fetch, process = _n(2 * setup.scale), _n(3 * setup.scale)
+        answers = comment(_("The demo server answers after {t} s.").format(t=fetch))
+        stands = comment(_("Stands for {t} s of waiting on a database or a disk.").format(t=process))
+        first = inline(_("{t} s...").format(t=fetch))
+        then = inline(_("...then {t} s more").format(t=process))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
 async def fetch_data(session):
-    # The demo server answers after {fetch} s.
+{answers}
     async with session.get(f"{{SERVER}}/delay/{fetch}") as response:
         return await response.json()
 
 
 async def process(data):
-    # Stands for {process} s of waiting on a database or a disk.
+{stands}
     await asyncio.sleep({process})
 
 
 async def main(session):
-    data = await fetch_data(session)  # {fetch} s...
-    await process(data)  # ...then {process} s more
+    data = await fetch_data(session){first}
+    await process(data){then}
 {_run_alone("session")}'''
 
     def expected_seconds(self, setup: LessonSetup) -> float:
@@ -284,20 +347,22 @@ GATHER_URLS = 10
 
 class GatherLesson(Lesson):
     id = "gather"
-    title = "Concurrent fetch with gather"
+    title = translated("Concurrent fetch with gather")
 
     def intro(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
-        return (
-            f"{GATHER_URLS} requests that each take {d} s. asyncio.gather schedules them all (it wraps "
+        return _(
+            "{n} requests that each take {t} s. asyncio.gather schedules them all (it wraps "
             "each fetch in a task) and waits for the last one. Scheduled is not started yet: the fetches "
             "start together when main awaits the gather and so gives the event loop its turn. The whole "
             "thing then takes about as long as the slowest request, "
-            f"not the {_n(GATHER_URLS * setup.scale)} s they add up to. Watch the timeline: the bars overlap."
-        )
+            "not the {total} s they add up to. Watch the timeline: the bars overlap."
+        ).format(n=GATHER_URLS, t=d, total=_n(GATHER_URLS * setup.scale))
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
+        urls = comment(_("{n} URLs answered after {t} s (?n= tells them apart)").format(n=GATHER_URLS, t=d))
+        schedules = comment(_("gather schedules every fetch as a task; they start\nwhen main awaits, and gather waits for the last."))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
@@ -307,10 +372,9 @@ async def fetch(session, url):
 
 
 async def main(session):
-    # {GATHER_URLS} URLs answered after {d} s (?n= tells them apart)
+{urls}
     urls = [f"{{SERVER}}/delay/{d}?n={{i}}" for i in range({GATHER_URLS})]
-    # gather schedules every fetch as a task; they start
-    # when main awaits, and gather waits for the last.
+{schedules}
     jobs = (fetch(session, u) for u in urls)
     pages = await asyncio.gather(*jobs)
 {_run_alone("session")}'''
@@ -321,24 +385,25 @@ async def main(session):
 
 class LimitLesson(Lesson):
     id = "limit"
-    title = "Limit concurrency with a semaphore"
+    title = translated("Limit concurrency with a semaphore")
     uses_limit = True
 
     def intro(self, setup: LessonSetup) -> str:
-        return (
-            f"The same {GATHER_URLS} requests, but at most {setup.limit} at a time: an asyncio.Semaphore "
+        return _(
+            "The same {n} requests, but at most {limit} at a time: an asyncio.Semaphore "
             "lets a request in only when another one leaves. Slide the limit: at 1 it is as slow as "
-            f"one after another, at {GATHER_URLS} as fast as gather. Real programs limit to be kind to "
+            "one after another, at {n} as fast as gather. Real programs limit to be kind to "
             "servers and to their own memory: the trade-off is time."
-        )
+        ).format(n=GATHER_URLS, limit=setup.limit)
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
+        waits = inline(_("waits while {limit} are already in flight").format(limit=setup.limit))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
 async def fetch(session, url, limit):
-    async with limit:  # waits while {setup.limit} are already in flight
+    async with limit:{waits}
         async with session.get(url) as response:
             return await response.read()
 
@@ -364,12 +429,12 @@ def cpu_limit(scale: float) -> int:
 
 class CpuLesson(Lesson):
     id = "cpu"
-    title = "CPU-bound work blocks even async code"
+    title = translated("CPU-bound work blocks even async code")
     toggle_picks_variant = True
     claims_duration = False
 
     def intro(self, setup: LessonSetup) -> str:
-        return (
+        return _(
             "Counting primes never waits for anything: it computes. Inside a coroutine there is no "
             "await to give the thread back, so the event loop, and the window with it, stops until "
             "the count is done, async or not. Sent to a process pool with loop.run_in_executor, the "
@@ -387,17 +452,19 @@ class CpuLesson(Lesson):
         limit = f"{cpu_limit(setup.scale):_}"
         # The work itself, after the lesson's main, in the file: the process pool's worker
         # gets it from there (app/core/lesson_work.py says how).
-        work = f"\n\n# The work, the same in both variants:\n{lesson_work.COUNT_PRIMES_SOURCE}"
+        same = comment(_("The work, the same in both variants:"), "")
+        work = f"\n\n{same}\n{lesson_work.COUNT_PRIMES_SOURCE}"
         if setup.blocking:
+            note = comment(_("Pure computation, no await inside: the event loop\n(and the window) can do nothing else until it is done."))
             return f'''import asyncio
 import time
 
 
 async def main():
-    # Pure computation, no await inside: the event loop
-    # (and the window) can do nothing else until it is done.
+{note}
     count = count_primes({limit})
 {work}{_run_alone()}'''
+        note = comment(_("A process from the pool counts; this coroutine awaits\nthe answer, and the event loop keeps the window alive."))
         return f'''import asyncio
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -405,8 +472,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 async def main(pool):
     loop = asyncio.get_running_loop()
-    # A process from the pool counts; this coroutine awaits
-    # the answer, and the event loop keeps the window alive.
+{note}
     count = await loop.run_in_executor(
         pool, count_primes, {limit}
     )
@@ -417,8 +483,8 @@ async def main(pool):
 
     def expectation(self, setup: LessonSetup) -> str:
         if setup.blocking:
-            return "Expect the window to freeze for as long as the counting takes."
-        return "Expect the window to stay alive while another process counts."
+            return _("Expect the window to freeze for as long as the counting takes.")
+        return _("Expect the window to stay alive while another process counts.")
 
     def _on_time(self, expected: float, wall_time: float) -> bool:
         return True  # how fast a computer counts is not the lesson; frozen or alive is
@@ -426,11 +492,11 @@ async def main(pool):
 
 class ThreadLesson(Lesson):
     id = "thread"
-    title = "Threads rescue blocking libraries"
+    title = translated("Threads rescue blocking libraries")
     toggle_picks_variant = True
 
     def intro(self, setup: LessonSetup) -> str:
-        return (
+        return _(
             "requests.get() is a blocking library call: on the GUI thread it freezes the window "
             "just like time.sleep(). asyncio.to_thread runs the very same call on a worker thread "
             "and gives the coroutine something to await, so the window stays alive. Use it when "
@@ -441,27 +507,27 @@ class ThreadLesson(Lesson):
     def code(self, setup: LessonSetup) -> str:
         t = _n(2 * setup.scale)
         limit_s = _n(2 * 2 * setup.scale + 3)  # a dead server must not hold the window for long
+        answers = inline(_("answers after {t} s").format(t=t))
         head = f'''import asyncio
 import time
 
 import requests
 
-{_server(setup)}URL = f"{{SERVER}}/delay/{t}"  # answers after {t} s
+{_server(setup)}URL = f"{{SERVER}}/delay/{t}"{answers}
 '''
         if setup.blocking:
+            note = comment(_("Blocking: requests.get() holds the GUI thread until the\nanswer arrives. The window is frozen meanwhile."))
             return f'''{head}
 
 async def main():
-    # Blocking: requests.get() holds the GUI thread until the
-    # answer arrives. The window is frozen meanwhile.
+{note}
     response = requests.get(URL, timeout={limit_s})
 {_run_alone()}'''
+        note = comment(_("The same blocking call, on a worker thread: the\ncoroutine awaits it, the event loop keeps the window\nalive."))
         return f'''{head}
 
 async def main():
-    # The same blocking call, on a worker thread: the
-    # coroutine awaits it, the event loop keeps the window
-    # alive.
+{note}
     response = await asyncio.to_thread(
         requests.get, URL, timeout={limit_s}
     )
@@ -479,26 +545,29 @@ ARRIVALS = (2.0, 0.5, 1.5, 1.0)
 
 class AsCompletedLesson(Lesson):
     id = "as_completed"
-    title = "Results as they arrive with as_completed"
+    title = translated("Results as they arrive with as_completed")
 
     def _delays(self, setup: LessonSetup) -> list[str]:
         return [_n(d * setup.scale) for d in ARRIVALS]
 
     def intro(self, setup: LessonSetup) -> str:
         first, second, third, fourth = self._delays(setup)
-        return (
-            f"Four requests that take {first}, {second}, {third} and {fourth} s, all under way at once. "
+        return _(
+            "Four requests that take {first}, {second}, {third} and {fourth} s, all under way at once. "
             "gather hands back every result at the end, in the order of the list. asyncio.as_completed "
             "hands back each one as soon as it is in: first the quickest, whatever its place in the "
             "list. Use it to show progress, or to start on the first answers while the slow ones are "
             "still on their way. Watch the timeline: the bars end in the order the code gets them "
-            f"(it prints them, when you run the file yourself). It still takes as long as the "
-            f"slowest request, {_n(max(ARRIVALS) * setup.scale)} s: as_completed changes the order, "
+            "(it prints them, when you run the file yourself). It still takes as long as the "
+            "slowest request, {slowest} s: as_completed changes the order, "
             "not the time."
-        )
+        ).format(first=first, second=second, third=third, fourth=fourth, slowest=_n(max(ARRIVALS) * setup.scale))
 
     def code(self, setup: LessonSetup) -> str:
         delays = ", ".join(self._delays(setup))
+        answers = comment(_("The server answers each after that many seconds."))
+        gives = comment(_("as_completed gives back each result as soon as it is\nin: the quickest first, whatever its place in the list."))
+        which = inline(_("whichever finishes next"))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
@@ -509,16 +578,15 @@ async def fetch(session, url):
 
 
 async def main(session):
-    # The server answers each after that many seconds.
+{answers}
     tasks = []
     for delay in [{delays}]:
         url = f"{{SERVER}}/delay/{{delay}}"
         tasks.append(asyncio.create_task(fetch(session, url)))
-    # as_completed gives back each result as soon as it is
-    # in: the quickest first, whatever its place in the list.
+{gives}
     done = 0
     for arrival in asyncio.as_completed(tasks):
-        url = await arrival  # whichever finishes next
+        url = await arrival{which}
         done += 1
         print(f"{{done}} of {{len(tasks)}} in: {{url}}")
 {_run_alone("session")}'''
@@ -527,27 +595,32 @@ async def main(session):
         return max(ARRIVALS) * setup.scale
 
     def point(self, setup: LessonSetup) -> str:
-        return "As long as the slowest request: as_completed changes the order you get the results in, not the time."
+        return _("As long as the slowest request: as_completed changes the order you get the results in, not the time.")
 
 
 class CancelLesson(Lesson):
     id = "cancel"
-    title = "Cancelling a task runs its finally"
+    title = translated("Cancelling a task runs its finally")
 
     def intro(self, setup: LessonSetup) -> str:
         download, after = _n(5 * setup.scale), _n(1 * setup.scale)
-        return (
-            f"A download of {download} s starts as a task; after {after} s main changes its mind and calls "
+        return _(
+            "A download of {download} s starts as a task; after {after} s main changes its mind and calls "
             "task.cancel(). That does not stop the task on the spot: it asks. The next time the task "
             "is at an await (here, waiting for the server), asyncio raises CancelledError there. The "
             "error climbs out of the task like any other, so its finally block runs: the place to "
             "close files and connections. main waits until the task has really ended, and the "
             "request is cancelled on the timeline (the Tasks tab says the task was cancelled). "
             "Nothing blocks meanwhile: the window stays alive."
-        )
+        ).format(download=download, after=after)
 
     def code(self, setup: LessonSetup) -> str:
         download, after = _n(5 * setup.scale), _n(1 * setup.scale)
+        runs = comment(_("Runs however download ends: done, failed or\ncancelled. The place to clean up."), "        ")
+        size = inline(_("a download of {t} s").format(t=download))
+        mind = inline(_("then main changes its mind"))
+        raised = inline(_("CancelledError is raised at its await"))
+        ended = inline(_("until it has really ended"))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
@@ -556,17 +629,16 @@ async def download(session, url):
         async with session.get(url) as response:
             return await response.read()
     finally:
-        # Runs however download ends: done, failed or
-        # cancelled. The place to clean up.
+{runs}
         print("download: finally ran")
 
 
 async def main(session):
-    url = f"{{SERVER}}/delay/{download}"  # a download of {download} s
+    url = f"{{SERVER}}/delay/{download}"{size}
     task = asyncio.create_task(download(session, url))
-    await asyncio.sleep({after})  # then main changes its mind
-    task.cancel()  # CancelledError is raised at its await
-    await asyncio.wait([task])  # until it has really ended
+    await asyncio.sleep({after}){mind}
+    task.cancel(){raised}
+    await asyncio.wait([task]){ended}
     print(f"cancelled: {{task.cancelled()}}")
 {_run_alone("session")}'''
 
@@ -574,13 +646,13 @@ async def main(session):
         return 1 * setup.scale
 
     def expectation(self, setup: LessonSetup) -> str:
-        return (
-            f"Expect about {format_duration(self.expected_seconds(setup))}: the {_n(5 * setup.scale)} s "
+        return _(
+            "Expect about {time}: the {download} s "
             "download is cancelled on purpose, and the window stays alive throughout."
-        )
+        ).format(time=format_duration(self.expected_seconds(setup)), download=_n(5 * setup.scale))
 
     def point(self, setup: LessonSetup) -> str:
-        return f"Not the download's {_n(5 * setup.scale)} s: cancel() ended it at its await."
+        return _("Not the download's {download} s: cancel() ended it at its await.").format(download=_n(5 * setup.scale))
 
 
 TIMEOUT_DELAYS = (1.0, 0.5, 5.0, 1.5)
@@ -591,22 +663,25 @@ TIMEOUT_BUDGET = 2.0
 
 class TimeoutLesson(Lesson):
     id = "timeout"
-    title = "Timeouts cancel only the slow request"
+    title = translated("Timeouts cancel only the slow request")
 
     def intro(self, setup: LessonSetup) -> str:
         slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
-        return (
-            f"Four requests at once, and one server is slow: it answers after {slow} s. "
-            f"asyncio.wait_for gives each request at most {budget} s. When the time is up, it cancels "
+        return _(
+            "Four requests at once, and one server is slow: it answers after {slow} s. "
+            "asyncio.wait_for gives each request at most {budget} s. When the time is up, it cancels "
             "the slow request (its bar ends as cancelled) and raises TimeoutError in the code that "
             "waited, which gives up on that one. The other requests never notice: they finish on "
-            f"their own. The whole thing takes {budget} s, not {slow} s. An async with "
-            f"asyncio.timeout({budget}) block around the await does the same."
-        )
+            "their own. The whole thing takes {budget} s, not {slow} s. An async with "
+            "asyncio.timeout({budget}) block around the await does the same."
+        ).format(slow=slow, budget=budget)
 
     def code(self, setup: LessonSetup) -> str:
         delays = ", ".join(_n(d * setup.scale) for d in TIMEOUT_DELAYS)
         slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
+        when = comment(_("When time is up, wait_for cancels the fetch and\nraises TimeoutError here, in this task and no other."), "        ")
+        third = comment(_("The third server is slow: it answers after {t} s.").format(t=slow))
+        each = comment(_("Each request gets at most {t} s.").format(t=budget))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
@@ -617,8 +692,7 @@ async def fetch(session, url):
 
 async def fetch_at_most(session, url, seconds):
     try:
-        # When time is up, wait_for cancels the fetch and
-        # raises TimeoutError here, in this task and no other.
+{when}
         job = fetch(session, url)
         return await asyncio.wait_for(job, seconds)
     except TimeoutError:
@@ -627,10 +701,10 @@ async def fetch_at_most(session, url, seconds):
 
 
 async def main(session):
-    # The third server is slow: it answers after {slow} s.
+{third}
     delays = [{delays}]
     urls = [f"{{SERVER}}/delay/{{d}}" for d in delays]
-    # Each request gets at most {budget} s.
+{each}
     jobs = (fetch_at_most(session, u, {budget}) for u in urls)
     pages = await asyncio.gather(*jobs)
 {_run_alone("session")}'''
@@ -639,14 +713,14 @@ async def main(session):
         return TIMEOUT_BUDGET * setup.scale
 
     def expectation(self, setup: LessonSetup) -> str:
-        return (
-            f"Expect about {format_duration(self.expected_seconds(setup))}: the slow request is cancelled "
+        return _(
+            "Expect about {time}: the slow request is cancelled "
             "on purpose, the others finish, and the window stays alive throughout."
-        )
+        ).format(time=format_duration(self.expected_seconds(setup)))
 
     def point(self, setup: LessonSetup) -> str:
         slow, budget = _n(max(TIMEOUT_DELAYS) * setup.scale), _n(TIMEOUT_BUDGET * setup.scale)
-        return f"Not the slow server's {slow} s: wait_for cancelled that request after {budget} s."
+        return _("Not the slow server's {slow} s: wait_for cancelled that request after {budget} s.").format(slow=slow, budget=budget)
 
 
 TASKGROUP_REQUESTS = 3
@@ -655,34 +729,39 @@ TASKGROUP_REQUESTS = 3
 
 class TaskGroupLesson(Lesson):
     id = "taskgroup"
-    title = "TaskGroup: one failure cancels the rest"
+    title = translated("TaskGroup: one failure cancels the rest")
 
     def intro(self, setup: LessonSetup) -> str:
         ok, fails = _n(2 * setup.scale), _n(1 * setup.scale)
-        return (
-            f"Four requests in an asyncio.TaskGroup: three take {ok} s, and one fails after {fails} s "
+        return _(
+            "Four requests in an asyncio.TaskGroup: three take {ok} s, and one fails after {fails} s "
             "(the server answers 500 Internal Server Error). gather would let the other three run on. "
             "A TaskGroup is all or nothing: when one of its tasks fails, it cancels the others, waits "
             "for them to end, and raises the failure at the end of the async with block, wrapped in an "
             "ExceptionGroup (except* catches it). So no task is left running behind your back. "
-            f"The whole thing takes {fails} s, not {ok} s: on the timeline one request fails and "
+            "The whole thing takes {fails} s, not {ok} s: on the timeline one request fails and "
             "the other three are cancelled at that moment."
-        )
+        ).format(ok=ok, fails=fails)
 
     def code(self, setup: LessonSetup) -> str:
         ok, fails = _n(2 * setup.scale), _n(1 * setup.scale)
+        raises = inline(_("HTTP 500 raises here"))
+        this_one = comment(_("This one answers 500 Internal Server Error after {t} s:").format(t=fails))
+        one_failed = comment(
+            _("One task failed: the group cancelled the others,\nwaited for them to end, then raised the failure."), "        "
+        )
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
 async def fetch(session, url):
     async with session.get(url) as response:
-        response.raise_for_status()  # HTTP 500 raises here
+        response.raise_for_status(){raises}
         return await response.read()
 
 
 async def main(session):
     urls = [f"{{SERVER}}/delay/{ok}?n={{i}}" for i in range({TASKGROUP_REQUESTS})]
-    # This one answers 500 Internal Server Error after {fails} s:
+{this_one}
     failing = f"{{SERVER}}/drip?code=500&delay={fails}&duration=0"
     urls.append(failing)
     try:
@@ -690,8 +769,7 @@ async def main(session):
             for url in urls:
                 group.create_task(fetch(session, url))
     except* aiohttp.ClientResponseError as failed:
-        # One task failed: the group cancelled the others,
-        # waited for them to end, then raised the failure.
+{one_failed}
         error = failed.exceptions[0]
         print(f"HTTP {{error.status}}: the rest were cancelled")
 {_run_alone("session")}'''
@@ -700,37 +778,40 @@ async def main(session):
         return 1 * setup.scale
 
     def expectation(self, setup: LessonSetup) -> str:
-        return (
-            f"Expect about {format_duration(self.expected_seconds(setup))}: one request fails on purpose, "
+        return _(
+            "Expect about {time}: one request fails on purpose, "
             "the group cancels the other three, and the window stays alive throughout."
-        )
+        ).format(time=format_duration(self.expected_seconds(setup)))
 
     def point(self, setup: LessonSetup) -> str:
-        return f"Not the {_n(2 * setup.scale)} s the other requests needed: the group cancelled them when one failed."
+        return _("Not the {t} s the other requests needed: the group cancelled them when one failed.").format(t=_n(2 * setup.scale))
 
 
 class QueueLesson(Lesson):
     id = "queue"
-    title = "A queue of jobs and a few workers"
+    title = translated("A queue of jobs and a few workers")
     uses_limit = True
-    limit_caption = "Workers:"
-    limit_description = "Workers taking jobs from the queue"
+    limit_caption = translated("Workers:")
+    limit_description = translated("Workers taking jobs from the queue")
 
     def intro(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
-        workers = f"{setup.limit} worker" + ("s" if setup.limit != 1 else "")
-        return (
-            f"A producer puts {GATHER_URLS} jobs (requests of {d} s) on an asyncio.Queue; {workers} "
+        workers = ngettext("{n} worker", "{n} workers", setup.limit).format(n=setup.limit)
+        # Translators: {workers} is "1 worker", "3 workers", ...
+        return _(
+            "A producer puts {jobs} jobs (requests of {t} s) on an asyncio.Queue; {workers} "
             "take them off, one job at a time each, as soon as they are free. So the work goes "
-            f"{setup.limit} at a time, and the time is the number of rounds: "
-            f"{math.ceil(GATHER_URLS / max(1, setup.limit))} of {d} s. Slide the workers: 1 is one "
-            f"after another, {GATHER_URLS} is all at once. Unlike the semaphore of the limit lesson "
+            "{limit} at a time, and the time is the number of rounds: "
+            "{rounds} of {t} s. Slide the workers: 1 is one "
+            "after another, {jobs} is all at once. Unlike the semaphore of the limit lesson "
             "(one task per request, waiting for its turn), there are only as many tasks as workers, "
             "however many jobs come: the Tasks tab shows them. The pattern for work that keeps arriving."
-        )
+        ).format(jobs=GATHER_URLS, t=d, workers=workers, limit=setup.limit, rounds=math.ceil(GATHER_URLS / max(1, setup.limit)))
 
     def code(self, setup: LessonSetup) -> str:
         d = _n(1 * setup.scale)
+        no_more = inline(_('one "no more jobs" per worker'))
+        takes = comment(_("Takes the next job as soon as it is free, until None."))
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
@@ -738,11 +819,11 @@ async def produce(queue, workers):
     for i in range({GATHER_URLS}):
         await queue.put(f"{{SERVER}}/delay/{d}?n={{i}}")
     for _ in range(workers):
-        await queue.put(None)  # one "no more jobs" per worker
+        await queue.put(None){no_more}
 
 
 async def work(session, queue):
-    # Takes the next job as soon as it is free, until None.
+{takes}
     while (url := await queue.get()) is not None:
         async with session.get(url) as response:
             await response.read()
@@ -762,7 +843,11 @@ async def main(session):
 
     def point(self, setup: LessonSetup) -> str:
         rounds = math.ceil(GATHER_URLS / max(1, setup.limit))
-        return f"{GATHER_URLS} jobs, {setup.limit} at a time: {rounds} round{'s' if rounds != 1 else ''} of {_n(setup.scale)} s."
+        return ngettext(
+            "{jobs} jobs, {limit} at a time: {rounds} round of {t} s.",
+            "{jobs} jobs, {limit} at a time: {rounds} rounds of {t} s.",
+            rounds,
+        ).format(jobs=GATHER_URLS, limit=setup.limit, rounds=rounds, t=_n(setup.scale))
 
     def _on_time(self, expected: float, wall_time: float) -> bool:
         return abs(wall_time - expected) <= 0.15 * expected + 0.1
@@ -774,11 +859,11 @@ class PlaygroundLesson(Lesson):
     what happened (:func:`report_without_claim`)."""
 
     id = "playground"
-    title = "Playground: your own code"
+    title = translated("Playground: your own code")
     claims_duration = False
 
     def intro(self, setup: LessonSetup) -> str:
-        return (
+        return _(
             "Your own code. Start from this program (it fetches three URLs from the demo server at "
             "once), change it, or write your own: any async def main that asks for session (an "
             "aiohttp session whose requests appear on the timeline) and/or pool (a process pool), "
@@ -789,6 +874,9 @@ class PlaygroundLesson(Lesson):
 
     def code(self, setup: LessonSetup) -> str:
         slow, fast = _n(1 * setup.scale), _n(0.5 * setup.scale)
+        note = comment(
+            _("Your own code: change anything, then press Run.\nmain may ask for session (aiohttp) and pool (a\nprocess pool for CPU work), as the lessons do.")
+        )
         return f'''{_SESSION_IMPORTS}
 {_server(setup)}
 
@@ -798,9 +886,7 @@ async def fetch(session, path):
 
 
 async def main(session):
-    # Your own code: change anything, then press Run.
-    # main may ask for session (aiohttp) and pool (a
-    # process pool for CPU work), as the lessons do.
+{note}
     paths = ["/delay/{slow}", "/delay/{fast}", "/get"]
     statuses = await asyncio.gather(
         *(fetch(session, path) for path in paths)
@@ -812,20 +898,25 @@ async def main(session):
         return 1 * setup.scale  # the template's slowest request
 
     def expectation(self, setup: LessonSetup) -> str:
-        return "No claim here: press Run and see how long it takes and whether the window stays alive."
+        return _("No claim here: press Run and see how long it takes and whether the window stays alive.")
 
     def verdict(self, setup: LessonSetup, wall_time: float, longest_freeze: float) -> Verdict:
         return report_without_claim(wall_time, longest_freeze)
 
 
-def report_without_claim(wall_time: float, longest_freeze: float) -> Verdict:
+def report_without_claim(wall_time: float, longest_freeze: float, edited: bool = False) -> Verdict:
     """What happened, for code that claims nothing (the playground, a lesson's edited code): the
-    time it took, and the window alive or frozen by the same line as everywhere else."""
+    time it took, and the window alive or frozen by the same line as everywhere else.
+    ``edited``: said of "your edited code"."""
+    stall = format_duration(longest_freeze)
     if is_frozen(longest_freeze):
-        state = f"the window froze for {format_duration(longest_freeze)}"
+        state = _("the window froze for {time}").format(time=stall)
     else:
-        state = f"the window stayed alive (longest stall {format_duration(longest_freeze)})"
-    return Verdict(True, f"Took {format_duration(wall_time)}; {state}.")
+        state = _("the window stayed alive (longest stall {time})").format(time=stall)
+    took = format_duration(wall_time)
+    if edited:
+        return Verdict(True, _("Your edited code took {took}; {state}.").format(took=took, state=state))
+    return Verdict(True, _("Took {took}; {state}.").format(took=took, state=state))
 
 
 LESSONS: tuple[Lesson, ...] = (

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from app.core.lag import is_frozen
 from app.core.units import format_duration
+from app.i18n import _
 
 CHOICE_FACTORS = (0.25, 0.5, 1.0, 2.0, 10.0)
 """The choices offered, as multiples of the lesson's own time: the tempting wrong answers of the
@@ -56,7 +57,7 @@ def duration_choices(expected: float) -> tuple[float, ...]:
 
 def choice_text(seconds: float) -> str:
     """How a choice reads: "about 2 s", "about 0.5 s"."""
-    return f"about {seconds:g} s"
+    return _("about {seconds} s").format(seconds=f"{seconds:g}")
 
 
 def nearest(choices: tuple[float, ...], seconds: float) -> float | None:
@@ -75,23 +76,31 @@ def compare(prediction: Prediction, wall_time: float, longest_freeze: float) -> 
     time_right = freeze_right = None
     if prediction.seconds is not None:
         guessed.append(choice_text(prediction.seconds))
-        happened.append(f"it took {format_duration(wall_time)}")
+        happened.append(_("it took {time}").format(time=format_duration(wall_time)))
         best = nearest(prediction.choices, wall_time)
         time_right = best == prediction.seconds if best is not None else abs(math.log(max(wall_time, 1e-3) / prediction.seconds)) < math.log(1.5)
     if prediction.freeze is not None:
-        guessed.append("a frozen window" if prediction.freeze else "a window that stays alive")
-        happened.append(f"the window froze for {format_duration(longest_freeze)}" if froze else "the window stayed alive")
+        guessed.append(_("a frozen window") if prediction.freeze else _("a window that stays alive"))
+        happened.append(
+            _("the window froze for {time}").format(time=format_duration(longest_freeze)) if froze else _("the window stayed alive")
+        )
         freeze_right = prediction.freeze == froze
     if not guessed:
         return Comparison("", None, None)
-    text = f"You predicted {' and '.join(guessed)}: {' and '.join(happened)}."
+    if len(guessed) == 2:
+        # Translators: "You predicted about 2 s and a frozen window: it took 2.04 s and the window stayed alive."
+        text = _("You predicted {guess} and {guess2}: {happened} and {happened2}.").format(
+            guess=guessed[0], guess2=guessed[1], happened=happened[0], happened2=happened[1]
+        )
+    else:
+        text = _("You predicted {guess}: {happened}.").format(guess=guessed[0], happened=happened[0])
     outcomes = [right for right in (time_right, freeze_right) if right is not None]
     if all(outcomes):
-        text += " Right!" if len(outcomes) == 1 else " Right on both."
+        text += " " + (_("Right!") if len(outcomes) == 1 else _("Right on both."))
     elif time_right is True:
-        text += " Right about the time; the window surprised you."
+        text += " " + _("Right about the time; the window surprised you.")
     elif freeze_right is True:
-        text += " Right about the window; the time surprised you."
+        text += " " + _("Right about the window; the time surprised you.")
     else:
-        text += " A surprise: why did it go that way?"
+        text += " " + _("A surprise: why did it go that way?")
     return Comparison(text, time_right, freeze_right)

@@ -16,6 +16,8 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
+from app.i18n import N_, _
+
 
 class RequestState(enum.Enum):
     """Where one request is in its life."""
@@ -255,11 +257,12 @@ class RequestRecord:
         """Marks an unfinished request as cancelled; finished ones are left alone."""
         if not self.state.finished:
             was_running = self.state is RequestState.RUNNING
-            self.fail(now, ErrorKind.CANCELLED, CANCELLED_RUNNING if was_running else CANCELLED_PENDING)
+            self.fail(now, ErrorKind.CANCELLED, _(CANCELLED_RUNNING) if was_running else _(CANCELLED_PENDING))
 
 
-CANCELLED_RUNNING = "Cancelled"
-CANCELLED_PENDING = "Cancelled before it started"
+CANCELLED_RUNNING = N_("Cancelled")
+CANCELLED_PENDING = N_("Cancelled before it started")
+"""A cancelled request's error, in English (``_()`` translates it where it is set)."""
 _PENDING_RUNS = re.compile(re.escape(bytes([_STATE_CODES[RequestState.PENDING]])) + b"+")
 """Stretches of pending records in the state column."""
 
@@ -454,7 +457,7 @@ class RecordTable(Sequence[RequestRecord]):
             self[row].cancel(now)
         if self.frozen:
             raise RuntimeError("a finished run cannot change")
-        error, cancelled, kind = self._text_id(CANCELLED_PENDING), _STATE_CODES[RequestState.CANCELLED], _KIND_CODES[ErrorKind.CANCELLED]
+        error, cancelled, kind = self._text_id(_(CANCELLED_PENDING)), _STATE_CODES[RequestState.CANCELLED], _KIND_CODES[ErrorKind.CANCELLED]
         for stretch in _PENDING_RUNS.finditer(self._state, 0, self._rows):
             start, end = stretch.span()
             count = end - start

@@ -29,8 +29,9 @@ from app.core.records import (  # noqa: F401 - also the names every caller knows
     RequestState,
 )
 from app.core.task_trace import TaskTrace
-from app.core.user_code import CodeProblem
 from app.core.units import format_duration, format_seconds_setting, format_size, parse_duration  # noqa: F401
+from app.core.user_code import CodeProblem
+from app.i18n import _
 
 
 class FetchMode(enum.Enum):
@@ -45,7 +46,12 @@ class FetchMode(enum.Enum):
     @property
     def label(self) -> str:
         """The words the toggle and the history use for this mode."""
-        return "Async: non-blocking" if self is FetchMode.ASYNC else "Sync: blocking"
+        return _("Async: non-blocking") if self is FetchMode.ASYNC else _("Sync: blocking")
+
+    @property
+    def short_label(self) -> str:
+        """One word for the mode: "Async" or "Blocking"."""
+        return _("Async") if self is FetchMode.ASYNC else _("Blocking")
 
 
 class RunOutcome(enum.Enum):
@@ -59,6 +65,11 @@ class RunOutcome(enum.Enum):
 
     FAILED = "failed"
     """LoopLab itself hit an unexpected error; it was logged and shown."""
+
+    @property
+    def label(self) -> str:
+        """The outcome in words, in the current language: "completed", "cancelled", "failed"."""
+        return {RunOutcome.COMPLETED: _("completed"), RunOutcome.CANCELLED: _("cancelled"), RunOutcome.FAILED: _("failed")}[self]
 
 
 @dataclass(frozen=True)
@@ -349,7 +360,7 @@ def _text_slices(text: str) -> Iterator[list[str]]:
     start, length = 0, len(text)
     while start < length:
         end = start
-        for _ in range(PLAN_SLICE):
+        for _slice in range(PLAN_SLICE):
             newline = text.find("\n", end)
             if newline < 0:
                 end = length

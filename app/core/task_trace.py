@@ -48,6 +48,8 @@ from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import N_, _
+
 log = logging.getLogger(__name__)
 
 BUSY_MERGE = 0.0005
@@ -68,30 +70,35 @@ MAX_POINTS = 200_000
 otherwise keep millions, and its timeline shows only the loop lane anyway); the rest are counted
 in :attr:`TaskTrace.dropped`."""
 
-RUN_TASK = "LoopLab's run"
-"""The name of the task LoopLab runs a lesson's main() (or a URL list) in."""
+RUN_TASK = N_("LoopLab's run")
+"""The name of the task LoopLab runs a lesson's main() (or a URL list) in (shown as ``_(RUN_TASK)``)."""
 
 
 class TaskState(enum.Enum):
     """What a task is doing, in the words the tasks panel uses."""
 
-    RUNNING = "running"
+    RUNNING = N_("running")
     """Running Python on the loop, or ready to (scheduled, not yet given its turn)."""
-    IO = "waiting on I/O"
+    IO = N_("waiting on I/O")
     """Waiting for the network: a connection, an answer, the next chunk of a body."""
-    TIMER = "on a timer"
+    TIMER = N_("on a timer")
     """In ``asyncio.sleep``: the loop wakes it when the time is up."""
-    TASK = "on another task"
+    TASK = N_("on another task")
     """Awaiting a task it did not start as part of itself."""
-    FUTURE = "on a future"
+    FUTURE = N_("on a future")
     """Awaiting anything else: ``gather``, a lock or semaphore, a thread or process (``to_thread``,
     ``run_in_executor``)."""
-    DONE = "done"
+    DONE = N_("done")
     """Returned."""
-    CANCELLED = "cancelled"
+    CANCELLED = N_("cancelled")
     """Ended by ``cancel()`` (or raised CancelledError itself)."""
-    FAILED = "failed"
+    FAILED = N_("failed")
     """Ended by an exception."""
+
+    @property
+    def label(self) -> str:
+        """The state in the current language."""
+        return _(self.value)
 
     @property
     def finished(self) -> bool:
@@ -243,9 +250,9 @@ class _CodeInfo:
         if not self.library:
             self.span_name = self.name
         elif "RequestContextManager" in qualname and top == "aiohttp":
-            self.span_name = "aiohttp request"
+            self.span_name = _("aiohttp request")
         elif qualname == "_ContextManagerMixin.__aenter__" and top == "asyncio":
-            self.span_name = "asyncio lock or semaphore"  # `async with limit:` waiting for its turn
+            self.span_name = _("asyncio lock or semaphore")  # `async with limit:` waiting for its turn
         else:
             self.span_name = f"{top}.{self.name}" if top else self.name
         self.io = module in _IO_MODULES or top in _IO_PACKAGES
@@ -634,7 +641,7 @@ class TaskTracer:
             self._dropped += 1
 
     def _note(self, record: _TaskRecord, at: float, state: TaskState, awaiting: str, location: str) -> None:
-        last_state, last_awaiting, _ = record.points[-1]
+        last_state, last_awaiting, _moment = record.points[-1]
         if last_state is state and last_awaiting == awaiting:
             return
         if self._points >= MAX_POINTS and not state.finished:
@@ -673,9 +680,9 @@ class TaskTracer:
         if not record.name and record.task is not None:  # asyncio names a task after making it
             # LoopLab's own task that runs a lesson's main() (or a URL list) is not the lesson's:
             # it is named for what it does, not for a method of LoopLab's controller.
-            function = RUN_TASK if record.function.startswith("LabController.") else record.function
+            function = _(RUN_TASK) if record.function.startswith("LabController.") else record.function
             record.name = f"{function} ({record.task.get_name()})"
-        return record.name or f"{record.function} (task {record.task_id})"
+        return record.name or _("{function} (task {id})").format(function=record.function, id=record.task_id)
 
     def _offset(self) -> float:
         return self._clock() - time.perf_counter()

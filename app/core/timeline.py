@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from app.core.run import RequestRecord, RequestState, RunSummary, format_duration, format_size
+from app.i18n import N_, _
 
 
 class Phase(enum.Enum):
@@ -39,15 +40,15 @@ class Phase(enum.Enum):
 
     @property
     def label(self) -> str:
-        return _PHASE_LABELS[self]
+        return _(_PHASE_LABELS[self])
 
 
 _PHASE_LABELS = {
-    Phase.QUEUED: "Queued",
+    Phase.QUEUED: N_("Queued"),
     Phase.DNS: "DNS",
-    Phase.CONNECT: "Connect (TCP + TLS)",
-    Phase.WAITING: "Waiting for first byte",
-    Phase.DOWNLOADING: "Downloading",
+    Phase.CONNECT: N_("Connect (TCP + TLS)"),
+    Phase.WAITING: N_("Waiting for first byte"),
+    Phase.DOWNLOADING: N_("Downloading"),
 }
 
 
@@ -108,7 +109,7 @@ def describe(record: RequestRecord, now: float | None = None) -> str:
     if record.error:
         lines.append(record.error)
     elif record.state is RequestState.RUNNING:
-        lines.append("Under way…")
+        lines.append(_("Under way…"))
     spent = phase_durations(record, now)
     phases = list(Phase) if record.state.finished or now is not None else []  # no clock, no times
     for phase in phases:
@@ -117,7 +118,7 @@ def describe(record: RequestRecord, now: float | None = None) -> str:
         if spent[phase] or phase in (Phase.WAITING, Phase.DOWNLOADING):
             lines.append(f"{phase.label}: {format_duration(spent[phase])}")
     if record.duration is not None:
-        lines.append(f"Request time: {format_duration(record.duration)}")
+        lines.append(_("Request time: {time}").format(time=format_duration(record.duration)))
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import idna
 
 from app.core.run import ErrorKind
+from app.i18n import _
 
 FETCHABLE_SCHEMES = ("http", "https")
 _OTHER_SCHEMES = frozenset(
@@ -25,29 +26,30 @@ _OTHER_SCHEMES = frozenset(
 def check_url(url: str) -> tuple[ErrorKind, str] | None:
     """Why ``url`` cannot be fetched, or None when it looks like an http(s) URL with a host."""
     if _WHITESPACE.search(url):
-        return ErrorKind.INVALID_URL, "Not a URL: it contains spaces"
+        return ErrorKind.INVALID_URL, _("Not a URL: it contains spaces")
     try:
         parts = urlsplit(url)
     except ValueError:  # "Invalid IPv6 URL": the only thing urlsplit itself refuses
-        return ErrorKind.INVALID_URL, "Not a URL: the [ ] around the host name do not hold a valid IPv6 address"
+        return ErrorKind.INVALID_URL, _("Not a URL: the [ ] around the host name do not hold a valid IPv6 address")
     try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        return ErrorKind.INVALID_URL, "Not a URL: the port after the colon must be a number from 0 to 65535"
+        return ErrorKind.INVALID_URL, _("Not a URL: the port after the colon must be a number from 0 to 65535")
     scheme = parts.scheme.lower()
     if scheme in FETCHABLE_SCHEMES:
         if not parts.hostname:
-            return ErrorKind.INVALID_URL, "Not a URL: there is no host name after the //"
+            return ErrorKind.INVALID_URL, _("Not a URL: there is no host name after the //")
         if problem := _host_problem(parts.hostname):
-            return ErrorKind.INVALID_URL, f"Not a URL: {problem}"
+            return ErrorKind.INVALID_URL, _("Not a URL: {problem}").format(problem=problem)
         return None
     if scheme in _OTHER_SCHEMES or "://" in url:
         return (
             ErrorKind.UNSUPPORTED_SCHEME,
-            f"Unsupported scheme {scheme}: (LoopLab fetches only http:// and https:// URLs)",
+            _("Unsupported scheme {scheme}: (LoopLab fetches only http:// and https:// URLs)").format(scheme=scheme),
         )
-    hint = f" (did you mean http://{url}?)" if "." in url.split("/", 1)[0] else ""
-    return ErrorKind.INVALID_URL, f"Not a URL: it should start with http:// or https://{hint}"
+    if "." in url.split("/", 1)[0]:
+        return ErrorKind.INVALID_URL, _("Not a URL: it should start with http:// or https:// (did you mean http://{url}?)").format(url=url)
+    return ErrorKind.INVALID_URL, _("Not a URL: it should start with http:// or https://")
 
 
 def _allowed_in_host(character: str) -> bool:
@@ -66,29 +68,30 @@ def _host_problem(host: str) -> str | None:
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
-            return f"{host} is not a valid IPv6 address"
+            return _("{host} is not a valid IPv6 address").format(host=host)
         return None
     labels = host.rstrip(".").split(".")
     if len(labels) == 4 and all(label.isdigit() for label in labels):
         try:
             ipaddress.IPv4Address(host.rstrip("."))
         except ValueError:
-            return f"{host} is not a valid IP address (each number must be 0 to 255)"
+            return _("{host} is not a valid IP address (each number must be 0 to 255)").format(host=host)
         return None
     if any(not label for label in labels):
-        return f"the host name {host} has an empty part (two dots in a row?)"
+        return _("the host name {host} has an empty part (two dots in a row?)").format(host=host)
     try:
         # IDNA 2008 with UTS 46, as requests and yarl use: also rejects labels over 63 characters.
         encoded = idna.encode(host.rstrip("."), uts46=True)
     except idna.InvalidCodepoint:
         # The library names the character by its code point and position ("U+005F at position 4").
         bad = next((ch for ch in host if not _allowed_in_host(ch)), None)
-        shown = f"the character {bad}" if bad and bad.isprintable() else "a character"
-        return f"{host} is not a valid host name: {shown} cannot be part of one"
+        if bad and bad.isprintable():
+            return _("{host} is not a valid host name: the character {character} cannot be part of one").format(host=host, character=bad)
+        return _("{host} is not a valid host name: a character cannot be part of one").format(host=host)
     except idna.IDNAError as exc:
         if "too long" in str(exc).lower():
-            return f"{host} is not a valid host name: a part between dots is longer than 63 characters"
-        return f"{host} is not a valid host name"
+            return _("{host} is not a valid host name: a part between dots is longer than 63 characters").format(host=host)
+        return _("{host} is not a valid host name").format(host=host)
     if len(encoded) > 253:
-        return "the host name is longer than 253 characters"
+        return _("the host name is longer than 253 characters")
     return None

@@ -30,6 +30,7 @@ import aiohttp
 import requests
 
 from app.core.units import format_size
+from app.i18n import _
 
 AVAILABLE = ("session", "pool")
 """What ``main`` may ask for: LoopLab passes an aiohttp session and a process pool (``call_main``)."""
@@ -76,19 +77,21 @@ class CodeProblem:
 
     def one_line(self) -> str:
         """The message with its line: "NameError: name 'x' is not defined (line 9)"."""
-        if self.line is None or f"line {self.line}" in self.message:  # "…frozen in line 7" says it already
+        line = _("line {line}").format(line=self.line)
+        if self.line is None or line in self.message:  # "…frozen in line 7" says it already
             return self.message
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{self.message} ({where})"
+        if self.column:
+            return _("{message} (line {line}, column {column})").format(message=self.message, line=self.line, column=self.column)
+        return _("{message} (line {line})").format(message=self.message, line=self.line)
 
     def words(self) -> str:
         """Everything to show beside the code, in plain text over a few lines."""
         head = self.one_line()
         if self.before_run:
-            return f"{head}\nNothing ran: fix the line and press Run again."
+            return f"{head}\n" + _("Nothing ran: fix the line and press Run again.")
         if not self.traceback:
             return head
-        return "\n".join([head, "Traceback (your code only, most recent call last):", *(f"  {frame}" for frame in self.traceback)])
+        return "\n".join([head, _("Traceback (your code only, most recent call last):"), *(f"  {frame}" for frame in self.traceback)])
 
 
 def problem_before_run(exc: BaseException, lesson_id: str) -> CodeProblem:
@@ -110,7 +113,9 @@ def parameters_problem(main: Callable[..., object]) -> CodeProblem | None:
         return None
     code = getattr(main, "__code__", None)
     return CodeProblem(
-        f"main asks for {', '.join(unknown)}: LoopLab can pass {' and '.join(AVAILABLE)} (ask for either, both or none)",
+        _("main asks for {names}: LoopLab can pass {first} and {second} (ask for either, both or none)").format(
+            names=", ".join(unknown), first=AVAILABLE[0], second=AVAILABLE[1]
+        ),
         code.co_firstlineno if code is not None else None,
         before_run=True,
     )
@@ -128,7 +133,7 @@ def problem_in(exc: BaseException, lesson_id: str) -> CodeProblem:
     lines = [f"line {frame.lineno}, in {frame.name}" + (f": {frame.line.strip()}" if frame.line else "") for frame in frames[-TRACEBACK_FRAMES:]]
     message = _exception_line(leaf)
     if leaf is not exc:
-        message = f"{_exception_line(exc)}; first: {message}"
+        message = _("{error}; first: {first}").format(error=_exception_line(exc), first=message)
     return CodeProblem(message, frames[-1].lineno if frames else None, traceback=tuple(lines))
 
 
@@ -221,19 +226,23 @@ def read_code_file(path: Path) -> str:
         with path.open("rb") as source:
             data = source.read(MAX_CODE_BYTES + 1)
     except OSError as exc:
-        raise CodeFileError(f"Could not open {path.name}: {exc.strerror or exc}.") from exc
+        raise CodeFileError(_("Could not open {name}: {reason}.").format(name=path.name, reason=exc.strerror or exc)) from exc
     if len(data) > MAX_CODE_BYTES:
         raise CodeFileError(
-            f"{path.name} is larger than {format_size(MAX_CODE_BYTES)}: too big for the playground. Open a smaller program."
+            _("{name} is larger than {size}: too big for the playground. Open a smaller program.").format(
+                name=path.name, size=format_size(MAX_CODE_BYTES)
+            )
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodeFileError(
-            f"{path.name} is not UTF-8 text (byte {data[exc.start]:#04x} at position {exc.start}). Save it as UTF-8 and open it again."
+            _("{name} is not UTF-8 text (byte {byte} at position {position}). Save it as UTF-8 and open it again.").format(
+                name=path.name, byte=f"{data[exc.start]:#04x}", position=exc.start
+            )
         ) from exc
     if "\x00" in text:
-        raise CodeFileError(f"{path.name} holds NUL bytes: it is not a Python program.")
+        raise CodeFileError(_("{name} holds NUL bytes: it is not a Python program.").format(name=path.name))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -242,7 +251,7 @@ def write_code_file(path: Path, text: str, *, overwrite: bool = True) -> None:
     replaced stays as it was if writing fails. :class:`CodeFileError` when it cannot, or when
     ``path`` exists and ``overwrite`` is false."""
     if not overwrite and path.exists():
-        raise CodeFileError(f"{path.name} already exists in {path.parent}: choose another name.")
+        raise CodeFileError(_("{name} already exists in {folder}: choose another name.").format(name=path.name, folder=path.parent))
     temp_name = ""
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -257,5 +266,5 @@ def write_code_file(path: Path, text: str, *, overwrite: bool = True) -> None:
     except OSError as exc:
         if temp_name:
             Path(temp_name).unlink(missing_ok=True)
-        raise CodeFileError(f"Could not save {path.name}: {exc.strerror or exc}.") from exc
+        raise CodeFileError(_("Could not save {name}: {reason}.").format(name=path.name, reason=exc.strerror or exc)) from exc
 

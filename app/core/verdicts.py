@@ -21,8 +21,7 @@ def verdict_for(summary: RunSummary) -> Verdict | None:
     if request is None or lesson is None or request.setup is None or summary.outcome is not RunOutcome.COMPLETED:
         return None
     if request.edited:
-        verdict = report_without_claim(summary.wall_time, summary.longest_freeze)
-        verdict = Verdict(verdict.as_expected, f"Your edited code {verdict.text[0].lower()}{verdict.text[1:]}")
+        verdict = report_without_claim(summary.wall_time, summary.longest_freeze, edited=True)
     else:
         verdict = lesson.verdict(request.setup, summary.wall_time, summary.longest_freeze)
     if request.prediction is not None and request.prediction.answered:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from app.core.lessons import LESSONS
+from app.i18n import _
 from app.ui.exporting import FORMATS
 
 
@@ -27,7 +28,7 @@ class ActionSpec:
     text: str
     keys: tuple[str, ...] = ()
     menu: str = ""
-    """"File", "Lab", "Lab/Lessons", "View", "Help", or "" for none."""
+    """"File", "Lab", "Lab/Lessons", "View", "Help", or "" for none (shown as :func:`menu_title` says)."""
     separator_before: bool = False
     checkable: bool = False
 
@@ -53,31 +54,39 @@ def _quit_keys() -> tuple[str, ...]:
     return tuple(dict.fromkeys(["Ctrl+Q", *platform]))
 
 
+def menu_title(menu: str) -> str:
+    """A menu's words (with its mnemonic) in the current language: "File" -> "&File"."""
+    titles = {"File": _("&File"), "Lab": _("&Lab"), "Lessons": _("Lessons"), "View": _("&View"), "Help": _("&Help")}
+    return titles.get(menu, menu)
+
+
 def action_table() -> list[ActionSpec]:
     """Every action, in menu order."""
     return [
-        ActionSpec("openCodeAction", "&Open a .py file in the playground…", ("Ctrl+O",), menu="File"),
-        ActionSpec("saveCodeAction", "&Save the code as .py…", ("Ctrl+S",), menu="File"),
-        ActionSpec("restoreDemoAction", "Restore the demo URLs", menu="File", separator_before=True),
+        ActionSpec("openCodeAction", _("&Open a .py file in the playground…"), ("Ctrl+O",), menu="File"),
+        ActionSpec("saveCodeAction", _("&Save the code as .py…"), ("Ctrl+S",), menu="File"),
+        ActionSpec("restoreDemoAction", _("Restore the demo URLs"), menu="File", separator_before=True),
         *(
-            ActionSpec(export_action_name(f.kind), f"Export the last run as {f.words}…", menu="File", separator_before=n == 0)
+            ActionSpec(
+                export_action_name(f.kind), _("Export the last run as {format}…").format(format=_(f.words)), menu="File", separator_before=n == 0
+            )
             for n, f in enumerate(FORMATS)
         ),
-        ActionSpec("settingsAction", "Settings…", menu="File", separator_before=True),
-        ActionSpec("resetAction", "Reset to defaults…", menu="File"),
-        ActionSpec("quitAction", "&Quit", _quit_keys(), menu="File", separator_before=True),
-        ActionSpec("runAction", "Run", ("Ctrl+Return", "Ctrl+Enter"), menu="Lab"),
-        ActionSpec("flipAction", "Switch blocking / async", ("Ctrl+B",), menu="Lab"),
-        ActionSpec("cancelAction", "Cancel the run", ("Esc",), menu="Lab"),
-        ActionSpec("urlsAction", "Your URLs (no lesson)", ("Ctrl+0",), menu="Lab", separator_before=True),
+        ActionSpec("settingsAction", _("Settings…"), menu="File", separator_before=True),
+        ActionSpec("resetAction", _("Reset to defaults…"), menu="File"),
+        ActionSpec("quitAction", _("&Quit"), _quit_keys(), menu="File", separator_before=True),
+        ActionSpec("runAction", _("Run"), ("Ctrl+Return", "Ctrl+Enter"), menu="Lab"),
+        ActionSpec("flipAction", _("Switch blocking / async"), ("Ctrl+B",), menu="Lab"),
+        ActionSpec("cancelAction", _("Cancel the run"), ("Esc",), menu="Lab"),
+        ActionSpec("urlsAction", _("Your URLs (no lesson)"), ("Ctrl+0",), menu="Lab", separator_before=True),
         *(
             ActionSpec(lesson_action_name(lesson.id), f"{n}. {lesson.title}", lesson_keys(n), menu="Lab/Lessons")
             for n, lesson in enumerate(LESSONS, start=1)
         ),
-        ActionSpec("presentationAction", "Presentation mode", ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
-        ActionSpec("xrayAction", "Event-loop X-ray (tasks, awaited steps, the loop's lane)", menu="View", checkable=True),
-        ActionSpec("shortcutsAction", "Help and keyboard shortcuts", ("F1",), menu="Help"),
-        ActionSpec("aboutAction", "About LoopLab", menu="Help"),
+        ActionSpec("presentationAction", _("Presentation mode"), ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
+        ActionSpec("xrayAction", _("Event-loop X-ray (tasks, awaited steps, the loop's lane)"), menu="View", checkable=True),
+        ActionSpec("shortcutsAction", _("Help and keyboard shortcuts"), ("F1",), menu="Help"),
+        ActionSpec("aboutAction", _("About LoopLab"), menu="Help"),
     ]
 
 
@@ -96,11 +105,11 @@ def build(window: QMainWindow, handlers: Mapping[str, Callable[[], object]]) -> 
         window.addAction(action)  # works with the menu bar hidden too
         actions[spec.name] = action
         if spec.menu:
-            top, _, sub = spec.menu.partition("/")
+            top, _sep, sub = spec.menu.partition("/")
             if top not in menus:
-                menus[top] = window.menuBar().addMenu(f"&{top}")
+                menus[top] = window.menuBar().addMenu(menu_title(top))
             if sub and spec.menu not in menus:
-                menus[spec.menu] = menus[top].addMenu(sub)
+                menus[spec.menu] = menus[top].addMenu(menu_title(sub))
             menu = menus[spec.menu]
             if spec.separator_before:
                 menu.addSeparator()
@@ -111,11 +120,11 @@ def build(window: QMainWindow, handlers: Mapping[str, Callable[[], object]]) -> 
 def shortcut_rows(actions: Mapping[str, QAction]) -> list[tuple[str, str]]:
     """(keys, what they do) for every action that has keys, as Help lists them."""
     rows = [
-        (" or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()), action.text().replace("&", ""))
+        (_(" or ").join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()), action.text().replace("&", ""))
         for action in actions.values()
         if action.shortcuts()
     ]
-    rows += [("Tab / Shift+Tab", "Move between the controls"), ("+ / - / 0", "Timeline: zoom in, zoom out, fit the run")]
-    rows.append(("Tab / Shift+Tab in the code", "Indent / dedent (Esc first, or Ctrl+Tab: move on to the next control)"))
-    rows.append(("Ctrl + mouse wheel", "Timeline: zoom around the pointer"))
+    rows += [(_("Tab / Shift+Tab"), _("Move between the controls")), ("+ / - / 0", _("Timeline: zoom in, zoom out, fit the run"))]
+    rows.append((_("Tab / Shift+Tab in the code"), _("Indent / dedent (Esc first, or Ctrl+Tab: move on to the next control)")))
+    rows.append((_("Ctrl + mouse wheel"), _("Timeline: zoom around the pointer")))
     return rows

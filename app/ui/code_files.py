@@ -17,12 +17,14 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core.user_code import CodeFileError, read_code_file, write_code_file
+from app.i18n import N_, _
 from app.ui import plain_text
 from app.ui.panels.source import SourcePanel
 
 log = logging.getLogger(__name__)
 
-PY_FILTER = "Python files (*.py)"
+PY_FILTER = N_("Python files (*.py)")
+"""Shown as ``_(PY_FILTER)``."""
 
 
 class CodeFiles(QObject):
@@ -37,7 +39,7 @@ class CodeFiles(QObject):
 
     def open_file(self) -> None:
         """File > Open: asks which .py file, then :meth:`open_path`."""
-        path, _selected = QFileDialog.getOpenFileName(self._window, "Open a .py file in the playground", self._folder, PY_FILTER)
+        path, _selected = QFileDialog.getOpenFileName(self._window, _("Open a .py file in the playground"), self._folder, _(PY_FILTER))
         if path:
             self.open_path(path)
 
@@ -47,18 +49,18 @@ class CodeFiles(QObject):
         try:
             code = read_code_file(path)
         except CodeFileError as problem:
-            self._show_problem("Could not open the file", str(problem), path)
+            self._show_problem(_("Could not open the file"), str(problem), path)
             return False
         self._folder = str(path.parent)
         self._source.open_code(code)
-        self._show_status(f"Opened {path} in the playground: press Run to run it.")
+        self._show_status(_("Opened {path} in the playground: press Run to run it.").format(path=path))
         log.info("Opened %s in the playground", path)
         return True
 
     def save_file(self) -> None:
         """File > Save as .py: asks where (the dialog asks before replacing), then :meth:`save_path`."""
         suggested = Path(self._folder) / f"{self._suggested_name()}.py"
-        path, _selected = QFileDialog.getSaveFileName(self._window, "Save the code as .py", str(suggested), PY_FILTER)
+        path, _selected = QFileDialog.getSaveFileName(self._window, _("Save the code as .py"), str(suggested), _(PY_FILTER))
         if path:
             self.save_path(path, overwrite=Path(path).suffix.lower() == ".py")
 
@@ -71,13 +73,13 @@ class CodeFiles(QObject):
         code = self._source.lesson_panel.code_view.toPlainText()
         try:
             if not code:
-                raise CodeFileError("There is no code to save: choose a lesson or the playground first.")
+                raise CodeFileError(_("There is no code to save: choose a lesson or the playground first."))
             write_code_file(path, code, overwrite=overwrite)
         except CodeFileError as problem:
-            self._show_problem("Could not save the code", str(problem), path)
+            self._show_problem(_("Could not save the code"), str(problem), path)
             return None
         self._folder = str(path.parent)
-        self._show_status(f"Saved the code as {path}")
+        self._show_status(_("Saved the code as {path}").format(path=path))
         log.info("Saved the code as %s", path)
         return path
 

@@ -29,15 +29,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch, user_code
 from app.core.faults import describe_error
+from app.core.fetch import FetchOptions
 from app.core.freeze_cause import FreezeWatchdog
 from app.core.freeze_guard import FreezeGuard, stop_in
-from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog, is_frozen
 from app.core.lesson_work import LessonPool
 from app.core.lessons import Lesson, call_main, compile_main
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome, RunRequest
 from app.core.task_trace import TaskTracer
 from app.core.urls import check_url
+from app.i18n import _, ngettext
 from app.ui.errors import ErrorReporter
 
 log = logging.getLogger(__name__)
@@ -345,7 +346,7 @@ class LabController(QObject):
             outcome, error = RunOutcome.CANCELLED, ""
         elif (exc := task.exception()) is not None:
             outcome, error = RunOutcome.FAILED, f"{type(exc).__name__}: {exc}"
-            self._reporter.report("The run stopped because of an unexpected error", exc)
+            self._reporter.report(_("The run stopped because of an unexpected error"), exc)
         elif self._lesson_error:
             outcome, error = RunOutcome.FAILED, self._lesson_error
         else:
@@ -368,7 +369,11 @@ class LabController(QObject):
         unexpected = list(run.records.rows_failed_with(ErrorKind.UNEXPECTED))
         if unexpected:
             self._reporter.report(
-                f"{len(unexpected)} request(s) failed with an unexpected error, first: {run.records[unexpected[0]].error}"
+                ngettext(
+                    "{n} request failed with an unexpected error: {error}",
+                    "{n} requests failed with an unexpected error, first: {error}",
+                    len(unexpected),
+                ).format(n=len(unexpected), error=run.records[unexpected[0]].error)
             )
         self.run_finished.emit(summary)  # the panels have the results before they become usable again
         # Edited code runs as async code and may freeze all the same: clicks made meanwhile must land on disabled controls too.

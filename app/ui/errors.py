@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.i18n import _
+
 log = logging.getLogger("app")
 
 
@@ -36,23 +38,23 @@ class ErrorReporter(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
-        self.report(f"Unexpected error: {exc_type.__name__}: {exc}", exc.with_traceback(tb))
+        self.report(_("Unexpected error: {error}").format(error=f"{exc_type.__name__}: {exc}"), exc.with_traceback(tb))
 
     def thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
         """For ``threading.excepthook``: exceptions that ended a thread."""
         if args.exc_value is None:
             return
-        name = args.thread.name if args.thread else "a thread"
-        self.report(f"Unexpected error in {name}: {args.exc_type.__name__}: {args.exc_value}", args.exc_value)
+        name = args.thread.name if args.thread else "?"
+        self.report(_("Unexpected error in {thread}: {error}").format(thread=name, error=f"{args.exc_type.__name__}: {args.exc_value}"), args.exc_value)
 
     def loop_exception_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         """For ``loop.set_exception_handler``: errors asyncio could not hand to anyone."""
         exc = context.get("exception")
-        message = context.get("message", "error in the event loop")
+        message = context.get("message") or _("error in the event loop")
         if isinstance(exc, BaseException):
-            self.report(f"Unexpected error: {message}: {type(exc).__name__}: {exc}", exc)
+            self.report(_("Unexpected error: {error}").format(error=f"{message}: {type(exc).__name__}: {exc}"), exc)
         else:
-            self.report(f"Unexpected error: {message}")
+            self.report(_("Unexpected error: {error}").format(error=message))
 
     def install(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Routes the interpreter's, the threads' and (if given) the loop's hooks here."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core import export, trace_export
 from app.core.run import RunSummary
+from app.i18n import N_, _
 from app.ui import plain_text
 from app.ui.widgets.history import run_title
 from app.ui.widgets.timeline import TimelineLegend, TimelineWidget
@@ -39,8 +40,9 @@ class ExportFormat:
     kind: str
     """Also the file name's suffix, without the dot."""
     words: str
-    """How the File menu and the dialog name it."""
+    """How the File menu and the dialog name it (in English: shown as ``_(words)``)."""
     file_filter: str
+    """The save dialog's filter (in English: shown as ``_(file_filter)``)."""
     render: Callable[[RunSummary, QWidget], bytes]
     """The file's bytes; the widget lends its font and palette (for pictures)."""
 
@@ -50,13 +52,13 @@ def _png(summary: RunSummary, look: QWidget) -> bytes:
 
 
 FORMATS: tuple[ExportFormat, ...] = (
-    ExportFormat("har", "HAR (for a browser's devtools)", "HAR files (*.har)", lambda summary, _look: export.har_bytes(summary)),
-    ExportFormat("csv", "CSV (for a spreadsheet)", "CSV files (*.csv)", lambda summary, _look: export.csv_bytes(summary)),
-    ExportFormat("png", "timeline picture (PNG)", "PNG images (*.png)", _png),
+    ExportFormat("har", N_("HAR (for a browser's devtools)"), N_("HAR files (*.har)"), lambda summary, _look: export.har_bytes(summary)),
+    ExportFormat("csv", N_("CSV (for a spreadsheet)"), N_("CSV files (*.csv)"), lambda summary, _look: export.csv_bytes(summary)),
+    ExportFormat("png", N_("timeline picture (PNG)"), N_("PNG images (*.png)"), _png),
     ExportFormat(
         "json",
-        "Trace (Perfetto, chrome://tracing)",
-        "Trace files (*.json)",
+        N_("Trace (Perfetto, chrome://tracing)"),
+        N_("Trace files (*.json)"),
         lambda summary, _look: trace_export.trace_bytes(summary),
     ),
 )
@@ -69,7 +71,7 @@ def format_of(path: Path) -> ExportFormat:
         if found.kind == suffix:
             return found
     names = ", ".join(f".{f.kind}" for f in FORMATS)
-    raise ValueError(f"Cannot export to '{path.name}': the name must end in {names}")
+    raise ValueError(_("Cannot export to '{name}': the name must end in {suffixes}").format(name=path.name, suffixes=names))
 
 
 def timeline_picture(summary: RunSummary, font: QFont, palette: QPalette, width: int = 1600) -> QImage:
@@ -136,7 +138,9 @@ class Exporter(QObject):
         chosen_format = next(f for f in FORMATS if f.kind == kind)
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         suggested = str(Path(folder) / f"looplab-run-{summary.run_id}-{summary.mode.value}.{kind}")
-        chosen = self.ask_save_path(f"Export run {summary.run_id} as {chosen_format.words}", suggested, chosen_format.file_filter)
+        chosen = self.ask_save_path(
+            _("Export run {run} as {format}").format(run=summary.run_id, format=_(chosen_format.words)), suggested, _(chosen_format.file_filter)
+        )
         if not chosen:
             return
         path, overwrite = Path(chosen), True  # the save dialog has already asked about replacing
@@ -152,9 +156,9 @@ class Exporter(QObject):
                 self.export_last_run(path, overwrite=True, summary=summary)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self._show_problem(f"Could not save {path.name}: {reason}.", str(path))
+            self._show_problem(_("Could not save {name}: {reason}.").format(name=path.name, reason=reason), str(path))
             return
-        self._show_status(f"Saved run {summary.run_id} as {path}")
+        self._show_status(_("Saved run {run} as {path}").format(run=summary.run_id, path=path))
 
     def export_last_run(self, path: str | Path, *, overwrite: bool = False, summary: RunSummary | None = None) -> Path:
         """Writes the last finished run to ``path``, in the format its suffix names.
@@ -167,7 +171,7 @@ class Exporter(QObject):
         chosen_format = format_of(path)
         summary = summary or self._last_run()
         if summary is None:
-            raise ValueError("There is no finished run to export yet: press Run first.")
+            raise ValueError(_("There is no finished run to export yet: press Run first."))
         export.write_new(path, chosen_format.render(summary, self._window), overwrite=overwrite)
         log.info("Exported run %d to %s", summary.run_id, path)
         return path
@@ -177,16 +181,18 @@ class Exporter(QObject):
         return path or None
 
     def _confirm_replace_with_dialog(self, path: Path) -> bool:
-        return plain_text.ask(self._window, "Replace the file?", f"{path.name} already exists in {path.parent}. Replace it?")
+        return plain_text.ask(
+            self._window, _("Replace the file?"), _("{name} already exists in {folder}. Replace it?").format(name=path.name, folder=path.parent)
+        )
 
     def _show_problem(self, text: str, path: str) -> None:
         log.warning("Export failed: %s (%s)", text, path)
         box = plain_text.message_box(
             self._window,
             QMessageBox.Icon.Warning,
-            "Export failed",
+            _("Export failed"),
             text,
-            "Choose another folder (for example Documents) or free some space, then try again.",
+            _("Choose another folder (for example Documents) or free some space, then try again."),
         )
         box.setObjectName("exportProblem")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -14,6 +14,7 @@ from app.ui.controller import LabController
 from app.ui.errors import ErrorReporter
 from app.ui.heartbeat import Heartbeat
 from app.ui.main_window import MainWindow
+from app.ui.translations import install as install_language
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ def create_window(
     ``lesson`` opens it on that lesson (an id from ``app.core.lessons.LESSON_IDS``).
     Closing the window cancels its runs and releases what it holds (``await window.wait_closed()``);
     it never quits the application.
+
+    The language is chosen first (``app.ui.translations``): every word is built in it.
     """
+    install_language()
     if exempt_loopback_from_proxies(os.environ):
         log.info("A proxy is configured: added the loopback names to NO_PROXY, so lessons reach the demo server directly")
 

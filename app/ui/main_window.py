@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 from app.core.demo_server import DemoServer
 from app.core.lessons import LESSONS
 from app.core.run import Run, RunSummary
+from app.i18n import _
 from app.ui import actions, plain_text, settings
-from app.ui.controller import ControllerState, LabController
 from app.ui.code_files import CodeFiles
+from app.ui.controller import ControllerState, LabController
 from app.ui.dialogs import AboutDialog, ShortcutsDialog
 from app.ui.errors import ErrorReporter
 from app.ui.exporting import FORMATS, Exporter
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle("LoopLab: blocking vs non-blocking")
+        self.setWindowTitle(_("LoopLab: blocking vs non-blocking"))
         # Closing the lab must not quit the application: quitting belongs to main() (and a
         # test's or a script's event loop must survive the window closing).
         self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
@@ -70,9 +71,9 @@ class MainWindow(QMainWindow):
         self.report = ReportPanel(controller, heartbeat, self)
         self.results = ResultsPanel(controller, self)
         self._place_panels()
-        self.server_label = plain_text.label(f"Demo server: {server.url}/", self, name="serverLabel")
+        self.server_label = plain_text.label(_("Demo server: {url}").format(url=f"{server.url}/"), self, name="serverLabel")
         self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.server_label.setAccessibleName("Address of the built-in demo server")
+        self.server_label.setAccessibleName(_("Address of the built-in demo server"))
         self.statusBar().addPermanentWidget(self.server_label)
 
         self.exporter = Exporter(self, lambda: self.results.last_run, lambda text: self.statusBar().showMessage(text, 10000))
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self._enable_exports()
         self.state = WindowState(self, self.controls, self.source, self.presentation, server.url, self.fit_to_screen, heartbeat.guard)
         self.state.confirm_reset = lambda: plain_text.ask(
-            self, "Reset to defaults?", "Forget the URL list, the lesson and every setting, and start as on the first launch?"
+            self, _("Reset to defaults?"), _("Forget the URL list, the lesson and every setting, and start as on the first launch?")
         )
         self._connect()
         self.setMinimumSize(*MINIMUM_SIZE)
@@ -179,7 +180,7 @@ class MainWindow(QMainWindow):
         try:
             return self.controller.start(request)
         except Exception as exc:  # noqa: BLE001 - a lesson that cannot even start is a bug: report it
-            self.reporter.report("The run could not start", exc)
+            self.reporter.report(_("The run could not start"), exc)
             return None
 
     async def run_once(self) -> RunSummary:
@@ -227,11 +228,11 @@ class MainWindow(QMainWindow):
 
     def _cancel(self) -> None:
         if self.controller.cancel():
-            self.statusBar().showMessage("Cancelling…", 3000)
+            self.statusBar().showMessage(_("Cancelling…"), 3000)
 
     def _reset_to_defaults(self) -> None:
         if self.state.reset_to_defaults():
-            self.statusBar().showMessage("Settings reset to their defaults.", 8000)
+            self.statusBar().showMessage(_("Settings reset to their defaults."), 8000)
 
     def _open_dialog(self, dialog: QWidget) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -243,7 +244,7 @@ class MainWindow(QMainWindow):
             try:
                 self.controller.prepare(self.source.request(self.controls.mode, 1, self.controls.options()))
             except Exception as exc:  # noqa: BLE001 - getting ready is a nicety: a failure is reported, not fatal
-                self.reporter.report("Could not get the lesson ready", exc)
+                self.reporter.report(_("Could not get the lesson ready"), exc)
 
     def _on_controller_state_changed(self, state: ControllerState) -> None:
         # What runs stays what is shown: no other lesson or list until this run ends.

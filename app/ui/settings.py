@@ -24,6 +24,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from app.core.freeze_guard import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT
 from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
+from app.i18n import LANGUAGES
 from app.identity import APP_NAME, ORG_NAME
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Remembered:
     presentation: bool = False
     freeze_limit: float = DEFAULT_LIMIT
     """Seconds a lesson's code may freeze the window before the freeze guard stops it (Settings)."""
+    language: str = ""
+    """The language chosen in Settings (a code of ``app.i18n.LANGUAGES``), or "" for the system's."""
     geometry: QByteArray = field(default_factory=QByteArray)
 
 
@@ -265,6 +268,10 @@ def _parse(name: str, raw: object) -> object:
         if not MIN_LIMIT <= seconds <= MAX_LIMIT:  # also refuses nan
             raise ValueError(f"not between {MIN_LIMIT:g} and {MAX_LIMIT:g} seconds")
         return seconds
+    if name == "language":
+        if str(raw) not in ("", *LANGUAGES):
+            raise ValueError(f"not one of {', '.join(LANGUAGES)}")
+        return str(raw)
     if name == "geometry":
         if not isinstance(raw, QByteArray):
             raise TypeError("not window geometry")

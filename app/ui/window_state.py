@@ -44,6 +44,7 @@ class WindowState(QObject):
         self._guard = guard  # its limit is a setting (File > Settings), kept on the guard itself
         self._server_url = server_url
         self._fit_to_screen = fit_to_screen
+        self._language = ""  # File > Settings > Language: takes effect at the next start (app.ui.translations)
         self.confirm_reset: Callable[[], bool] = lambda: True
         """Asks before Reset to defaults forgets everything (the window sets a dialog)."""
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
@@ -78,6 +79,7 @@ class WindowState(QObject):
             log.warning("The remembered window geometry could not be used; using the default size")
         self._presentation.set(remembered.presentation)
         self._guard.limit = remembered.freeze_limit
+        self._language = remembered.language
 
     def save(self) -> None:
         """Writes what the next launch should start with (also done shortly after every change)."""
@@ -94,6 +96,7 @@ class WindowState(QObject):
                 source="lessons" if self._source.currentWidget() is self._source.lesson_panel else "urls",
                 presentation=self._presentation.on,
                 freeze_limit=self._guard.limit,
+                language=self._language,
                 geometry=self._window.saveGeometry(),
             ),
             # The demo server gets a new port at every launch: its address is kept as a
@@ -102,12 +105,17 @@ class WindowState(QObject):
         )
 
     def open_settings(self) -> SettingsDialog:
-        """File > Settings: the freeze guard's limit, used and saved when the dialog is accepted."""
-        dialog = SettingsDialog(self._guard.limit, self._window)
+        """File > Settings: the freeze guard's limit (used at once) and the language (from the next
+        start), saved when the dialog is accepted."""
+        dialog = SettingsDialog(self._guard.limit, self._window, language_setting=self._language)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.set_freeze_limit(dialog.freeze_limit))
+        dialog.accepted.connect(lambda: self._apply_settings(dialog.freeze_limit, dialog.language_setting))
         dialog.open()
         return dialog
+
+    def _apply_settings(self, freeze_limit: float, language: str) -> None:
+        self._language = language
+        self.set_freeze_limit(freeze_limit)
 
     def set_freeze_limit(self, seconds: float) -> None:
         """From now on, a lesson's code that keeps the window frozen ``seconds`` long is stopped."""

@@ -12,14 +12,16 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGridLayout, QPushBut
 from app.core.fetch import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions
 from app.core.lessons import Lesson
 from app.core.run import FetchMode, Run, RunSummary
+from app.i18n import N_, _
 from app.ui import plain_text
 from app.ui.controller import ControllerState, LabController
 from app.ui.widgets.mode_toggle import ModeToggle
 
-TOGGLE_TIP = (
+TOGGLE_TIP = N_(
     "Flip between fetching with aiohttp on the event loop (the window stays alive)\n"
     "and fetching with requests on the GUI thread (the window freezes).\nShortcut: Ctrl+B"
 )
+"""Shown as ``_(TOGGLE_TIP)``."""
 
 
 class ControlsPanel(QWidget):
@@ -35,21 +37,21 @@ class ControlsPanel(QWidget):
         self._controller = controller
         self._lesson: Lesson | None = None
         self.mode_toggle = ModeToggle(self)
-        self.mode_toggle.setToolTip(TOGGLE_TIP)
-        self.run_button = QPushButton("▶  Run", self)
+        self.mode_toggle.setToolTip(_(TOGGLE_TIP))
+        self.run_button = QPushButton("▶  " + _("Run"), self)
         self.run_button.setObjectName("runButton")
-        self.run_button.setAccessibleName("Run")
-        self.run_button.setToolTip("Run the URL list or the chosen lesson (Ctrl+Return)")
+        self.run_button.setAccessibleName(_("Run"))
+        self.run_button.setToolTip(_("Run the URL list or the chosen lesson (Ctrl+Return)"))
         self.run_button.setDefault(True)
-        self.cancel_button = QPushButton("■  Cancel", self)
+        self.cancel_button = QPushButton("■  " + _("Cancel"), self)
         self.cancel_button.setObjectName("cancelButton")
-        self.cancel_button.setAccessibleName("Cancel")
-        self.cancel_button.setToolTip("Stop the run under way (Esc)")
+        self.cancel_button.setAccessibleName(_("Cancel"))
+        self.cancel_button.setToolTip(_("Stop the run under way (Esc)"))
         self.cancel_button.setEnabled(False)
         # Presentation mode hides the menus: this is the way out for a mouse (besides F11).
-        self.exit_presentation_button = QPushButton("Exit presentation (F11)", self)
+        self.exit_presentation_button = QPushButton(_("Exit presentation (F11)"), self)
         self.exit_presentation_button.setObjectName("exitPresentationButton")
-        self.exit_presentation_button.setAccessibleName("Exit presentation mode")
+        self.exit_presentation_button.setAccessibleName(_("Exit presentation mode"))
         self.exit_presentation_button.hide()
         # Said on screen whenever the toggle does not apply: a lesson never changes it silently.
         self.mode_note = plain_text.wrapped_label(parent=self, name="modeNote")
@@ -59,19 +61,19 @@ class ControlsPanel(QWidget):
         self.concurrency_spin.setObjectName("concurrencySpin")
         self.concurrency_spin.setRange(1, 1000)
         self.concurrency_spin.setValue(DEFAULT_CONCURRENCY)
-        self.concurrency_spin.setAccessibleName("Concurrency: requests at once")
+        self.concurrency_spin.setAccessibleName(_("Concurrency: requests at once"))
         self.timeout_spin = QDoubleSpinBox(self)
         self.timeout_spin.setObjectName("timeoutSpin")
         self.timeout_spin.setRange(0.5, 120.0)
         self.timeout_spin.setDecimals(1)
         self.timeout_spin.setSuffix(" s")
         self.timeout_spin.setValue(DEFAULT_TIMEOUT)
-        self.timeout_spin.setAccessibleName("Timeout per request, in seconds")
-        self.timeout_spin.setToolTip("A request that takes longer than this fails with a timeout")
+        self.timeout_spin.setAccessibleName(_("Timeout per request, in seconds"))
+        self.timeout_spin.setToolTip(_("A request that takes longer than this fails with a timeout"))
         self.options_box = QWidget(self)  # "advanced": hidden in presentation mode
         options = QFormLayout(self.options_box)
         options.setContentsMargins(0, 0, 0, 0)
-        for caption, field in (("At most at once:", self.concurrency_spin), ("Timeout:", self.timeout_spin)):
+        for caption, field in ((_("At most at once:"), self.concurrency_spin), (_("Timeout:"), self.timeout_spin)):
             options.addRow(plain_text.label(caption, self.options_box), field)
 
         # The window places mode_note (under the toggle, over the lesson: it says why the toggle
@@ -143,11 +145,13 @@ class ControlsPanel(QWidget):
         self.concurrency_spin.setEnabled(idle and self._lesson is None and self.mode is FetchMode.ASYNC)
         self.timeout_spin.setEnabled(idle and self._lesson is None)
         self.concurrency_spin.setToolTip(
-            "Blocking runs do one request at a time" if self.mode is FetchMode.BLOCKING else "How many requests an async run keeps in flight at once"
+            _("Blocking runs do one request at a time") if self.mode is FetchMode.BLOCKING else _("How many requests an async run keeps in flight at once")
         )
         if fixed:
-            self.mode_note.setText("This lesson's code is async: the toggle applies to the sleep, cpu and thread lessons.")
+            self.mode_note.setText(_("This lesson's code is async: the toggle applies to the sleep, cpu and thread lessons."))
         self.mode_note.setVisible(fixed)
         self.run_button.setToolTip(
-            f"Run the lesson \"{self._lesson.title}\" (Ctrl+Return)" if self._lesson else "Fetch every URL in the list, in the chosen mode (Ctrl+Return)"
+            _('Run the lesson "{title}" (Ctrl+Return)').format(title=self._lesson.title)
+            if self._lesson
+            else _("Fetch every URL in the list, in the chosen mode (Ctrl+Return)")
         )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QWidget
 
 from app.core.lag import REDRAW_INTERVAL, is_frozen
 from app.core.run import Run
+from app.i18n import N_, _
 from app.ui import plain_text
 from app.ui.controller import LabController
 from app.ui.heartbeat import Heartbeat
@@ -21,8 +22,9 @@ from app.ui.widgets.bouncing_ball import BouncingBall
 from app.ui.widgets.freeze_meter import FreezeMeter
 from app.ui.widgets.lag_graph import LagGraph
 
-FREEZING_NOW = "Running on the GUI thread: the window will freeze now"
-STARTING = "Starting…"
+FREEZING_NOW = N_("Running on the GUI thread: the window will freeze now")
+STARTING = N_("Starting…")
+"""Both shown as ``_(...)``."""
 
 
 class LivenessPanel(QWidget):
@@ -39,13 +41,13 @@ class LivenessPanel(QWidget):
         self.ball = BouncingBall(self)
         self.typing_box = QLineEdit(self)
         self.typing_box.setObjectName("typingBox")
-        self.typing_box.setAccessibleName("Type here while it runs")
-        self.typing_box.setPlaceholderText("Type here…")  # short: it is never cut, even on a projector
+        self.typing_box.setAccessibleName(_("Type here while it runs"))
+        self.typing_box.setPlaceholderText(_("Type here…"))  # short: it is never cut, even on a projector
         self.freeze_meter = FreezeMeter(self)
-        self.freeze_meter.show_message(STARTING)
+        self.freeze_meter.show_message(_(STARTING))
         self.lag_graph = LagGraph(self)
         self.titles: list[QLabel] = []
-        for text, buddy in (("Alive? Watch the ball, type in the box", self.typing_box), ("Lateness over the last 30 s", self.lag_graph)):
+        for text, buddy in ((_("Alive? Watch the ball, type in the box"), self.typing_box), (_("Lateness over the last 30 s"), self.lag_graph)):
             title = plain_text.wrapped_label(text, self, name="panelTitle")  # wraps rather than widen the window
             title.setBuddy(buddy)
             self.titles.append(title)
@@ -93,7 +95,7 @@ class LivenessPanel(QWidget):
         self.lag_graph.on_tick(now, lateness)
 
     def _on_controller_about_to_block(self, _run: Run) -> None:
-        self.freeze_meter.show_message(FREEZING_NOW)
+        self.freeze_meter.show_message(_(FREEZING_NOW))
         last = self._heartbeat.log.last_tick
         if last is not None:
             self.lag_graph.mark_freezing(last)

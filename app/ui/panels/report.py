@@ -23,6 +23,7 @@ from app.core.freeze_cause import FreezeCause, longest
 from app.core.run import Run, RunSummary
 from app.core.user_code import CodeProblem
 from app.core.verdicts import makes_claim, verdict_for
+from app.i18n import _
 from app.ui.controller import LabController
 from app.ui.heartbeat import Heartbeat
 from app.ui.widgets.run_report import RunReport
@@ -48,7 +49,7 @@ class ReportPanel(RunReport):
         lesson = run.request.lesson if run.request is not None else None
         title = lesson.title if lesson else ""
         if lesson is not None and run.request is not None and run.request.edited:
-            title += " (your edited code)"
+            title = _("{title} (your edited code)").format(title=title)
         self.show_started(run, title, claims=makes_claim(run.request))
 
     def _on_controller_records_changed(self, _rows: list[int]) -> None:
@@ -63,7 +64,8 @@ class ReportPanel(RunReport):
             self.show_summary(summary)
             previous = self._previous
             if previous is not None and explain.comparable(previous, summary):
-                self.details.setText(f"{self.details.text()} Compared with run {previous.run_id}: {explain.comparison(previous, summary)}.")
+                compared = _("Compared with run {run}: {comparison}.").format(run=previous.run_id, comparison=explain.comparison(previous, summary))
+                self.details.setText(f"{self.details.text()} {compared}")
         else:
             claims = makes_claim(request)
             expected = lesson.expected_seconds(request.setup) if lesson.claims_duration and claims else None
@@ -81,4 +83,4 @@ class ReportPanel(RunReport):
         # A run's freezes are in its summary (a blocking run's last one is reported just after it ends).
         if self._controller.running or cause.start <= self._run_ended_at:
             return
-        self.show_freeze_cause(cause.brief(), f"Outside a run: {cause.words()}", outside_run=True)
+        self.show_freeze_cause(cause.brief(), _("Outside a run: {cause}").format(cause=cause.words()), outside_run=True)

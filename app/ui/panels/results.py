@@ -17,25 +17,27 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QScrollArea, 
 from app.core.lessons import Lesson
 from app.core.run import Run, RunSummary
 from app.core.timeline import describe
+from app.i18n import N_, _
 from app.ui.controller import LabController
 from app.ui.panels.tasks import TasksPanel
 from app.ui.widgets.history import HistoryModel, HistoryView, RunComparison
 from app.ui.widgets.results_table import ResultsModel, ResultsTable
 from app.ui.widgets.timeline import TimelineLegend, TimelineWidget
 
-FREEZING_NOW = "Running on the GUI thread: the window will freeze now. The bars appear when it comes back."
-NO_ROW_CHOSEN = "Click a row to read its whole URL and what happened to it."
+FREEZING_NOW = N_("Running on the GUI thread: the window will freeze now. The bars appear when it comes back.")
+NO_ROW_CHOSEN = N_("Click a row to read its whole URL and what happened to it.")
+"""Both shown as ``_(...)``."""
 
 
 def timeline_placeholder(lesson: Lesson | None) -> str:
     """What the empty timeline says while a run (or a lesson) has drawn no bar yet."""
     if lesson is None:
-        return "Press Run: each request will appear here as a bar on a shared time axis."
+        return _("Press Run: each request will appear here as a bar on a shared time axis.")
     if lesson.id == "thread":
-        return "requests.get() is not traced, so no bars here: a freeze of the window shows as a red band."
+        return _("requests.get() is not traced, so no bars here: a freeze of the window shows as a red band.")
     if lesson.id in ("sleep", "cpu"):
-        return "This lesson's code makes no HTTP requests: a freeze of the window shows as a red band."
-    return "The lesson's requests appear here as they are made."
+        return _("This lesson's code makes no HTTP requests: a freeze of the window shows as a red band.")
+    return _("The lesson's requests appear here as they are made.")
 
 
 class ResultsPanel(QTabWidget):
@@ -44,11 +46,11 @@ class ResultsPanel(QTabWidget):
     def __init__(self, controller: LabController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultTabs")
-        self.setAccessibleName("Results: timeline, requests and history")
+        self.setAccessibleName(_("Results: timeline, requests and history"))
         self.last_run: RunSummary | None = None
 
         self.timeline = TimelineWidget(self)
-        self.timeline.setToolTip("Hover a bar for its details. Ctrl + mouse wheel (or + and -) zooms the time axis; 0 fits.")
+        self.timeline.setToolTip(_("Hover a bar for its details. Ctrl + mouse wheel (or + and -) zooms the time axis; 0 fits."))
         self.timeline_panel = QWidget(self)
         timeline_layout = QVBoxLayout(self.timeline_panel)
         timeline_layout.setContentsMargins(4, 4, 4, 4)
@@ -59,9 +61,9 @@ class ResultsPanel(QTabWidget):
         zoom = QHBoxLayout(self.zoom_buttons)
         zoom.setContentsMargins(0, 0, 4, 2)
         for text, tip, action in (
-            ("−", "Zoom out (-)", lambda: self.timeline.zoom_by(1 / 1.5)),
-            ("+", "Zoom in (+, or Ctrl + mouse wheel)", lambda: self.timeline.zoom_by(1.5)),
-            ("Fit", "Show the whole run (0)", self.timeline.fit),
+            ("−", _("Zoom out (-)"), lambda: self.timeline.zoom_by(1 / 1.5)),
+            ("+", _("Zoom in (+, or Ctrl + mouse wheel)"), lambda: self.timeline.zoom_by(1.5)),
+            (_("Fit"), _("Show the whole run (0)"), self.timeline.fit),
         ):
             button = QToolButton(self.zoom_buttons)
             button.setText(text)
@@ -79,9 +81,9 @@ class ResultsPanel(QTabWidget):
         self.row_details.setObjectName("rowDetails")
         self.row_details.setReadOnly(True)
         self.row_details.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.row_details.setPlainText(NO_ROW_CHOSEN)
+        self.row_details.setPlainText(_(NO_ROW_CHOSEN))
         self.row_details.setFixedHeight(self.row_details.fontMetrics().lineSpacing() * 4 + 12)
-        self.row_details.setAccessibleName("The chosen request: its whole URL and what happened")
+        self.row_details.setAccessibleName(_("The chosen request: its whole URL and what happened"))
         self.requests_panel = QWidget(self)
         requests_layout = QVBoxLayout(self.requests_panel)
         requests_layout.setContentsMargins(0, 0, 0, 0)
@@ -105,11 +107,11 @@ class ResultsPanel(QTabWidget):
         self.history_panel.setStretchFactor(1, 2)
         self.history_panel.setChildrenCollapsible(False)
 
-        self.addTab(self.timeline_panel, "Timeline")
-        self.addTab(self.requests_panel, "Requests")
-        self.addTab(self.history_panel, "History")
+        self.addTab(self.timeline_panel, _("Timeline"))
+        self.addTab(self.requests_panel, _("Requests"))
+        self.addTab(self.history_panel, _("History"))
         self.tasks_panel = TasksPanel(controller, self)
-        self.addTab(self.tasks_panel, "Tasks")
+        self.addTab(self.tasks_panel, _("Tasks"))
         # The replay's moment is a line across the timeline too.
         self.tasks_panel.moment_changed.connect(self._on_tasks_moment_changed)
 
@@ -125,12 +127,12 @@ class ResultsPanel(QTabWidget):
         self.results_model.show_run(run)
         self.timeline.set_placeholder(timeline_placeholder(run.request.lesson if run.request is not None else None))
         self.timeline.show_run(run)
-        self.row_details.setPlainText(NO_ROW_CHOSEN)
+        self.row_details.setPlainText(_(NO_ROW_CHOSEN))
         if self.currentWidget() is self.history_panel:
             self.setCurrentWidget(self.timeline_panel)  # the new run is drawn on the timeline
 
     def _on_controller_about_to_block(self, _run: Run) -> None:
-        self.timeline.set_overlay(FREEZING_NOW)
+        self.timeline.set_overlay(_(FREEZING_NOW))
 
     def _on_controller_records_changed(self, rows: list[int]) -> None:
         self.results_model.refresh_rows(rows)
@@ -160,7 +162,7 @@ class ResultsPanel(QTabWidget):
     def _show_row_details(self) -> None:
         """The chosen request in full: its whole URL, its answer or error, and its phase times."""
         chosen = self._chosen_row()
-        text = NO_ROW_CHOSEN if chosen is None else describe(self.results_model.record(chosen))
+        text = _(NO_ROW_CHOSEN) if chosen is None else describe(self.results_model.record(chosen))
         if text != self.row_details.toPlainText():
             self.row_details.setPlainText(text)
 

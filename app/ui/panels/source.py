@@ -23,6 +23,7 @@ from app.core.lessons import Lesson, LessonSetup, PlaygroundLesson, lesson_by_id
 from app.core.run import FetchMode, Run, RunRequest, RunSummary, format_duration
 from app.core.user_code import CodeEdits, CodeProblem
 from app.core.verdicts import makes_claim, verdict_for
+from app.i18n import _
 from app.ui import plain_text
 from app.ui.controller import ControllerState, LabController
 from app.ui.widgets.lesson_panel import LessonPanel
@@ -42,7 +43,7 @@ class SourcePanel(QTabWidget):
     def __init__(self, controller: LabController, server_url: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sourceTabs")
-        self.setAccessibleName("What Run runs: your URLs or a lesson")
+        self.setAccessibleName(_("What Run runs: your URLs or a lesson"))
         self._controller = controller
         self._server_url = server_url
         self._blocking = False  # the toggle, which picks a lesson's variant
@@ -50,19 +51,19 @@ class SourcePanel(QTabWidget):
 
         self.url_editor = UrlEditor(self)
         self.url_edit = self.url_editor.edit
-        self.url_edit.setPlaceholderText(f"One URL per line, e.g. {server_url}/delay/2")
+        self.url_edit.setPlaceholderText(_("One URL per line, e.g. {url}").format(url=f"{server_url}/delay/2"))
         self.url_edit.setTabChangesFocus(True)  # Tab moves on: the list is no keyboard trap
         self.url_editor.set_text(self.demo_text())
         self.urls_page = QWidget(self)
         page = QVBoxLayout(self.urls_page)
         page.setContentsMargins(4, 4, 4, 4)
-        title = plain_text.wrapped_label("URLs to fetch, one per line", self.urls_page, name="panelTitle")
+        title = plain_text.wrapped_label(_("URLs to fetch, one per line"), self.urls_page, name="panelTitle")
         title.setBuddy(self.url_edit)
         page.addWidget(title)
         page.addWidget(self.url_editor)
         self.lesson_panel = LessonPanel(self)
-        self.addTab(self.urls_page, "Your URLs")
-        self.addTab(self.lesson_panel, "Lessons")
+        self.addTab(self.urls_page, _("Your URLs"))
+        self.addTab(self.lesson_panel, _("Lessons"))
 
         self.currentChanged.connect(self._on_current_changed)
         self.lesson_panel.lesson_chosen.connect(self._on_lesson_panel_lesson_chosen)
@@ -94,11 +95,11 @@ class SourcePanel(QTabWidget):
         if self.currentWidget() is self.lesson_panel:
             lesson = self.current_lesson
             if lesson is None:
-                raise NothingToRun("Choose a lesson in the list first, then press Run.")
+                raise NothingToRun(_("Choose a lesson in the list first, then press Run."))
             code = self.lesson_panel.code_view.toPlainText()  # what is in the editor is what runs
             return RunRequest.for_lesson(lesson, self.lesson_setup(), source=code, prediction=self.lesson_panel.prediction())
         if not self.url_editor.has_urls():
-            raise NothingToRun("Add at least one URL, one per line, then press Run.")
+            raise NothingToRun(_("Add at least one URL, one per line, then press Run."))
         return RunRequest.urls(self.url_editor.text(), mode, concurrency=concurrency, options=options)
 
     def focus_what_is_missing(self) -> None:

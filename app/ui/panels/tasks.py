@@ -19,25 +19,27 @@ from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QSlid
 from app.core.run import Run, RunSummary
 from app.core.task_trace import TaskRow, TaskState, TaskTrace
 from app.core.units import format_duration
+from app.i18n import N_, _, ngettext
 from app.ui import plain_text
 from app.ui.controller import LabController
 
-COLUMNS = ("Task", "State", "Awaiting now", "For")
+COLUMNS = (N_("Task"), N_("State"), N_("Awaiting now"), N_("For"))
+"""The column headers, shown as ``_(...)``."""
 LIVE_MS = 200
 """How often the table follows a run under way (5 Hz)."""
 SLIDER_STEPS = 1000
-NO_TASKS = "No asyncio tasks yet: they appear here while an async run or a lesson runs."
-XRAY_OFF = "The event-loop X-ray is off (View menu): no tasks are traced."
-NOT_TRACED = "A blocking run makes no asyncio tasks: requests.get() runs on the GUI thread itself."
+NO_TASKS = N_("No asyncio tasks yet: they appear here while an async run or a lesson runs.")
+XRAY_OFF = N_("The event-loop X-ray is off (View menu): no tasks are traced.")
+NOT_TRACED = N_("A blocking run makes no asyncio tasks: requests.get() runs on the GUI thread itself.")
 
 
 def count_words(rows: Sequence[TaskRow]) -> str:
     """'12 tasks: 10 waiting on I/O, 2 done', in the order of TaskState."""
     if not rows:
-        return NO_TASKS
+        return _(NO_TASKS)
     counts = Counter(row.state for row in rows)
-    parts = [f"{counts[state]} {state.value}" for state in TaskState if counts[state]]
-    return f"{len(rows)} task{'s' if len(rows) != 1 else ''}: " + ", ".join(parts)
+    parts = [f"{counts[state]} {state.label}" for state in TaskState if counts[state]]
+    return ngettext("{n} task: {states}", "{n} tasks: {states}", len(rows)).format(n=len(rows), states=", ".join(parts))
 
 
 class TasksModel(QAbstractTableModel):
@@ -72,7 +74,7 @@ class TasksModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802 - Qt's name
         if role == Qt.ItemDataRole.DisplayRole and orientation is Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return _(COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -80,7 +82,7 @@ class TasksModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         # Item views draw their text themselves: a task's name is never read as markup here.
-        return (row.name, row.state.value, row.awaiting or "–", format_duration(max(0.0, self._now - row.since)))[index.column()]
+        return (row.name, row.state.label, row.awaiting or "–", format_duration(max(0.0, self._now - row.since)))[index.column()]
 
 
 class TasksPanel(QWidget):
@@ -98,7 +100,7 @@ class TasksPanel(QWidget):
         self.model = TasksModel(self)
         self.view = QTableView(self)
         self.view.setObjectName("tasksView")
-        self.view.setAccessibleName("The run's asyncio tasks: state and what each awaits")
+        self.view.setAccessibleName(_("The run's asyncio tasks: state and what each awaits"))
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
@@ -107,16 +109,17 @@ class TasksPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.counts = plain_text.wrapped_label(NO_TASKS, self, name="taskCounts")
+        self.counts = plain_text.wrapped_label(_(NO_TASKS), self, name="taskCounts")
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setObjectName("replaySlider")
-        self.slider.setAccessibleName("Replay: the moment of the run the tasks are shown at")
+        self.slider.setAccessibleName(_("Replay: the moment of the run the tasks are shown at"))
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.setEnabled(False)
-        self.moment = plain_text.label("Live", self, name="replayMoment")
-        self.moment.setMinimumWidth(self.moment.fontMetrics().horizontalAdvance("Moment: 00.00 s of 00.00 s") + 8)
+        self.moment = plain_text.label(_("Live"), self, name="replayMoment")
+        widest = _("Moment: {time} of {total}").format(time="00.00 s", total="00.00 s")
+        self.moment.setMinimumWidth(self.moment.fontMetrics().horizontalAdvance(widest) + 8)
         replay = QHBoxLayout()
-        replay.addWidget(plain_text.label("Replay:", self))
+        replay.addWidget(plain_text.label(_("Replay:"), self))
         replay.addWidget(self.slider, 1)
         replay.addWidget(self.moment)
         layout = QVBoxLayout(self)
@@ -147,11 +150,11 @@ class TasksPanel(QWidget):
     def _on_controller_run_started(self, run: Run) -> None:
         self._run, self._trace = run, None
         self.slider.setEnabled(False)
-        self.moment.setText("Live")
+        self.moment.setText(_("Live"))
         self.moment_changed.emit(None)
         self._show([], 0.0)
         if self._controller.tracer is None:  # the X-ray is off, or a blocking URL run (not traced)
-            self.counts.setText(XRAY_OFF if not self._controller.xray_enabled else NOT_TRACED)
+            self.counts.setText(_(XRAY_OFF) if not self._controller.xray_enabled else _(NOT_TRACED))
             return
         self._live.start()
 
@@ -174,11 +177,11 @@ class TasksPanel(QWidget):
         if self._trace is None or self._trace.task_count() == 0 or self._span <= 0:
             self._show([], 0.0)
             if self._trace is not None:
-                self.counts.setText("This run made no asyncio tasks to trace.")
+                self.counts.setText(_("This run made no asyncio tasks to trace."))
             elif not self._controller.xray_enabled:
-                self.counts.setText(XRAY_OFF)
+                self.counts.setText(_(XRAY_OFF))
             else:
-                self.counts.setText(NOT_TRACED)
+                self.counts.setText(_(NOT_TRACED))
             self.moment.setText("")
             return
         self.slider.setEnabled(True)
@@ -192,7 +195,7 @@ class TasksPanel(QWidget):
         if self._trace is None:
             return
         moment = self._span * value / SLIDER_STEPS
-        self.moment.setText(f"Moment: {format_duration(moment)} of {format_duration(self._span)}")
+        self.moment.setText(_("Moment: {time} of {total}").format(time=format_duration(moment), total=format_duration(self._span)))
         self._show(self._trace.rows_at(moment), moment)
         self.moment_changed.emit(moment)
 

@@ -12,6 +12,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.i18n import _
+
 PERIOD = 2.0
 """Seconds for the ball to go across and back."""
 
@@ -22,7 +24,7 @@ class BouncingBall(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("bouncingBall")
-        self.setAccessibleName("Animation that stops when the window freezes")
+        self.setAccessibleName(_("Animation that stops when the window freezes"))
         self.setMinimumSize(160, 40)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._origin = time.perf_counter()

@@ -9,14 +9,16 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.core.user_code import CodeProblem
+from app.i18n import N_, _
 from app.ui import plain_text
 from app.ui.widgets import repolish
 from app.ui.widgets.code_view import CodeView
 
-OWN_CODE = "Edit the code and Run it."
-EDITED = "Edited: Run runs your version."
-PLAYGROUND = "Change it, or open a .py file."
-PLAYGROUND_EDITED = "Your code: Run runs it."
+OWN_CODE = N_("Edit the code and Run it.")
+EDITED = N_("Edited: Run runs your version.")
+PLAYGROUND = N_("Change it, or open a .py file.")
+PLAYGROUND_EDITED = N_("Your code: Run runs it.")
+"""All four shown as ``_(...)``."""
 
 
 class CodeArea(QWidget):
@@ -27,18 +29,20 @@ class CodeArea(QWidget):
         super().__init__(parent)
         self.setObjectName("codeArea")
         self.view = CodeView(self)
-        self.status = plain_text.wrapped_label(OWN_CODE, self, name="codeStatus")
-        self.status.setAccessibleName("Whether the code is the lesson's own or edited")
-        self.reset_button = QPushButton("Reset", self)
+        self.status = plain_text.wrapped_label(_(OWN_CODE), self, name="codeStatus")
+        self.status.setAccessibleName(_("Whether the code is the lesson's own or edited"))
+        self.reset_button = QPushButton(_("Reset"), self)
         self.reset_button.setObjectName("resetCodeButton")
-        self.reset_button.setAccessibleName("Reset the code")
+        self.reset_button.setAccessibleName(_("Reset the code"))
         self.reset_button.setToolTip(
-            "Bring back the lesson's own code for the settings of the moment (Ctrl+Z in the code undoes it).\n"
-            "Edited code claims nothing: after Run, the verdict says what happened."
+            _(
+                "Bring back the lesson's own code for the settings of the moment (Ctrl+Z in the code undoes it).\n"
+                "Edited code claims nothing: after Run, the verdict says what happened."
+            )
         )
         self.reset_button.setEnabled(False)
         self.problem = plain_text.wrapped_label(parent=self, name="codeProblem")
-        self.problem.setAccessibleName("What is wrong with the code")
+        self.problem.setAccessibleName(_("What is wrong with the code"))
         self.problem.hide()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -54,9 +58,9 @@ class CodeArea(QWidget):
     def show_state(self, *, edited: bool, playground: bool, resettable: bool) -> None:
         """Says whose code this is; Reset is offered when ``resettable`` (edited, and no run under way)."""
         if playground:
-            self.status.setText(PLAYGROUND_EDITED if edited else PLAYGROUND)
+            self.status.setText(_(PLAYGROUND_EDITED) if edited else _(PLAYGROUND))
         else:
-            self.status.setText(EDITED if edited else OWN_CODE)
+            self.status.setText(_(EDITED) if edited else _(OWN_CODE))
         self.status.setProperty("edited", edited)
         repolish(self.status)
         self.reset_button.setEnabled(resettable)

@@ -38,6 +38,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QPlainTextEdit, QTextEdit, QWidget
 
 from app.core.source_text import INDENT, indent_after
+from app.i18n import _
 from app.ui import plain_text
 from app.ui.widgets.highlighter import PythonHighlighter
 
@@ -70,7 +71,7 @@ class CodeView(QPlainTextEdit):
         self._tab_moves_focus = False
         self._gutter = _Gutter(self)
         self.setObjectName("codeView")
-        self.setAccessibleName("The code: exactly what Run runs; edit it and press Run")
+        self.setAccessibleName(_("The code: exactly what Run runs; edit it and press Run"))
         # A long line wraps rather than hide behind a scroll bar (a narrow column, a projector's font).
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         # Only the family is set: the size still follows the window (presentation mode scales it).
@@ -255,9 +256,9 @@ class CodeView(QPlainTextEdit):
     def _on_marks_changed(self) -> None:
         tips = []
         if self.error_line is not None:
-            tips.append(f"Line {self.error_line}: your code failed here")
+            tips.append(_("Line {line}: your code failed here").format(line=self.error_line))
         if self.marked_line is not None:
-            tips.append(f"The window froze on line {self.marked_line} for {self.marked_text}")
+            tips.append(_("The window froze on line {line} for {time}").format(line=self.marked_line, time=self.marked_text))
         self._gutter.setToolTip(plain_text.tooltip("\n".join(tips)))
         self._fit_gutter()
         self._update_selections()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.i18n import _, ngettext
 from app.ui import plain_text
 
 
@@ -13,17 +14,17 @@ class ErrorBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("errorBanner")
-        self.setAccessibleName("Error message")
+        self.setAccessibleName(_("Error message"))
         self.count = 0
         self.message = plain_text.wrapped_label(parent=self, name="errorMessage")
-        self.details_button = QPushButton("Details", self)
+        self.details_button = QPushButton(_("Details"), self)
         self.details_button.setCheckable(True)
-        self.details_button.setAccessibleName("Show error details")
-        self.dismiss_button = QPushButton("Dismiss", self)
-        self.dismiss_button.setAccessibleName("Dismiss error message")
+        self.details_button.setAccessibleName(_("Show error details"))
+        self.dismiss_button = QPushButton(_("Dismiss"), self)
+        self.dismiss_button.setAccessibleName(_("Dismiss error message"))
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
-        self.details.setAccessibleName("Error details")
+        self.details.setAccessibleName(_("Error details"))
         self.details.setMaximumHeight(160)
         self.details.hide()
 
@@ -41,9 +42,14 @@ class ErrorBanner(QFrame):
 
     def show_error(self, summary: str, details: str = "") -> None:
         self.count += 1
-        more = f" ({self.count} errors so far; details are also in the log)" if self.count > 1 else ""
-        self.message.setText(f"{summary}{more}")
-        self.details.setPlainText(details or "No traceback: see the log for more.")
+        if self.count > 1:
+            more = ngettext(
+                "({n} error so far; details are also in the log)", "({n} errors so far; details are also in the log)", self.count
+            ).format(n=self.count)
+            self.message.setText(f"{summary} {more}")
+        else:
+            self.message.setText(summary)
+        self.details.setPlainText(details or _("No traceback: see the log for more."))
         if not details:
             self.details_button.setChecked(False)  # nothing to show: close an open details box
         self.details_button.setEnabled(bool(details))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.lag import FRAME, FROZEN, Liveness, is_frozen, is_smooth, liveness
 from app.core.run import format_duration
+from app.i18n import _
 from app.ui import plain_text
 
 HOLD = 2.0
@@ -94,9 +95,9 @@ class FreezeMeter(QWidget):
         super().__init__(parent)
         self.setObjectName("freezeMeter")
         self._bar = _LatenessBar(self)
-        self._bar.setAccessibleName("Window lateness bar")
+        self._bar.setAccessibleName(_("Window lateness bar"))
         self._value_label = plain_text.wrapped_label(parent=self, name="latenessLabel")
-        self._value_label.setAccessibleName("How late the window is right now")
+        self._value_label.setAccessibleName(_("How late the window is right now"))
         # Recent stalls as (when, lateness), newest last: each stays on the meter for HOLD
         # seconds, so a smaller freeze right after a big one is not forgotten with it.
         self._recent: deque[tuple[float, float]] = deque()
@@ -134,6 +135,6 @@ class FreezeMeter(QWidget):
         self._bar.value = value
         self._bar.update()
         word = liveness(value)
-        text = f"Window lateness: {format_duration(value)}, {word.value}" + ("!" if word is Liveness.FROZEN else "")
+        text = _("Window lateness: {time}, {word}").format(time=format_duration(value), word=word.words) + ("!" if word is Liveness.FROZEN else "")
         if text != self._value_label.text():
             self._value_label.setText(text)

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 from app.core import explain
 from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
 from app.core.timeline import span
+from app.i18n import N_, _, ngettext
 from app.ui import plain_text
 from app.ui.widgets.timeline import TimelineWidget
 
-COLUMNS = ("Mode", "URLs", "At once", "Wall time", "Added up", "Freeze")
+COLUMNS = (N_("Mode"), N_("URLs"), N_("At once"), N_("Wall time"), N_("Added up"), N_("Freeze"))
+"""The column headers, shown as ``_(...)``."""
 MODE, URLS, CONCURRENCY, WALL, SUM, FREEZE = range(len(COLUMNS))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ASYNC, _BLOCKING = QColor("#2a9d8f"), QColor("#e63946")
@@ -76,8 +78,8 @@ class HistoryModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return f"Run {self._runs[section].run_id}"
+            return _(COLUMNS[section])
+        return _("Run {run}").format(run=self._runs[section].run_id)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -90,14 +92,14 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == MODE:
             return _BLOCKING if run.mode is FetchMode.BLOCKING else _ASYNC
         if role == Qt.ItemDataRole.ToolTipRole and run.outcome is not RunOutcome.COMPLETED:
-            return plain_text.tooltip(f"This run was {run.outcome.value}" + (f": {run.error}" if run.error else ""))
+            return plain_text.tooltip(_("This run was {outcome}").format(outcome=run.outcome.label) + (f": {run.error}" if run.error else ""))
         return None
 
 
 def _cell(run: RunSummary, column: int) -> str:
     if column == MODE:
-        suffix = "" if run.outcome is RunOutcome.COMPLETED else f" ({run.outcome.value})"
-        return ("Blocking" if run.mode is FetchMode.BLOCKING else "Async") + suffix
+        suffix = "" if run.outcome is RunOutcome.COMPLETED else f" ({run.outcome.label})"
+        return run.mode.short_label + suffix
     if column == URLS:
         return str(len(run.records))
     if column == CONCURRENCY:
@@ -110,10 +112,15 @@ def _cell(run: RunSummary, column: int) -> str:
 
 
 def run_title(run: RunSummary) -> str:
-    ended = "" if run.outcome is RunOutcome.COMPLETED else f" · {run.outcome.value}"
-    return (
-        f"Run {run.run_id} · {run.mode.label} · {len(run.records)} URLs{ended} · "
-        f"wall {format_duration(run.wall_time)} · longest freeze {format_duration(run.longest_freeze)}"
+    ended = "" if run.outcome is RunOutcome.COMPLETED else f" · {run.outcome.label}"
+    return " · ".join(
+        [
+            _("Run {run}").format(run=run.run_id),
+            run.mode.label,
+            ngettext("{n} URL", "{n} URLs", len(run.records)).format(n=len(run.records)) + ended,
+            _("wall {time}").format(time=format_duration(run.wall_time)),
+            _("longest freeze {time}").format(time=format_duration(run.longest_freeze)),
+        ]
     )
 
 
@@ -130,7 +137,7 @@ class HistoryView(QTableView):
     def __init__(self, model: HistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
-        self.setAccessibleName("Run history: click two runs to compare them")
+        self.setAccessibleName(_("Run history: click two runs to compare them"))
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # A click adds a run or takes it away: no need to know about Ctrl-click.
@@ -222,7 +229,7 @@ class RunComparison(QWidget):
         else:
             self.first.set_fixed_span(None)
             self.speedup_label.setText(
-                "Run the lab, then click two runs in the list to compare them on the same time scale."
+                _("Run the lab, then click two runs in the list to compare them on the same time scale.")
                 if not runs
-                else "Click a second run in the list to compare the two on the same time scale."
+                else _("Click a second run in the list to compare the two on the same time scale.")
             )

@@ -20,19 +20,20 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.core.lag import FRAME, FROZEN, REDRAW_INTERVAL, is_frozen
 from app.core.run import format_duration
+from app.i18n import N_, _
 
 WINDOW = 30.0
 """Seconds of history on screen."""
 LOW, HIGH = 0.001, 10.0
 """The lateness at the bottom and top of the log scale, in seconds."""
 _LABELS = ((0.001, "1 ms"), (0.01, "10 ms"), (0.1, "100 ms"), (1.0, "1 s"), (10.0, "10 s"))
-_REFERENCES = ((FRAME, "16 ms: one frame", QColor("#e9a03b")), (FROZEN, "50 ms: frozen", QColor("#e63946")))
+_REFERENCES = ((FRAME, N_("16 ms: one frame"), QColor("#e9a03b")), (FROZEN, N_("50 ms: frozen"), QColor("#e63946")))
 BUCKET = WINDOW / 600
 """The line keeps the worst tick of each 50 ms: about a pixel column of the graph on a wide screen."""
 LINE = QColor("#2a9d8f")
 FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor("#e63946")
-STARTING = "starting"
-"""The label of a stall during the lab's start-up: not a freeze of the lab."""
+STARTING = N_("starting")
+"""The label of a stall during the lab's start-up: not a freeze of the lab (drawn as ``_(STARTING)``)."""
 STARTING_FILL, STARTING_EDGE = QColor(128, 128, 128, 60), QColor("#6c757d")
 
 
@@ -48,10 +49,12 @@ class LagGraph(QWidget):
     def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__(parent)
         self.setObjectName("lagGraph")
-        self.setAccessibleName("Lag graph: how late the window was, over the last 30 seconds")
+        self.setAccessibleName(_("Lag graph: how late the window was, over the last 30 seconds"))
         self.setToolTip(
-            "Each point is one heartbeat tick: how late it came. Higher means the window was slower to react.\n"
-            "Below the orange line you can't tell; above the red line you notice the stall."
+            _(
+                "Each point is one heartbeat tick: how late it came. Higher means the window was slower to react.\n"
+                "Below the orange line you can't tell; above the red line you notice the stall."
+            )
         )
         self.setMinimumSize(260, 130)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -103,7 +106,7 @@ class LagGraph(QWidget):
         """Every stall on screen as (start, end, label), labelled as drawn: "frozen 64 ms" on a
         red band, or "starting" on a grey one for the lab's own start-up."""
         return [
-            (start, end, STARTING if self._starting(end) else f"frozen {format_duration(end - start)}")
+            (start, end, STARTING if self._starting(end) else _("frozen {time}").format(time=format_duration(end - start)))
             for start, end in self._all_stalls()
         ]
 
@@ -158,9 +161,9 @@ class LagGraph(QWidget):
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()),
             Qt.AlignmentFlag.AlignLeft,
-            f"← {WINDOW:.0f} s ago",
+            "← " + _("{seconds} s ago").format(seconds=f"{WINDOW:.0f}"),
         )
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignRight, "now")
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignRight, _("now"))
 
         painter.save()
         painter.setClipRect(plot)
@@ -169,6 +172,8 @@ class LagGraph(QWidget):
         labelled: list[QRectF] = []
         for start, end, label in sorted(self.bands(), key=lambda s: s[0] - s[1]):  # longest first: it keeps its label when they crowd
             starting = label == STARTING
+            if starting:
+                label = _(STARTING)
             fill, edge = (STARTING_FILL, STARTING_EDGE) if starting else (FROZEN_FILL, FROZEN_EDGE)
             band = QRectF(QPointF(x_of(start), plot.top()), QPointF(x_of(end), plot.bottom()))
             painter.fillRect(band, fill)
@@ -193,7 +198,7 @@ class LagGraph(QWidget):
             painter.setPen(colour.darker(140))
             # The two lines are close: the upper label sits above its line, the lower one below.
             top = y - metrics.height() - 1 if value >= FROZEN else y + 1
-            painter.drawText(QRectF(plot.left() + 4, top, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, label)
+            painter.drawText(QRectF(plot.left() + 4, top, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, _(label))
 
         # One point per pixel column at most (the worst tick in it), from the slices' peaks: a
         # single late tick never disappears between two on-time ones, and a paint costs the same
@@ -217,7 +222,7 @@ class LagGraph(QWidget):
         if self._freezing_from is not None:
             painter.setPen(FROZEN_EDGE.darker(130))
             painter.setFont(bold)
-            painter.drawText(plot.adjusted(4, 4, -4, -4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "freezing now →")
+            painter.drawText(plot.adjusted(4, 4, -4, -4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _("freezing now") + " →")
         painter.restore()
         painter.setPen(QPen(grid, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.core.lessons import GATHER_URLS, LESSONS, SCALES, Lesson, LessonSetup, Verdict
 from app.core.predictions import Prediction
+from app.i18n import N_, _
 from app.ui import plain_text
 from app.ui.actions import lesson_keys
 from app.ui.widgets import repolish
@@ -36,10 +37,12 @@ from app.ui.widgets.prediction_box import PredictionBox
 
 DEFAULT_SCALE = 1.0
 QWIDGETSIZE_MAX = (1 << 24) - 1
+NO_LESSON = N_("Choose a lesson above. Each one is a short program you can watch run.")
+"""Shown as ``_(NO_LESSON)``."""
 
 
 def scale_text(scale: float) -> str:
-    return f"×{scale:g}" + ("  (tutorial)" if scale == 1.0 else "")
+    return f"×{scale:g}" + ("  " + _("(tutorial)") if scale == 1.0 else "")
 
 
 class LessonPanel(QWidget):
@@ -53,7 +56,7 @@ class LessonPanel(QWidget):
         self.setObjectName("lessonPanel")
         self.lesson_list = QListWidget(self)
         self.lesson_list.setObjectName("lessonList")
-        self.lesson_list.setAccessibleName("Lessons")
+        self.lesson_list.setAccessibleName(_("Lessons"))
         # Exactly as tall as its rows (_fit_list), and titles too long for the column are elided
         # (the full title is in the tooltip): no scroll bar may hide a lesson.
         self.lesson_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -66,31 +69,31 @@ class LessonPanel(QWidget):
             item.setToolTip(f"{lesson.title} ({keys[0]})" if keys else lesson.title)
             self.lesson_list.addItem(item)
 
-        self.intro = plain_text.wrapped_label("Choose a lesson above. Each one is a short program you can watch run.", self, name="lessonIntro")
-        self.intro.setAccessibleName("What the lesson shows")
+        self.intro = plain_text.wrapped_label(_(NO_LESSON), self, name="lessonIntro")
+        self.intro.setAccessibleName(_("What the lesson shows"))
 
         self.scale_combo = QComboBox(self)
         self.scale_combo.setObjectName("timeScaleCombo")
-        self.scale_combo.setAccessibleName("Time scale of the lesson")
-        self.scale_combo.setToolTip("Shorter or longer waits than the tutorial's; the code shows the scaled numbers")
+        self.scale_combo.setAccessibleName(_("Time scale of the lesson"))
+        self.scale_combo.setToolTip(_("Shorter or longer waits than the tutorial's; the code shows the scaled numbers"))
         for scale in SCALES:
             self.scale_combo.addItem(scale_text(scale), scale)
         self.scale_combo.setCurrentIndex(SCALES.index(DEFAULT_SCALE))
 
         self.limit_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.limit_slider.setObjectName("limitSlider")
-        self.limit_slider.setAccessibleName("Requests allowed at once")
+        self.limit_slider.setAccessibleName(_("Requests allowed at once"))
         self.limit_slider.setRange(1, GATHER_URLS)
         self.limit_slider.setValue(3)
         self.limit_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.limit_value = plain_text.label(parent=self)
         self.limit_value.setObjectName("limitValue")
-        self.limit_caption = plain_text.label("At once:", self)
+        self.limit_caption = plain_text.label(_("At once:"), self)
         self.limit_caption.setBuddy(self.limit_slider)
 
         self.expectation = plain_text.wrapped_label(parent=self, name="lessonExpectation")
         self.verdict = plain_text.wrapped_label(parent=self, name="lessonVerdict")
-        self.verdict.setAccessibleName("Expected against observed")
+        self.verdict.setAccessibleName(_("Expected against observed"))
         self.code_area = CodeArea(self)
         self.code_view = self.code_area.view
         self.prediction_box = PredictionBox(self)
@@ -98,7 +101,7 @@ class LessonPanel(QWidget):
 
         # Two short rows rather than one long one: the column stays narrow in presentation mode.
         settings = QGridLayout()
-        scale_caption = plain_text.label("Time scale:", self)
+        scale_caption = plain_text.label(_("Time scale:"), self)
         scale_caption.setBuddy(self.scale_combo)
         settings.addWidget(scale_caption, 0, 0)
         settings.addWidget(self.scale_combo, 0, 1, 1, 2, Qt.AlignmentFlag.AlignLeft)
@@ -182,17 +185,17 @@ class LessonPanel(QWidget):
         """Shows ``lesson`` as it would run with ``setup`` (its intro, expectation and code, or
         ``code`` instead: its edited text)."""
         if lesson is None or setup is None:
-            self.intro.setText("Choose a lesson above. Each one is a short program you can watch run.")
+            self.intro.setText(_(NO_LESSON))
             self.expectation.clear()
             self.code_view.show_code("")
             self._show_limit(False)
             return
         variant = ""
         if lesson.toggle_picks_variant:
-            variant = (
-                "\n\nVariant: blocking (the toggle says Sync: blocking). Flip it to Async for the non-blocking one."
+            variant = "\n\n" + (
+                _("Variant: blocking (the toggle says Sync: blocking). Flip it to Async for the non-blocking one.")
                 if setup.blocking
-                else "\n\nVariant: async (the toggle says Async: non-blocking). Flip it to Sync for the blocking one."
+                else _("Variant: async (the toggle says Async: non-blocking). Flip it to Sync for the blocking one.")
             )
         self.intro.setText(lesson.intro(setup) + variant)
         self.expectation.setText(lesson.expectation(setup))
@@ -268,7 +271,7 @@ class LessonPanel(QWidget):
         self.lesson_chosen.emit(current.data(Qt.ItemDataRole.UserRole) if current is not None else "")
 
     def _on_limit_slider_changed(self, value: int) -> None:
-        self.limit_value.setText(f"{value} of {GATHER_URLS}")
+        self.limit_value.setText(_("{value} of {total}").format(value=value, total=GATHER_URLS))
         self.settings_changed.emit()
 
     def _show_limit(self, visible: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from app.core.run import FetchMode
+from app.i18n import _
 from app.ui.widgets import repolish
 
 
@@ -16,11 +17,13 @@ class ModeToggle(QPushButton):
         self.setObjectName("blockingToggle")
         self.setCheckable(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Mode: async or blocking")
-        self.setAccessibleDescription("Checked: the fetch runs blocking on the GUI thread and freezes the window.")
+        self.setAccessibleName(_("Mode: async or blocking"))
+        self.setAccessibleDescription(_("Checked: the fetch runs blocking on the GUI thread and freezes the window."))
         self.setToolTip(
-            "Flip between fetching with aiohttp on the event loop (the window stays alive)\n"
-            "and fetching with requests on the GUI thread (the window freezes)."
+            _(
+                "Flip between fetching with aiohttp on the event loop (the window stays alive)\n"
+                "and fetching with requests on the GUI thread (the window freezes)."
+            )
         )
         self.toggled.connect(self._update_look)
         self._update_look(False)

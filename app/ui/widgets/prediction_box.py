@@ -13,9 +13,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QWidget
 
 from app.core.predictions import Prediction, choice_text, duration_choices
+from app.i18n import N_, _
 
-TIME_QUESTION = "How long?"
-FREEZE_QUESTION = "Freeze?"
+TIME_QUESTION = N_("How long?")
+FREEZE_QUESTION = N_("Freeze?")
+"""Both shown as ``_(...)``."""
 
 
 class PredictionBox(QWidget):
@@ -26,21 +28,23 @@ class PredictionBox(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("predictionBox")
-        self.ask_check = QCheckBox("Predict before Run", self)
+        self.ask_check = QCheckBox(_("Predict before Run"), self)
         self.ask_check.setObjectName("predictCheck")
         self.ask_check.setToolTip(
-            "Before Run, the class guesses how long it takes and whether the window freezes;\n"
-            "the verdict then says how the guess went. Leave a question unanswered to skip it."
+            _(
+                "Before Run, the class guesses how long it takes and whether the window freezes;\n"
+                "the verdict then says how the guess went. Leave a question unanswered to skip it."
+            )
         )
         self.time_combo = QComboBox(self)
         self.time_combo.setObjectName("predictTimeCombo")
-        self.time_combo.setAccessibleName("Prediction: how long will it take?")
+        self.time_combo.setAccessibleName(_("Prediction: how long will it take?"))
         self.freeze_combo = QComboBox(self)
         self.freeze_combo.setObjectName("predictFreezeCombo")
-        self.freeze_combo.setAccessibleName("Prediction: will the window freeze?")
-        self.time_combo.setToolTip("How long will it take? (left at the question: no guess)")
-        self.freeze_combo.setToolTip("Will the window freeze? (left at the question: no guess)")
-        for text, value in ((FREEZE_QUESTION, None), ("yes, it freezes", True), ("no, stays alive", False)):
+        self.freeze_combo.setAccessibleName(_("Prediction: will the window freeze?"))
+        self.time_combo.setToolTip(_("How long will it take? (left at the question: no guess)"))
+        self.freeze_combo.setToolTip(_("Will the window freeze? (left at the question: no guess)"))
+        for text, value in ((_(FREEZE_QUESTION), None), (_("yes, it freezes"), True), (_("no, stays alive"), False)):
             self.freeze_combo.addItem(text, value)
         self._choices: tuple[float, ...] = ()
         self.offer(1.0)
@@ -68,7 +72,7 @@ class PredictionBox(QWidget):
             return
         self._choices = choices
         self.time_combo.clear()
-        self.time_combo.addItem(TIME_QUESTION, None)
+        self.time_combo.addItem(_(TIME_QUESTION), None)
         for seconds in choices:
             self.time_combo.addItem(choice_text(seconds), seconds)
 

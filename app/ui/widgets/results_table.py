@@ -10,9 +10,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.core.run import RequestRecord, RequestState, Run, format_duration, format_size
+from app.i18n import N_, _
 from app.ui import plain_text
 
-COLUMNS = ("URL", "Status", "Size", "Time", "Started at", "Error")
+COLUMNS = ("URL", N_("Status"), N_("Size"), N_("Time"), N_("Started at"), N_("Error"))
+"""The column headers, shown as ``_(...)``."""
 URL, STATUS, SIZE, TIME, STARTED, ERROR = range(len(COLUMNS))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _FAILED, _CANCELLED = QColor("#c1121f"), QColor("#6c757d")
@@ -139,11 +141,11 @@ class ResultsModel(QAbstractTableModel):
             text = f"{record.status} {record.reason}".rstrip()
             return text + " ↓" if record.state is RequestState.RUNNING else text
         return {
-            RequestState.PENDING: "waiting",
-            RequestState.RUNNING: "connecting…",
-            RequestState.FAILED: "failed",
-            RequestState.CANCELLED: "cancelled",
-            RequestState.DONE: "done",
+            RequestState.PENDING: _("waiting"),
+            RequestState.RUNNING: _("connecting…"),
+            RequestState.FAILED: _("failed"),
+            RequestState.CANCELLED: _("cancelled"),
+            RequestState.DONE: _("done"),
         }[record.state]
 
 
@@ -153,7 +155,7 @@ class ResultsTable(QTableView):
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsTable")
-        self.setAccessibleName("Results: one row per URL of the last run")
+        self.setAccessibleName(_("Results: one row per URL of the last run"))
         self.setModel(model)
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

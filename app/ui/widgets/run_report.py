@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QSizePolicy, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.core import explain
 from app.core.lag import is_frozen
 from app.core.run import FetchMode, Run, RunOutcome, RunSummary, format_duration
+from app.i18n import _
 from app.ui import plain_text
 from app.ui.widgets import repolish
 
@@ -20,22 +21,22 @@ class RunReport(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runReport")
-        self.headline = plain_text.wrapped_label("Press Run to measure how the window copes.", self, name="reportHeadline")
-        self.freeze_label = self._value("freezeLabel", "Longest freeze during the last run")
-        self.wall_label = self._value("wallTimeLabel", "Wall time of the last run")
-        self.sum_label = self._value("requestSumLabel", "Sum of the request times of the last run")
+        self.headline = plain_text.wrapped_label(_("Press Run to measure how the window copes."), self, name="reportHeadline")
+        self.freeze_label = self._value("freezeLabel", _("Longest freeze during the last run"))
+        self.wall_label = self._value("wallTimeLabel", _("Wall time of the last run"))
+        self.sum_label = self._value("requestSumLabel", _("Sum of the request times of the last run"))
         self.details = plain_text.wrapped_label(parent=self, name="reportDetails")
-        self.details.setAccessibleName("What happened and why")
+        self.details.setAccessibleName(_("What happened and why"))
         # What froze the window, in a few words beside the numbers, cut with "…" where the row
         # ends: the report may neither grow (it must fit 1280 x 720 with the results under it)
         # nor widen the window. The whole sentence is its tooltip and accessible description.
         self.freeze_cause = ElidedLabel(self)
         self.freeze_cause.setObjectName("freezeCauseLabel")
-        self.freeze_cause.setAccessibleName("What froze the window")
+        self.freeze_cause.setAccessibleName(_("What froze the window"))
         # The freeze in big type on the left, everything else beside it: the report stays short
         # enough for a 1280 x 720 screen with the timeline under it.
         self._captions: list[QLabel] = []
-        for caption, value in [("Longest freeze", self.freeze_label), ("Wall time", self.wall_label), ("Requests added up", self.sum_label)]:
+        for caption, value in [(_("Longest freeze"), self.freeze_label), (_("Wall time"), self.wall_label), (_("Requests added up"), self.sum_label)]:
             title = plain_text.label(caption, self)
             title.setObjectName("reportCaption")
             title.setBuddy(value)
@@ -78,13 +79,13 @@ class RunReport(QFrame):
         self.show_freeze_cause("")
         if lesson_title:
             frozen = run.mode is FetchMode.BLOCKING
-            self.headline.setText(f"Running the lesson: {lesson_title}…")
+            self.headline.setText(_("Running the lesson: {title}…").format(title=lesson_title))
             if not claims:
-                self.details.setText("Your own code: watch the ball and the meter to see whether the window stays alive.")
+                self.details.setText(_("Your own code: watch the ball and the meter to see whether the window stays alive."))
             elif frozen:
-                self.details.setText("This variant blocks: the window is frozen until the code is done.")
+                self.details.setText(_("This variant blocks: the window is frozen until the code is done."))
             else:
-                self.details.setText("The window is alive: type in the box, watch the ball and the meter.")
+                self.details.setText(_("The window is alive: type in the box, watch the ball and the meter."))
         else:
             self.show_progress(run)
         self._set_state("running")
@@ -93,26 +94,28 @@ class RunReport(QFrame):
         """How far a run has got: checking its lines, then (async) how many requests finished.
         A blocking run cannot show progress once it fetches: the window is frozen."""
         if run.planning:
-            self.headline.setText(f"Checking the list: {run.lines_checked:,} of {run.lines_total:,} lines…")
+            self.headline.setText(_("Checking the list: {checked:,} of {total:,} lines…").format(checked=run.lines_checked, total=run.lines_total))
             self.details.setText(
-                "The window stays alive while LoopLab reads the list."
-                + (" Then it freezes: requests.get() will wait on the GUI thread." if run.mode is FetchMode.BLOCKING else "")
+                _("The window stays alive while LoopLab reads the list.")
+                + (" " + _("Then it freezes: requests.get() will wait on the GUI thread.") if run.mode is FetchMode.BLOCKING else "")
             )
         elif run.mode is FetchMode.BLOCKING:
-            self.headline.setText(f"Blocking run of {len(run.records):,}: the window is frozen until all are done…")
+            self.headline.setText(_("Blocking run of {n:,}: the window is frozen until all are done…").format(n=len(run.records)))
             self.details.setText(
-                "Try to type, or watch the ball: nothing moves while requests.get() waits. "
-                "What you type waits in a queue and appears when the window comes back."
+                _(
+                    "Try to type, or watch the ball: nothing moves while requests.get() waits. "
+                    "What you type waits in a queue and appears when the window comes back."
+                )
             )
         else:
-            self.headline.setText(f"Async run: {run.finished_count:,} of {len(run.records):,} finished…")
-            self.details.setText("The window is alive: type in the box, watch the ball and the meter.")
+            self.headline.setText(_("Async run: {done:,} of {total:,} finished…").format(done=run.finished_count, total=len(run.records)))
+            self.details.setText(_("The window is alive: type in the box, watch the ball and the meter."))
 
     def show_summary(self, summary: RunSummary) -> None:
         self.freeze_label.setText(format_duration(summary.longest_freeze))
         self.wall_label.setText(format_duration(summary.wall_time))
-        self._captions[2].setText("Requests added up")
-        self.sum_label.setAccessibleName("Sum of the request times of the last run")
+        self._captions[2].setText(_("Requests added up"))
+        self.sum_label.setAccessibleName(_("Sum of the request times of the last run"))
         self.sum_label.setText(format_duration(summary.request_time_sum))
         self.headline.setText(explain.headline(summary))
         self.details.setText(explain.explanation(summary))
@@ -123,25 +126,25 @@ class RunReport(QFrame):
         on time), and ``text``: the verdict, or the lesson's title if it did not complete."""
         self.freeze_label.setText(format_duration(summary.longest_freeze))
         self.wall_label.setText(format_duration(summary.wall_time))
-        self._captions[2].setText("Expected")
-        self.sum_label.setAccessibleName("How long the lesson was expected to take")
+        self._captions[2].setText(_("Expected"))
+        self.sum_label.setAccessibleName(_("How long the lesson was expected to take"))
         self.sum_label.setText(f"≈ {format_duration(expected)}" if expected is not None else "–")
         # The same line as the meter, the timeline's bands and the lesson's verdict.
         frozen = is_frozen(summary.longest_freeze)
         if summary.outcome is RunOutcome.CANCELLED:
-            self.headline.setText("The lesson was cancelled.")
-            self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.")
+            self.headline.setText(_("The lesson was cancelled."))
+            self.details.setText(_("{title}: stopped before its code finished, so there is nothing to compare.").format(title=text))
             self._set_state("")
             return
         if summary.outcome is RunOutcome.FAILED:
-            self.headline.setText("The lesson's code stopped with an error.")
+            self.headline.setText(_("The lesson's code stopped with an error."))
             self.details.setText(f"{text}: {summary.error}")
             self._set_state("")
             return
         self.headline.setText(
-            f"The window was frozen for {format_duration(summary.longest_freeze)}."
+            _("The window was frozen for {time}.").format(time=format_duration(summary.longest_freeze))
             if frozen
-            else "The window stayed alive the whole time."
+            else _("The window stayed alive the whole time.")
         )
         self.details.setText(text)
         self._set_state("frozen" if frozen else "alive")
@@ -151,14 +154,17 @@ class RunReport(QFrame):
         for value in (self.freeze_label, self.wall_label, self.sum_label):
             value.setText("–")
         self.show_freeze_cause("")
-        self.headline.setText("Nothing ran: the code cannot start.")
-        self.details.setText(f"{reason}. The line is marked in the code: fix it and press Run again.")
+        self.headline.setText(_("Nothing ran: the code cannot start."))
+        self.details.setText(_("{reason}. The line is marked in the code: fix it and press Run again.").format(reason=reason))
         self._set_state("")
 
     def show_freeze_cause(self, brief: str, words: str = "", *, outside_run: bool = False) -> None:
         """What froze the window: ``brief`` on show, ``words`` (the whole sentence) as its
         tooltip and description; ``outside_run`` for a freeze between runs. "" hides it."""
-        self.freeze_cause.set_full_text(f"{'Outside a run' if outside_run else 'Froze in'}: {brief}" if brief else "")
+        if brief:
+            self.freeze_cause.set_full_text((_("Outside a run: {cause}") if outside_run else _("Froze in: {cause}")).format(cause=brief))
+        else:
+            self.freeze_cause.set_full_text("")
         self.freeze_cause.setToolTip(plain_text.tooltip(words))
         self.freeze_cause.setAccessibleDescription(words)
         self.freeze_cause.setVisible(bool(brief))

@@ -11,8 +11,8 @@ hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt
@@ -38,6 +38,7 @@ from app.core.lag import Freeze
 from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSummary, format_duration
 from app.core.task_trace import RUN_TASK, TaskTrace
 from app.core.timeline import Phase, describe, segments, tick_label, ticks
+from app.i18n import _
 from app.ui import plain_text
 
 PHASE_COLOURS = {
@@ -81,18 +82,19 @@ def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
     """The loop lane (when the loop ran Python), then with ``with_spans`` one lane per task and
     depth for the awaited steps (``fetch_data`` 0-2 s, then ``process`` 2-5 s). LoopLab's own
     run task is left out: its first awaited step is the lesson's ``main``."""
-    lanes = [Lane("event loop", tuple((start, end, "") for start, end in trace.busy), LOOP_COLOUR)]
+    lanes = [Lane(_("event loop"), tuple((start, end, "") for start, end in trace.busy), LOOP_COLOUR)]
+    run_task = _(RUN_TASK)
     if with_spans:
         by_lane: dict[tuple[str, int], list[tuple[float, float, str]]] = {}
         for span in sorted(trace.spans, key=lambda s: (s.start, s.depth)):
             depth = span.depth
-            if span.track.startswith(RUN_TASK):
+            if span.track.startswith(run_task):
                 if depth == 0:
                     continue
                 depth -= 1
             by_lane.setdefault((span.track, depth), []).append((span.start, span.end, span.name))
         for (track, depth), bars in list(by_lane.items())[:MAX_LANES]:
-            task = "main" if track.startswith(RUN_TASK) else track.partition(" (")[0]
+            task = "main" if track.startswith(run_task) else track.partition(" (")[0]
             lanes.append(Lane(f"{'  ' * depth}{'↳ ' if depth else ''}{task}", tuple(bars), STEP_COLOUR))
     return lanes
 
@@ -100,7 +102,7 @@ def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
 def freeze_label(freeze: Freeze, cause: FreezeCause | None = None) -> str:
     """The words written on a freeze band: its length, and what froze it if known ("Frozen 2.00 s:
     time.sleep(2)")."""
-    text = f"Frozen {format_duration(freeze.duration)}"
+    text = _("Frozen {time}").format(time=format_duration(freeze.duration))
     short = cause.short() if cause is not None else ""
     return f"{text}: {short}" if short else text
 
@@ -125,7 +127,7 @@ class TimelineWidget(QAbstractScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timelineView")
-        self.setAccessibleName("Request timeline")
+        self.setAccessibleName(_("Request timeline"))
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -348,7 +350,7 @@ class TimelineScene:
         self.wall = 0.0
         self.fixed_span: float | None = None
         """Set when compared with another run on one scale."""
-        self.placeholder = "Press Run: each request will appear here as a bar on a shared time axis."
+        self.placeholder = _("Press Run: each request will appear here as a bar on a shared time axis.")
         self.overlay = ""
         """A message over the bars ("" for none)."""
         self.lanes: list[Lane] = []
@@ -361,7 +363,7 @@ class TimelineScene:
     def fit_metrics(self, metrics: QFontMetrics) -> None:
         """The gutter, axis band and rows grow with the font (presentation mode); the module's
         constants are their sizes at the normal font."""
-        self.gutter = max(GUTTER, metrics.horizontalAdvance("Time since Run →") + 16)
+        self.gutter = max(GUTTER, metrics.horizontalAdvance(_("Time since Run") + " →") + 16)
         self.axis_height = max(AXIS_HEIGHT, metrics.height() + 8)
         self.max_row = max(MAX_ROW, metrics.height() + 6)
         self.label_row = math.ceil(metrics.height() * 0.8)
@@ -507,7 +509,7 @@ class TimelineScene:
         # The axis band: seconds since Run was pressed.
         painter.fillRect(QRectF(0, 0, area.width(), self.axis_height), palette.window())
         painter.setPen(text_colour)
-        painter.drawText(QRectF(6, 0, self.gutter - 10, self.axis_height), Qt.AlignmentFlag.AlignVCenter, "Time since Run →")
+        painter.drawText(QRectF(6, 0, self.gutter - 10, self.axis_height), Qt.AlignmentFlag.AlignVCenter, _("Time since Run") + " →")
         free_from = float(self.gutter)  # labels never overlap: one that would is left out
         for t in tick_times:
             x = x_of(t)
@@ -651,7 +653,7 @@ class TimelineLegend(QWidget):
         flow = _FlowLayout(self)
         flow.setContentsMargins(0, 0, 0, 0)
         entries: list[tuple[str, QColor, str]] = [(p.label, PHASE_COLOURS[p], "line" if p is Phase.QUEUED else "fill") for p in Phase]
-        entries += [("Failed", FAILED_COLOUR, "outline"), ("Cancelled", CANCELLED_COLOUR, "hatch"), ("Window frozen", FREEZE_EDGE, "band")]
+        entries += [(_("Failed"), FAILED_COLOUR, "outline"), (_("Cancelled"), CANCELLED_COLOUR, "hatch"), (_("Window frozen"), FREEZE_EDGE, "band")]
         for text, colour, style in entries:
             entry = QWidget(self)
             row = QHBoxLayout(entry)

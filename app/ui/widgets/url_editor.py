@@ -17,6 +17,7 @@ from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.i18n import _
 from app.ui import plain_text
 
 BIG_LIST_LINES = 5_000
@@ -68,7 +69,7 @@ class UrlEditor(QWidget):
         self.setObjectName("urlEditor")
         self.edit = UrlTextEdit(self)
         self.edit.setObjectName("urlEdit")
-        self.edit.setAccessibleName("URLs to fetch, one per line")
+        self.edit.setAccessibleName(_("URLs to fetch, one per line"))
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self._held: str | None = None  # the text of a held list
         self._before_paste = ""  # the box's whole text before the held paste, for Undo
@@ -77,13 +78,13 @@ class UrlEditor(QWidget):
         self.bar.setObjectName("bigListBar")
         self.bar_label = plain_text.label(parent=self.bar, name="bigListLabel")
         self.bar_label.setWordWrap(True)
-        self.bar_label.setAccessibleName("About the long list")
-        self.undo_button = QPushButton("Undo the paste", self.bar)
+        self.bar_label.setAccessibleName(_("About the long list"))
+        self.undo_button = QPushButton(_("Undo the paste"), self.bar)
         self.undo_button.setObjectName("undoBigPasteButton")
-        self.undo_button.setToolTip("Put back what the box held before the long list was pasted")
-        self.clear_button = QPushButton("Clear the list", self.bar)
+        self.undo_button.setToolTip(_("Put back what the box held before the long list was pasted"))
+        self.clear_button = QPushButton(_("Clear the list"), self.bar)
         self.clear_button.setObjectName("clearBigListButton")
-        self.clear_button.setToolTip("Forget the long list and start an empty one")
+        self.clear_button.setToolTip(_("Forget the long list and start an empty one"))
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addStretch(1)
@@ -156,7 +157,7 @@ class UrlEditor(QWidget):
         self._held = text
         total = line_count(text)
         cut = -1
-        for _ in range(PREVIEW_LINES):
+        for _line in range(PREVIEW_LINES):
             cut = text.find("\n", cut + 1)
             if cut < 0:
                 cut = len(text)
@@ -164,13 +165,15 @@ class UrlEditor(QWidget):
         shown = text[:cut].splitlines()
         self.edit.blockSignals(True)  # the preview is not a change of the list
         try:
-            self.edit.setPlainText("\n".join([*shown, f"# … and {total - len(shown):,} more lines, not shown here"]))
+            more = _("# … and {n:,} more lines, not shown here").format(n=total - len(shown))
+            self.edit.setPlainText("\n".join([*shown, more]))
         finally:
             self.edit.blockSignals(False)
         self.edit.setReadOnly(True)
         self.bar_label.setText(
-            f"{total:,} lines: too many to edit here, so the box shows the first {len(shown):,}. "
-            "Run fetches every line."
+            _("{total:,} lines: too many to edit here, so the box shows the first {shown:,}. Run fetches every line.").format(
+                total=total, shown=len(shown)
+            )
         )
         self.undo_button.setVisible(bool(self._before_paste.strip()))
         self.bar.show()
