@@ -114,7 +114,8 @@ def inline(text: str) -> str:
 
 def _server(setup: LessonSetup) -> str:
     """The demo server's address, as a constant the student can change."""
-    return f'''{comment(_("The demo server: LoopLab's, `looplab serve` or any httpbin"), "")}
+    note = comment(_("The demo server: LoopLab's, `looplab serve` or any httpbin"), "")
+    return f'''{note}
 SERVER = "{setup.base_url}"
 '''
 

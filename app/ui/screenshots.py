@@ -24,6 +24,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app.core.run import FetchMode, RunSummary
+from app.i18n import _
 from app.ui.main_window import MainWindow
 from app.ui.widgets.freeze_meter import HOLD
 
@@ -57,7 +58,7 @@ async def capture(window: MainWindow, mode: FetchMode, path: Path) -> RunSummary
     while not window.controls.run_button.isEnabled():
         await asyncio.sleep(0.02)
     await _settle(window)
-    window.liveness.typing_box.setText("typed while it ran" if mode is FetchMode.ASYNC else "")
+    window.liveness.typing_box.setText(_("typed while it ran") if mode is FetchMode.ASYNC else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         raise OSError(f"could not write {path}")

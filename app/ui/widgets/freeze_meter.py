@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.lag import FRAME, FROZEN, Liveness, is_frozen, is_smooth, liveness
 from app.core.run import format_duration
-from app.i18n import _
+from app.i18n import N_, _
 from app.ui import plain_text
 
 HOLD = 2.0
@@ -40,7 +40,8 @@ def bar_fraction(lateness: float) -> float:
     return min(1.0, math.log(lateness / _SCALE_MIN) / span)
 
 
-_MARKS = ((FRAME, "1 frame"), (FROZEN, "50 ms"), (1.0, "1 s"))
+_MARKS = ((FRAME, N_("1 frame")), (FROZEN, "50 ms"), (1.0, "1 s"))
+"""Drawn as ``_(caption)``."""
 
 
 class _LatenessBar(QWidget):
@@ -72,7 +73,8 @@ class _LatenessBar(QWidget):
         text_colour = self.palette().text().color()
         metrics = self.fontMetrics()
         free_from = 0.0  # a caption that would run into the previous one is left out
-        for n, (mark, caption) in enumerate(_MARKS):
+        for n, (mark, english) in enumerate(_MARKS):
+            caption = _(english)
             x = whole.left() + whole.width() * bar_fraction(mark)
             painter.setPen(QPen(text_colour, 1, Qt.PenStyle.DashLine))
             painter.drawLine(int(x), int(whole.top()), int(x), int(whole.bottom()) + 3)
