@@ -24,6 +24,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,11 +86,21 @@ class CheckResult:
         """The check as one line of text."""
         words = _status_words()
         status = words[0] if self.passed else words[1] if self.skipped else words[2]
-        # Columns as wide as the longest word in this language (English: 5 and 18, plus a space).
-        status_width = max(5, *(len(w) for w in words)) + 1
-        name_width = max(18, *(len(_(name)) for name in CHECK_NAMES)) + 1
-        text = f"{status:<{status_width}}{_(self.name):<{name_width}}{self.detail}"
+        # Columns as wide as the longest word in this language (English: 5 and 18, plus a space),
+        # in terminal columns: a Chinese character takes two.
+        status_width = max(5, *(_columns(w) for w in words)) + 1
+        name_width = max(18, *(_columns(_(name)) for name in CHECK_NAMES)) + 1
+        text = f"{_pad(status, status_width)}{_pad(_(self.name), name_width)}{self.detail}"
         return _("{text}. What to do: {fix}").format(text=text, fix=self.fix) if self.fix else text
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes (wide East Asian characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _columns(text))
 
 
 def _status_words() -> tuple[str, str, str]:
