@@ -18,12 +18,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from app import i18n
 from app.core.demo_server import DemoServer
 from app.core.run import parse_duration
 from app.ui.actions import export_action_name
 from app.ui.exporting import FORMATS
 from app.ui.fast_loop import LabLoop
 from app.ui.lab import create_window
+from app.ui import translations
 from app.ui.main_window import MainWindow
 
 
@@ -92,6 +94,26 @@ def lab(loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer) -> Iterato
     yield window
     window.close()
     loop.run_until_complete(window.wait_closed())
+
+
+@pytest.fixture
+def lab_in_language(
+    request: pytest.FixtureRequest, loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    """The lab window built in the language ``request.param`` (e.g. "de", through LOOPLAB_LANG,
+    as a classroom's computer would choose it); English again for the next test."""
+    monkeypatch.setenv(i18n.ENV_VAR, request.param)
+    try:
+        window = create_window(demo_server)
+        assert i18n.language() == request.param
+        qtbot.addWidget(window)
+        window.show()
+        yield window
+        window.close()
+        loop.run_until_complete(window.wait_closed())
+    finally:
+        i18n.set_language(i18n.SOURCE_LANGUAGE)
+        translations.install_qt_translations(i18n.SOURCE_LANGUAGE)
 
 
 async def until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:

@@ -96,7 +96,7 @@ class ResultsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+            return _(COLUMNS[section]) if orientation == Qt.Orientation.Horizontal else str(section + 1)
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
