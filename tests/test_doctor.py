@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app import doctor
+from app import doctor, i18n
+from tests.languages import TRANSLATED, english_left
 
 LOOPLAB = [sys.executable, "-m", "app"]
 CHECKS = [
@@ -149,3 +150,22 @@ def test_importing_the_doctor_loads_no_qt() -> None:
     code = "import sys, app.doctor; print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_doctor_speaks_the_language_of_the_computer(language: str) -> None:
+    """Every line of the doctor in the language LOOPLAB_LANG (or the system) asks for: the checks'
+    names, what they found, the verdict. Names, versions, paths and URLs stay as they are."""
+    result = run_doctor(env={**os.environ, "LOOPLAB_LANG": language})
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 + len(CHECKS)
+    left = english_left(lines, language)
+    assert not left, "\n".join(left)
+    i18n.set_language(language)
+    try:
+        for line, name in zip(lines[1:-1], CHECKS, strict=True):
+            assert i18n._(name) in line
+        assert lines[-1] == i18n.ngettext("The {total} check passed.", "All {total} checks passed.", len(CHECKS)).format(total=len(CHECKS))
+    finally:
+        i18n.set_language("en")

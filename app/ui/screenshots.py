@@ -8,7 +8,8 @@ freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run),
 ``DIR/lab-lesson-taskgroup.png`` (one request failed, the group cancelled the others),
 ``DIR/lab-lesson-queue.png`` (three workers on a queue, mid-run), ``DIR/lab-edited.png`` (the
 sleep lesson edited into ``time.sleep(1)``: the freeze at the edited line) and
-``DIR/lab-presentation.png``. ``make screenshots`` runs it offscreen, so it works on a machine
+``DIR/lab-presentation.png``; and ``DIR/lab-lesson-de.png``, the sequential lesson after its run
+in German (the others are in English, whatever the machine speaks). ``make screenshots`` runs it offscreen, so it works on a machine
 with no display; ``python -m app.ui.screenshots DIR NAME...`` makes only the named ones
 (``lab-lesson-queue``).
 """
@@ -16,6 +17,7 @@ with no display; ``python -m app.ui.screenshots DIR NAME...`` makes only the nam
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +26,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app.core.run import FetchMode, RunSummary
+from app import i18n
 from app.i18n import _
 from app.ui.main_window import MainWindow
 from app.ui.widgets.freeze_meter import HOLD
@@ -195,6 +198,7 @@ async def capture_presentation(window: MainWindow, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     from app.ui import fast_loop
     from app.ui.lab import create_window
+    from app.ui.translations import install as install_language
 
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(args[0] if args else "resources/screenshots")
@@ -208,7 +212,30 @@ def main(argv: list[str] | None = None) -> int:
     settings_dir = tempfile.TemporaryDirectory(prefix="looplab-screenshots-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
 
+    # The README's pictures are in English on every machine; lab-lesson-de in German.
+    os.environ[i18n.ENV_VAR] = i18n.SOURCE_LANGUAGE
+
+    async def shoot_in(code: str, lesson_id: str, path: Path) -> str:
+        os.environ[i18n.ENV_VAR] = code
+        window = create_window()
+        try:
+            window.resize(*SIZE)
+            window.show()
+            while len(window.heartbeat.log) < 30:
+                await asyncio.sleep(0.02)
+            return await capture_lesson(window, lesson_id, path)
+        finally:
+            window.close()
+            await window.wait_closed()
+            os.environ[i18n.ENV_VAR] = i18n.SOURCE_LANGUAGE
+            install_language()
+
     async def shoot() -> None:
+        if wanted("lab-lesson-de"):
+            verdict = await shoot_in("de", "sequential", out_dir / "lab-lesson-de.png")
+            print(f"{out_dir / 'lab-lesson-de.png'}: {verdict}")
+            if only == {"lab-lesson-de"}:
+                return
         window = create_window()
         window.resize(*SIZE)
         window.show()
