@@ -960,7 +960,7 @@ def compile_main(source: str, lesson_id: str) -> LessonMain:
     module = lesson_work.load_module(source, f"looplab_lesson_{lesson_id}", f"<lesson {lesson_id}>")
     main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
-        raise TypeError(f"lesson {lesson_id}: the code has no 'async def main'")
+        raise TypeError(_("the code has no 'async def main'"))
     return main
 
 
@@ -969,5 +969,5 @@ def call_main(main: LessonMain, available: dict[str, Any]) -> Coroutine[Any, Any
     wanted = inspect.signature(main).parameters
     missing = [name for name in wanted if name not in available]
     if missing:
-        raise TypeError(f"the lesson asks for {', '.join(missing)}, which the lab does not provide")
+        raise TypeError(_("main asks for {names}, which LoopLab does not provide").format(names=", ".join(missing)))
     return main(**{name: available[name] for name in wanted})
