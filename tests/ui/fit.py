@@ -7,6 +7,8 @@ the test renders the PNGs it checks (see ``LOOPLAB_FIT_SHOTS`` there) so a perso
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics
 from app.ui import plain_text
@@ -41,6 +43,15 @@ def _visible_rect(widget: QWidget, top: QWidget) -> QRect:
     return QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
 
 
+_PIECE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef][\u3000-\u303f\uff0c\uff1a\uff1b\uff01\uff1f\u201d\u2019]*|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+"""What a line cannot be broken inside: a word between spaces, or one Chinese character (with the
+punctuation that may not start a line): Qt breaks lines between CJK characters, as Unicode says."""
+
+
+def _unbreakable(text: str) -> list[str]:
+    return _PIECE.findall(text)
+
+
 def _label_problem(label: QLabel) -> str | None:
     text = label.text()
     if not text or label.pixmap() is not None and not label.pixmap().isNull():
@@ -53,7 +64,7 @@ def _label_problem(label: QLabel) -> str | None:
             return f"needs {needed} px of height, has {label.height()}"
         # A single word longer than the line cannot wrap and is cut instead.
         metrics = QFontMetrics(label.font())
-        longest = max((metrics.horizontalAdvance(word) for word in text.split()), default=0)
+        longest = max((metrics.horizontalAdvance(word) for word in _unbreakable(text)), default=0)
         if longest > room.width() - margin + SLACK:
             return f"a word needs {longest} px, the label is {room.width()} px wide"
         return None
