@@ -38,7 +38,7 @@ SCREENSHOT_SHOW_TIMEOUT = 20.0
 """Seconds --screenshot waits for the window system to show the window."""
 
 
-def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
+def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_report: float | None = None) -> int:
     """Opens the lab and runs until its window closes. Returns the exit status.
 
     1. Logging: warnings to stderr, everything from INFO to a rotating log file.
@@ -54,7 +54,9 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
        closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
 
     With ``screenshot``, step 6 is scripted: once the window system shows the window, the demo
-    URLs run once (async), the window is saved as a PNG to that path and closed.
+    URLs run once (async), the window is saved as a PNG to that path and closed. With
+    ``startup_report`` (seconds), it is measured: the window is watched that long after its first
+    frame, the report is printed (:mod:`app.ui.startup`) and the window closed.
     """
     if problem := _display_problem():
         print(problem, file=sys.stderr)
@@ -64,7 +66,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
-        from app.ui import fast_loop
+        from app.ui import fast_loop, startup
         from app.ui.errors import ErrorReporter
         from app.ui.gc_pacer import GcPacer
     except ImportError as exc:  # usually a system library Qt needs is missing
@@ -84,6 +86,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
     # stops the loop mid-future ("Event loop stopped before Future completed").
     app.setQuitOnLastWindowClosed(False)
     reporter = ErrorReporter()
+    milestones = startup.Milestones()
 
     try:
         server = DemoServer().start()
@@ -91,6 +94,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         log.error("The demo server could not start: %s", exc)
         print(f"LoopLab's demo server could not start: {exc}", file=sys.stderr)
         return 1
+    milestones.mark("server_ready")
 
     status = 0
 
@@ -100,12 +104,18 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         from app.ui.lab import create_window
 
         window = create_window(server, reporter, lesson=lesson)
+        milestones.mark("lab_ready")
         freeze_startup_heap()
         closed = asyncio.Event()
         window.closed.connect(closed.set)
+        painted = startup.first_frame(window)
         window.show()
         try:
-            if screenshot is None:
+            milestones.first_paint = await painted
+            milestones.modules_at_first_paint = startup.loaded()
+            if startup_report is not None:
+                status = await _until_closed(startup.report(milestones, window.heartbeat.log, startup_report), closed)
+            elif screenshot is None:
                 await closed.wait()  # until a person closes the window
             else:
                 status = await _until_closed(save_screenshot(window, screenshot), closed)
@@ -236,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="open the lab, run the demo URLs once (async), save the window as a PNG to PATH and exit",
     )
+    # Internal: opens the lab, measures its start-up for SECONDS after the first paint, prints
+    # the report (app.ui.startup) and exits. bench/startup_bench.py and tests/test_startup.py use it.
+    parser.add_argument("--startup-report", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser(
         "serve",
@@ -274,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for lesson in LESSONS:
             print(f"  {lesson.id:<12}{lesson.title}", file=sys.stderr)
         return 2
-    return run_lab(screenshot=args.screenshot, lesson=args.lesson)
+    return run_lab(screenshot=args.screenshot, lesson=args.lesson, startup_report=args.startup_report)
 
 
 # --- helpers --------------------------------------------------------------------------------
