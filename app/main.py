@@ -46,14 +46,19 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
        in the window's banner, never swallowed and never a crash.
     3. The ``QApplication`` and the event loop that runs asyncio inside Qt's loop: LoopLab's
        :class:`~app.ui.fast_loop.LabLoop`, a qasync loop that schedules as asyncio does.
-    4. The demo server, on its own thread and loop.
-    5. The window; then what start-up built is frozen out of the garbage collector's way
-       (:func:`freeze_startup_heap`), and the collector runs only between the loop's batches,
-       on the GUI thread (:class:`~app.ui.gc_pacer.GcPacer`).
-    6. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
+    4. The demo server's socket, bound: its address is known; it serves from step 6.
+    5. The window, built from light modules only, and shown: the first paint comes before
+       anything else loads (issue 13). What is built is frozen out of the garbage collector's
+       way (``gc.freeze``), and the collector runs only between the loop's batches, on the GUI
+       thread (:class:`~app.ui.gc_pacer.GcPacer`).
+    6. Right after the first frame, in the background (:func:`app.ui.startup.finish`): the demo
+       server starts on its own thread and loop; aiohttp, requests, the trust store and what
+       else runs need are loaded; the lab becomes ready to run (Run pressed earlier waits for
+       it). Then the start-up heap is collected and frozen (:func:`freeze_startup_heap`).
+    7. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
        closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
 
-    With ``screenshot``, step 6 is scripted: once the window system shows the window, the demo
+    With ``screenshot``, step 7 is scripted: once the window system shows the window, the demo
     URLs run once (async), the window is saved as a PNG to that path and closed. With
     ``startup_report`` (seconds), it is measured: the window is watched that long after its first
     frame, the report is printed (:mod:`app.ui.startup`) and the window closed.
@@ -89,12 +94,11 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
     milestones = startup.Milestones()
 
     try:
-        server = DemoServer().start()
+        server = DemoServer().listen()
     except OSError as exc:
         log.error("The demo server could not start: %s", exc)
         print(f"LoopLab's demo server could not start: {exc}", file=sys.stderr)
         return 1
-    milestones.mark("server_ready")
 
     status = 0
 
@@ -103,16 +107,16 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
         reporter.install(asyncio.get_running_loop())
         from app.ui.lab import create_window
 
-        window = create_window(server, reporter, lesson=lesson)
-        milestones.mark("lab_ready")
-        freeze_startup_heap()
+        window = create_window(server, reporter, lesson=lesson, starting=True)
+        # Collecting first would hold the first paint up (~30 ms here): it comes after step 6.
+        gc.freeze()
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         painted = startup.first_frame(window)
         window.show()
+        finishing = asyncio.ensure_future(startup.finish(window, server, painted, milestones))
+        finishing.add_done_callback(lambda _finished: freeze_startup_heap())
         try:
-            milestones.first_paint = await painted
-            milestones.modules_at_first_paint = startup.loaded()
             if startup_report is not None:
                 status = await _until_closed(startup.report(milestones, window.heartbeat.log, startup_report), closed)
             elif screenshot is None:
@@ -123,6 +127,10 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
             if not closed.is_set():  # the screenshot is saved, or something went wrong
                 window.close()
             await window.wait_closed()
+            if painted.done():  # the background start may be under way: the server stops after it
+                await asyncio.gather(finishing, return_exceptions=True)
+            else:
+                finishing.cancel()
 
     # Python's cyclic GC runs only on the GUI thread, between the loop's batches, from here to
     # exit: never mid-heartbeat, and never on the demo server's thread, where it could free Qt
