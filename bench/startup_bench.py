@@ -22,8 +22,9 @@ start-up, the imports, building the window and painting it. "First frame": the w
 paint event, then a zero timer, which fires once the frame (the children too) has been painted
 and handed to the window system. Both programs are measured the same way.
 
-Both run headless (``QT_QPA_PLATFORM=offscreen``, unless it is already set): a real X server
-can be compared with ``xvfb-run -a python bench/startup_bench.py`` (``apt-get install xvfb``).
+Both run headless (``QT_QPA_PLATFORM=offscreen``) unless ``QT_QPA_PLATFORM`` is set or there is a
+display: an X server can be compared with ``xvfb-run -a python bench/startup_bench.py`` (with
+``QT_QPA_PLATFORM`` unset; ``apt-get install xvfb``).
 LoopLab runs with its settings and logs in a temporary folder: a first launch, never the user's.
 
 Both run byte-compiled, as installed programs do (pip compiles a wheel's modules, PyInstaller
@@ -93,7 +94,8 @@ loop.run_forever()
 
 def _environment(home: Path, compiled: bool = True) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
     if compiled:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
@@ -210,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    env = _environment(Path())
+    platform = env.get("QT_QPA_PLATFORM") or f"display {env.get('DISPLAY') or env.get('WAYLAND_DISPLAY')}"
     modules = "compiled from source at every start" if args.source else "byte-compiled"
     print(
         f"Start-up side by side (medians of {args.runs}, turn about, one run, Python {sys.version.split()[0]}, "

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import importlib
 import json
 import logging
@@ -179,12 +180,26 @@ async def _off_the_gui_thread(work: Callable[..., T], *args: object) -> T:
 async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: float) -> int:
     """Waits ``watch`` seconds after the first frame (and until the lab is ready), then prints the
     report line: the milestones, what the first frame found loaded, and the heartbeat's longest
-    lateness over that time (the hitches start-up caused after the first paint). Returns 0."""
-    while milestones.first_paint is None or milestones.lab_ready is None:
-        await asyncio.sleep(0.05)
-    # A moment past "ready" too: the start-up heap is collected and frozen right after it.
-    end = max(milestones.first_paint + watch, milestones.lab_ready + AFTER_READY)
-    await asyncio.sleep(max(0.0, end - time.monotonic()))
+    lateness over that time (the hitches start-up caused after the first paint), with the longest
+    garbage collection in it. Returns 0."""
+    collections: list[tuple[float, float]] = []  # (started, seconds), time.monotonic()
+
+    def on_gc(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append((time.monotonic(), 0.0))
+        elif collections:
+            started = collections[-1][0]
+            collections[-1] = (started, time.monotonic() - started)
+
+    gc.callbacks.append(on_gc)
+    try:
+        while milestones.first_paint is None or milestones.lab_ready is None:
+            await asyncio.sleep(0.05)
+        # A moment past "ready" too: the start-up heap is collected and frozen right after it.
+        end = max(milestones.first_paint + watch, milestones.lab_ready + AFTER_READY)
+        await asyncio.sleep(max(0.0, end - time.monotonic()))
+    finally:
+        gc.callbacks.remove(on_gc)
     # The heartbeat's log is on perf_counter, which is CLOCK_MONOTONIC too on Linux; converted
     # anyway, so the report stays right where the two differ.
     shift = time.perf_counter() - time.monotonic()
@@ -196,6 +211,7 @@ async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: flo
         "lab_ready": milestones.lab_ready,
         "watched": end - milestones.first_paint,
         "longest_lateness": lateness,
+        "longest_collection": max((s for at, s in collections if at >= milestones.first_paint), default=0.0),
         "modules_at_first_paint": milestones.modules_at_first_paint,
     }
     print(REPORT_PREFIX + json.dumps(data), flush=True)
