@@ -127,10 +127,8 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
             if not closed.is_set():  # the screenshot is saved, or something went wrong
                 window.close()
             await window.wait_closed()
-            if painted.done():  # the background start may be under way: the server stops after it
-                await asyncio.gather(finishing, return_exceptions=True)
-            else:
-                finishing.cancel()
+            finishing.cancel()  # waits for its worker thread, if one is starting the demo server
+            await asyncio.gather(finishing, return_exceptions=True)
 
     # Python's cyclic GC runs only on the GUI thread, between the loop's batches, from here to
     # exit: never mid-heartbeat, and never on the demo server's thread, where it could free Qt

@@ -64,6 +64,8 @@ BACKGROUND_MODULES = (
 )
 """Modules that only runs, exports and Help > About need, imported where they are used: here
 they are loaded first, on a worker thread, so those imports never load anything in a slot."""
+PAINT_PATIENCE = 1.0
+"""Seconds :func:`finish` waits for the first paint before it loads the rest anyway."""
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the interpreter while another waits for it, during the background
 loading (Python's default is 0.005: a paint that calls Python a few times would wait that long
@@ -122,10 +124,21 @@ def first_frame(window: QWidget) -> asyncio.Future[float]:
 async def finish(window: MainWindow, server: DemoServer, painted: asyncio.Future[float], milestones: Milestones) -> None:
     """Once ``painted`` (:func:`first_frame`), starts the demo server and loads the rest (see the
     module's docstring), then leaves the lab ready. What fails is reported in the window's banner.
-    Once the worker has started, cancelling this leaves the worker to finish on its own: the
-    caller awaits it instead, before it stops the demo server."""
-    milestones.first_paint = await painted
-    milestones.modules_at_first_paint = loaded()
+    A window the window system does not paint (minimised, on another desktop) gets
+    :data:`PAINT_PATIENCE` seconds. Cancelled once the worker has started, this returns (raises)
+    only when the worker is done: a thread cannot be stopped, and the demo server it may be
+    starting must be stopped after that."""
+
+    def on_painted(painted: asyncio.Future[float]) -> None:
+        if not painted.cancelled():
+            milestones.first_paint = painted.result()
+            milestones.modules_at_first_paint = loaded()
+
+    painted.add_done_callback(on_painted)
+    try:
+        await asyncio.wait_for(asyncio.shield(painted), PAINT_PATIENCE)
+    except TimeoutError:
+        log.info("The window was not painted within %g s (minimised?): loading the rest anyway", PAINT_PATIENCE)
     try:
         ssl_context, server_error = await _off_the_gui_thread(_load, server, milestones)
     except Exception as exc:  # noqa: BLE001 - an install that lost a module: said, not a crash
@@ -169,12 +182,14 @@ async def _off_the_gui_thread(work: Callable[..., T], *args: object) -> T:
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         threading.Thread(target=worker, name="looplab-start-up", daemon=True).start()
-        return await asyncio.shield(asyncio.wrap_future(done))
+        waiting = asyncio.wrap_future(done)
+        try:
+            return await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            await asyncio.gather(waiting, return_exceptions=True)  # see finish(): the thread ends first
+            raise
     finally:
-        if done.done():
-            sys.setswitchinterval(interval)
-        else:  # cancelled: put the interval back when the worker is done
-            done.add_done_callback(lambda _done: sys.setswitchinterval(interval))
+        sys.setswitchinterval(interval)
 
 
 async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: float) -> int:

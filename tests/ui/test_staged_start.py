@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import threading
 from typing import Any
 
 import pytest
@@ -15,11 +18,12 @@ from PySide6.QtCore import Qt
 import app.ui.controller
 from app.core.demo_server import DemoServer
 from app.core.lessons import compile_main
-from app.core.run import RunOutcome
+from app.core.run import RequestState, RunOutcome
+from app.ui import startup
 from app.ui.controller import ControllerState
 from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
-from tests.ui.conftest import next_emission
+from tests.ui.conftest import next_emission, until
 
 
 @pytest.fixture
@@ -102,3 +106,81 @@ def test_a_lab_closed_while_it_starts_closes_cleanly_and_never_finishes_starting
     assert controller.closed
     controller.finish_starting()  # the background loading ends after the window closed
     assert controller.state is ControllerState.STARTING
+
+
+# --- app.ui.startup.finish: what the app does after the first paint ---------------------------
+
+
+@pytest.fixture
+def listening_server() -> Any:
+    server = DemoServer().listen()
+    yield server
+    server.stop()
+
+
+def test_after_the_first_paint_the_server_starts_and_the_lab_gets_ready(
+    loop: qasync.QEventLoop, qtbot: Any, listening_server: DemoServer
+) -> None:
+    window = create_window(listening_server, starting=True)
+    qtbot.addWidget(window)
+    milestones = startup.Milestones()
+    interval = sys.getswitchinterval()
+
+    async def scenario() -> None:
+        painted = startup.first_frame(window)
+        window.show()
+        await startup.finish(window, listening_server, painted, milestones)
+
+    try:
+        loop.run_until_complete(scenario())
+        assert window.controller.state is ControllerState.IDLE and listening_server.running
+        assert milestones.first_paint is not None and milestones.server_ready is not None and milestones.lab_ready is not None
+        assert milestones.first_paint < milestones.server_ready < milestones.lab_ready
+        assert "aiohttp.web" in sys.modules and "app.core.fetch" in sys.modules
+        assert sys.getswitchinterval() == interval  # quick switches only while loading
+        summary = loop.run_until_complete(window.run_once())  # the demo URLs, from the server it started
+        assert summary.outcome is RunOutcome.COMPLETED and all(r.state is RequestState.DONE for r in summary.records)
+    finally:
+        window.close()
+        loop.run_until_complete(window.wait_closed())
+
+
+def test_a_window_never_painted_gets_ready_anyway(
+    loop: qasync.QEventLoop, qtbot: Any, listening_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(startup, "PAINT_PATIENCE", 0.05)  # minimised, or on another desktop
+    window = create_window(listening_server, starting=True)
+    qtbot.addWidget(window)
+    milestones = startup.Milestones()
+    try:
+        loop.run_until_complete(startup.finish(window, listening_server, loop.create_future(), milestones))
+        assert window.controller.state is ControllerState.IDLE and listening_server.running
+        assert milestones.first_paint is None and milestones.lab_ready is not None
+    finally:
+        window.close()
+        loop.run_until_complete(window.wait_closed())
+
+
+def test_closing_while_the_rest_loads_waits_for_the_loading_thread(
+    loop: qasync.QEventLoop, qtbot: Any, listening_server: DemoServer
+) -> None:
+    window = create_window(listening_server, starting=True)
+    qtbot.addWidget(window)
+    painted = loop.create_future()
+    painted.set_result(0.0)
+    milestones = startup.Milestones()
+
+    async def scenario() -> None:
+        finishing = asyncio.ensure_future(startup.finish(window, listening_server, painted, milestones))
+        await until(lambda: any(t.name == "looplab-start-up" for t in threading.enumerate()), what="the loading thread")
+        window.close()  # as main() does when the window closes: cancel, then wait
+        await window.wait_closed()
+        finishing.cancel()
+        await asyncio.gather(finishing, return_exceptions=True)
+        # Cancelled (or, on a fast day, already done): either way its work was done first, so
+        # the server it was starting can be stopped now (main() stops it right after).
+        assert listening_server.running
+        await until(lambda: not any(t.name == "looplab-start-up" for t in threading.enumerate()), what="the thread gone")
+        assert window.controller.state is ControllerState.STARTING  # closed: it never got ready
+
+    loop.run_until_complete(scenario())
