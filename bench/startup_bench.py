@@ -48,7 +48,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this checkout's app, not an installed one
+"""This checkout: the children run its ``app`` (cwd and PYTHONPATH), not an installed one."""
 
 RUNS = 7
 WATCH = 2.0
@@ -95,7 +95,9 @@ loop.run_forever()
 """
 
 
-def _environment(home: Path, compiled: bool = True) -> dict[str, str]:
+def environment(home: Path, compiled: bool = True) -> dict[str, str]:
+    """The children's environment: a display or offscreen, byte-compiled into ``home`` (unless
+    not ``compiled``), settings and logs in ``home``, this checkout's ``app``."""
     env = dict(os.environ)
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -135,12 +137,17 @@ def looplab_once(env: dict[str, str], watch: float = WATCH) -> dict[str, object]
 
 def measure(runs: int = RUNS, watch: float = WATCH, progress: bool = False, compiled: bool = True) -> dict[str, object]:
     """Starts both programs turn about, ``runs`` times each (after one start of each that is not
-    counted); returns the medians (seconds), the ratio of LoopLab's first paint to the bare
-    one's, and the samples. ``compiled=False``: as with ``PYTHONDONTWRITEBYTECODE``."""
+    counted), LoopLab watched ``watch`` seconds after its first paint. ``compiled=False``: as
+    with ``PYTHONDONTWRITEBYTECODE``. Returns (times in seconds from process start, medians):
+    ``bare_first_paint``, ``looplab_first_paint``, ``ratio`` (LoopLab's / bare's),
+    ``server_ready``, ``lab_ready``; the longest heartbeat lateness after the first paint
+    (``longest_lateness_median``, ``_max``) and in the control window (``idle_lateness_*``), the
+    longest collection (``longest_collection_max``), the heavy modules any first paint found
+    loaded (``modules_at_first_paint``), and the samples (``bare_samples``, ``looplab_samples``)."""
     bare: list[float] = []
     lab: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="looplab-startup-") as home:
-        env = _environment(Path(home), compiled)
+        env = environment(Path(home), compiled)
         bare_once(env)  # byte-compiles (if asked) and fills the file cache, for both alike
         looplab_once(env, 0.0)
         for run in range(runs):
@@ -224,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    env = _environment(Path())
+    env = environment(Path())
     platform = env.get("QT_QPA_PLATFORM") or f"display {env.get('DISPLAY') or env.get('WAYLAND_DISPLAY')}"
     modules = "compiled from source at every start" if args.source else "byte-compiled"
     print(

@@ -35,7 +35,7 @@ def load_startup_bench() -> ModuleType:
 def test_the_window_paints_first_then_the_demo_server_and_the_rest_load_without_a_hitch() -> None:
     bench = load_startup_bench()
     with tempfile.TemporaryDirectory(prefix="looplab-startup-test-") as home:
-        env = bench._environment(Path(home))  # byte-compiled into a temporary cache, as installed
+        env = bench.environment(Path(home))  # byte-compiled into a temporary cache, as installed
         first = bench.looplab_once(env, 0.0)  # also compiles LoopLab's modules for the starts below
         bare = [bench.bare_once(env)]
         lab = [bench.looplab_once(env, 0.0)]
