@@ -14,9 +14,10 @@ After the first frame, :func:`finish` loads the rest without holding up the wind
 
 Python imports on another thread safely; Qt objects are only ever made on the GUI thread, and
 the modules that define Qt classes are all loaded before the first paint (each is light: what is
-heavy in them is imported where it is used). While the worker imports, the interpreter switches
-threads every millisecond instead of every five (:data:`SWITCH_INTERVAL`), so the GUI thread
-waits at most that long for its turn at each paint and each heartbeat tick: no visible hitch.
+heavy in them is imported where it is used). While the worker imports, the GUI thread waits at
+most Python's switch interval (5 ms) for the interpreter at each paint and heartbeat tick:
+measured here, the longest tick lateness after the first paint is 8-17 ms, within a frame or
+so, and no better with a 1 ms interval.
 
 Measured: ``looplab --startup-report SECONDS`` (hidden) opens the lab as usual, watches it for
 ``SECONDS`` after its first frame (and until it is ready), prints one line
@@ -66,10 +67,6 @@ BACKGROUND_MODULES = (
 they are loaded first, on a worker thread, so those imports never load anything in a slot."""
 PAINT_PATIENCE = 1.0
 """Seconds :func:`finish` waits for the first paint before it loads the rest anyway."""
-SWITCH_INTERVAL = 0.001
-"""Seconds a thread may hold the interpreter while another waits for it, during the background
-loading (Python's default is 0.005: a paint that calls Python a few times would wait that long
-at each call)."""
 REPORT_PREFIX = "LOOPLAB-STARTUP "
 AFTER_READY = 0.25
 """The report watches at least this long after the lab is ready."""
@@ -169,7 +166,8 @@ def _load(server: DemoServer, milestones: Milestones) -> tuple[ssl.SSLContext, E
 
 
 async def _off_the_gui_thread(work: Callable[..., T], *args: object) -> T:
-    """Runs ``work(*args)`` on a thread of its own, with quick thread switches meanwhile."""
+    """Runs ``work(*args)`` on a thread of its own and returns its result. Cancelled, it waits
+    for the thread to end first (see :func:`finish`)."""
     done: concurrent.futures.Future[T] = concurrent.futures.Future()
 
     def worker() -> None:
@@ -178,18 +176,13 @@ async def _off_the_gui_thread(work: Callable[..., T], *args: object) -> T:
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, which reports it
             done.set_exception(exc)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    threading.Thread(target=worker, name="looplab-start-up", daemon=True).start()
+    waiting = asyncio.wrap_future(done)
     try:
-        threading.Thread(target=worker, name="looplab-start-up", daemon=True).start()
-        waiting = asyncio.wrap_future(done)
-        try:
-            return await asyncio.shield(waiting)
-        except asyncio.CancelledError:
-            await asyncio.gather(waiting, return_exceptions=True)  # see finish(): the thread ends first
-            raise
-    finally:
-        sys.setswitchinterval(interval)
+        return await asyncio.shield(waiting)
+    except asyncio.CancelledError:
+        await asyncio.gather(waiting, return_exceptions=True)
+        raise
 
 
 async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: float) -> int:

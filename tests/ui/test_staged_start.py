@@ -124,7 +124,6 @@ def test_after_the_first_paint_the_server_starts_and_the_lab_gets_ready(
     window = create_window(listening_server, starting=True)
     qtbot.addWidget(window)
     milestones = startup.Milestones()
-    interval = sys.getswitchinterval()
 
     async def scenario() -> None:
         painted = startup.first_frame(window)
@@ -137,7 +136,6 @@ def test_after_the_first_paint_the_server_starts_and_the_lab_gets_ready(
         assert milestones.first_paint is not None and milestones.server_ready is not None and milestones.lab_ready is not None
         assert milestones.first_paint < milestones.server_ready < milestones.lab_ready
         assert "aiohttp.web" in sys.modules and "app.core.fetch" in sys.modules
-        assert sys.getswitchinterval() == interval  # quick switches only while loading
         summary = loop.run_until_complete(window.run_once())  # the demo URLs, from the server it started
         assert summary.outcome is RunOutcome.COMPLETED and all(r.state is RequestState.DONE for r in summary.records)
     finally:
