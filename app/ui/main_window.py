@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
 
     def _on_source_lesson_changed(self, lesson: object) -> None:
         self.controls.set_lesson(self.source.current_lesson)
-        if lesson is not None and self.controller.state is ControllerState.IDLE:
+        if lesson is not None and self.controller.state in (ControllerState.IDLE, ControllerState.STARTING):
             try:
                 self.controller.prepare(self.source.request(self.controls.mode, 1, self.controls.options()))
             except Exception as exc:  # noqa: BLE001 - getting ready is a nicety: a failure is reported, not fatal
