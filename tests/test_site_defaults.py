@@ -97,6 +97,20 @@ def test_the_documented_example_is_read(tmp_path: Path, caplog: pytest.LogCaptur
     assert warnings(caplog) == []
 
 
+def test_the_readmes_example_file_is_read_as_the_readme_says(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deploying LoopLab in a school", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```ini\n", 1)[1].split("```", 1)[0]
+    preset = load_file(write(tmp_path, example))
+    assert preset.keys == ("urls", "presentation", "language")
+    assert preset.urls is not None and len(preset.urls.splitlines()) >= 2
+    assert "http://demo-server.looplab/" in preset.urls  # the built-in demo server, as the README explains
+    assert preset.presentation is True and preset.language == "de"
+    assert warnings(caplog) == []
+    for place in ("/etc/xdg/LoopLab/defaults.ini", r"%ProgramData%\LoopLab\defaults.ini", "/Library/Application Support/LoopLab/defaults.ini"):
+        assert place in section, place
+
+
 @pytest.mark.parametrize(("written", "meant"), [("true", True), ("On", True), ("1", True), ("no", False), ("FALSE", False)])
 def test_presentation_takes_the_usual_ways_to_say_yes_and_no(tmp_path: Path, written: str, meant: bool) -> None:
     assert load_file(write(tmp_path, f"[lab]\npresentation = {written}\n")).presentation is meant
