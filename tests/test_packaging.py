@@ -205,7 +205,7 @@ def test_the_wine_check_knows_the_installers_app_id_and_runs_in_ci() -> None:
     # On Windows itself, both modes are installed silently, doctored and uninstalled.
     windows_runs = job_runs(workflow()["jobs"]["windows"])
     assert '"/CURRENTUSER"' in windows_runs and '"/ALLUSERS"' in windows_runs
-    assert windows_runs.count("looplab-cli.exe\") doctor") >= 2
+    assert windows_runs.count('looplab-cli.exe") doctor') >= 2
     assert app_id.group(1) in windows_runs
 
 

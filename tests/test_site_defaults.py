@@ -107,7 +107,11 @@ def test_the_readmes_example_file_is_read_as_the_readme_says(tmp_path: Path, cap
     assert "http://demo-server.looplab/" in preset.urls  # the built-in demo server, as the README explains
     assert preset.presentation is True and preset.language == "de"
     assert warnings(caplog) == []
-    for place in ("/etc/xdg/LoopLab/defaults.ini", r"%ProgramData%\LoopLab\defaults.ini", "/Library/Application Support/LoopLab/defaults.ini"):
+    for place in (
+        "/etc/xdg/LoopLab/defaults.ini",
+        r"%ProgramData%\LoopLab\defaults.ini",
+        "/Library/Application Support/LoopLab/defaults.ini",
+    ):
         assert place in section, place
 
 
