@@ -93,13 +93,16 @@ started=$SECONDS
 export WINEARCH=win64
 export WINEDEBUG=-all
 # No Mono or Gecko: their installers would ask, under Xvfb where nobody answers, to download
-# them (nothing here needs .NET or a browser engine).
-export WINEDLLOVERRIDES="mscoree,mshtml="
-WINEPREFIX=$(mktemp -d)/wine
-export WINEPREFIX
+# them (nothing here needs .NET or a browser engine). No winemenubuilder: it would copy every
+# Start-menu shortcut into the real home's desktop menus (~/.local/share/applications/wine).
+export WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
+scratch=$(mktemp -d)
+export WINEPREFIX="$scratch/wine"
+export HOME="$scratch/home"  # whatever else wine keeps in a home, it keeps here
+mkdir -p "$HOME"
 cleanup() {
   wineserver -k 2>/dev/null || true
-  rm -rf "$(dirname "$WINEPREFIX")"
+  rm -rf "$scratch"
 }
 trap cleanup EXIT
 
