@@ -17,10 +17,10 @@
 #   bash packaging/windows/check_installer.sh
 #
 # CI runs it from .ci/run (as root). It installs what it needs: Debian's wine with its 32-bit
-# half (Inno Setup's compiler and its Setup program are 32-bit Windows programs: wine64 alone
-# fails with "could not load kernel32.dll, status c0000135"), so i386 is added as a foreign
-# architecture; xvfb; and `innosetup` into build/innosetup with npm. The wine prefix is new and
-# temporary for every run. Needs build/icons/looplab.ico (`make package` makes it; otherwise it
+# half (Inno Setup's compiler and its Setup program are 32-bit Windows programs, which wine64
+# alone cannot start: "failed to open ... syswow64\rundll32.exe: c0000135"), so i386 is added as
+# a foreign architecture; xvfb; and `innosetup` into build/innosetup with npm. The wine prefix is
+# new and temporary for every run. Needs build/icons/looplab.ico (`make package` makes it; otherwise it
 # is rendered with .venv's Python).
 #
 # What it cannot check: the stand-in is not the real bundle (the release workflow installs that
@@ -123,12 +123,15 @@ run_wine() {
 win_env() { wine cmd /c echo "%$1%" | tr -d '\r'; }
 unix_path() { winepath -u "$1" | tr -d '\r'; }
 win_path() { winepath -w "$1" | tr -d '\r'; }
-# One value of the registry (64-bit view: Setup runs in 64-bit mode; `wine reg` alone reads the
-# 32-bit view, where the uninstaller's key is not), or nothing.
-reg_value() {
-  wine reg query "$1" /v "$2" /reg:64 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p"
+# The registry as 64-bit programs see it: Setup runs in 64-bit mode. Debian's `wine` starts the
+# 32-bit reg.exe when wine32 is installed, which sees the 32-bit view, where the uninstaller's
+# key is not; wine's 64-bit loader starts the 64-bit reg.exe (reg's own /reg:64 switch works
+# too, but only in newer wines than Ubuntu 22.04's).
+wine64=$(command -v wine64 || echo /usr/lib/wine/wine64)
+reg_value() {  # key, value name: the value's data, or nothing
+  "$wine64" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p"
 }
-reg_has_key() { wine reg query "$1" /reg:64 >/dev/null 2>&1; }
+reg_has_key() { "$wine64" reg query "$1" >/dev/null 2>&1; }
 
 step "A fresh wine prefix"
 timeout "$WINE_TIMEOUT" wineboot --init
