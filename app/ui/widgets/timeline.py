@@ -5,8 +5,10 @@ the time the window was dead. The bars' phases come from :mod:`app.core.timeline
 only paints them, and paints only the rows in view, so a run of 1000 requests scrolls smoothly.
 
 Mouse: the wheel scrolls the rows, Ctrl+wheel zooms the time axis around the pointer, and
-hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 0 fits the run.
-Each phase is drawn in its colour and pattern from :mod:`app.core.timeline`, the same in the legend.
+hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 0 fits the run;
+Up and Down go through the requests, each outlined with its tooltip (``timeline_reader``: also
+what a screen reader hears). Each phase is drawn in its colour and pattern from
+:mod:`app.core.timeline`, the same in the legend.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSumma
 from app.core.task_trace import RUN_TASK, TaskTrace
 from app.core.timeline import Pattern, Phase, describe, segments, tick_label, ticks
 from app.ui import plain_text
+from app.ui.widgets.timeline_reader import TimelineReader
 
 PHASE_COLOURS = {phase: QColor(phase.colour) for phase in Phase}
 """The phases' colours, as app.core.timeline defines them."""
@@ -177,6 +180,8 @@ class TimelineWidget(QAbstractScrollArea):
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
+        self.reader = TimelineReader(self)
+        """The words a screen reader hears, and the row chosen with Up and Down."""
 
     # --- what it shows ---
 
@@ -188,6 +193,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene.overlay, scene.wall, scene.cursor = "", 0.0, None
         scene.set_trace(None)
         self.zoom = 1.0
+        self.reader.show_run(run)
         self.refresh()
 
     def show_summary(self, summary: RunSummary | None) -> None:
@@ -201,6 +207,7 @@ class TimelineWidget(QAbstractScrollArea):
         lesson = summary.request.lesson if summary is not None and summary.request is not None else None
         scene.set_trace(summary.trace if summary is not None else None, with_spans=lesson is not None)
         self.zoom = 1.0
+        self.reader.show_summary(summary)
         self.refresh()
 
     def set_placeholder(self, text: str) -> None:
@@ -228,6 +235,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene.span = max(ends)
         self._update_scrollbars()
         self.viewport().update()
+        self.reader.refresh()
 
     @property
     def records(self) -> Sequence[RequestRecord]:
@@ -364,6 +372,7 @@ class TimelineWidget(QAbstractScrollArea):
             )
             if self.scene.overlay:
                 self.scene.paint_overlay(painter, self.viewport().width(), self.palette())
+            self.reader.paint(painter)
         finally:
             painter.end()
 

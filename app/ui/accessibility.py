@@ -1,0 +1,58 @@
+"""What a screen reader hears of the widgets that draw themselves: their live descriptions.
+
+Every widget has an accessible name (what it is: "Freeze meter") and description (what it shows
+now: "Window lateness: 4 ms, smooth"). Setting either one is enough for assistive technology to
+hear of it: QWidget sends the NameChanged or DescriptionChanged event itself, and only when the
+text really changes. What this module adds is :class:`LiveDescription`, for the custom-drawn
+widgets whose value moves many times a second (the meter, the lag graph): their description
+follows the value at most every :data:`~app.core.lag.DESCRIBE_INTERVAL`, and an unchanged value
+costs one string compare. A screen reader reads a description when the user moves to the widget;
+thirty change events a second would only flood it.
+
+Accessible texts reach screen readers as plain text, never as markup: URLs and error messages
+need no escaping here (tooltips do, see :mod:`app.ui.plain_text`).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from app.core.lag import DESCRIBE_INTERVAL
+
+
+class LiveDescription:
+    """The accessible description of widgets that show a live value (see the module's docstring):
+    the widget, and any part of it a screen reader may stop at, say the same words."""
+
+    def __init__(self, *widgets: QWidget, interval: float = DESCRIBE_INTERVAL) -> None:
+        self._widgets = widgets
+        self._interval = interval
+        self._set_at = self._due_at = float("-inf")
+        self.text = ""
+        """What a screen reader is told now."""
+
+    def due(self, now: float) -> bool:
+        """For words that cost more than a compare to build: True at most once every
+        :data:`DESCRIBE_INTERVAL`, when it is time to build them and :meth:`update`."""
+        if now - self._due_at < self._interval:
+            return False
+        self._due_at = now
+        return True
+
+    def update(self, text: str, now: float) -> None:
+        """Offers the words for the value shown at ``now`` (seconds, any monotonic clock): call it
+        whenever the value is drawn. They are passed on if they differ from what was said and
+        :data:`DESCRIBE_INTERVAL` has passed since; otherwise a later call passes them on."""
+        if text == self.text or now - self._set_at < self._interval:
+            return
+        self._set(text, now)
+
+    def set_now(self, text: str) -> None:
+        """Passes ``text`` on at once: a message rather than a value ("Starting…")."""
+        if text != self.text:
+            self._set(text, float("-inf"))  # the next value is passed on at once too
+
+    def _set(self, text: str, now: float) -> None:
+        self.text, self._set_at = text, now
+        for widget in self._widgets:
+            widget.setAccessibleDescription(text)

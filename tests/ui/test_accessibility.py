@@ -1,0 +1,216 @@
+"""Accessibility (issue 15, what to build 2): what a screen reader hears, and the keyboard.
+
+The custom-drawn widgets (freeze meter, lag graph, ball, timeline) describe their current value,
+in the words on screen, at most every DESCRIBE_INTERVAL; the timeline reads its requests one by
+one with Up and Down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QToolTip, QWidget
+
+from app.core.lag import DESCRIBE_INTERVAL, Freeze
+from app.core.run import FetchMode
+from app.ui.widgets.bouncing_ball import MOVING, STOPPED_HOLD, BouncingBall
+from app.ui.widgets.freeze_meter import FreezeMeter
+from app.ui.widgets.lag_graph import LagGraph
+from app.ui.widgets.timeline import TimelineLegend
+from tests.runs import planned, urls
+from tests.ui.test_visuals import finished_run, overlapping, shown_timeline, staircase
+
+
+def spoken_description(widget: QWidget) -> str:
+    """What a screen reader reads as the widget's description (through Qt's accessibility)."""
+    interface = QAccessible.queryAccessibleInterface(widget)
+    assert interface is not None
+    return interface.text(QAccessible.Text.Description)
+
+
+# --- the freeze meter ------------------------------------------------------------------------
+
+
+def test_the_meter_describes_its_value_in_its_own_words(qtbot: Any) -> None:
+    meter = FreezeMeter()
+    qtbot.addWidget(meter)
+    label = meter.findChild(QLabel, "latenessLabel")
+    meter.on_tick(10.0, 0.004)
+    assert spoken_description(meter) == label.text() == "Window lateness: 4 ms, smooth"
+    meter.on_tick(10.0 + DESCRIBE_INTERVAL, 0.030)
+    assert spoken_description(meter) == label.text() == "Window lateness: 30 ms, a slight stutter"
+    # The label's name is fixed (its text changes 30 times a second): its words are its description.
+    assert spoken_description(label) == label.text()
+    meter.show_message("Starting…")
+    assert spoken_description(meter) == "Starting…"  # a message is said at once
+
+
+def test_the_meter_describes_at_most_every_interval_but_always_ends_up_right(qtbot: Any) -> None:
+    meter = FreezeMeter()
+    qtbot.addWidget(meter)
+    label = meter.findChild(QLabel, "latenessLabel")
+    shown, said = set(), []
+    now = 100.0
+    for tick in range(180):  # 3 s at 60 ticks a second, the lateness changing at every tick
+        now += 1 / 60
+        meter.on_tick(now, 0.001 + (tick % 9) / 1000)
+        shown.add(label.text())
+        if not said or said[-1] != meter.accessibleDescription():
+            said.append(meter.accessibleDescription())
+    assert len(shown) >= 9  # the label follows every value...
+    assert len(said) <= 3 / DESCRIBE_INTERVAL + 1, said  # ...the description twice a second at most
+    for _ in range(round(DESCRIBE_INTERVAL * 60) + 2):  # the value settles: its words arrive too
+        now += 1 / 60
+        meter.on_tick(now, 0.002)
+    assert meter.accessibleDescription() == label.text() == "Window lateness: 2 ms, smooth"
+
+
+# --- the lag graph ---------------------------------------------------------------------------
+
+
+def test_the_lag_graph_describes_its_worst_tick_and_its_freezes(qtbot: Any) -> None:
+    now = [50.0]
+    graph = LagGraph(clock=lambda: now[0])
+    qtbot.addWidget(graph)
+
+    def tick(seconds: float, lateness: float) -> None:
+        now[0] += seconds
+        graph.on_tick(now[0], lateness)
+
+    for _ in range(60):
+        tick(0.05, 0.002)
+    tick(0.05, 0.012)
+    tick(0.05, 0.003)
+    assert graph.words() == "Lag over the last 30 s: worst 12 ms, no freeze"
+    tick(DESCRIBE_INTERVAL, 0.002)
+    assert spoken_description(graph) == graph.words()
+    tick(2.0, 2.0)  # a 2 s freeze
+    assert graph.words() == "Lag over the last 30 s: worst 2.00 s, 1 freeze, 2.00 s"
+    tick(0.6, 0.6)
+    tick(DESCRIBE_INTERVAL, 0.002)
+    assert spoken_description(graph) == "Lag over the last 30 s: worst 2.00 s, 2 freezes, longest 2.00 s"
+    for _ in range(70):  # half a minute later both have scrolled off
+        tick(0.5, 0.002)
+    assert spoken_description(graph) == "Lag over the last 30 s: worst 2 ms, no freeze"
+
+
+def test_the_lag_graph_says_when_a_freeze_is_coming(qtbot: Any) -> None:
+    graph = LagGraph(clock=lambda: 10.0)
+    qtbot.addWidget(graph)
+    graph.on_tick(10.0, 0.001)
+    graph.mark_freezing(10.0)
+    assert spoken_description(graph).endswith("; freezing now")
+
+
+# --- the ball --------------------------------------------------------------------------------
+
+
+def test_the_ball_says_whether_it_moves_and_how_long_it_stopped(qtbot: Any) -> None:
+    ball = BouncingBall()
+    qtbot.addWidget(ball)
+    ball.advance(1.0)
+    assert spoken_description(ball) == MOVING == "Animation: moving"
+    ball.advance(3.0, 2.0)  # the frame after a 2 s freeze
+    assert spoken_description(ball) == "Animation: stopped during a freeze of 2.00 s; moving again"
+    ball.advance(3.0 + STOPPED_HOLD / 2, 0.001)
+    assert "stopped" in spoken_description(ball)  # held: time to get to the ball and hear it
+    ball.advance(3.0 + STOPPED_HOLD, 0.001)
+    assert spoken_description(ball) == MOVING
+    ball.mark_freezing()
+    assert "stopping" in spoken_description(ball)
+    ball.advance(20.0, 0.01)  # the blocking call was short after all: no freeze
+    assert spoken_description(ball) == MOVING
+
+
+# --- the timeline ----------------------------------------------------------------------------
+
+
+def test_the_timeline_describes_its_run(qtbot: Any) -> None:
+    summary = finished_run(staircase(4, 0.3), FetchMode.BLOCKING, failed=[1], freezes=[Freeze(0.0, 1.2)], longest_freeze=1.2)
+    widget = shown_timeline(qtbot, summary)
+    assert spoken_description(widget) == (
+        f"Timeline of run {summary.run_id}: 4 requests, 3 done, 1 failed, {summary.wall_time:.2f} s; longest freeze 1.20 s"
+    )
+    widget.show_summary(None)
+    assert spoken_description(widget) == widget.scene.placeholder
+
+
+def test_the_timeline_follows_a_run_under_way(qtbot: Any) -> None:
+    run, clock = planned(urls(3))
+    widget = shown_timeline(qtbot)
+    widget.show_run(run)
+    assert spoken_description(widget) == f"Timeline of run {run.run_id}, under way: 3 requests, 3 waiting, 0 ms so far"
+    clock.now = 0.4
+    run.records[0].begin(0.1)
+    run.records[0].finish(0.3)
+    widget.refresh()  # as the controller does when records change: the words follow within the interval
+    words = f"Timeline of run {run.run_id}, under way: 3 requests, 1 done, 2 waiting, 400 ms so far"
+    qtbot.waitUntil(lambda: widget.refresh() or spoken_description(widget) == words, timeout=round(DESCRIBE_INTERVAL * 4000))
+
+
+@pytest.fixture
+def keyboard_timeline(qtbot: Any) -> Iterator[Any]:
+    summary = finished_run(overlapping(100, 0.5))
+    widget = shown_timeline(qtbot, summary, 800, 300)
+    widget.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+    yield widget
+    QToolTip.hideText()
+
+
+def test_up_and_down_read_the_requests_one_by_one(keyboard_timeline: Any) -> None:
+    widget = keyboard_timeline
+    about = spoken_description(widget)
+    QTest.keyClick(widget, Qt.Key.Key_Down)
+    first = widget.records[0]
+    assert spoken_description(widget).startswith(f"Request 1 of 100: {first.url}; HTTP 200 OK")
+    assert "Waiting for first byte: 300 ms" in spoken_description(widget)  # the tooltip's words
+    assert QToolTip.isVisible() and first.url in QToolTip.text()  # and the tooltip, for those who see
+    QTest.keyClick(widget, Qt.Key.Key_Down)
+    assert spoken_description(widget).startswith(f"Request 2 of 100: {widget.records[1].url};")
+    QTest.keyClick(widget, Qt.Key.Key_End)
+    assert spoken_description(widget).startswith("Request 100 of 100:")
+    bar = widget.verticalScrollBar()
+    assert bar.value() == bar.maximum() > 0  # scrolled to the last row
+    QTest.keyClick(widget, Qt.Key.Key_PageUp)
+    row = widget.reader.row
+    assert row is not None and 0 < row < 99  # a page up, and still in view:
+    assert bar.value() <= widget.scene.axis_height + row * widget.row_height() <= bar.value() + widget.viewport().height()
+    QTest.keyClick(widget, Qt.Key.Key_Home)
+    assert spoken_description(widget).startswith("Request 1 of 100:") and bar.value() == 0
+    widget.clearFocus()
+    assert spoken_description(widget) == about and widget.reader.row is None  # leaving forgets the row
+
+
+def test_the_chosen_row_is_outlined(keyboard_timeline: Any) -> None:
+    widget = keyboard_timeline
+    before = widget.viewport().grab().toImage()
+    QTest.keyClick(widget, Qt.Key.Key_Down)
+    after = widget.viewport().grab().toImage()
+    highlight = widget.palette().highlight().color().rgb()
+    row_top = widget.scene.axis_height + 1
+    assert sum(after.pixel(x, row_top) == highlight for x in range(after.width())) > after.width() * 0.9
+    assert sum(before.pixel(x, row_top) == highlight for x in range(before.width())) == 0
+
+
+def test_zoom_keys_and_tab_still_work_on_the_timeline(keyboard_timeline: Any) -> None:
+    widget = keyboard_timeline
+    QTest.keyClick(widget, Qt.Key.Key_Plus)
+    assert widget.zoom > 1
+    QTest.keyClick(widget, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)  # not ours: untouched
+    assert widget.reader.row is None
+
+
+def test_the_legend_says_what_each_swatch_looks_like(qtbot: Any) -> None:
+    legend = TimelineLegend()
+    qtbot.addWidget(legend)
+    names = [w.accessibleName() for w in legend.findChildren(QWidget) if w.accessibleName()]
+    assert "DNS: purple, dotted" in names
+    assert "Waiting for first byte: green, plain" in names
+    assert "Failed: a red outline and a dot at its end" in names
