@@ -1,13 +1,19 @@
-"""What a screen reader hears of the widgets that draw themselves: their live descriptions.
+"""What a screen reader hears: live descriptions, and the announcement at the end of a run.
 
 Every widget has an accessible name (what it is: "Freeze meter") and description (what it shows
 now: "Window lateness: 4 ms, smooth"). Setting either one is enough for assistive technology to
 hear of it: QWidget sends the NameChanged or DescriptionChanged event itself, and only when the
-text really changes. What this module adds is :class:`LiveDescription`, for the custom-drawn
-widgets whose value moves many times a second (the meter, the lag graph): their description
-follows the value at most every :data:`~app.core.lag.DESCRIBE_INTERVAL`, and an unchanged value
-costs one string compare. A screen reader reads a description when the user moves to the widget;
-thirty change events a second would only flood it.
+text really changes. What this module adds:
+
+- :class:`LiveDescription`, for the custom-drawn widgets whose value moves many times a second
+  (the meter, the lag graph): their description follows the value at most every
+  :data:`~app.core.lag.DESCRIBE_INTERVAL`, and an unchanged value costs one string compare. A
+  screen reader reads a description when the user moves to the widget; thirty change events a
+  second would only flood it.
+- :func:`announce`: one sentence spoken when the screen reader has finished what it is saying
+  (a polite announcement, Qt 6.8 and later), e.g. the end of a run. Older Qt has no
+  announcements: the window's status bar shows the sentence instead, where a screen reader reads
+  it on request (NVDA+End, for one).
 
 Accessible texts reach screen readers as plain text, never as markup: URLs and error messages
 need no escaping here (tooltips do, see :mod:`app.ui.plain_text`).
@@ -15,9 +21,18 @@ need no escaping here (tooltips do, see :mod:`app.ui.plain_text`).
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.core.lag import DESCRIBE_INTERVAL
+
+try:
+    from PySide6.QtGui import QAccessibleAnnouncementEvent as AnnouncementEvent
+except ImportError:  # Qt before 6.8 (pyproject allows 6.7): no announcements, see announce()
+    AnnouncementEvent = None  # type: ignore[assignment,misc]
+
+STATUS_MESSAGE_MS = 15000
+"""How long the status bar shows an announcement where Qt cannot make one."""
 
 
 class LiveDescription:
@@ -56,3 +71,16 @@ class LiveDescription:
         self.text, self._set_at = text, now
         for widget in self._widgets:
             widget.setAccessibleDescription(text)
+
+
+def announce(widget: QWidget, text: str) -> None:
+    """Has screen readers say ``text`` once they are done with what they are saying (see the
+    module's docstring); ``widget`` is where it comes from."""
+    if AnnouncementEvent is not None:
+        event = AnnouncementEvent(widget, text)
+        event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+        QAccessible.updateAccessibility(event)
+        return
+    window = widget.window()
+    if isinstance(window, QMainWindow):
+        window.statusBar().showMessage(text, STATUS_MESSAGE_MS)

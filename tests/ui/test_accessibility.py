@@ -1,8 +1,9 @@
 """Accessibility (issue 15, what to build 2): what a screen reader hears, and the keyboard.
 
-The custom-drawn widgets (freeze meter, lag graph, ball, timeline) describe their current value,
-in the words on screen, at most every DESCRIBE_INTERVAL; the timeline reads its requests one by
-one with Up and Down.
+- The custom-drawn widgets (freeze meter, lag graph, ball, timeline) describe their current
+  value, in the words on screen, at most every DESCRIBE_INTERVAL; the timeline reads its requests
+  one by one with Up and Down.
+- The end of a run is announced politely (Qt 6.8+), or shown in the status bar before that.
 """
 
 from __future__ import annotations
@@ -11,18 +12,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QToolTip, QWidget
 
+from app.core.demo_server import DemoServer
+from app.core.explain import announcement, window_words
 from app.core.lag import DESCRIBE_INTERVAL, Freeze
-from app.core.run import FetchMode
+from app.core.run import FetchMode, RunSummary, format_duration
+from app.ui import accessibility
+from app.ui.main_window import MainWindow
 from app.ui.widgets.bouncing_ball import MOVING, STOPPED_HOLD, BouncingBall
 from app.ui.widgets.freeze_meter import FreezeMeter
 from app.ui.widgets.lag_graph import LagGraph
 from app.ui.widgets.timeline import TimelineLegend
 from tests.runs import planned, urls
+from tests.ui.conftest import next_emission
 from tests.ui.test_visuals import finished_run, overlapping, shown_timeline, staircase
 
 
@@ -214,3 +221,53 @@ def test_the_legend_says_what_each_swatch_looks_like(qtbot: Any) -> None:
     assert "DNS: purple, dotted" in names
     assert "Waiting for first byte: green, plain" in names
     assert "Failed: a red outline and a dot at its end" in names
+
+
+# --- the end of a run ------------------------------------------------------------------------
+
+
+Announcement = tuple[str, QAccessible.AnnouncementPoliteness]
+
+
+@pytest.fixture
+def announcements(monkeypatch: pytest.MonkeyPatch) -> list[Announcement]:
+    """Every announcement the app makes, (message, politeness), as a screen reader would get it
+    (PySide has no QAccessible.installUpdateHandler: the function the app calls is wrapped)."""
+    sent: list[Announcement] = []
+    real = QAccessible.updateAccessibility
+
+    def spy(event: QAccessibleEvent) -> None:
+        if isinstance(event, QAccessibleAnnouncementEvent):
+            sent.append((event.message(), event.politeness()))
+        real(event)
+
+    monkeypatch.setattr(QAccessible, "updateAccessibility", spy)
+    return sent
+
+
+def run_urls(lab: MainWindow, loop: qasync.QEventLoop, text: str) -> RunSummary:
+    lab.source.url_edit.setPlainText(text)
+    return loop.run_until_complete(next_emission(lab.run_finished, lab.controls.run_button.click))
+
+
+@pytest.mark.skipif(accessibility.AnnouncementEvent is None, reason="Qt before 6.8 has no announcements")
+def test_the_end_of_a_run_is_announced_politely(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, announcements: list[Announcement]
+) -> None:
+    summary = run_urls(lab, loop, f"{demo_server.url}/get\n{demo_server.url}/status/404")
+    assert announcements == [(announcement(summary), QAccessible.AnnouncementPoliteness.Polite)]
+    took = format_duration(summary.wall_time)
+    assert announcement(summary) == f"Run finished: 2 requests (1 failed) in {took}, {window_words(summary.longest_freeze)}"
+    # A second run of the same list is compared with the first, in the report's words.
+    second = run_urls(lab, loop, f"{demo_server.url}/get\n{demo_server.url}/status/404")
+    assert announcements[1][0].startswith(f"{announcement(second)}. Compared with run {summary.run_id}: ")
+    assert announcements[1][0].endswith(lab.report.details.text().rpartition("Compared with")[2])
+
+
+def test_before_qt_6_8_the_status_bar_says_it(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch, announcements: list[Announcement]
+) -> None:
+    monkeypatch.setattr(accessibility, "AnnouncementEvent", None)
+    run_urls(lab, loop, f"{demo_server.url}/get")
+    assert not announcements
+    assert lab.statusBar().currentMessage().startswith("Run finished: 1 request in ")
