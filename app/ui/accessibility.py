@@ -1,4 +1,4 @@
-"""What a screen reader hears: live descriptions, and the announcement at the end of a run.
+"""What a screen reader hears: live descriptions, the announcement at the end of a run, and Tab.
 
 Every widget has an accessible name (what it is: "Freeze meter") and description (what it shows
 now: "Window lateness: 4 ms, smooth"). Setting either one is enough for assistive technology to
@@ -14,6 +14,8 @@ text really changes. What this module adds:
   (a polite announcement, Qt 6.8 and later), e.g. the end of a run. Older Qt has no
   announcements: the window's status bar shows the sentence instead, where a screen reader reads
   it on request (NVDA+End, for one).
+- :func:`chain_tab_order`: Tab visits the window's parts in the order a person works, whatever
+  order they were built in.
 
 Accessible texts reach screen readers as plain text, never as markup: URLs and error messages
 need no escaping here (tooltips do, see :mod:`app.ui.plain_text`).
@@ -21,8 +23,11 @@ need no escaping here (tooltips do, see :mod:`app.ui.plain_text`).
 
 from __future__ import annotations
 
+import itertools
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QMainWindow, QWidget
 
 from app.core.lag import DESCRIBE_INTERVAL
 
@@ -84,3 +89,39 @@ def announce(widget: QWidget, text: str) -> None:
     window = widget.window()
     if isinstance(window, QMainWindow):
         window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+
+def tab_stops(container: QWidget) -> list[QWidget]:
+    """``container`` and the widgets in it that Tab can stop at, in the order Tab visits them now,
+    hidden and disabled ones included (they take their turn when shown). A widget whose focus
+    goes to another (a spin box's text field) is left out: that other one is the stop. A scroll
+    area comes before the widgets inside it, whatever order they were made in."""
+    stops: list[QWidget] = []
+    widget = container
+    while True:
+        if (widget is container or container.isAncestorOf(widget)) and _takes_tab(widget):
+            stops.append(widget)
+        widget = widget.nextInFocusChain()
+        if widget is container:
+            break
+    for area in [stop for stop in stops if isinstance(stop, QAbstractScrollArea)]:
+        inside = next((stop for stop in stops if stop is not area and area.isAncestorOf(stop)), None)
+        if inside is not None and stops.index(inside) < stops.index(area):
+            stops.remove(area)
+            stops.insert(stops.index(inside), area)
+    return stops
+
+
+def _takes_tab(widget: QWidget) -> bool:
+    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+
+
+def chain_tab_order(*parts: QWidget) -> None:
+    """Tab goes through ``parts`` in this order, each with the stops inside it in their own order
+    (:func:`tab_stops`): a control a part makes as it is built is visited with that part, wherever
+    Qt's creation order had put it."""
+    stops: list[QWidget] = []
+    for part in parts:
+        stops += [stop for stop in tab_stops(part) if stop not in stops]
+    for first, second in itertools.pairwise(stops):
+        QWidget.setTabOrder(first, second)

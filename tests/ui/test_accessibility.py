@@ -4,11 +4,15 @@
   value, in the words on screen, at most every DESCRIBE_INTERVAL; the timeline reads its requests
   one by one with Up and Down.
 - The end of a run is announced politely (Qt 6.8+), or shown in the status bar before that.
+- Every focusable control has a name a screen reader can say, in every mode, and Tab visits them
+  all in the order a person works, and comes back round (no trap, none out of reach).
+
+The walks are generic: a control another change adds is checked without this file knowing it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +20,14 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QToolTip, QWidget
 
 from app.core.demo_server import DemoServer
 from app.core.explain import announcement, window_words
 from app.core.lag import DESCRIBE_INTERVAL, Freeze
 from app.core.run import FetchMode, RunSummary, format_duration
 from app.ui import accessibility
+from app.ui.accessibility import tab_stops
 from app.ui.main_window import MainWindow
 from app.ui.widgets.bouncing_ball import MOVING, STOPPED_HOLD, BouncingBall
 from app.ui.widgets.freeze_meter import FreezeMeter
@@ -30,6 +35,7 @@ from app.ui.widgets.lag_graph import LagGraph
 from app.ui.widgets.timeline import TimelineLegend
 from tests.runs import planned, urls
 from tests.ui.conftest import next_emission
+from tests.ui.test_keyboard_and_words import TAB_WALK_LIMIT, activate, focused
 from tests.ui.test_visuals import finished_run, overlapping, shown_timeline, staircase
 
 
@@ -271,3 +277,126 @@ def test_before_qt_6_8_the_status_bar_says_it(
     run_urls(lab, loop, f"{demo_server.url}/get")
     assert not announcements
     assert lab.statusBar().currentMessage().startswith("Run finished: 1 request in ")
+
+
+# --- names and Tab, in every mode --------------------------------------------------------------
+
+
+def spoken_name(widget: QWidget) -> str:
+    """What a screen reader says a control is: its accessible name, else the words Qt gives it (a
+    button's text, the label whose buddy it is; a tab bar's tabs each say their title)."""
+    if widget.accessibleName().strip():
+        return widget.accessibleName()
+    buddies = [label.text() for label in widget.window().findChildren(QLabel) if label.buddy() is widget and label.text().strip()]
+    if buddies:
+        return buddies[0]
+    if isinstance(widget, QAbstractButton):
+        return widget.text().strip()
+    if isinstance(widget, QTabBar):
+        titles = [widget.tabText(i).strip() for i in range(widget.count())]
+        return ", ".join(titles) if all(titles) else ""
+    return ""
+
+
+def reachable(window: QWidget) -> list[QWidget]:
+    """The controls Tab can reach in ``window`` now: shown, enabled, taking Tab."""
+    return [w for w in tab_stops(window) if w.isVisible() and w.isEnabled() and w is not window]
+
+
+def on_urls(lab: MainWindow) -> None:
+    lab.source.open_urls()
+
+
+def on_a_lesson(lab: MainWindow) -> None:
+    lab.source.open_lesson("limit")  # the lesson with the most controls: scale and limit
+
+
+def presenting(lab: MainWindow) -> None:
+    lab.source.open_lesson("sleep")
+    lab.set_presentation(True, full_screen=False)
+
+
+MODES: dict[str, Callable[[MainWindow], None]] = {"URL list": on_urls, "a lesson": on_a_lesson, "presentation mode": presenting}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_focusable_control_has_a_name(lab: MainWindow, mode: str) -> None:
+    MODES[mode](lab)
+    nameless: list[str] = []
+    for index in range(lab.results.count()):  # every results tab, and what it shows
+        lab.results.setCurrentIndex(index)
+        QApplication.processEvents()
+        for widget in lab.findChildren(QWidget):
+            focusable = widget.isVisible() and widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.focusProxy() is None
+            if focusable and not spoken_name(widget):
+                nameless.append(f"{type(widget).__name__} {widget.objectName()!r} in {type(widget.parentWidget()).__name__}")
+    assert not nameless, sorted(set(nameless))
+
+
+def walk(start: QWidget, key: Qt.Key = Qt.Key.Key_Tab) -> list[QWidget]:
+    """Presses ``key`` from ``start`` until focus is back there: every widget it stopped at, in
+    order, ``start`` first. Fails on a trap (focus stuck, or never back)."""
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    assert focused() is start
+    visited = [start]
+    for _ in range(TAB_WALK_LIMIT):
+        before = focused()
+        QTest.keyClick(before, key)
+        after = focused()
+        assert after is not None and after is not before, f"Tab stuck on {type(before).__name__} {before.objectName()!r}"
+        if after is start:
+            return visited
+        visited.append(after)
+    raise AssertionError(f"Tab never came back to the first control: {[w.objectName() for w in visited]}")
+
+
+def in_order(visited: list[QWidget], expected: list[QWidget]) -> bool:
+    """``expected`` appears in ``visited`` in this order (other controls may come between)."""
+    places = [visited.index(w) if w in visited else -1 for w in expected]
+    return -1 not in places and places == sorted(places)
+
+
+def names(widgets: list[QWidget]) -> list[str]:
+    return [w.objectName() or spoken_name(w) or type(w).__name__ for w in widgets]
+
+
+def main_stops(lab: MainWindow, mode: str) -> list[QWidget]:
+    """The controls Tab must visit in this order in ``mode``, from the first one (the source's tabs)."""
+    controls, source, lessons = lab.controls, lab.source, lab.source.lesson_panel
+    what = [source.url_edit] if mode == "URL list" else [lessons.lesson_list, lessons.words, lessons.scale_combo]
+    if mode == "a lesson":
+        what += [lessons.limit_slider]
+    if mode != "URL list":
+        what += [lessons.code_view]
+    how = [controls.mode_toggle] if controls.mode_toggle.isEnabled() else []
+    if mode == "URL list":
+        how += [controls.concurrency_spin, controls.timeout_spin]
+    go = [controls.run_button] + ([controls.exit_presentation_button] if mode == "presentation mode" else [])
+    results = [lab.liveness.typing_box, lab.results.tabBar(), lab.results.timeline, *lab.results.zoom_buttons.findChildren(QAbstractButton)]
+    return [source.tabBar(), *what, *how, *go, *results]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_tab_visits_every_control_in_a_sensible_order_and_comes_back(lab: MainWindow, qtbot: Any, mode: str) -> None:
+    activate(lab, qtbot)
+    MODES[mode](lab)
+    QApplication.processEvents()
+    first = lab.source.tabBar()
+    visited = walk(first)
+    expected = main_stops(lab, mode)
+    assert in_order(visited, expected), f"expected {names(expected)} in order, Tab went {names(visited)}"
+    assert len(visited) == len(set(visited)), names(visited)  # each once
+    out_of_reach = [w for w in reachable(lab) if w not in visited]
+    assert not out_of_reach, names(out_of_reach)
+    # Shift+Tab goes the same way back.
+    back = walk(first, Qt.Key.Key_Backtab)
+    assert back == [first, *reversed(visited[1:])], names(back)
+
+
+def test_cancel_and_exit_come_right_after_run_when_they_can_be_pressed(lab: MainWindow) -> None:
+    # Hidden or disabled controls keep their place in the order, for when they appear.
+    stops = tab_stops(lab)
+    controls = lab.controls
+    order = [controls.mode_toggle, controls.concurrency_spin, controls.timeout_spin, controls.run_button, controls.cancel_button]
+    assert in_order(stops, [*order, controls.exit_presentation_button, lab.liveness.typing_box])
+    assert stops.index(controls.cancel_button) == stops.index(controls.run_button) + 1

@@ -98,6 +98,7 @@ class ResultsPanel(QTabWidget):
         # On a short screen the two timelines and their words scroll rather than overlap.
         comparison_area = QScrollArea(self.history_panel)
         comparison_area.setObjectName("comparisonArea")
+        comparison_area.setAccessibleName("The two chosen runs compared on one time scale")
         comparison_area.setWidget(self.comparison)
         comparison_area.setWidgetResizable(True)
         comparison_area.setFrameShape(QFrame.Shape.NoFrame)
