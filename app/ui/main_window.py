@@ -21,6 +21,7 @@ from app.core.demo_server import DemoServer
 from app.core.lessons import LESSONS
 from app.core.run import Run, RunSummary
 from app.ui import actions, plain_text, settings
+from app.ui.accessibility import chain_tab_order
 from app.ui.controller import ControllerState, LabController
 from app.ui.code_files import CodeFiles
 from app.ui.dialogs import AboutDialog, ShortcutsDialog
@@ -124,6 +125,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.controls)
         layout.addWidget(self.columns, 1)
         self.setCentralWidget(central)
+        # Tab as a person works: what to run, how, Run, then watch and read the results.
+        chain_tab_order(self.banner, self.source, self.controls, self.liveness, self.report, self.results)
 
     def _action_handlers(self) -> dict[str, object]:
         handlers: dict[str, object] = {

@@ -15,6 +15,7 @@ from app.core.lessons import Lesson
 from app.core.options import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions
 from app.core.run import FetchMode, Run, RunSummary
 from app.ui import plain_text
+from app.ui.accessibility import chain_tab_order
 from app.ui.controller import ControllerState, LabController
 from app.ui.widgets.mode_toggle import ModeToggle
 
@@ -88,6 +89,9 @@ class ControlsPanel(QWidget):
         grid.addWidget(self.options_box, 0, 4, 2, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
+        # Tab as a form is filled in: how (the mode and the options), then go (Run, Cancel); the
+        # grid's order would put the options after Cancel.
+        chain_tab_order(self.mode_toggle, self.concurrency_spin, self.timeout_spin, self.run_button, self.cancel_button, self.exit_presentation_button)
 
         self.run_button.clicked.connect(self._on_run_button_clicked)
         self.cancel_button.clicked.connect(self.cancel_clicked)
