@@ -284,3 +284,18 @@ def test_every_bash_step_of_the_workflow_passes_shellcheck(tmp_path: Path) -> No
     sloppy = tmp_path / "sloppy.sh"
     sloppy.write_text("#!/usr/bin/env bash\nrm -rf $1/build\n")
     assert shellcheck(sloppy).returncode != 0
+
+
+def test_every_package_of_the_app_is_in_the_wheel() -> None:
+    # A package left out of pyproject's list works from a checkout and an editable install, and
+    # is missing from `pip install .` (app.ui.panels was).
+    import tomllib
+
+    root = Path(app.__file__).resolve().parent
+    listed = set(tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(("app", *path.parent.relative_to(root).parts))
+        for path in root.rglob("__init__.py")
+        if "__pycache__" not in path.parts
+    }
+    assert on_disk <= listed, sorted(on_disk - listed)
