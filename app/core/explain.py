@@ -126,3 +126,49 @@ def comparison(a: RunSummary, b: RunSummary) -> str:
         time=format_duration(faster.wall_time),
         time2=format_duration(slower.wall_time),
     )
+
+
+def window_words(longest_freeze: float) -> str:
+    """How the window fared, as the end of a run is announced: "the window stayed alive" or "the
+    window was frozen for 2.04 s" (the meter's line: a stutter is still alive)."""
+    if is_frozen(longest_freeze):
+        return _("the window was frozen for {time}").format(time=format_duration(longest_freeze))
+    return _("the window stayed alive")
+
+
+def announcement(summary: RunSummary) -> str:
+    """The sentence a screen reader says when a run of URLs ends: "Run finished: 40 requests in
+    1.20 s, the window stayed alive" (a lesson's: :func:`lesson_announcement`)."""
+    took = format_duration(summary.wall_time)
+    if summary.outcome is RunOutcome.FAILED:
+        return _("Run stopped on an error after {time}: {error}").format(time=took, error=summary.error)
+    records, window = summary.records, window_words(summary.longest_freeze)
+    n = len(records)
+    if summary.outcome is RunOutcome.CANCELLED:
+        return ngettext(
+            "Run cancelled after {time}: {done} of {n} request done, {window}",
+            "Run cancelled after {time}: {done} of {n} requests done, {window}",
+            n,
+        ).format(time=took, done=records.count_in(RequestState.DONE), n=n, window=window)
+    failed = records.count_in(RequestState.FAILED)
+    if failed:
+        return ngettext(
+            "Run finished: {n} request ({failed} failed) in {time}, {window}",
+            "Run finished: {n} requests ({failed} failed) in {time}, {window}",
+            n,
+        ).format(n=n, failed=failed, time=took, window=window)
+    return ngettext("Run finished: {n} request in {time}, {window}", "Run finished: {n} requests in {time}, {window}", n).format(
+        n=n, time=took, window=window
+    )
+
+
+def lesson_announcement(summary: RunSummary, title: str, verdict: str = "") -> str:
+    """The sentence a screen reader says when a lesson's run ends: "Lesson finished: <title>.
+    <verdict>", or that it was cancelled or stopped on an error."""
+    if summary.outcome is RunOutcome.CANCELLED:
+        return _("Lesson cancelled after {time}: {title}.").format(time=format_duration(summary.wall_time), title=title)
+    if summary.outcome is RunOutcome.FAILED:
+        return _("The lesson's code stopped with an error: {title}: {error}").format(title=title, error=summary.error)
+    if verdict:
+        return _("Lesson finished: {title}. {verdict}").format(title=title, verdict=verdict)
+    return _("Lesson finished: {title}, {window}.").format(title=title, window=window_words(summary.longest_freeze))

@@ -126,5 +126,6 @@ def shortcut_rows(actions: Mapping[str, QAction]) -> list[tuple[str, str]]:
     ]
     rows += [(_("Tab / Shift+Tab"), _("Move between the controls")), ("+ / - / 0", _("Timeline: zoom in, zoom out, fit the run"))]
     rows.append((_("Tab / Shift+Tab in the code"), _("Indent / dedent (Esc first, or Ctrl+Tab: move on to the next control)")))
+    rows.append((_("Up / Down"), _("Timeline: go through the requests, each with its details")))
     rows.append((_("Ctrl + mouse wheel"), _("Timeline: zoom around the pointer")))
     return rows

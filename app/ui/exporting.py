@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QStandardPat
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.core import export, trace_export
+from app.core import trace_export
 from app.core.run import RunSummary
 from app.i18n import N_, _
 from app.ui import plain_text
@@ -51,9 +51,26 @@ def _png(summary: RunSummary, look: QWidget) -> bytes:
     return png_bytes(timeline_picture(summary, look.font(), look.palette()))
 
 
+# app.core.export is imported where it is used: it needs app.core.fetch (the headers a request
+# sends), which loads after the window's first paint (app.ui.startup), and the File menu is
+# built before it from FORMATS.
+
+
+def _har(summary: RunSummary, _look: QWidget) -> bytes:
+    from app.core import export
+
+    return export.har_bytes(summary)
+
+
+def _csv(summary: RunSummary, _look: QWidget) -> bytes:
+    from app.core import export
+
+    return export.csv_bytes(summary)
+
+
 FORMATS: tuple[ExportFormat, ...] = (
-    ExportFormat("har", N_("HAR (for a browser's devtools)"), N_("HAR files (*.har)"), lambda summary, _look: export.har_bytes(summary)),
-    ExportFormat("csv", N_("CSV (for a spreadsheet)"), N_("CSV files (*.csv)"), lambda summary, _look: export.csv_bytes(summary)),
+    ExportFormat("har", N_("HAR (for a browser's devtools)"), N_("HAR files (*.har)"), _har),
+    ExportFormat("csv", N_("CSV (for a spreadsheet)"), N_("CSV files (*.csv)"), _csv),
     ExportFormat("png", N_("timeline picture (PNG)"), N_("PNG images (*.png)"), _png),
     ExportFormat(
         "json",
@@ -172,6 +189,8 @@ class Exporter(QObject):
         summary = summary or self._last_run()
         if summary is None:
             raise ValueError(_("There is no finished run to export yet: press Run first."))
+        from app.core import export
+
         export.write_new(path, chosen_format.render(summary, self._window), overwrite=overwrite)
         log.info("Exported run %d to %s", summary.run_id, path)
         return path

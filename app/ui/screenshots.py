@@ -25,8 +25,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.core.run import FetchMode, RunSummary
 from app import i18n
+from app.core.run import FetchMode, RunSummary
 from app.i18n import _
 from app.ui.main_window import MainWindow
 from app.ui.widgets.freeze_meter import HOLD

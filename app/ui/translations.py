@@ -39,11 +39,11 @@ def system_ui_languages() -> list[str]:
 
 def install(setting: str | None = None) -> str:
     """Chooses and installs the language; returns its code. ``setting``: the Settings choice
-    ("" for the system's; None reads it from the settings file)."""
+    ("" for the system's; None reads it from the settings file, or IT's defaults file)."""
     if setting is None:
         from app.ui import settings
 
-        setting = settings.load().language
+        setting = settings.language()
     code = i18n.set_language(i18n.choose_language(setting, system_ui_languages()))
     install_qt_translations(code)
     log.info("Language: %s", code)

@@ -21,13 +21,12 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from app import i18n
 from app.core.demo_server import DemoServer
 from app.core.run import parse_duration
+from app.ui import translations
 from app.ui.actions import export_action_name
 from app.ui.exporting import FORMATS
 from app.ui.fast_loop import LabLoop
 from app.ui.lab import create_window
-from app.ui import translations
 from app.ui.main_window import MainWindow
-
 
 UNANSWERED_DIALOG_MS = 5000
 

@@ -11,7 +11,6 @@ import re
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics
-from app.ui import plain_text
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -23,6 +22,8 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+from app.ui import plain_text
 
 SLACK = 1
 """Pixels of rounding allowed between a text's measured width and its widget's."""

@@ -123,6 +123,7 @@ class LessonPanel(QWidget):
         words_layout.addStretch(1)
         self.words = QScrollArea(self)
         self.words.setObjectName("lessonWords")
+        self.words.setAccessibleName(_("About the lesson: what it shows, its settings and the verdict"))
         self.words.setWidget(words)
         self.words.setWidgetResizable(True)
         self.words.setFrameShape(QFrame.Shape.NoFrame)
