@@ -11,6 +11,8 @@ German being the longest.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
@@ -121,3 +123,29 @@ def test_settings_language_applies_at_the_next_start(lab: MainWindow, monkeypatc
     dialog.language_combo.setCurrentIndex(0)
     dialog.accept()
     assert settings.load().language == ""
+
+
+def test_the_schools_preset_language_applies_under_the_users_own(
+    lab: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """IT's defaults file (``language = pt-BR``) chooses the language of a user who chose none;
+    Settings shows it chosen, and keeping it leaves it IT's; a user's own choice wins over it."""
+    defaults = tmp_path / "defaults.ini"
+    defaults.write_text("[lab]\nlanguage = pt-BR\n", encoding="utf-8")
+    monkeypatch.setenv("LOOPLAB_DEFAULTS", str(defaults))
+    monkeypatch.delenv(i18n.ENV_VAR)
+    try:
+        assert install() == "pt_BR"
+        lab.state.restore(settings.load())  # as the window of a start with this file would be
+        dialog = lab.state.open_settings()
+        assert dialog.language_combo.currentData() == "pt_BR"  # as IT set it
+        dialog.accept()
+        assert settings.open_settings().value("language") is None  # still IT's, not the user's own
+        assert install() == "pt_BR"
+        dialog = lab.state.open_settings()
+        dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("fr"))
+        dialog.accept()
+        assert install() == "fr"
+    finally:
+        i18n.set_language("en")
+        install("en")
