@@ -868,7 +868,7 @@ def compile_main(source: str, lesson_id: str) -> LessonMain:
     module = lesson_work.load_module(source, f"looplab_lesson_{lesson_id}", f"<lesson {lesson_id}>")
     main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
-        raise TypeError(f"lesson {lesson_id}: the code has no 'async def main'")
+        raise TypeError("main is not an async def: LoopLab awaits main, so write async def main")
     return main
 
 

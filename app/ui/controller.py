@@ -53,6 +53,14 @@ SETTLE_MS = 250
 during the freeze are still being delivered, and must land on disabled controls."""
 
 
+class _Refused(Exception):
+    """A lesson's code that turned out, once its statements ran, unable to start ``main``."""
+
+    def __init__(self, problem: user_code.CodeProblem) -> None:
+        super().__init__(problem.one_line())
+        self.problem = problem
+
+
 def _current_loop() -> asyncio.AbstractEventLoop:
     """The loop ``asyncio.ensure_future`` will put the run's task on."""
     try:
@@ -157,7 +165,8 @@ class LabController(QObject):
         Returns at once. A URL list is checked first, a slice at a time between the window's
         frames (a 200,000-line paste takes a second or two), its records appearing as they are;
         then it is fetched. A lesson runs its code (exactly ``request.code()``: the lesson's
-        own or its edited text), whose aiohttp requests become the run's records. A blocking
+        own or its edited text): its top-level statements, then its ``main``, both under the
+        freeze guard; its aiohttp requests become the run's records. A blocking
         run, or a lesson variant that blocks, takes the GUI thread (after :data:`PAINT_GRACE`)
         until it is done. Code that cannot start (a syntax error, a ``main`` asking for what the
         lab cannot pass) starts nothing: :attr:`code_rejected` says why, at its line.
@@ -172,17 +181,14 @@ class LabController(QObject):
             work = self._execute(run, planner, request.options)
         else:
             assert request.setup is not None
-            try:
-                main = compile_main(request.code(), lesson.id)
-            except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the code raises says what is wrong with it
-                problem = user_code.problem_before_run(exc, lesson.id)
-            else:
-                problem = user_code.parameters_problem(main)
+            source = request.code()
+            # Read, not run: the code's own statements run as part of the run, under the freeze guard.
+            problem = user_code.check_before_run(source, lesson.id)
             if problem is not None:
                 log.info("The code of lesson %s cannot start: %s", lesson.id, problem.one_line())
                 self.code_rejected.emit(problem)
                 return None
-            work = self._execute_lesson(run, lesson, main, request.setup.base_url)
+            work = self._execute_lesson(run, lesson, source, request.setup.base_url)
         self._active_run = run
         self._changed.clear()
         self._rows_reported = 0
@@ -293,9 +299,9 @@ class LabController(QObject):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _execute_lesson(self, run: Run, lesson: Lesson, main: Any, base_url: str) -> None:
-        resources = self._lesson_resources(inspect.signature(main).parameters)
+    async def _execute_lesson(self, run: Run, lesson: Lesson, source: str, base_url: str) -> None:
         self._recorder.follow(run)
+        wants_pool = "pool" in user_code.main_parameters(source)
         try:
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
             if run.mode is FetchMode.BLOCKING:
@@ -304,10 +310,19 @@ class LabController(QObject):
             # it, are not the code's doing (freezes and lateness are clipped to this clock).
             run.clock = RunClock()
             # Only the lesson's own code is guarded: its frames are the only ones the guard stops.
+            # That is its top-level statements too (compile_main runs them): a time.sleep(60) or
+            # an endless loop outside main freezes the window as surely as one inside it.
             with self._guard.armed() if self._guard is not None else contextlib.nullcontext():
-                await call_main(main, resources)
+                main = compile_main(source, lesson.id)
+                problem = user_code.parameters_problem(main)  # a main made some way check_before_run could not read
+                if problem is not None:
+                    raise _Refused(problem)
+                wants_pool = "pool" in inspect.signature(main).parameters
+                await call_main(main, self._lesson_resources(inspect.signature(main).parameters))
+        except _Refused as refused:
+            self._lesson_error, self._code_problem = refused.problem.one_line(), refused.problem
         except asyncio.CancelledError:
-            if "pool" in inspect.signature(main).parameters:
+            if wants_pool:
                 self._discard_pool()  # the count goes on in its process otherwise
             raise
         # The lesson's code failed (the server went away, a NameError in an edit); SystemExit too:
@@ -328,7 +343,7 @@ class LabController(QObject):
             if stop is None:
                 raise
             log.info("Lesson %s: %s", lesson.id, stop.words)
-            if "pool" in inspect.signature(main).parameters:
+            if wants_pool:
                 self._discard_pool()
             self._lesson_error = stop.words
             problem = user_code.problem_in(exc, lesson.id).saying(stop.words)  # the editor marks where it stopped

@@ -223,6 +223,33 @@ def test_what_the_code_raises_is_shown_literally_and_never_ends_the_lab(
     assert press_run(lab, loop).outcome is RunOutcome.COMPLETED  # the lab is still here
 
 
+@pytest.mark.parametrize(
+    ("code", "line", "words"),
+    [
+        # A tutorial's script, pasted whole: it ends by running main itself.
+        ("import asyncio\n\n\nasync def main():\n    print('hi')\n\nasyncio.run(main())\n", 7, "LoopLab runs main for you"),
+        ("print('hi')\n", None, "There is no async def main"),
+    ],
+    ids=["asyncio-run-at-the-top", "no-main"],
+)
+def test_code_that_cannot_start_says_why_and_none_of_it_runs(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, capsys: pytest.CaptureFixture[str], code: str, line: int | None, words: str
+) -> None:
+    click_lesson(lab, qtbot, "playground")
+    paste(view_of(lab), code)
+
+    async def press() -> object:
+        await asyncio.sleep(0)  # Run is pressed inside the running loop, as in the app
+        return lab.start_run()
+
+    assert loop.run_until_complete(press()) is None
+    assert "hi" not in capsys.readouterr().out  # not even the statements before the mistake ran
+    assert words in problem_label(lab).text() and view_of(lab).error_line == line
+    assert lab.report.headline.text() == "Nothing ran: the code cannot start."
+    assert ("The line is marked" in lab.report.details.text()) is (line is not None)
+    assert not lab.banner.isVisible()
+
+
 def test_code_the_freeze_guard_stops_is_marked_where_it_was_stopped(
     guarded: MainWindow, qtbot: Any, loop: qasync.QEventLoop
 ) -> None:

@@ -146,13 +146,15 @@ class RunReport(QFrame):
         self.details.setText(text)
         self._set_state("frozen" if frozen else "alive")
 
-    def show_rejected(self, reason: str) -> None:
-        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line."""
+    def show_rejected(self, reason: str, *, marked: bool = True) -> None:
+        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line;
+        ``marked`` False when no line of the code is to blame (there is no main at all)."""
         for value in (self.freeze_label, self.wall_label, self.sum_label):
             value.setText("–")
         self.show_freeze_cause("")
         self.headline.setText("Nothing ran: the code cannot start.")
-        self.details.setText(f"{reason}. The line is marked in the code: fix it and press Run again.")
+        where = "The line is marked in the code: fix it" if marked else "Fix the code"
+        self.details.setText(f"{reason}. {where} and press Run again.")
         self._set_state("")
 
     def show_freeze_cause(self, brief: str, words: str = "", *, outside_run: bool = False) -> None:
