@@ -28,6 +28,7 @@ import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch, user_code
+from app.core.code_tasks import CodeTasks, Leftovers
 from app.core.faults import describe_error
 from app.core.freeze_cause import FreezeWatchdog
 from app.core.freeze_guard import FreezeGuard, stop_in
@@ -121,6 +122,7 @@ class LabController(QObject):
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._lesson_error = ""
         self._code_problem: user_code.CodeProblem | None = None  # the failed lesson code's error, at its line
+        self._notes: list[str] = []  # what the report adds about the code (the tasks it left running)
         self._state = ControllerState.IDLE
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
@@ -194,6 +196,7 @@ class LabController(QObject):
         self._rows_reported = 0
         self._lesson_error = ""
         self._code_problem = None
+        self._notes = []
         if self.xray_enabled and (lesson is not None or run.mode is FetchMode.ASYNC):
             # Installed before the run's task exists, so the run's own task is traced too, and
             # before run_started, so the panels find it there. The run re-zeroes its clock when
@@ -302,6 +305,10 @@ class LabController(QObject):
     async def _execute_lesson(self, run: Run, lesson: Lesson, source: str, base_url: str) -> None:
         self._recorder.follow(run)
         wants_pool = "pool" in user_code.main_parameters(source)
+        # The tasks the code starts; installed after the X-ray's task factory (start), removed before it (_end_run).
+        tasks = CodeTasks()
+        tasks.install(asyncio.get_running_loop())
+        leftovers = Leftovers()
         try:
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
             if run.mode is FetchMode.BLOCKING:
@@ -311,14 +318,22 @@ class LabController(QObject):
             run.clock = RunClock()
             # Only the lesson's own code is guarded: its frames are the only ones the guard stops.
             # That is its top-level statements too (compile_main runs them): a time.sleep(60) or
-            # an endless loop outside main freezes the window as surely as one inside it.
+            # an endless loop outside main freezes the window as surely as one inside it; and the
+            # finally blocks of the tasks it leaves running, cancelled when main ends.
             with self._guard.armed() if self._guard is not None else contextlib.nullcontext():
-                main = compile_main(source, lesson.id)
-                problem = user_code.parameters_problem(main)  # a main made some way check_before_run could not read
-                if problem is not None:
-                    raise _Refused(problem)
-                wants_pool = "pool" in inspect.signature(main).parameters
-                await call_main(main, self._lesson_resources(inspect.signature(main).parameters))
+                try:
+                    with tasks.owning():
+                        main = compile_main(source, lesson.id)
+                        problem = user_code.parameters_problem(main)  # a main made some way check_before_run could not read
+                        if problem is not None:
+                            raise _Refused(problem)
+                        wants_pool = "pool" in inspect.signature(main).parameters
+                        await call_main(main, self._lesson_resources(inspect.signature(main).parameters))
+                finally:
+                    run.finished_at = run.clock()  # the code's time ends with main, not with the clean-up below
+                    # As asyncio.run does when main returns (or fails, or is cancelled): what the
+                    # code started and left running is cancelled, so nothing of it outlives the run.
+                    leftovers = await tasks.end()
         except _Refused as refused:
             self._lesson_error, self._code_problem = refused.problem.one_line(), refused.problem
         except asyncio.CancelledError:
@@ -349,9 +364,28 @@ class LabController(QObject):
             problem = user_code.problem_in(exc, lesson.id).saying(stop.words)  # the editor marks where it stopped
             self._code_problem = problem if problem.line is not None else None
         finally:
-            run.finished_at = run.clock()
+            tasks.uninstall()
+            if run.finished_at is None:  # cancelled before the code began
+                run.finished_at = run.clock()
             self._recorder.settle()
             self._recorder.follow(None)
+            self._note_leftovers(leftovers, lesson.id)
+
+    def _note_leftovers(self, leftovers: Leftovers, lesson_id: str) -> None:
+        """Says what the code left behind: the tasks cancelled when main ended, and the first
+        failure of a task nothing awaited (the code's own error, marked at its line unless the
+        run has a problem of its own to mark)."""
+        if words := leftovers.words():
+            self._notes.append(words)
+            log.info("Lesson %s: %s", lesson_id, words)
+        if leftovers.failures:
+            failure = leftovers.failures[0]
+            first = user_code.problem_in(failure, lesson_id)
+            stop = stop_in(failure)  # the freeze guard stopped it
+            problem = first.saying(f"A task nothing awaited failed: {stop.words if stop is not None else first.message}")
+            self._notes.append(problem.one_line() + ".")
+            if self._code_problem is None and problem.line is not None:
+                self._code_problem = problem
 
     def _on_run_task_done(self, run: Run, task: asyncio.Task[None]) -> None:
         # The run ends here, not in a finally inside _execute: a task cancelled before its first
@@ -376,7 +410,9 @@ class LabController(QObject):
         causes = [c.shifted(origin, origin, now) for c in self._watchdog.causes_between(origin, now)] if self._watchdog else []
         tracer, self._tracer = self._tracer, None
         trace = tracer.finish() if tracer else None
-        summary = run.summarize(outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem)
+        summary = run.summarize(
+            outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem, notes=self._notes
+        )
         self._batch_timer.stop()
         self._flush_changes()
         self._active_run = None

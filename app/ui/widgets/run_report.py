@@ -128,14 +128,15 @@ class RunReport(QFrame):
         self.sum_label.setText(f"≈ {format_duration(expected)}" if expected is not None else "–")
         # The same line as the meter, the timeline's bands and the lesson's verdict.
         frozen = is_frozen(summary.longest_freeze)
+        notes = "".join(f" {note}" for note in summary.notes)  # what the code left behind
         if summary.outcome is RunOutcome.CANCELLED:
             self.headline.setText("The lesson was cancelled.")
-            self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.")
+            self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.{notes}")
             self._set_state("")
             return
         if summary.outcome is RunOutcome.FAILED:
             self.headline.setText("The lesson's code stopped with an error.")
-            self.details.setText(f"{text}: {summary.error}")
+            self.details.setText(f"{text}: {summary.error}{notes}")
             self._set_state("")
             return
         self.headline.setText(
@@ -143,7 +144,7 @@ class RunReport(QFrame):
             if frozen
             else "The window stayed alive the whole time."
         )
-        self.details.setText(text)
+        self.details.setText(f"{text}{notes}")
         self._set_state("frozen" if frozen else "alive")
 
     def show_rejected(self, reason: str, *, marked: bool = True) -> None:
