@@ -28,6 +28,7 @@ import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import fetch, user_code
+from app.core.code_output import CodeOutput
 from app.core.code_tasks import CodeTasks, Leftovers
 from app.core.faults import describe_error
 from app.core.freeze_cause import FreezeWatchdog
@@ -90,6 +91,7 @@ class LabController(QObject):
     about_to_block = Signal(object)  # Run: the GUI thread is taken over as soon as the slots return
     run_finished = Signal(object)  # RunSummary
     code_rejected = Signal(object)  # CodeProblem: a lesson's code could not start, so nothing ran
+    output_printed = Signal(object)  # Printed: the lines a lesson's code printed since the last batch
 
     xray_enabled: bool = True
     """Trace the tasks of async URL runs and lessons (the View menu switches it): the run's
@@ -123,6 +125,7 @@ class LabController(QObject):
         self._lesson_error = ""
         self._code_problem: user_code.CodeProblem | None = None  # the failed lesson code's error, at its line
         self._notes: list[str] = []  # what the report adds about the code (the tasks it left running)
+        self._output: CodeOutput | None = None  # what the running lesson's code prints
         self._state = ControllerState.IDLE
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
@@ -197,6 +200,7 @@ class LabController(QObject):
         self._lesson_error = ""
         self._code_problem = None
         self._notes = []
+        self._output = CodeOutput() if lesson is not None else None
         if self.xray_enabled and (lesson is not None or run.mode is FetchMode.ASYNC):
             # Installed before the run's task exists, so the run's own task is traced too, and
             # before run_started, so the panels find it there. The run re-zeroes its clock when
@@ -323,7 +327,7 @@ class LabController(QObject):
             with self._guard.armed() if self._guard is not None else contextlib.nullcontext():
                 try:
                     with tasks.owning():
-                        main = compile_main(source, lesson.id)
+                        main = compile_main(source, lesson.id, output=self._output)
                         problem = user_code.parameters_problem(main)  # a main made some way check_before_run could not read
                         if problem is not None:
                             raise _Refused(problem)
@@ -414,8 +418,11 @@ class LabController(QObject):
             outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem, notes=self._notes
         )
         self._batch_timer.stop()
+        if self._output is not None:
+            self._output.finish()  # a last print(..., end="") is a line too
         self._flush_changes()
         self._active_run = None
+        self._output = None
         unexpected = list(run.records.rows_failed_with(ErrorKind.UNEXPECTED))
         if unexpected:
             self._reporter.report(
@@ -453,3 +460,5 @@ class LabController(QObject):
             changed = sorted(self._changed)
             self._changed.clear()
             self.records_changed.emit(changed)
+        if self._output is not None and ((printed := self._output.take()).lines or printed.missed):
+            self.output_printed.emit(printed)

@@ -332,9 +332,9 @@ def test_the_code_that_runs_is_the_code_on_screen(
 
     compiled: list[str] = []
 
-    def spy(source: str, lesson_id: str) -> Any:
+    def spy(source: str, lesson_id: str, **options: Any) -> Any:
         compiled.append(source)
-        return compile_main(source, lesson_id)
+        return compile_main(source, lesson_id, **options)
 
     monkeypatch.setattr(app.ui.controller, "compile_main", spy)
     choose(lab, qtbot, "sleep", scale=FAST, blocking=False)
