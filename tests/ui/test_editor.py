@@ -530,6 +530,24 @@ def test_a_2000_line_paste_is_coloured_without_holding_the_window_long(editor: C
     assert time.perf_counter() - started < 0.1
 
 
+def test_a_line_of_a_megabyte_neither_holds_the_window_nor_each_key(editor: CodeView) -> None:
+    # A .py file of one long data line (the playground opens up to 1 MB): Pygments took 13 s for
+    # it here, and again at every key typed on that line.
+    data = "x = [" + "1, " * 300_000 + "]"
+    code = f"{data}\n\n\nasync def main():\n    await asyncio.sleep(0)  # 'quoted'\n"
+    started = time.perf_counter()
+    editor.show_code(code)
+    QApplication.processEvents()
+    assert time.perf_counter() - started < 3.0
+    assert colour_at(editor, 4, "async") == PythonHighlighter.ASYNC.foreground().color()  # the code after it is coloured
+    assert colour_at(editor, 5, "# 'quoted'") == COMMENT
+    assert colour_at(editor, 1, "x = [") is None  # the long line itself is left as it is
+    editor.setTextCursor(QTextCursor(editor.document().findBlockByNumber(0)))
+    started = time.perf_counter()
+    QTest.keyClick(editor, Qt.Key.Key_Y)
+    assert time.perf_counter() - started < 1.0
+
+
 def test_tab_inserts_four_spaces_and_shift_tab_takes_them_away(editor: CodeView) -> None:
     editor.show_code("x = 1\n")
     editor.moveCursor(QTextCursor.MoveOperation.Start)
