@@ -130,3 +130,20 @@ def test_a_task_that_failed_with_nothing_awaiting_it_is_the_codes_error_at_its_l
     assert words.startswith(f"A task nothing awaited failed: ZeroDivisionError: division by zero (line {line})"), words
     assert "A task nothing awaited failed: ZeroDivisionError: division by zero" in lab.report.details.text()
     assert not lab.banner.isVisible()
+
+
+def test_closing_the_window_mid_run_ends_the_code_and_its_tasks(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    click_lesson(lab, qtbot, "playground")
+    paste(view_of(lab), TICKER.format(server=lab.server.url, body="await asyncio.sleep(1e9)  # never returns"))
+
+    async def scenario() -> tuple[float, list[asyncio.Task[Any]]]:
+        lab.controls.run_button.click()
+        await until(lambda: "looplab_lesson_playground" in sys.modules and len(module(lab).ticks) >= 2, what="the ticker ticks")
+        started = asyncio.get_running_loop().time()
+        lab.close()
+        await lab.wait_closed()
+        return asyncio.get_running_loop().time() - started, pending_tasks()
+
+    took, left = loop.run_until_complete(scenario())
+    assert took < 2.0 and left == []  # closed at once, sessions and all, and nothing of the code left
+    assert module(lab).endings == ["finally ran"]

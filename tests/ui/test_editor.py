@@ -148,6 +148,27 @@ def test_editing_the_sleep_into_time_sleep_freezes_the_window_at_that_line_and_r
     assert_verdict_ok(lab, summary)
 
 
+def test_the_blocking_variant_edited_with_the_xray_off_is_measured_and_marked_alike(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop
+) -> None:
+    # The toggle on Sync (the lesson's own time.sleep(2)), edited to sleep 1 s, the X-ray switched
+    # off in the View menu: the freeze is still measured, attributed to the edited line and marked.
+    choose(lab, qtbot, "sleep", scale=1.0, blocking=True)
+    xray = lab.named_actions["xrayAction"]
+    xray.trigger()
+    assert not xray.isChecked() and not lab.controller.xray_enabled
+    view = view_of(lab)
+    type_over(view, "time.sleep(2)", "time.sleep(1)")
+    line = line_of(view.toPlainText(), "time.sleep(1)")
+    summary = press_run(lab, loop)
+    assert summary.trace is None and summary.outcome is RunOutcome.COMPLETED
+    assert 0.8 <= summary.longest_freeze < 2.0, summary.longest_freeze
+    assert view.marked_line == line and lab.report.freeze_cause.text() == f"Froze in: time.sleep(1) in line {line} of the lesson"
+    assert verdict_label(lab).text().startswith("Your edited code took 1.")
+    settled(lab, loop)
+    xray.trigger()
+
+
 def test_a_syntax_error_is_marked_at_its_line_and_nothing_runs(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     click_lesson(lab, qtbot, "playground")
     view = view_of(lab)
