@@ -13,6 +13,12 @@ copies the context of whoever creates it, so the tasks the code starts, the task
 and aiohttp's own for the code's requests all carry it, and LoopLab's never do. A task factory
 (chained to whichever the loop had: the X-ray's) keeps those tasks, with their coroutines' names.
 
+``sys.exit()`` (``SystemExit``) and ``KeyboardInterrupt`` raised in one of the code's tasks are
+turned into :class:`CodeExit`, an ordinary exception: asyncio lets those two out of the event
+loop whatever task raised them, which ended LoopLab itself (``sys.exit()`` in a person's code
+ends their code, not the lab). In ``main`` itself they are the controller's to catch: it awaits
+``main`` directly, not as a task.
+
 A task that fails while nothing awaits it would otherwise be reported by asyncio, when it is
 garbage-collected, as "Task exception was never retrieved": to the event loop's handler, which
 in LoopLab means an error banner blaming LoopLab. :meth:`CodeTasks.end` hands such failures back
@@ -25,10 +31,11 @@ work already handed to a thread (``asyncio.to_thread``): a thread cannot be canc
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import contextlib
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +46,52 @@ LEFTOVER_GRACE = 1.0
 request's clean-up) before the run stops waiting for them."""
 
 _OWNER: contextvars.ContextVar[CodeTasks | None] = contextvars.ContextVar("looplab_code_tasks", default=None)
+
+
+class CodeExit(Exception):
+    """``SystemExit`` or ``KeyboardInterrupt`` raised in a task the code started: the task fails
+    with this instead, so it ends the code (as any error does) and not the app. Carries the
+    original (:attr:`original`) and its traceback, so it is said and placed as the original."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(original)
+        self.original = original
+
+
+class _Contained(collections.abc.Coroutine):  # type: ignore[type-arg]
+    """A code's task's coroutine, as it is, except that ``SystemExit`` and ``KeyboardInterrupt``
+    come out of it as :class:`CodeExit` (asyncio's Task drives any Coroutine by send and throw)."""
+
+    __slots__ = ("_coro",)
+
+    def __init__(self, coro: collections.abc.Coroutine[Any, Any, Any]) -> None:
+        self._coro = coro
+
+    def send(self, value: Any) -> Any:
+        try:
+            return self._coro.send(value)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            raise CodeExit(exc).with_traceback(exc.__traceback__) from None
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        try:
+            return self._coro.throw(typ, val, tb) if val is not None or tb is not None else self._coro.throw(typ)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            raise CodeExit(exc).with_traceback(exc.__traceback__) from None
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._coro.__await__()
+
+    def __getattr__(self, name: str) -> Any:  # cr_frame, cr_await, __qualname__...: the real one's
+        if name == "_coro":
+            raise AttributeError(name)
+        return getattr(self._coro, name)
+
+    def __repr__(self) -> str:
+        return repr(self._coro)
 
 
 @dataclass(frozen=True)
@@ -90,7 +143,8 @@ class CodeTasks:
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         """From now on, tasks created on ``loop`` by the code are kept. Chains to the loop's
         task factory; :meth:`uninstall` puts it back (install and uninstall in nested order
-        with any other factory, such as the X-ray's)."""
+        with any other factory). Install it before the X-ray's (``app.core.task_trace``): that
+        one must see the code's own coroutines to trace them, and this one wraps what it gets.)"""
         if self._loop is not None:
             raise RuntimeError("these code tasks are already installed")
         self._loop = loop
@@ -153,6 +207,8 @@ class CodeTasks:
         context = kwargs.get("context")
         owner = context.get(_OWNER) if context is not None else _OWNER.get()
         name = _name_of(coro)  # before another factory wraps it
+        if owner is self and asyncio.iscoroutine(coro):
+            coro = _Contained(coro)
         if self._previous_factory is not None:
             task = self._previous_factory(loop, coro, **kwargs)
         else:

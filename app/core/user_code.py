@@ -29,6 +29,7 @@ from pathlib import Path
 import aiohttp
 import requests
 
+from app.core.code_tasks import CodeExit
 from app.core.units import format_size
 
 AVAILABLE = ("session", "pool")
@@ -242,6 +243,8 @@ def _own_frames(exc: BaseException, lesson_id: str) -> list[traceback.FrameSumma
 
 def _exception_line(exc: BaseException) -> str:
     # As Python prints it, "Did you mean" included where Python adds one; one line.
+    if isinstance(exc, CodeExit):  # sys.exit() in one of the code's tasks: said as itself
+        exc = exc.original
     text = " ".join(line.strip() for line in traceback.format_exception_only(type(exc), exc) if line.strip())
     return text or type(exc).__name__
 

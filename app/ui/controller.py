@@ -126,6 +126,7 @@ class LabController(QObject):
         self._code_problem: user_code.CodeProblem | None = None  # the failed lesson code's error, at its line
         self._notes: list[str] = []  # what the report adds about the code (the tasks it left running)
         self._output: CodeOutput | None = None  # what the running lesson's code prints
+        self._code_tasks: CodeTasks | None = None  # the tasks the running lesson's code starts
         self._state = ControllerState.IDLE
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
@@ -193,7 +194,10 @@ class LabController(QObject):
                 log.info("The code of lesson %s cannot start: %s", lesson.id, problem.one_line())
                 self.code_rejected.emit(problem)
                 return None
-            work = self._execute_lesson(run, lesson, source, request.setup.base_url)
+            # Before the X-ray's task factory (it must see the code's own coroutines), removed after it (_end_run).
+            self._code_tasks = CodeTasks()
+            self._code_tasks.install(_current_loop())
+            work = self._execute_lesson(run, lesson, source, request.setup.base_url, self._code_tasks)
         self._active_run = run
         self._changed.clear()
         self._rows_reported = 0
@@ -306,12 +310,9 @@ class LabController(QObject):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _execute_lesson(self, run: Run, lesson: Lesson, source: str, base_url: str) -> None:
+    async def _execute_lesson(self, run: Run, lesson: Lesson, source: str, base_url: str, tasks: CodeTasks) -> None:
         self._recorder.follow(run)
         wants_pool = "pool" in user_code.main_parameters(source)
-        # The tasks the code starts; installed after the X-ray's task factory (start), removed before it (_end_run).
-        tasks = CodeTasks()
-        tasks.install(asyncio.get_running_loop())
         leftovers = Leftovers()
         try:
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
@@ -368,7 +369,6 @@ class LabController(QObject):
             problem = user_code.problem_in(exc, lesson.id).saying(stop.words)  # the editor marks where it stopped
             self._code_problem = problem if problem.line is not None else None
         finally:
-            tasks.uninstall()
             if run.finished_at is None:  # cancelled before the code began
                 run.finished_at = run.clock()
             self._recorder.settle()
@@ -414,6 +414,9 @@ class LabController(QObject):
         causes = [c.shifted(origin, origin, now) for c in self._watchdog.causes_between(origin, now)] if self._watchdog else []
         tracer, self._tracer = self._tracer, None
         trace = tracer.finish() if tracer else None
+        code_tasks, self._code_tasks = self._code_tasks, None
+        if code_tasks is not None:
+            code_tasks.uninstall()  # after the X-ray's factory: installed before it
         summary = run.summarize(
             outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem, notes=self._notes
         )

@@ -140,3 +140,53 @@ def test_it_chains_to_the_loops_task_factory_and_puts_it_back() -> None:
         return restored, bool(made), kept
 
     assert asyncio.run(scenario()) == (True, True, 1)
+
+
+def test_sys_exit_in_one_of_the_codes_tasks_ends_that_task_not_the_program() -> None:
+    import sys
+
+    from app.core.code_tasks import CodeExit
+
+    async def leave() -> None:
+        sys.exit(3)
+
+    async def scenario() -> BaseException:
+        tasks = CodeTasks()
+        tasks.install(asyncio.get_running_loop())
+        try:
+            with tasks.owning():
+                try:
+                    await asyncio.gather(leave())
+                except CodeExit as exc:
+                    return exc
+        finally:
+            await tasks.end()
+            tasks.uninstall()
+        raise AssertionError("gather returned")
+
+    caught = asyncio.run(scenario())  # without CodeTasks, SystemExit leaves the loop: asyncio.run raises it
+    assert isinstance(caught, CodeExit) and isinstance(caught.original, SystemExit) and caught.original.code == 3
+    assert any(frame.f_code.co_name == "leave" for frame, _line in __import__("traceback").walk_tb(caught.__traceback__))
+
+
+def test_the_xray_installed_after_it_still_traces_the_codes_own_tasks() -> None:
+    from app.core.task_trace import TaskTracer
+
+    async def work() -> None:
+        await asyncio.sleep(0.01)
+
+    async def scenario() -> list[str]:
+        loop = asyncio.get_running_loop()
+        tasks = CodeTasks()
+        tasks.install(loop)  # first, as the controller does
+        tracer = TaskTracer(loop.time)
+        tracer.install(loop)
+        with tasks.owning():
+            await asyncio.create_task(work())
+        await tasks.end()
+        trace = tracer.finish()
+        tasks.uninstall()
+        assert loop.get_task_factory() is None
+        return [span.track for span in trace.spans]
+
+    assert any(name.startswith("work") for name in asyncio.run(scenario()))

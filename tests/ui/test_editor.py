@@ -224,8 +224,12 @@ def test_a_name_error_gives_its_message_and_line_with_only_the_users_frames(lab:
         ("import asyncio\n\n\nasync def main():\n    raise ValueError('<b>bold</b> <i>x</i>')\n", "ValueError: <b>bold</b> <i>x</i>", 5),
         ("import sys\n\n\nasync def main():\n    sys.exit(3)\n", "SystemExit: 3", 5),
         ("import sys\nsys.exit('<b>at the top</b>')\n\n\nasync def main():\n    pass\n", "SystemExit: <b>at the top</b>", 2),
+        # In a task (gather makes one): asyncio lets SystemExit and KeyboardInterrupt out of the
+        # loop, which ended the app (and the test run, with status 3).
+        ("import asyncio\nimport sys\n\n\nasync def leave():\n    sys.exit(3)\n\n\nasync def main():\n    await asyncio.gather(leave())\n", "SystemExit: 3", 6),
+        ("import asyncio\n\n\nasync def stop():\n    raise KeyboardInterrupt\n\n\nasync def main():\n    await asyncio.create_task(stop())\n", "KeyboardInterrupt", 5),
     ],
-    ids=["markup", "sys.exit-in-main", "sys.exit-at-the-top"],
+    ids=["markup", "sys.exit-in-main", "sys.exit-at-the-top", "sys.exit-in-a-task", "KeyboardInterrupt-in-a-task"],
 )
 def test_what_the_code_raises_is_shown_literally_and_never_ends_the_lab(
     lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, code: str, message: str, line: int
