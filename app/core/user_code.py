@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core.code_tasks import CodeExit
 from app.core.units import format_size
 
 AVAILABLE = ("session", "pool")
@@ -90,7 +91,7 @@ class CodeProblem:
         """Everything to show beside the code, in plain text over a few lines."""
         head = self.one_line()
         if self.before_run:
-            return f"{head}\nNothing ran: fix the line and press Run again."
+            return f"{head}\nNothing ran: fix the {'line' if self.line is not None else 'code'} and press Run again."
         if not self.traceback:
             return head
         return "\n".join([head, "Traceback (your code only, most recent call last):", *(f"  {frame}" for frame in self.traceback)])
@@ -114,10 +115,74 @@ def parameters_problem(main: Callable[..., object]) -> CodeProblem | None:
     if not unknown:
         return None
     code = getattr(main, "__code__", None)
+    return _asks_for(unknown, code.co_firstlineno if code is not None else None)
+
+
+def _asks_for(unknown: list[str], line: int | None) -> CodeProblem:
     return CodeProblem(
         f"main asks for {', '.join(unknown)}: LoopLab can pass {' and '.join(AVAILABLE)} (ask for either, both or none)",
-        code.co_firstlineno if code is not None else None,
+        line,
         before_run=True,
+    )
+
+
+def check_before_run(source: str, lesson_id: str) -> CodeProblem | None:
+    """What stops ``source`` from running at all, found without running any of it: a syntax
+    error, no ``async def main`` (or a plain ``def main``), a ``main`` that asks for what LoopLab
+    cannot pass, or an ``asyncio.run(...)`` among the top-level statements (LoopLab runs ``main``
+    itself, on its own loop: the line would fail, after the statements before it had run).
+    None when the code may run: its top-level statements then run as part of the run, under
+    the freeze guard (``LabController._execute_lesson``)."""
+    try:
+        tree = compile(source, code_file_name(lesson_id), "exec", ast.PyCF_ONLY_AST)
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte in the text
+        return problem_before_run(exc, lesson_id)
+    mains = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main"]
+    if not mains:
+        if _binds_main(tree):
+            return None  # made some other way (an import, an assignment): it is checked once it exists
+        return CodeProblem(
+            "There is no async def main: LoopLab runs your code's main (it may ask for session and/or pool)", None, before_run=True
+        )
+    main = mains[-1]  # as Python does: the last definition wins
+    if not isinstance(main, ast.AsyncFunctionDef):
+        return CodeProblem("main is a plain def: write async def main, LoopLab awaits it", main.lineno, before_run=True)
+    arguments = main.args
+    named = [a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]]
+    starred = [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    unknown = [name for name in named + starred if name not in AVAILABLE]
+    if unknown:
+        return _asks_for(unknown, main.lineno)
+    for node in tree.body:
+        if _is_asyncio_run(node):
+            return CodeProblem(
+                'asyncio.run() here would run main a second time: LoopLab runs main for you. Put it under if __name__ == "__main__": as the lessons do',
+                node.lineno,
+                before_run=True,
+            )
+    return None
+
+
+def _binds_main(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "main" and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any((alias.asname or alias.name) == "main" for alias in node.names):
+            return True
+        if isinstance(node, ast.ClassDef) and node.name == "main":
+            return True
+    return False
+
+
+def _is_asyncio_run(node: ast.stmt) -> bool:
+    """``asyncio.run(...)`` as a top-level statement (alone, or assigned): not under an ``if``."""
+    call = node.value if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "run"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "asyncio"
     )
 
 
@@ -184,6 +249,8 @@ def _own_frames(exc: BaseException, lesson_id: str) -> list[traceback.FrameSumma
 
 def _exception_line(exc: BaseException) -> str:
     # As Python prints it, "Did you mean" included where Python adds one; one line.
+    if isinstance(exc, CodeExit):  # sys.exit() in one of the code's tasks: said as itself
+        exc = exc.original
     text = " ".join(line.strip() for line in traceback.format_exception_only(type(exc), exc) if line.strip())
     return text or type(exc).__name__
 

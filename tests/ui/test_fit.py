@@ -3,7 +3,8 @@
 Normal window: the screen less a title bar and a task bar (70 px) and a window frame (10 px).
 Presentation mode: the whole screen. For each, with your URLs and with lessons (the CPU lesson has
 the longest code, the limit lesson the most settings and the note under the toggle, the
-playground its own words, edited code with Reset and the "Predict before Run" questions), on each
+playground its own words, edited code with Reset, the "Predict before Run" questions and what the
+code printed), on each
 results tab after a run with failures: no text wider or taller than its widget, no elided tab,
 no widget outside the window, timeline rows with their labels, code that never hides behind a
 horizontal scroll bar. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
@@ -19,6 +20,7 @@ import qasync
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
+from app.core.code_output import Printed
 from app.core.demo_server import DemoServer
 from app.ui import look
 from app.ui.main_window import MINIMUM_SIZE, MainWindow
@@ -75,6 +77,8 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
             view = window.source.lesson_panel.code_view
             if not window.source.edits.is_edited("playground"):
                 view.replace_code(view.toPlainText() + "    print(statuses)\n")
+            # What the code printed, under it: a flood's note and lines longer than the column.
+            window.source.lesson_panel.code_area.show_output(Printed(("[200, 200, 200] " * 12,) * 30, missed=12_345))
         for tab in (window.results.widget(i) for i in range(window.results.count())):
             window.results.setCurrentWidget(tab)
             if tab is window.results.requests_panel:  # the long URL's row chosen: its details shown whole
@@ -90,6 +94,12 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
                 found.append(f"{where}: the timeline's rows are too short for their labels")
             if source != "urls" and with_scroll_bar(window.source.lesson_panel.code_view, Qt.Orientation.Horizontal):
                 found.append(f"{where}: the code hides behind a horizontal scroll bar")
+            if source != "urls":
+                lessons = window.source.lesson_panel.lesson_list
+                last = lessons.visualItemRect(lessons.item(lessons.count() - 1))
+                words = window.source.lesson_panel.split
+                if last.bottom() > lessons.viewport().height() or lessons.geometry().bottom() >= words.geometry().top():
+                    found.append(f"{where}: the list of lessons is squeezed, its last lessons hidden")
             if SHOTS:
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 window.grab().save(str(Path(SHOTS) / f"{label}-{source}-{tab.objectName() or window.results.currentIndex()}.png"))

@@ -30,6 +30,10 @@ Stack = tuple[str, ...]
 """The lexer's state stack where a line ends: ``("root",)`` outside anything open."""
 ROOT: Stack = ("root",)
 BLOCKING_CALLS = re.compile(r"\b(?:time\.sleep|requests\.get|count_primes)\b")
+MAX_COLOURED_LINE = 2000
+"""Longer lines are left uncoloured, the lexer's state carried over them as it was: they are
+data, not code a class reads, and Pygments takes seconds on a line of a megabyte (a .py file
+the playground opens), again at every key typed on it."""
 
 
 def lex_line(lexer: RegexLexer, line: str, stack: Stack = ROOT) -> tuple[list[Token], Stack]:
@@ -123,6 +127,9 @@ class PythonHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
         previous = self.previousBlockState()
         stack = self._stacks[previous] if 0 <= previous < len(self._stacks) else ROOT
+        if len(text) > MAX_COLOURED_LINE:
+            self.setCurrentBlockState(self._state(stack))
+            return
         try:
             tokens, ends_in = lex_line(self._lexer, text, stack)
         except Exception:  # noqa: BLE001 - a Pygments we do not know: the code shows, uncoloured
@@ -181,6 +188,8 @@ def tokens(source: str) -> Iterator[tuple[int, int, _TokenType, str]]:
     lexer = PythonLexer()
     stack = ROOT
     for number, line in enumerate(source.split("\n"), start=1):
+        if len(line) > MAX_COLOURED_LINE:
+            continue  # left uncoloured, as the highlighter leaves it
         found, stack = lex_line(lexer, line, stack)
         for column, kind, value in found:
             if column < len(line):

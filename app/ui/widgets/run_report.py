@@ -128,14 +128,15 @@ class RunReport(QFrame):
         self.sum_label.setText(f"≈ {format_duration(expected)}" if expected is not None else "–")
         # The same line as the meter, the timeline's bands and the lesson's verdict.
         frozen = is_frozen(summary.longest_freeze)
+        notes = "".join(f" {note}" for note in summary.notes)  # what the code left behind
         if summary.outcome is RunOutcome.CANCELLED:
             self.headline.setText("The lesson was cancelled.")
-            self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.")
+            self.details.setText(f"{text}: stopped before its code finished, so there is nothing to compare.{notes}")
             self._set_state("")
             return
         if summary.outcome is RunOutcome.FAILED:
             self.headline.setText("The lesson's code stopped with an error.")
-            self.details.setText(f"{text}: {summary.error}")
+            self.details.setText(f"{text}: {summary.error}{notes}")
             self._set_state("")
             return
         self.headline.setText(
@@ -143,16 +144,18 @@ class RunReport(QFrame):
             if frozen
             else "The window stayed alive the whole time."
         )
-        self.details.setText(text)
+        self.details.setText(f"{text}{notes}")
         self._set_state("frozen" if frozen else "alive")
 
-    def show_rejected(self, reason: str) -> None:
-        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line."""
+    def show_rejected(self, reason: str, *, marked: bool = True) -> None:
+        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line;
+        ``marked`` False when no line of the code is to blame (there is no main at all)."""
         for value in (self.freeze_label, self.wall_label, self.sum_label):
             value.setText("–")
         self.show_freeze_cause("")
         self.headline.setText("Nothing ran: the code cannot start.")
-        self.details.setText(f"{reason}. The line is marked in the code: fix it and press Run again.")
+        where = "The line is marked in the code: fix it" if marked else "Fix the code"
+        self.details.setText(f"{reason}. {where} and press Run again.")
         self._set_state("")
 
     def show_freeze_cause(self, brief: str, words: str = "", *, outside_run: bool = False) -> None:
