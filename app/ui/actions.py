@@ -39,7 +39,8 @@ def lesson_action_name(lesson_id: str) -> str:
 
 def lesson_keys(number: int) -> tuple[str, ...]:
     """The keys that choose the lesson numbered ``number`` (from 1): Ctrl+1 to Ctrl+9, and none
-    after the ninth (Ctrl+L is the URL list); the list and Lab > Lessons reach every lesson."""
+    after the ninth (Ctrl+0 is Actual size, as in browsers and editors; Ctrl+L is the URL list);
+    the list and Lab > Lessons reach every lesson."""
     return (f"Ctrl+{number}",) if 1 <= number <= 9 else ()
 
 
@@ -78,6 +79,10 @@ def action_table() -> list[ActionSpec]:
         ),
         ActionSpec("presentationAction", "Presentation mode", ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
         ActionSpec("xrayAction", "Event-loop X-ray (tasks, awaited steps, the loop's lane)", menu="View", checkable=True),
+        # Ctrl+= too: the same key as Ctrl++ on keyboards whose plus needs Shift.
+        ActionSpec("zoomInAction", "Zoom in", ("Ctrl++", "Ctrl+="), menu="View", separator_before=True),
+        ActionSpec("zoomOutAction", "Zoom out", ("Ctrl+-",), menu="View"),
+        ActionSpec("zoomResetAction", "Actual size", ("Ctrl+0",), menu="View"),
         ActionSpec("shortcutsAction", "Help and keyboard shortcuts", ("F1",), menu="Help"),
         ActionSpec("aboutAction", "About LoopLab", menu="Help"),
     ]

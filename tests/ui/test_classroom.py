@@ -289,7 +289,8 @@ def test_the_shortcuts_page_lists_every_documented_shortcut(lab: MainWindow) -> 
     dialog = lab.findChild(QDialog, "shortcutsDialog")
     assert dialog is not None and dialog.isVisible()
     listed = [key for cell in keys_listed(dialog) for key in cell.split(" or ")]
-    wanted = ["Ctrl+Return", "Ctrl+B", "Esc", "F11", "Ctrl+Shift+P", "Ctrl+L"] + [f"Ctrl+{n}" for n in range(1, min(9, len(LESSON_IDS)) + 1)]
+    wanted = ["Ctrl+Return", "Ctrl+B", "Esc", "F11", "Ctrl+Shift+P", "Ctrl+L", "Ctrl++", "Ctrl+=", "Ctrl+-", "Ctrl+0"]
+    wanted += [f"Ctrl+{n}" for n in range(1, min(9, len(LESSON_IDS)) + 1)]
     missing = [keys for keys in wanted if native(keys) not in listed]
     assert missing == []
     table = dialog.findChild(QTableWidget)
