@@ -1,20 +1,28 @@
-"""LoopLab's look: the style sheet at any size, high contrast, and how big text gets.
+"""LoopLab's look: the style sheet at any size, the palettes, the colours, and how big text gets.
 
-Every font size (the window's font and each ``font-size`` in the style sheet) is multiplied by
-one scale: the zoom the user chose (View > Zoom in / Zoom out / Actual size,
-:data:`ZOOM_STEPS`), times :func:`presentation_scale` in presentation mode, which also switches
-to a black-on-white palette with strong colours, so the toggle, the freeze meter and the numbers
-read from the back of a room. The window must show everything whole, so the scale never goes
-past what its size has room for (:func:`font_scale`, measured by tests/ui/test_fit.py). Outside
-presentation mode the palette is the system's, so dark and light follow the OS.
+Sizes. Every font size (the window's font and each ``font-size`` in the style sheet) is
+multiplied by one scale: the zoom the user chose (View > Zoom in / Zoom out / Actual size,
+:data:`ZOOM_STEPS`), times :func:`presentation_scale` in presentation mode. The window must
+show everything whole, so the scale never goes past what its size has room for
+(:func:`font_scale`, measured by tests/ui/test_fit.py).
+
+Colours. Outside presentation mode the palette follows the system (light, or LoopLab's
+:func:`dark_palette` when the system's colour scheme is dark; see :mod:`app.ui.system_look`).
+Presentation mode and the system's high-contrast setting use :func:`high_contrast` (black on
+white) or :func:`high_contrast_dark` (white on black). Every colour LoopLab draws itself (the
+meter, the lag graph, the timeline, the verdicts) is an :class:`Ink`: a light and a dark
+variant, picked by the palette it is drawn on, so both read at least 4.5:1 (WCAG) against the
+background (tests/ui/test_zoom_and_colours.py measures it). The timeline's phase colours are
+``app.core.timeline``'s own, the same in both schemes.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from app import resources
 
@@ -88,15 +96,74 @@ def zoom_step(zoom: float, direction: int, *, most: float = ZOOM_STEPS[-1]) -> f
     return smaller[-1] if smaller else zoom
 
 
+# --- colours ---------------------------------------------------------------------------------
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    """Whether ``palette`` (default: the application's) is light text on a dark window."""
+    palette = palette if palette is not None else QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+@dataclass(frozen=True)
+class Ink:
+    """A colour LoopLab draws with, in a variant for light backgrounds and one for dark."""
+
+    light: str
+    dark: str
+
+    def on(self, palette: QPalette | None = None) -> QColor:
+        """The variant that reads on ``palette`` (default: the application's)."""
+        return QColor(self.dark if is_dark(palette) else self.light)
+
+
+# What the window says about liveness: teal alive, amber a stutter, red frozen (app.core.lag's
+# one set of thresholds). The light variants are the colours LoopLab always had.
+ALIVE = Ink("#2a9d8f", "#4fd1c5")
+STUTTER = Ink("#e9a03b", "#f0b04f")
+FROZEN = Ink("#e63946", "#ff6b74")
+FROZEN_TEXT = Ink("#a4161a", "#ff9a9f")
+"""Words about a freeze written over a red band or a light box."""
+FAILED = Ink("#c1121f", "#ff7b84")
+CANCELLED = Ink("#6c757d", "#a3acb4")
+STARTING = Ink("#6c757d", "#a3acb4")
+"""The lab's own start-up on the lag graph: not a freeze of a run."""
+LABEL_BOX = Ink("#d7ffffff", "#d71e1e1e")
+"""The box under a freeze band's words on the timeline (ARGB: see-through)."""
+LOOP_LANE = Ink("#6a4c93", "#7d5cb8")
+"""The X-ray's event-loop lane: white words on it in both."""
+STEP_LANE = Ink("#1d3557", "#3f6ea8")
+FOCUS = Ink("#1d3557", "#9cc3ff")
+"""The toggle's focus border."""
+VERDICT_OK = Ink("#1d6f64", "#5fd4c6")
+VERDICT_OFF = Ink("#8a4b00", "#f3b25a")
+PROBLEM_TEXT, PROBLEM_FILL, PROBLEM_EDGE = Ink("#8b0a14", "#ffc2c8"), Ink("#fde8ea", "#4a1c22"), Ink("#d1495b", "#e0707f")
+BANNER_TEXT, BANNER_FILL = Ink("#5c3c00", "#ffe4a8"), Ink("#fff3cd", "#3d3112")
+
+_DARK_SHEET = f"""
+/* Dark scheme: the same rules as looplab.qss, in colours that read on a dark window. */
+#blockingToggle:focus {{ border-color: {FOCUS.dark}; }}
+#runReport[state="frozen"] {{ border-color: {FROZEN.dark}; }}
+#runReport[state="alive"] {{ border-color: {ALIVE.dark}; }}
+#runReport[state="frozen"] #freezeLabel {{ color: {FROZEN.dark}; }}
+#runReport[state="alive"] #freezeLabel {{ color: {ALIVE.dark}; }}
+#errorBanner {{ background: {BANNER_FILL.dark}; }}
+#errorMessage {{ color: {BANNER_TEXT.dark}; }}
+#lessonVerdict[verdict="ok"] {{ color: {VERDICT_OK.dark}; border-color: {ALIVE.dark}; }}
+#lessonVerdict[verdict="off"] {{ color: {VERDICT_OFF.dark}; border-color: {STUTTER.dark}; }}
+#codeStatus[edited="true"] {{ color: {VERDICT_OFF.dark}; }}
+#codeProblem {{ color: {PROBLEM_TEXT.dark}; background: {PROBLEM_FILL.dark}; border-color: {PROBLEM_EDGE.dark}; }}
+"""
+
 _PRESENTATION_EXTRA = """
 #runReport { border-width: 4px; }
 #blockingToggle { border-width: 4px; }
 """
 
 
-def style_sheet(scale: float = 1.0, base_pt: float = 11.0, *, presentation: bool = False) -> str:
-    """The application style sheet with every ``font-size`` multiplied by ``scale``, and thicker
-    borders in presentation mode.
+def style_sheet(scale: float = 1.0, base_pt: float = 11.0, *, presentation: bool = False, dark: bool = False) -> str:
+    """The application style sheet with every ``font-size`` multiplied by ``scale``, thicker
+    borders in presentation mode, and the dark scheme's colours with ``dark``.
 
     It starts with the base size for every widget: once a style sheet is set, Qt no longer
     hands a parent's font down to children the style sheet does not mention, so the base size
@@ -108,26 +175,69 @@ def style_sheet(scale: float = 1.0, base_pt: float = 11.0, *, presentation: bool
         text = re.sub(r"font-size:\s*(\d+(?:\.\d+)?)pt", lambda m: f"font-size: {float(m.group(1)) * scale:.1f}pt", text)
     if presentation:
         text += _PRESENTATION_EXTRA
+    if dark:
+        text += _DARK_SHEET
     return text
+
+
+def _set(palette: QPalette, colours: dict[QPalette.ColorRole, str], groups: tuple[QPalette.ColorGroup, ...]) -> QPalette:
+    for group in groups:
+        for role, colour in colours.items():
+            palette.setColor(group, role, QColor(colour))
+    return palette
+
+
+_BOTH = (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive)
+_ALL = (*_BOTH, QPalette.ColorGroup.Disabled)
+_R = QPalette.ColorRole
+
+
+def dark_palette() -> QPalette:
+    """LoopLab's dark palette: light grey on near-black, every text role at least 4.5:1 on its
+    background. Built here rather than taken from the style: Fusion's own dark palette has its
+    placeholder text as bright as the text and its "mid" (frames, grid lines) nearly as dark as
+    the background, and the offscreen and some Linux platforms give none at all."""
+    palette = _set(
+        QPalette(),
+        {
+            _R.Window: "#2b2b2b", _R.WindowText: "#ececec", _R.Base: "#1e1e1e", _R.AlternateBase: "#262626",
+            _R.Text: "#ececec", _R.PlaceholderText: "#a3a3a3", _R.Button: "#3a3a3a", _R.ButtonText: "#ececec",
+            _R.BrightText: "#ffffff", _R.Light: "#505050", _R.Midlight: "#404040", _R.Mid: "#707070",
+            _R.Dark: "#151515", _R.Shadow: "#000000", _R.Highlight: "#2f6fb5", _R.HighlightedText: "#ffffff",
+            _R.Link: "#7cb7ff", _R.LinkVisited: "#c5a3ff", _R.ToolTipBase: "#3a3a3a", _R.ToolTipText: "#ececec",
+            _R.Accent: "#2f6fb5",
+        },
+        _ALL,
+    )  # fmt: skip
+    return _set(
+        palette,
+        {_R.WindowText: "#8a8a8a", _R.Text: "#8a8a8a", _R.ButtonText: "#8a8a8a", _R.Base: "#2b2b2b", _R.Highlight: "#505050"},
+        (QPalette.ColorGroup.Disabled,),
+    )
 
 
 def high_contrast(base: QPalette) -> QPalette:
     """Black on white with a strong blue selection: what a washed-out projector still shows."""
-    palette = QPalette(base)
-    white, black = QColor("#ffffff"), QColor("#000000")
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        for role, colour in (
-            (QPalette.ColorRole.Window, white),
-            (QPalette.ColorRole.Base, white),
-            (QPalette.ColorRole.AlternateBase, QColor("#eeeeee")),
-            (QPalette.ColorRole.WindowText, black),
-            (QPalette.ColorRole.Text, black),
-            (QPalette.ColorRole.ButtonText, black),
-            (QPalette.ColorRole.Button, QColor("#e6e6e6")),
-            (QPalette.ColorRole.Mid, QColor("#555555")),
-            (QPalette.ColorRole.PlaceholderText, QColor("#444444")),
-            (QPalette.ColorRole.Highlight, QColor("#0033cc")),
-            (QPalette.ColorRole.HighlightedText, white),
-        ):
-            palette.setColor(group, role, colour)
-    return palette
+    return _set(
+        QPalette(base),
+        {
+            _R.Window: "#ffffff", _R.Base: "#ffffff", _R.AlternateBase: "#eeeeee", _R.WindowText: "#000000",
+            _R.Text: "#000000", _R.ButtonText: "#000000", _R.Button: "#e6e6e6", _R.Mid: "#555555",
+            _R.PlaceholderText: "#444444", _R.Highlight: "#0033cc", _R.HighlightedText: "#ffffff",
+        },
+        _BOTH,
+    )  # fmt: skip
+
+
+def high_contrast_dark() -> QPalette:
+    """White on black with a yellow selection: high contrast for a dark colour scheme."""
+    return _set(
+        dark_palette(),
+        {
+            _R.Window: "#000000", _R.Base: "#000000", _R.AlternateBase: "#1a1a1a", _R.WindowText: "#ffffff",
+            _R.Text: "#ffffff", _R.ButtonText: "#ffffff", _R.Button: "#1a1a1a", _R.Mid: "#bbbbbb",
+            _R.PlaceholderText: "#cccccc", _R.Highlight: "#ffd500", _R.HighlightedText: "#000000",
+            _R.Link: "#8fd0ff", _R.ToolTipBase: "#000000", _R.ToolTipText: "#ffffff",
+        },
+        _BOTH,
+    )  # fmt: skip

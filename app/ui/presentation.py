@@ -2,8 +2,9 @@
 
 Presentation mode is for a projector: every font bigger, high contrast, full screen, and only
 what a class watches (the menus, the status bar, the advanced options and the titles
-over the ball and the graph go; an Exit button stays). Outside it the palette is the system's,
-so dark and light follow the OS, also when it changes while the lab is open.
+over the ball and the graph go; an Exit button stays). Outside it the palette follows the
+system's colour scheme and contrast setting (:mod:`app.ui.system_look`), also when they change
+while the lab is open.
 
 How much bigger follows the screen: :data:`look.PRESENTATION_SCALE` (1.55x) on a 1366 x 768 screen
 and larger, and on a smaller one the same share of the screen (1.15x on a 1024 x 768 projector,
@@ -20,15 +21,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.ui import look
+from app.ui.system_look import system_look
 from app.ui.widgets.lesson_panel import LessonPanel
 
 
 class Presentation(QObject):
-    """Applies the window's look: its zoom, and presentation mode or not (see the module's docstring)."""
+    """Applies the window's look: its zoom, presentation mode or not, and the system's colours
+    (see the module's docstring)."""
 
     changed = Signal(bool)  # on
     zoom_changed = Signal(float)  # the zoom chosen, 1.0 for 100 %
@@ -42,7 +45,7 @@ class Presentation(QObject):
         self._on = False
         self._full_screen = True
         self._zoom = 1.0
-        self._palette = window.palette()
+        self._system = system_look()
         # Readable on a projector: a size up from the desktop default, inherited by every child;
         # the style sheet makes the toggle, the buttons and the numbers bigger still.
         self._font = QFont(window.font())
@@ -53,7 +56,7 @@ class Presentation(QObject):
         self._refit.setInterval(0)
         self._refit.timeout.connect(self._on_refit_timeout)
         window.installEventFilter(self)
-        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+        self._system.changed.connect(self._on_system_look_changed)
 
     @property
     def on(self) -> bool:
@@ -144,9 +147,9 @@ class Presentation(QObject):
         font = QFont(self._font)
         font.setPointSizeF(self._font.pointSizeF() * scale)
         window.setFont(font)
-        window.setStyleSheet(look.style_sheet(scale, self._font.pointSizeF(), presentation=on))
+        window.setStyleSheet(look.style_sheet(scale, self._font.pointSizeF(), presentation=on, dark=self._system.dark))
         # After the style sheet: setting one re-polishes the window and puts its old palette back.
-        window.setPalette(look.high_contrast(self._palette) if on else self._palette)
+        window.setPalette(self._system.palette(high_contrast=on))
         for widget in (*self._advanced, window.menuBar(), window.statusBar()):
             widget.setVisible(not on)
         self._lesson_panel.set_compact(on)
@@ -171,6 +174,5 @@ class Presentation(QObject):
         if look.font_scale(*self._size_to_fit(), zoom=self._zoom, presentation=self._on) != self._scale:
             self.apply()
 
-    def _on_color_scheme_changed(self, _scheme: object) -> None:
-        self._palette = QGuiApplication.palette()
+    def _on_system_look_changed(self) -> None:
         self.apply()

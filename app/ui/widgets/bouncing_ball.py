@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.ui import look
 
 PERIOD = 2.0
 """Seconds for the ball to go across and back."""
@@ -46,6 +48,6 @@ class BouncingBall(QWidget):
         painter.setBrush(self.palette().mid())
         painter.drawRoundedRect(track, 4, 4)
         x = radius + self.position * (self.width() - 2 * radius)
-        painter.setBrush(QColor("#2a9d8f"))
+        painter.setBrush(look.ALIVE.on(self.palette()))
         painter.drawEllipse(QRectF(x - radius, self.height() / 2 - radius, 2 * radius, 2 * radius))
         painter.end()
