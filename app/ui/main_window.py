@@ -213,13 +213,13 @@ class MainWindow(QMainWindow):
         """View > Zoom in (``direction`` +1), Zoom out (-1) or Actual size (0): every pane's fonts."""
         look = self.presentation
         if direction > 0 and not look.zoom_in():
-            self.statusBar().showMessage(f"Zoom {look.zoom:.0%}: as big as this screen has room for", 5000)
+            self.statusBar().showMessage(f"Zoom {look.shown_zoom:.0%}: as big as this screen has room for", 5000)
         elif direction < 0 and not look.zoom_out():
-            self.statusBar().showMessage(f"Zoom {look.zoom:.0%}: the smallest", 5000)
+            self.statusBar().showMessage(f"Zoom {look.shown_zoom:.0%}: the smallest", 5000)
         else:
             if direction == 0:
                 look.set_zoom(1.0)
-            self.statusBar().showMessage(f"Zoom {look.zoom:.0%}", 3000)
+            self.statusBar().showMessage(f"Zoom {look.shown_zoom:.0%}", 3000)
 
     def show_shortcuts(self) -> None:
         self._open_dialog(ShortcutsDialog(actions.shortcut_rows(self.named_actions), self))

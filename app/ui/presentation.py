@@ -92,21 +92,21 @@ class Presentation(QObject):
 
     def zoom_in(self) -> bool:
         """One step bigger, if the screen has room for it (False: already as big as it has)."""
-        shown = self._shown_zoom()
+        shown = self.shown_zoom
         zoom = look.zoom_step(shown, +1, most=self.max_zoom())
         if zoom <= shown + 1e-6:
             return False
         if zoom == self._zoom:  # chosen already, but the window was too small to show it
             self._make_room(zoom)
             self.apply()
-            return self._shown_zoom() > shown
+            return self.shown_zoom > shown
         self.set_zoom(zoom)
         return True
 
     def zoom_out(self) -> bool:
         """One step smaller (False: already the smallest)."""
-        zoom = look.zoom_step(self._shown_zoom(), -1)
-        if zoom >= self._shown_zoom() - 1e-6:
+        zoom = look.zoom_step(self.shown_zoom, -1)
+        if zoom >= self.shown_zoom - 1e-6:
             return False
         self.set_zoom(zoom)
         return True
@@ -135,7 +135,8 @@ class Presentation(QObject):
         if wanted != window.size():
             window.resize(wanted)
 
-    def _shown_zoom(self) -> float:
+    @property
+    def shown_zoom(self) -> float:
         """The zoom the window shows now: the one chosen, unless it has no room for it."""
         base = look.presentation_scale(*self._size_to_fit()) if self._on else 1.0
         return round(self._scale / base, 2)

@@ -47,13 +47,14 @@ PHASE_COLOURS = {
     Phase.WAITING: QColor("#2a9d8f"),
     Phase.DOWNLOADING: QColor("#3a6ea5"),
 }
-FAILED_COLOUR = QColor(look.FAILED.light)
-CANCELLED_COLOUR = QColor(look.CANCELLED.light)
+FAILED_COLOUR = QColor("#c1121f")
+CANCELLED_COLOUR = QColor("#6c757d")
 FREEZE_FILL = QColor(230, 57, 70, 60)
 FREEZE_EDGE = QColor(look.FROZEN.light)
 FREEZE_TEXT = QColor(look.FROZEN_TEXT.light)
-"""These and the lanes' colours are for a light background: a dark one gets :mod:`app.ui.look`'s
-dark variants (the phases keep their colours in both)."""
+"""These and the lanes' colours are for a light background (:mod:`app.ui.look`'s inks FAILED,
+CANCELLED, FROZEN, FROZEN_TEXT): a dark one gets their dark variants (the phases keep their
+colours in both)."""
 
 AXIS_HEIGHT = 26
 GUTTER = 150
