@@ -122,9 +122,17 @@ def _formats(dark: bool) -> dict[str, QTextCharFormat]:
     return formats
 
 
+_LIGHT = _formats(dark=False)
+
+
 class PythonHighlighter(QSyntaxHighlighter):
     """Keywords, the async pair, strings (f-string expressions as code), numbers, comments, names
     being defined and the blocking calls, in colours for the system's scheme (:data:`COLOURS`)."""
+
+    # The light set by name, as it always was (:meth:`format_for` gives the set in use).
+    KEYWORD, ASYNC, BLOCKING = _LIGHT["keyword"], _LIGHT["async"], _LIGHT["blocking"]
+    STRING, INTERPOLATION, NUMBER = _LIGHT["string"], _LIGHT["interpolation"], _LIGHT["number"]
+    COMMENT, DEFINED, BUILTIN = _LIGHT["comment"], _LIGHT["defined"], _LIGHT["builtin"]
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document.parent() if document.parent() is not None else None)
