@@ -139,14 +139,12 @@ class MainWindow(QMainWindow):
             "urlsAction": self.source.open_urls,
             "presentationAction": lambda: self.presentation.set(self.named_actions["presentationAction"].isChecked()),
             "xrayAction": lambda: setattr(self.controller, "xray_enabled", self.named_actions["xrayAction"].isChecked()),
-            "zoomInAction": lambda: self.zoom(+1),
-            "zoomOutAction": lambda: self.zoom(-1),
-            "zoomResetAction": lambda: self.zoom(0),
             "shortcutsAction": self.show_shortcuts,
             "aboutAction": lambda: self._open_dialog(AboutDialog(self)),
         }
         handlers |= {actions.export_action_name(f.kind): (lambda kind=f.kind: self.exporter.export(kind)) for f in FORMATS}
         handlers |= {actions.lesson_action_name(lesson.id): (lambda i=lesson.id: self.source.open_lesson(i)) for lesson in LESSONS}
+        handlers |= self.presentation.zoom_handlers(lambda text: self.statusBar().showMessage(text, 5000))
         return handlers
 
     def _connect(self) -> None:
@@ -208,18 +206,6 @@ class MainWindow(QMainWindow):
 
     def set_presentation(self, on: bool, *, full_screen: bool = True) -> None:
         self.presentation.set(on, full_screen=full_screen)
-
-    def zoom(self, direction: int) -> None:
-        """View > Zoom in (``direction`` +1), Zoom out (-1) or Actual size (0): every pane's fonts."""
-        look = self.presentation
-        if direction > 0 and not look.zoom_in():
-            self.statusBar().showMessage(f"Zoom {look.shown_zoom:.0%}: as big as this screen has room for", 5000)
-        elif direction < 0 and not look.zoom_out():
-            self.statusBar().showMessage(f"Zoom {look.shown_zoom:.0%}: the smallest", 5000)
-        else:
-            if direction == 0:
-                look.set_zoom(1.0)
-            self.statusBar().showMessage(f"Zoom {look.shown_zoom:.0%}", 3000)
 
     def show_shortcuts(self) -> None:
         self._open_dialog(ShortcutsDialog(actions.shortcut_rows(self.named_actions), self))

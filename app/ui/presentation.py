@@ -18,7 +18,7 @@ smaller than its zoom needs shows as much of it as fits (:func:`look.font_scale`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -89,6 +89,22 @@ class Presentation(QObject):
                 self._make_room(zoom)
             self.apply()
             self.zoom_changed.emit(zoom)
+
+    def zoom_handlers(self, say: Callable[[str], object]) -> dict[str, Callable[[], object]]:
+        """The handlers of View > Zoom in, Zoom out and Actual size, each telling ``say`` the zoom."""
+        steps = {"zoomInAction": +1, "zoomOutAction": -1, "zoomResetAction": 0}
+        return {name: (lambda step=step: say(self.step_zoom(step))) for name, step in steps.items()}
+
+    def step_zoom(self, direction: int) -> str:
+        """Zooms in (``direction`` +1), out (-1) or to the actual size (0); returns what the
+        status bar says about it."""
+        if direction > 0 and not self.zoom_in():
+            return f"Zoom {self.shown_zoom:.0%}: as big as this screen has room for"
+        if direction < 0 and not self.zoom_out():
+            return f"Zoom {self.shown_zoom:.0%}: the smallest"
+        if direction == 0:
+            self.set_zoom(1.0)
+        return f"Zoom {self.shown_zoom:.0%}"
 
     def zoom_in(self) -> bool:
         """One step bigger, if the screen has room for it (False: already as big as it has)."""
