@@ -20,6 +20,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python bench/loop_bench.py
+	$(BIN)/python bench/startup_bench.py
 	$(BIN)/python bench/lab_bench.py
 	$(BIN)/python bench/timeouts.py
 	$(BIN)/python bench/paste_bench.py

@@ -38,7 +38,7 @@ SCREENSHOT_SHOW_TIMEOUT = 20.0
 """Seconds --screenshot waits for the window system to show the window."""
 
 
-def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
+def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_report: float | None = None) -> int:
     """Opens the lab and runs until its window closes. Returns the exit status.
 
     1. Logging: warnings to stderr, everything from INFO to a rotating log file.
@@ -46,15 +46,22 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
        in the window's banner, never swallowed and never a crash.
     3. The ``QApplication`` and the event loop that runs asyncio inside Qt's loop: LoopLab's
        :class:`~app.ui.fast_loop.LabLoop`, a qasync loop that schedules as asyncio does.
-    4. The demo server, on its own thread and loop.
-    5. The window; then what start-up built is frozen out of the garbage collector's way
-       (:func:`freeze_startup_heap`), and the collector runs only between the loop's batches,
-       on the GUI thread (:class:`~app.ui.gc_pacer.GcPacer`).
-    6. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
+    4. The demo server's socket, bound: its address is known; it serves from step 6.
+    5. The window, built from light modules only, and shown: the first paint comes before
+       anything else loads (issue 13). What is built is frozen out of the garbage collector's
+       way (``gc.freeze``), and the collector runs only between the loop's batches, on the GUI
+       thread (:class:`~app.ui.gc_pacer.GcPacer`).
+    6. Right after the first frame, in the background (:func:`app.ui.startup.finish`): the demo
+       server starts on its own thread and loop; aiohttp, requests, the trust store and what
+       else runs need are loaded; the lab becomes ready to run (Run pressed earlier waits for
+       it). Then the start-up heap is collected and frozen (:func:`freeze_startup_heap`).
+    7. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
        closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
 
-    With ``screenshot``, step 6 is scripted: once the window system shows the window, the demo
-    URLs run once (async), the window is saved as a PNG to that path and closed.
+    With ``screenshot``, step 7 is scripted: once the window system shows the window, the demo
+    URLs run once (async), the window is saved as a PNG to that path and closed. With
+    ``startup_report`` (seconds), it is measured: the window is watched that long after its first
+    frame, the report is printed (:mod:`app.ui.startup`) and the window closed.
     """
     if problem := _display_problem():
         print(problem, file=sys.stderr)
@@ -64,7 +71,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
-        from app.ui import fast_loop
+        from app.ui import fast_loop, startup
         from app.ui.errors import ErrorReporter
         from app.ui.gc_pacer import GcPacer
     except ImportError as exc:  # usually a system library Qt needs is missing
@@ -84,9 +91,10 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
     # stops the loop mid-future ("Event loop stopped before Future completed").
     app.setQuitOnLastWindowClosed(False)
     reporter = ErrorReporter()
+    milestones = startup.Milestones()
 
     try:
-        server = DemoServer().start()
+        server = DemoServer().listen()
     except OSError as exc:
         log.error("The demo server could not start: %s", exc)
         print(f"LoopLab's demo server could not start: {exc}", file=sys.stderr)
@@ -99,13 +107,19 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
         reporter.install(asyncio.get_running_loop())
         from app.ui.lab import create_window
 
-        window = create_window(server, reporter, lesson=lesson)
-        freeze_startup_heap()
+        window = create_window(server, reporter, lesson=lesson, starting=True)
+        # Collecting first would hold the first paint up (~30 ms here): it comes after step 6.
+        gc.freeze()
         closed = asyncio.Event()
         window.closed.connect(closed.set)
+        painted = startup.first_frame(window)
         window.show()
+        finishing = asyncio.ensure_future(startup.finish(window, server, painted, milestones))
+        finishing.add_done_callback(lambda _finished: freeze_startup_heap())
         try:
-            if screenshot is None:
+            if startup_report is not None:
+                status = await _until_closed(startup.report(milestones, window.heartbeat.log, startup_report), closed)
+            elif screenshot is None:
                 await closed.wait()  # until a person closes the window
             else:
                 status = await _until_closed(save_screenshot(window, screenshot), closed)
@@ -113,6 +127,8 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None) -> int:
             if not closed.is_set():  # the screenshot is saved, or something went wrong
                 window.close()
             await window.wait_closed()
+            finishing.cancel()  # waits for its worker thread, if one is starting the demo server
+            await asyncio.gather(finishing, return_exceptions=True)
 
     # Python's cyclic GC runs only on the GUI thread, between the loop's batches, from here to
     # exit: never mid-heartbeat, and never on the demo server's thread, where it could free Qt
@@ -140,6 +156,9 @@ def freeze_startup_heap() -> None:
     Without it every full collection walks those hundreds of thousands of objects on the GUI
     thread: measured here, 40-70 ms pauses every few seconds of a long async run, each one a
     stall of the window; with it, 11-17 ms. What start-up built lives as long as the app anyway.
+    The lab calls it once everything has loaded, after the first paint; what was built before
+    the first paint was frozen then without a collection (~30 ms it would have added to the
+    wait for the window), so this one only walks what loaded since (~10 ms here).
     """
     gc.collect()
     gc.freeze()
@@ -236,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="open the lab, run the demo URLs once (async), save the window as a PNG to PATH and exit",
     )
+    # Internal: opens the lab, measures its start-up for SECONDS after the first paint, prints
+    # the report (app.ui.startup) and exits. bench/startup_bench.py and tests/test_startup.py use it.
+    parser.add_argument("--startup-report", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_parser = commands.add_parser(
         "serve",
@@ -275,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for lesson in LESSONS:
             print(f"  {lesson.id:<{width}}{lesson.title}", file=sys.stderr)
         return 2
-    return run_lab(screenshot=args.screenshot, lesson=args.lesson)
+    return run_lab(screenshot=args.screenshot, lesson=args.lesson, startup_report=args.startup_report)
 
 
 # --- helpers --------------------------------------------------------------------------------

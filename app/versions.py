@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import platform
-from importlib import metadata
-
 from app import __version__
 
 
 def versions() -> list[tuple[str, str]]:
     """(name, version) pairs; raises ImportError when Qt itself cannot be loaded."""
+    # Imported here: Help > About's module is part of the window, which paints before these load.
+    import platform
+    from importlib import metadata
+
     import aiohttp
     import PySide6
     import requests

@@ -63,9 +63,12 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 @pytest.fixture(autouse=True)
 def _fresh_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test starts with no remembered settings, in a folder of its own (never the user's):
-    LoopLab's INI file for this process, and XDG_CONFIG_HOME for the programs a test starts."""
+    LoopLab's INI file for this process, and XDG_CONFIG_HOME for the programs a test starts.
+    Nor with the computer's defaults file (/etc/xdg/LoopLab/defaults.ini): LOOPLAB_DEFAULTS is
+    empty unless a test sets it."""
     config = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("LOOPLAB_DEFAULTS", "")
     try:
         from PySide6.QtCore import QSettings
 

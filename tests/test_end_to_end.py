@@ -38,9 +38,11 @@ def drive():
         if how == "complete":
             QTimer.singleShot(0, window.close)
     window.run_finished.connect(finished)
-    window.controls.run_button.click()
     if how == "close-mid-run":
-        QTimer.singleShot(300, window.close)
+        # Mid-run: 300 ms after the run starts (a click made while the lab is still loading is
+        # kept, and the run starts once it is ready).
+        window.controller.run_started.connect(lambda _run: QTimer.singleShot(300, window.close))
+    window.controls.run_button.click()
 
 QTimer.singleShot(0, drive)
 status = main([])

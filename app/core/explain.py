@@ -98,3 +98,35 @@ def comparison(a: RunSummary, b: RunSummary) -> str:
         f"Run {faster.run_id} ({faster.mode.label}) was {factor:.1f}× faster: "
         f"{format_duration(faster.wall_time)} instead of {format_duration(slower.wall_time)}"
     )
+
+
+def window_words(longest_freeze: float) -> str:
+    """How the window fared, as the end of a run is announced: "the window stayed alive" or "the
+    window was frozen for 2.04 s" (the meter's line: a stutter is still alive)."""
+    if is_frozen(longest_freeze):
+        return f"the window was frozen for {format_duration(longest_freeze)}"
+    return "the window stayed alive"
+
+
+def announcement(summary: RunSummary) -> str:
+    """The sentence a screen reader says when a run of URLs ends: "Run finished: 40 requests in
+    1.20 s, the window stayed alive" (a lesson's: :func:`lesson_announcement`)."""
+    took = format_duration(summary.wall_time)
+    if summary.outcome is RunOutcome.FAILED:
+        return f"Run stopped on an error after {took}: {summary.error}"
+    records, window = summary.records, window_words(summary.longest_freeze)
+    requests = _plural(len(records), "request")
+    if summary.outcome is RunOutcome.CANCELLED:
+        return f"Run cancelled after {took}: {records.count_in(RequestState.DONE)} of {requests} done, {window}"
+    failed = records.count_in(RequestState.FAILED)
+    return f"Run finished: {requests}{f' ({failed} failed)' if failed else ''} in {took}, {window}"
+
+
+def lesson_announcement(summary: RunSummary, title: str, verdict: str = "") -> str:
+    """The sentence a screen reader says when a lesson's run ends: "Lesson finished: <title>.
+    <verdict>", or that it was cancelled or stopped on an error."""
+    if summary.outcome is RunOutcome.CANCELLED:
+        return f"Lesson cancelled after {format_duration(summary.wall_time)}: {title}."
+    if summary.outcome is RunOutcome.FAILED:
+        return f"The lesson's code stopped with an error: {title}: {summary.error}"
+    return f"Lesson finished: {title}. {verdict}" if verdict else f"Lesson finished: {title}, {window_words(summary.longest_freeze)}."

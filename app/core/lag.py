@@ -30,6 +30,10 @@ REDRAW_INTERVAL = 1 / 30
 """During a run the live widgets (meter, ball, lag graph) redraw at most this often, though
 they measure every tick: 30 frames a second look smooth and cost half of 60. A frozen tick is
 drawn at once."""
+DESCRIBE_INTERVAL = 0.5
+"""The live widgets' accessible descriptions ("Window lateness: 4 ms, smooth") change at most
+this often: a screen reader reads them when asked, and change events at every redraw would
+only flood it."""
 
 
 class Liveness(enum.Enum):

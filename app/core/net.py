@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import urllib.request
 from collections.abc import Mapping, MutableMapping
 from urllib.parse import urlsplit
 
@@ -20,6 +19,8 @@ def is_loopback(host: str) -> bool:
 
 def environment_proxies() -> dict[str, str]:
     """HTTP_PROXY, HTTPS_PROXY and NO_PROXY from the environment (read now, without touching DNS)."""
+    import urllib.request  # where it is used: it takes ~20 ms to load, and the window paints first
+
     return urllib.request.getproxies_environment()
 
 
@@ -31,9 +32,15 @@ def proxy_for(url: str, proxies: Mapping[str, str]) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     proxy = proxies.get(parts.scheme.lower())
-    if not proxy or is_loopback(host) or urllib.request.proxy_bypass_environment(host, dict(proxies)):
+    if not proxy or is_loopback(host) or _bypassed(host, proxies):
         return None
     return proxy
+
+
+def _bypassed(host: str, proxies: Mapping[str, str]) -> bool:
+    import urllib.request  # only with a proxy set (see environment_proxies)
+
+    return bool(urllib.request.proxy_bypass_environment(host, dict(proxies)))
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")

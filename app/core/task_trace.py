@@ -39,7 +39,6 @@ import functools
 import gc
 import logging
 import os
-import sysconfig
 import threading
 import time
 import types
@@ -194,13 +193,17 @@ class TaskTrace:
 # --- reading an await chain -------------------------------------------------------------------
 
 
+@functools.cache
 def _library_roots() -> tuple[str, ...]:
+    # Learnt on first use, not at import: sysconfig takes ~10 ms to load its configuration, and
+    # the window, which imports this module, paints first (app.ui.startup loads it right after).
+    import sysconfig
+
     paths = sysconfig.get_paths()
     roots = {os.path.normcase(os.path.abspath(paths[key])) + os.sep for key in ("stdlib", "platstdlib", "purelib", "platlib")}
     return tuple(sorted(roots))
 
 
-_LIBRARY_ROOTS = _library_roots()
 _APP_ROOT = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 """The ``app`` package: our code even when installed into site-packages."""
 _IO_MODULES = frozenset(
@@ -236,7 +239,7 @@ class _CodeInfo:
     def __init__(self, code: types.CodeType, module: str) -> None:
         filename = code.co_filename
         path = os.path.normcase(os.path.abspath(filename)) if not filename.startswith("<") else filename
-        self.library = (filename.startswith("<frozen") or path.startswith(_LIBRARY_ROOTS)) and not path.startswith(_APP_ROOT)
+        self.library = (filename.startswith("<frozen") or path.startswith(_library_roots())) and not path.startswith(_APP_ROOT)
         qualname = getattr(code, "co_qualname", code.co_name)
         self.name = qualname.rpartition("<locals>.")[2]
         top = module.partition(".")[0]

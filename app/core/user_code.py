@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import functools
 import inspect
 import os
 import shutil
 import socket
 import ssl
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import aiohttp
-import requests
 
 from app.core.units import format_size
 
@@ -38,16 +37,22 @@ MAX_CODE_BYTES = 1_000_000
 TRACEBACK_FRAMES = 8
 """User frames kept of a deep traceback (the innermost ones: where it went wrong)."""
 
-_LIBRARY_FAILURES: tuple[type[BaseException], ...] = (
-    # The network and the pool failing under the code, said in words by app.core.faults.
-    ConnectionError,
-    TimeoutError,
-    socket.gaierror,
-    ssl.SSLError,
-    aiohttp.ClientError,
-    requests.RequestException,
-    concurrent.futures.BrokenExecutor,
-)
+@functools.cache
+def _library_failures() -> tuple[type[BaseException], ...]:
+    """The network and the pool failing under the code, said in words by app.core.faults.
+    (Imported on first use: aiohttp and requests load after the window's first paint.)"""
+    import aiohttp
+    import requests
+
+    return (
+        ConnectionError,
+        TimeoutError,
+        socket.gaierror,
+        ssl.SSLError,
+        aiohttp.ClientError,
+        requests.RequestException,
+        concurrent.futures.BrokenExecutor,
+    )
 
 
 def code_file_name(lesson_id: str) -> str:
@@ -136,7 +141,7 @@ def is_library_failure(exc: BaseException) -> bool:
     """True for the network or the process pool failing under the code (a refused connection, a
     timeout), which :func:`app.core.faults.describe_error` says best; False for the code's own
     errors (a NameError, a ZeroDivisionError, a file it could not open)."""
-    return isinstance(exc, _LIBRARY_FAILURES)
+    return isinstance(exc, _library_failures())
 
 
 def failed_url(exc: BaseException, default: str) -> str:
@@ -151,7 +156,8 @@ def failed_url(exc: BaseException, default: str) -> str:
             return str(url)
         if (info := getattr(error, "request_info", None)) is not None:  # aiohttp, with an answer
             return str(info.real_url)
-        if isinstance(error, aiohttp.ClientConnectorError):  # aiohttp, no connection: host and port only
+        aiohttp = sys.modules.get("aiohttp")  # loaded if the error is one of its own
+        if aiohttp is not None and isinstance(error, aiohttp.ClientConnectorError):  # aiohttp, no connection: host and port only
             return f"{'https' if error.port == 443 else 'http'}://{error.host}:{error.port}"
         error = error.__cause__ or error.__context__
     return default

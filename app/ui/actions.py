@@ -124,5 +124,6 @@ def shortcut_rows(actions: Mapping[str, QAction]) -> list[tuple[str, str]]:
     ]
     rows += [("Tab / Shift+Tab", "Move between the controls"), ("+ / - / 0", "Timeline: zoom in, zoom out, fit the run")]
     rows.append(("Tab / Shift+Tab in the code", "Indent / dedent (Esc first, or Ctrl+Tab: move on to the next control)"))
+    rows.append(("Up / Down", "Timeline: go through the requests, each with its details"))
     rows.append(("Ctrl + mouse wheel", "Timeline: zoom around the pointer"))
     return rows

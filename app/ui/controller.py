@@ -22,23 +22,32 @@ import logging
 import ssl
 import time
 from collections.abc import Collection, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core import fetch, user_code
-from app.core.faults import describe_error
+from app.core import user_code
 from app.core.freeze_cause import FreezeWatchdog
 from app.core.freeze_guard import FreezeGuard, stop_in
-from app.core.fetch import FetchOptions
 from app.core.lag import Freeze, HeartbeatLog, is_frozen
 from app.core.lesson_work import LessonPool
 from app.core.lessons import Lesson, call_main, compile_main
+from app.core.options import FetchOptions
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock, RunOutcome, RunRequest
 from app.core.task_trace import TaskTracer
 from app.core.urls import check_url
 from app.ui.errors import ErrorReporter
+
+if TYPE_CHECKING:
+    import aiohttp
+    import requests
+
+    from app.core.fetch import RequestRecorder
+
+# The network side (app.core.fetch: aiohttp, requests, the trust store; app.core.faults) is
+# imported where it is used, not here: the window is built from this module and paints before
+# those load. The app loads them off the GUI thread right after its first paint, before this
+# controller leaves STARTING (app.ui.startup), so these imports never load anything in a slot.
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +73,9 @@ def _current_loop() -> asyncio.AbstractEventLoop:
 class ControllerState(enum.Enum):
     """Where the lab is, as the controls need to know it."""
 
+    STARTING = "starting"
+    """The window is up, what runs need is still loading (a moment after the first paint, see
+    :mod:`app.ui.startup`). Run can be pressed: the run starts once the lab is idle."""
     IDLE = "idle"
     """Ready: Run starts a run."""
     RUNNING = "running"
@@ -95,25 +107,30 @@ class LabController(QObject):
         watchdog: FreezeWatchdog | None = None,
         guard: FreezeGuard | None = None,
         parent: QObject | None = None,
+        starting: bool = False,
     ) -> None:
+        """With ``starting``, the controller begins :attr:`ControllerState.STARTING`, and makes
+        what runs need only when :meth:`finish_starting` is called (the app, after its first paint)."""
         super().__init__(parent)
         self._heartbeat_log = heartbeat_log
         self._watchdog = watchdog  # what froze the window, if someone watches (app.ui.heartbeat)
         self._guard = guard  # stops a lesson's code that freezes the window too long (app.ui.heartbeat)
         self._reporter = reporter
-        # Built once, up front: loading the trust store takes a while, and doing it inside the
-        # first click would add a hitch that has nothing to do with the lesson.
-        self._ssl_context = ssl_context or fetch.make_ssl_context()
-        self._blocking_session = fetch.open_blocking_session(self._ssl_context)
+        # Built once, before the first run (finish_starting): loading the trust store takes a
+        # while, and doing it inside the first click would add a hitch that has nothing to do
+        # with the lesson.
+        self._ssl_context = ssl_context
+        self._blocking_session: requests.Session | None = None
         self._async_session: aiohttp.ClientSession | None = None
         # Lessons run code of their own: its requests are recorded through a session of its own,
         # and its CPU work may go to a process pool (both made on first use).
-        self._recorder = fetch.RequestRecorder()
+        self._recorder: RequestRecorder | None = None
         self._lesson_session: aiohttp.ClientSession | None = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._prepare_when_started: RunRequest | None = None
         self._lesson_error = ""
         self._code_problem: user_code.CodeProblem | None = None  # the failed lesson code's error, at its line
-        self._state = ControllerState.IDLE
+        self._state = ControllerState.STARTING
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
         self._tracer: TaskTracer | None = None
@@ -125,6 +142,8 @@ class LabController(QObject):
         self._batch_timer.timeout.connect(self._flush_changes)
         self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle_timer.timeout.connect(lambda: self._set_state(ControllerState.IDLE))
+        if not starting:
+            self.finish_starting()
 
     # --- what the panels read ---
 
@@ -150,6 +169,22 @@ class LabController(QObject):
         return self._tracer
 
     # --- actions ---
+
+    def finish_starting(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Makes what runs need (the TLS context, unless given or passed here, and the blocking
+        session) and becomes idle. The app calls it once app.core.fetch has been loaded off the
+        GUI thread, with a TLS context made there too (:mod:`app.ui.startup`)."""
+        if self._closed or self._state is not ControllerState.STARTING:
+            return
+        from app.core import fetch
+
+        self._ssl_context = self._ssl_context or ssl_context or fetch.make_ssl_context()
+        self._blocking_session = fetch.open_blocking_session(self._ssl_context)
+        self._recorder = fetch.RequestRecorder()
+        self._set_state(ControllerState.IDLE)
+        request, self._prepare_when_started = self._prepare_when_started, None
+        if request is not None:
+            self.prepare(request)
 
     def start(self, request: RunRequest) -> Run | None:
         """Starts what ``request`` asks for; None (and nothing starts) unless the lab is idle.
@@ -212,6 +247,9 @@ class LabController(QObject):
         lesson = request.lesson
         if lesson is None or request.setup is None or self._closed:
             return
+        if self._state is ControllerState.STARTING:  # the lab is still loading: right after that
+            self._prepare_when_started = request
+            return
         # Read, not run: the code may be a person's, and its top-level statements run on Run only.
         if "pool" in user_code.main_parameters(request.code()) and self._pool is None:
             pool = self._lesson_resources({"pool"})["pool"]
@@ -233,7 +271,8 @@ class LabController(QObject):
             if self._task is not None:
                 await asyncio.gather(self._task, return_exceptions=True)
         finally:  # the sessions are closed whatever happened above
-            self._blocking_session.close()
+            if self._blocking_session is not None:  # None: closed while it was still starting
+                self._blocking_session.close()
             self._discard_pool()
             for name in ("_async_session", "_lesson_session"):
                 session = getattr(self, name)
@@ -246,12 +285,16 @@ class LabController(QObject):
     # --- the run itself ---
 
     def _ensure_async_session(self) -> aiohttp.ClientSession:
+        from app.core import fetch
+
         # Created on first use, inside the running loop, then kept for the app's life.
         if self._async_session is None:
             self._async_session = fetch.open_async_session(self._ssl_context)
         return self._async_session
 
     async def _execute(self, run: Run, planner: Iterator[int], options: FetchOptions) -> None:
+        from app.core import fetch
+
         await self._plan(run, planner)
         if run.mode is FetchMode.ASYNC:
             await fetch.run_async(run, self._ensure_async_session(), options, self._on_record_changed)
@@ -274,6 +317,8 @@ class LabController(QObject):
 
     def _lesson_resources(self, wanted: Collection[str]) -> dict[str, Any]:
         """What a lesson's ``main`` asks for, made on first use and kept for later lessons."""
+        from app.core import fetch
+
         if "session" in wanted and self._lesson_session is None:
             self._lesson_session = fetch.open_async_session(self._ssl_context, recorder=self._recorder)
         if "pool" in wanted and self._pool is None:
@@ -316,6 +361,8 @@ class LabController(QObject):
             log.warning("Lesson %s failed", lesson.id, exc_info=True)
             if isinstance(exc, concurrent.futures.BrokenExecutor):
                 self._discard_pool()  # a broken pool stays broken: the next run gets a new one
+            from app.core.faults import describe_error
+
             problem = user_code.problem_in(exc, lesson.id)  # at the code's line, with its own frames
             if user_code.is_library_failure(exc):  # the network or the pool, in words a student reads
                 problem = problem.saying(describe_error(exc, user_code.failed_url(exc, base_url), FetchOptions(proxies={}))[1])

@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QStandardPat
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.core import export, trace_export
+from app.core import trace_export
 from app.core.run import RunSummary
 from app.ui import plain_text
 from app.ui.widgets.history import run_title
@@ -49,9 +49,26 @@ def _png(summary: RunSummary, look: QWidget) -> bytes:
     return png_bytes(timeline_picture(summary, look.font(), look.palette()))
 
 
+# app.core.export is imported where it is used: it needs app.core.fetch (the headers a request
+# sends), which loads after the window's first paint (app.ui.startup), and the File menu is
+# built before it from FORMATS.
+
+
+def _har(summary: RunSummary, _look: QWidget) -> bytes:
+    from app.core import export
+
+    return export.har_bytes(summary)
+
+
+def _csv(summary: RunSummary, _look: QWidget) -> bytes:
+    from app.core import export
+
+    return export.csv_bytes(summary)
+
+
 FORMATS: tuple[ExportFormat, ...] = (
-    ExportFormat("har", "HAR (for a browser's devtools)", "HAR files (*.har)", lambda summary, _look: export.har_bytes(summary)),
-    ExportFormat("csv", "CSV (for a spreadsheet)", "CSV files (*.csv)", lambda summary, _look: export.csv_bytes(summary)),
+    ExportFormat("har", "HAR (for a browser's devtools)", "HAR files (*.har)", _har),
+    ExportFormat("csv", "CSV (for a spreadsheet)", "CSV files (*.csv)", _csv),
     ExportFormat("png", "timeline picture (PNG)", "PNG images (*.png)", _png),
     ExportFormat(
         "json",
@@ -168,6 +185,8 @@ class Exporter(QObject):
         summary = summary or self._last_run()
         if summary is None:
             raise ValueError("There is no finished run to export yet: press Run first.")
+        from app.core import export
+
         export.write_new(path, chosen_format.render(summary, self._window), overwrite=overwrite)
         log.info("Exported run %d to %s", summary.run_id, path)
         return path

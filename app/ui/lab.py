@@ -19,13 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def create_window(
-    server: DemoServer | None = None, reporter: ErrorReporter | None = None, *, lesson: str | None = None
+    server: DemoServer | None = None, reporter: ErrorReporter | None = None, *, lesson: str | None = None, starting: bool = False
 ) -> MainWindow:
     """Builds the fully wired lab window.
 
     The caller owns the ``QApplication`` and has set a ``qasync.QEventLoop`` as the current event
     loop. Without ``server`` the window starts its own demo server and stops it when it closes.
     ``lesson`` opens it on that lesson (an id from ``app.core.lessons.LESSON_IDS``).
+    The window is ready to run at once, unless ``starting`` (the app: its controller is
+    STARTING until :func:`app.ui.startup.finish` has loaded what runs need, after the first paint).
     Closing the window cancels its runs and releases what it holds (``await window.wait_closed()``);
     it never quits the application.
     """
@@ -37,7 +39,7 @@ def create_window(
     owns_reporter = reporter is None
     reporter = reporter or ErrorReporter()
     heartbeat = Heartbeat()
-    controller = LabController(heartbeat.log, reporter, watchdog=heartbeat.watchdog, guard=heartbeat.guard)
+    controller = LabController(heartbeat.log, reporter, watchdog=heartbeat.watchdog, guard=heartbeat.guard, starting=starting)
     window = MainWindow(controller, heartbeat, reporter, server, owns_server=owns_server)
     heartbeat.setParent(window)
     # The controller is deliberately not a Qt child of the window: if the window is deleted

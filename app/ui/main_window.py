@@ -21,6 +21,7 @@ from app.core.demo_server import DemoServer
 from app.core.lessons import LESSONS
 from app.core.run import Run, RunSummary
 from app.ui import actions, plain_text, settings
+from app.ui.accessibility import chain_tab_order
 from app.ui.controller import ControllerState, LabController
 from app.ui.code_files import CodeFiles
 from app.ui.dialogs import AboutDialog, ShortcutsDialog
@@ -124,6 +125,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.controls)
         layout.addWidget(self.columns, 1)
         self.setCentralWidget(central)
+        # Tab as a person works: what to run, how, Run, then watch and read the results.
+        chain_tab_order(self.banner, self.source, self.controls, self.liveness, self.report, self.results)
 
     def _action_handlers(self) -> dict[str, object]:
         handlers: dict[str, object] = {
@@ -240,7 +243,7 @@ class MainWindow(QMainWindow):
 
     def _on_source_lesson_changed(self, lesson: object) -> None:
         self.controls.set_lesson(self.source.current_lesson)
-        if lesson is not None and self.controller.state is ControllerState.IDLE:
+        if lesson is not None and self.controller.state in (ControllerState.IDLE, ControllerState.STARTING):
             try:
                 self.controller.prepare(self.source.request(self.controls.mode, 1, self.controls.options()))
             except Exception as exc:  # noqa: BLE001 - getting ready is a nicety: a failure is reported, not fatal

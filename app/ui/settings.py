@@ -8,6 +8,10 @@ value, with a log line: settings never stop the lab from starting.
 A long URL list (a pasted 200,000 lines) is kept next to it in ``LoopLab-urls.txt``: QSettings
 takes half a second to write 8 MB into an INI file. That file is written on a thread of its own,
 a slice at a time, and only when the list has changed, so a run never stalls for it.
+
+Under the user's values lie IT's, from the computer's defaults file (``app.site_defaults``): a
+user with nothing saved starts with them, and a value IT preset is saved only once the user
+has changed it, so a new defaults file reaches everyone who kept what IT gave them.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import logging
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from app import site_defaults
 from app.core.freeze_guard import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT
 from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
@@ -62,16 +67,42 @@ def open_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_NAME)
 
 
+def defaults() -> Remembered:
+    """What a user with nothing remembered starts with: the built-in defaults, with those IT
+    preset in the computer's defaults file (``app.site_defaults``) in their place."""
+    preset = site_defaults.load()
+    remembered = Remembered()
+    if preset.urls is not None:
+        remembered.urls = preset.urls
+    if preset.presentation is not None:
+        remembered.presentation = preset.presentation
+    return remembered
+
+
+def language(settings: QSettings | None = None) -> str:
+    """The language LoopLab is to speak, for the translations to come (nothing calls it yet):
+    the user's own choice if one is saved (the ``language`` key), else the one IT preset in the
+    defaults file, else "" for the system's language."""
+    settings = settings or open_settings()
+    raw = settings.value("language")
+    if raw is not None and str(raw).strip():
+        if site_defaults.is_language_tag(str(raw).strip()):
+            return str(raw).strip()
+        log.warning("Ignoring the remembered language %r (not a language tag)", raw)
+    return site_defaults.load().language
+
+
 def load(settings: QSettings | None = None) -> Remembered:
-    """Reads what was remembered; every missing, unreadable or nonsensical value gets its default."""
+    """Reads what was remembered; every missing, unreadable or nonsensical value gets its default
+    (IT's where the defaults file presets one, see :func:`defaults`)."""
     settings = settings or open_settings()
     _long_lists.wait()  # a long list still being written is read whole, or not at all
-    defaults = Remembered()
+    start = defaults()
     settings.allKeys()  # Qt reads the file lazily: only after a read does status() say it is damaged
     if settings.status() != QSettings.Status.NoError:
         log.warning("Settings file %s is unreadable (%s); starting with defaults", settings.fileName(), settings.status().name)
-        return defaults
-    remembered = Remembered()
+        return start
+    remembered = replace(start)
     for item in fields(Remembered):
         if item.name == "urls" and _bool_or_false(settings.value("urls_in_file")):
             remembered.urls = _read_long_list(settings)
@@ -92,9 +123,16 @@ def save(remembered: Remembered, settings: QSettings | None = None, *, demo_serv
     """Remembers ``remembered``. ``demo_server_url``: this launch's demo server, written as
     :data:`DEMO_SERVER` wherever the URL list names it (its port changes at every launch)."""
     settings = settings or open_settings()
+    preset = site_defaults.load()
     for item in fields(Remembered):
         value = getattr(remembered, item.name)
-        if item.name == "urls":
+        if _as_preset(preset, item.name, value, demo_server_url):
+            # Not the user's own: the next launch takes it from the defaults file, as it then is.
+            if item.name == "urls":
+                _save_urls(settings, None, demo_server_url)
+            else:
+                settings.remove(item.name)
+        elif item.name == "urls":
             _save_urls(settings, value, demo_server_url)
         elif isinstance(value, FetchMode):
             settings.setValue(item.name, value.value)
@@ -103,6 +141,17 @@ def save(remembered: Remembered, settings: QSettings | None = None, *, demo_serv
     settings.sync()
     if settings.status() != QSettings.Status.NoError:
         log.warning("Could not save the settings to %s (%s)", settings.fileName(), settings.status().name)
+
+
+def _as_preset(preset: site_defaults.SiteDefaults, name: str, value: object, demo_server_url: str) -> bool:
+    """True when ``value`` is what IT preset for ``name`` (the window shows the preset URL list
+    with this launch's demo server in place of :data:`DEMO_SERVER`)."""
+    if name not in preset.keys:
+        return False
+    if name == "urls":
+        shown = preset.urls.replace(DEMO_SERVER, demo_server_url) if preset.urls and demo_server_url else preset.urls
+        return value == shown
+    return bool(value == getattr(preset, name))
 
 
 def clear(settings: QSettings | None = None) -> None:

@@ -122,7 +122,7 @@ class WindowState(QObject):
         if not self.confirm_reset():
             return False
         settings.clear()
-        self.restore(settings.Remembered())
+        self.restore(settings.defaults())  # the built-in defaults, and IT's where the computer has them
         self._fit_to_screen()
         log.info("Settings reset to defaults")
         return True

@@ -11,7 +11,8 @@ import pytest
 import requests
 import urllib3
 
-from app.core.demo_server import ENDPOINTS, MAX_BYTES, MAX_DELAY, DemoServer, parse_delay
+from app.core.demo_app import ENDPOINTS, MAX_BYTES, MAX_DELAY, parse_delay
+from app.core.demo_server import DemoServer
 from app.core.net import is_loopback
 
 
@@ -123,6 +124,29 @@ def test_a_port_in_use_is_an_oserror_from_start() -> None:
         with pytest.raises(OSError):
             server.start()
         assert not server.running
+        with pytest.raises(OSError):  # the lab's way: at once, on the calling thread
+            DemoServer(port=taken.getsockname()[1]).listen()
+
+
+def test_a_server_that_listens_before_it_starts_has_its_address_and_serves_who_came_early() -> None:
+    # The lab binds before its first paint (the address is shown at once) and serves right after.
+    server = DemoServer().listen()
+    try:
+        assert server.port != 0 and not server.running
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as early:
+            early.sendall(b"GET /get HTTP/1.1\r\nHost: looplab\r\nConnection: close\r\n\r\n")
+            port = server.port
+            server.start()
+            assert server.port == port and early.recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        server.stop()
+
+
+def test_a_server_that_listened_but_never_started_frees_its_port_on_stop() -> None:
+    server = DemoServer().listen()
+    server.stop()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=10).close()
 
 
 def test_stop_is_quick_with_a_request_in_flight_and_safe_twice() -> None:

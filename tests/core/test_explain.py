@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.explain import explanation, headline
+from app.core.explain import announcement, explanation, headline, lesson_announcement
 from app.core.run import ErrorKind, FetchMode, RunOutcome, RunSummary
 from tests.runs import answered, planned, urls
 
@@ -167,3 +167,35 @@ def test_a_failed_run_reports_the_error_and_its_headline_wins_over_the_freeze() 
     assert text.startswith("LoopLab itself hit an error (RuntimeError: boom); it is logged and shown above.")
     assert "requests.get()" not in text
     assert "Cancelled after" not in text
+
+
+# --- what a screen reader hears when a run ends ------------------------------------------------
+
+
+def test_the_end_of_a_run_is_one_sentence_with_the_window_verdict() -> None:
+    assert announcement(async_overlapping_run(0.004)) == "Run finished: 3 requests in 1.50 s, the window stayed alive"
+    assert announcement(async_overlapping_run(0.030)) == "Run finished: 3 requests in 1.50 s, the window stayed alive"  # a stutter
+    assert announcement(async_overlapping_run(1.2)) == "Run finished: 3 requests in 1.50 s, the window was frozen for 1.20 s"
+
+
+def test_the_announcement_counts_failures_and_says_a_cancel() -> None:
+    run, _ = planned(urls(3), FetchMode.BLOCKING)
+    answered(run.records[0], 0.0, 0.5)
+    answered(run.records[1], 0.5, 1.0, status=404, reason="Not Found")
+    answered(run.records[2], 1.0, 1.5)
+    finished = run.summarize(RunOutcome.COMPLETED, longest_freeze=1.5)
+    assert announcement(finished) == "Run finished: 3 requests (1 failed) in 1.50 s, the window was frozen for 1.50 s"
+    run, _ = planned(urls(4), FetchMode.ASYNC)
+    answered(run.records[0], 0.0, 0.2)
+    run.cancel_unfinished()
+    cancelled = run.summarize(RunOutcome.CANCELLED, longest_freeze=0.0)
+    assert announcement(cancelled).startswith("Run cancelled after ")
+    assert announcement(cancelled).endswith(": 1 of 4 requests done, the window stayed alive")
+
+
+def test_a_lesson_is_announced_with_its_verdict() -> None:
+    summary = async_overlapping_run(0.004)
+    assert lesson_announcement(summary, "Sleep", "Took 1.50 s; the window stayed alive.") == (
+        "Lesson finished: Sleep. Took 1.50 s; the window stayed alive."
+    )
+    assert lesson_announcement(summary, "Sleep") == "Lesson finished: Sleep, the window stayed alive."

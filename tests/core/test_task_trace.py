@@ -139,7 +139,9 @@ def test_live_rows_say_what_each_task_waits_on_and_how_it_ended() -> None:
     # The waits are named on the timeline too.
     assert spans_named(trace, "asyncio.gather")
     (executor,) = spans_named(trace, "run_in_executor(Event.wait)")
-    assert 0.3 <= executor.duration < 0.3 + SLACK
+    # The thread starts waiting as soon as the job is submitted, the span when the task's step
+    # ends (a moment later, longer on a busy machine): it may come out a little under 0.3 s.
+    assert 0.3 - 0.02 <= executor.duration < 0.3 + SLACK
     assert any(s.name.startswith("await Task-") for s in trace.spans)
 
 
@@ -296,23 +298,24 @@ def test_tracing_costs_little() -> None:
         await asyncio.gather(*(steps() for _ in range(300)))
         return time.perf_counter() - started
 
-    def best_of(tracing: bool) -> float:
-        times = []
-        for _ in range(3):
+    def once(tracing: bool) -> float:
+        async def run() -> float:
+            tracer = TaskTracer(time.perf_counter)
+            if tracing:
+                tracer.install(asyncio.get_running_loop())
+            try:
+                return await workload()
+            finally:
+                tracer.finish()
 
-            async def once() -> float:
-                tracer = TaskTracer(time.perf_counter)
-                if tracing:
-                    tracer.install(asyncio.get_running_loop())
-                try:
-                    return await workload()
-                finally:
-                    tracer.finish()
+        return asyncio.run(run())
 
-            times.append(asyncio.run(once()))
-        return min(times)
-
-    plain, traced_time = best_of(False), best_of(True)
+    # Turn about, best of five each: a busy machine slows both alike, and one slow turn is dropped.
+    plain_times, traced_times = [], []
+    for _ in range(5):
+        plain_times.append(once(False))
+        traced_times.append(once(True))
+    plain, traced_time = min(plain_times), min(traced_times)
     assert traced_time < 3 * plain + 0.02, (plain, traced_time)
 
 

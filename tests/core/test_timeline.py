@@ -11,6 +11,7 @@ from app.core.lag import Freeze
 from app.core.run import (
     ErrorKind,
     FetchMode,
+    RecordTable,
     RequestRecord,
     RequestState,
     RunOutcome,
@@ -23,9 +24,12 @@ from app.core.timeline import (
     describe,
     nice_step,
     phase_durations,
+    progress_words,
+    request_counts,
     segments,
     span,
     speedup,
+    summary_words,
     tick_label,
     ticks,
 )
@@ -391,3 +395,22 @@ def test_speedup_against_a_run_that_took_no_time_does_not_divide_by_zero() -> No
     factor, faster, slower = speedup(some, empty)
     assert factor == math.inf
     assert faster is empty and slower is some
+
+
+# --- the timeline in words, for a screen reader -----------------------------------------------
+
+
+def test_a_finished_run_in_a_sentence() -> None:
+    run, _ = planned([f"http://127.0.0.1:8000/{i}" for i in range(40)])
+    for i, item in enumerate(run.records):
+        answered(item, 0.0, 1.2, status=500 if i < 2 else 200, reason="")
+    summary = run.summarize(RunOutcome.COMPLETED, longest_freeze=0.0)
+    assert summary_words(summary) == f"Timeline of run {summary.run_id}: 40 requests, 38 done, 2 failed, 1.20 s; longest freeze 0 ms"
+
+
+def test_a_run_under_way_in_a_sentence() -> None:
+    run, _clock = planned(["http://127.0.0.1:8000/a", "http://127.0.0.1:8000/b"])
+    assert progress_words(run.run_id, run.records, 0.0) == f"Timeline of run {run.run_id}, under way: 2 requests, 2 waiting, 0 ms so far"
+    run.records[0].begin(0.1)
+    assert request_counts(run.records) == "2 requests, 1 under way, 1 waiting"
+    assert request_counts(RecordTable()) == "no requests"

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage
 
 from app.core.demo_server import DemoServer
 from app.core.run import FetchMode, RequestState, RunOutcome, RunSummary
+from app.core.timeline import Phase
 from app.ui.main_window import MainWindow
 from app.ui.widgets.timeline import GUTTER, freeze_label
 from tests.ui.conftest import TickProbe, next_emission, until
@@ -59,11 +60,11 @@ def test_an_async_run_exports_har_csv_and_png(lab: MainWindow, loop: qasync.QEve
     picture = QImage(str(lab.export_last_run(tmp_path / "x.png")))
     assert not picture.isNull()
     assert picture.width() >= 1000 and picture.height() >= 10 * 8
-    waiting_teal = QColor("#2a9d8f").rgb()
-    teal_pixels = sum(
-        picture.pixel(x, y) == waiting_teal for x in range(GUTTER, picture.width(), 5) for y in range(0, picture.height(), 3)
+    waiting = QColor(Phase.WAITING.colour).rgb()
+    waiting_pixels = sum(
+        picture.pixel(x, y) == waiting for x in range(GUTTER, picture.width(), 5) for y in range(0, picture.height(), 3)
     )
-    assert teal_pixels > 100  # the waiting phases of ten bars, not a blank canvas
+    assert waiting_pixels > 100  # the waiting phases of ten bars, not a blank canvas
 
 
 def test_a_blocking_run_is_one_freeze_band_as_long_as_the_measured_freeze(

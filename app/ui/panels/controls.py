@@ -1,18 +1,21 @@
 """The controls: the big mode toggle, Run and Cancel, and the advanced options.
 
 The panel enables and disables itself from the controller's state (a run under way, or just
-after a blocking one), so no other code keeps a copy of whether Run may be pressed.
+after a blocking one), so no other code keeps a copy of whether Run may be pressed. Run pressed
+in the first moments after the window appears, while the lab is still starting, is kept: the run
+starts as soon as the lab is ready.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGridLayout, QPushButton, QSpinBox, QWidget
 
-from app.core.fetch import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions
 from app.core.lessons import Lesson
+from app.core.options import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions
 from app.core.run import FetchMode, Run, RunSummary
 from app.ui import plain_text
+from app.ui.accessibility import chain_tab_order
 from app.ui.controller import ControllerState, LabController
 from app.ui.widgets.mode_toggle import ModeToggle
 
@@ -34,6 +37,7 @@ class ControlsPanel(QWidget):
         self.setObjectName("controlsPanel")
         self._controller = controller
         self._lesson: Lesson | None = None
+        self._run_pressed_while_starting = False
         self.mode_toggle = ModeToggle(self)
         self.mode_toggle.setToolTip(TOGGLE_TIP)
         self.run_button = QPushButton("▶  Run", self)
@@ -85,8 +89,11 @@ class ControlsPanel(QWidget):
         grid.addWidget(self.options_box, 0, 4, 2, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
+        # Tab as a form is filled in: how (the mode and the options), then go (Run, Cancel); the
+        # grid's order would put the options after Cancel.
+        chain_tab_order(self.mode_toggle, self.concurrency_spin, self.timeout_spin, self.run_button, self.cancel_button, self.exit_presentation_button)
 
-        self.run_button.clicked.connect(self.run_clicked)
+        self.run_button.clicked.connect(self._on_run_button_clicked)
         self.cancel_button.clicked.connect(self.cancel_clicked)
         self.mode_toggle.toggled.connect(self._on_mode_toggle_toggled)
         controller.state_changed.connect(self._on_controller_state_changed)
@@ -121,8 +128,21 @@ class ControlsPanel(QWidget):
         self._update()
         self.mode_changed.emit(self.mode)
 
-    def _on_controller_state_changed(self, _state: ControllerState) -> None:
+    def _on_run_button_clicked(self) -> None:
+        if self._controller.state is ControllerState.STARTING:
+            self._run_pressed_while_starting = True  # Run disabled till then: it was heard
+            self._update()
+        else:
+            self.run_clicked.emit()
+
+    def _on_controller_state_changed(self, state: ControllerState) -> None:
+        pressed = state is ControllerState.IDLE and self._run_pressed_while_starting
+        self._run_pressed_while_starting = False
         self._update()
+        if pressed:
+            # Pressed again, as the person did, once every panel has heard that the lab is
+            # idle: starting the run inside this signal would announce "running" before "idle".
+            QTimer.singleShot(0, self.run_button.click)
 
     def _on_controller_records_changed(self, _rows: list[int]) -> None:
         self._on_controller_run_progress(self._controller.active_run)
@@ -135,9 +155,10 @@ class ControlsPanel(QWidget):
         self.cancel_button.setEnabled(False)
 
     def _update(self) -> None:
-        idle = self._controller.state is ControllerState.IDLE
+        # While the lab starts, everything can be set, and Run pressed (it waits for the lab).
+        idle = self._controller.state in (ControllerState.IDLE, ControllerState.STARTING)
         fixed = self._lesson is not None and not self._lesson.toggle_picks_variant
-        self.run_button.setEnabled(idle)
+        self.run_button.setEnabled(idle and not self._run_pressed_while_starting)
         self.mode_toggle.setEnabled(idle and not fixed)
         # Blocking runs fetch one at a time: the limit only means something for async URL runs.
         self.concurrency_spin.setEnabled(idle and self._lesson is None and self.mode is FetchMode.ASYNC)

@@ -81,7 +81,7 @@ class LivenessPanel(QWidget):
         draw = now - self._drawn_at >= REDRAW_INTERVAL or is_frozen(lateness)
         if draw:
             self._drawn_at = now
-            self.ball.advance(now)
+            self.ball.advance(now, lateness if self.ready else 0.0)  # start-up is no freeze of the lab
         if not self.ready:
             if not (self._painted and not is_frozen(lateness)):
                 self.lag_graph.on_tick(now, lateness)
@@ -94,6 +94,7 @@ class LivenessPanel(QWidget):
 
     def _on_controller_about_to_block(self, _run: Run) -> None:
         self.freeze_meter.show_message(FREEZING_NOW)
+        self.ball.mark_freezing()
         last = self._heartbeat.log.last_tick
         if last is not None:
             self.lag_graph.mark_freezing(last)

@@ -7,6 +7,9 @@ is reported as such: nothing ran. When the
 run just ended can be compared with the one before it (the same URLs, both completed), the
 report says so in the very words the History tab uses for the same two runs.
 
+When a run ends the report's verdict is announced to screen readers in one sentence ("Run
+finished: 40 requests in 1.20 s, the window stayed alive"), politely: after what they are saying.
+
 When the window froze, the report names what froze it (``app.core.freeze_cause``): after a run,
 the cause of its longest freeze; between runs (start-up, a dialog), each freeze as the
 heartbeat reports it, "Outside a run".
@@ -23,6 +26,7 @@ from app.core.freeze_cause import FreezeCause, longest
 from app.core.run import Run, RunSummary
 from app.core.user_code import CodeProblem
 from app.core.verdicts import makes_claim, verdict_for
+from app.ui.accessibility import announce
 from app.ui.controller import LabController
 from app.ui.heartbeat import Heartbeat
 from app.ui.widgets.run_report import RunReport
@@ -61,14 +65,19 @@ class ReportPanel(RunReport):
         lesson = request.lesson if request is not None else None
         if lesson is None or request is None or request.setup is None:
             self.show_summary(summary)
+            spoken = explain.announcement(summary)
             previous = self._previous
             if previous is not None and explain.comparable(previous, summary):
-                self.details.setText(f"{self.details.text()} Compared with run {previous.run_id}: {explain.comparison(previous, summary)}.")
+                compared = f"Compared with run {previous.run_id}: {explain.comparison(previous, summary)}."
+                self.details.setText(f"{self.details.text()} {compared}")
+                spoken = f"{spoken}. {compared}"
         else:
             claims = makes_claim(request)
             expected = lesson.expected_seconds(request.setup) if lesson.claims_duration and claims else None
             verdict = verdict_for(summary)
             self.show_lesson(summary, f"{lesson.title}: {verdict.text}" if verdict is not None else lesson.title, expected)
+            spoken = explain.lesson_announcement(summary, lesson.title, verdict.text if verdict is not None else "")
+        announce(self, spoken)
         cause = longest(summary.freeze_causes)
         self.show_freeze_cause(cause.brief(), cause.words()) if cause is not None else self.show_freeze_cause("")
         self._run_ended_at = time.perf_counter()

@@ -48,7 +48,9 @@ class ResultsPanel(QTabWidget):
         self.last_run: RunSummary | None = None
 
         self.timeline = TimelineWidget(self)
-        self.timeline.setToolTip("Hover a bar for its details. Ctrl + mouse wheel (or + and -) zooms the time axis; 0 fits.")
+        self.timeline.setToolTip(
+            "Hover a bar (or press Up and Down) for its details. Ctrl + mouse wheel (or + and -) zooms the time axis; 0 fits."
+        )
         self.timeline_panel = QWidget(self)
         timeline_layout = QVBoxLayout(self.timeline_panel)
         timeline_layout.setContentsMargins(4, 4, 4, 4)
@@ -96,6 +98,7 @@ class ResultsPanel(QTabWidget):
         # On a short screen the two timelines and their words scroll rather than overlap.
         comparison_area = QScrollArea(self.history_panel)
         comparison_area.setObjectName("comparisonArea")
+        comparison_area.setAccessibleName("The two chosen runs compared on one time scale")
         comparison_area.setWidget(self.comparison)
         comparison_area.setWidgetResizable(True)
         comparison_area.setFrameShape(QFrame.Shape.NoFrame)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from app.core.demo_server import demo_urls
-from app.core.fetch import FetchOptions
+from app.core.options import FetchOptions
 from app.core.freeze_cause import longest
 from app.core.lessons import Lesson, LessonSetup, PlaygroundLesson, lesson_by_id
 from app.core.run import FetchMode, Run, RunRequest, RunSummary, format_duration

@@ -2,7 +2,9 @@
 
 Green while the window keeps up (under one frame), amber when it starts to stutter, red past
 50 ms (a stall a person notices). A big value is held for a moment, so a freeze that just ended
-stays readable instead of vanishing on the next tick.
+stays readable instead of vanishing on the next tick. A screen reader hears the words under the
+bar as the meter's description ("Window lateness: 4 ms, smooth"), kept up to date at most twice a
+second (:class:`~app.ui.accessibility.LiveDescription`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from app.core.lag import FRAME, FROZEN, Liveness, is_frozen, is_smooth, liveness
 from app.core.run import format_duration
 from app.ui import look, plain_text
+from app.ui.accessibility import LiveDescription
 
 HOLD = 2.0
 """Seconds a peak stays on the meter."""
@@ -96,10 +99,14 @@ class FreezeMeter(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("freezeMeter")
+        self.setAccessibleName("Freeze meter")
         self._bar = _LatenessBar(self)
         self._bar.setAccessibleName("Window lateness bar")
         self._value_label = plain_text.wrapped_label(parent=self, name="latenessLabel")
+        # A fixed name: otherwise the label's name is its text, and every change of it (30 a
+        # second) is an event for the screen reader. Its words are the paced description instead.
         self._value_label.setAccessibleName("How late the window is right now")
+        self.description = LiveDescription(self, self._bar, self._value_label)
         # Recent stalls as (when, lateness), newest last: each stays on the meter for HOLD
         # seconds, so a smaller freeze right after a big one is not forgotten with it.
         self._recent: deque[tuple[float, float]] = deque()
@@ -108,7 +115,7 @@ class FreezeMeter(QWidget):
         layout.addWidget(self._bar)
         layout.addWidget(self._value_label)
         layout.addStretch(1)  # the words stay right under the bar when the row is taller
-        self._show(0.0)
+        self.description.set_now(self._show(0.0))
 
     @property
     def value(self) -> float:
@@ -123,7 +130,7 @@ class FreezeMeter(QWidget):
         if not is_smooth(lateness):  # on-time ticks need no remembering
             self._recent.append((now, lateness))
         if draw:
-            self._show(max([lateness, *(late for _, late in self._recent)]))
+            self.description.update(self._show(max([lateness, *(late for _, late in self._recent)])), now)
 
     def show_message(self, text: str) -> None:
         """Says ``text`` instead of a lateness: while starting, or just before a blocking run
@@ -132,11 +139,14 @@ class FreezeMeter(QWidget):
         self._bar.value = 0.0
         self._bar.update()
         self._value_label.setText(text)
+        self.description.set_now(text)
 
-    def _show(self, value: float) -> None:
+    def _show(self, value: float) -> str:
+        """Shows ``value`` and returns the words under the bar."""
         self._bar.value = value
         self._bar.update()
         word = liveness(value)
         text = f"Window lateness: {format_duration(value)}, {word.value}" + ("!" if word is Liveness.FROZEN else "")
         if text != self._value_label.text():
             self._value_label.setText(text)
+        return text

@@ -192,6 +192,8 @@ class RunComparison(QWidget):
         self.second_title.setObjectName("comparisonTitle")
         self.second = TimelineWidget(self)
         self.second.setObjectName("comparisonTimelineB")
+        self.first.setAccessibleName("First of the two compared timelines")  # each describes its run
+        self.second.setAccessibleName("Second of the two compared timelines")
         for timeline in (self.first, self.second):
             # A scroll bar that comes and goes would make one view narrower than the other, and
             # the same second would no longer sit at the same x in both; zooming one would too.

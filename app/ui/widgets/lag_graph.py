@@ -4,7 +4,8 @@ Time runs left to right with "now" at the right edge, so the graph scrolls while
 alive. The height is the tick's lateness on a log scale (1 ms to 10 s), so a 5 ms wobble and a
 3 s freeze both fit, with dashed lines at one frame (16 ms) and the freeze line (50 ms). During a
 blocking run nothing can be drawn at all; afterwards the graph shows the hole it left: a red
-band as wide as the freeze, with its length written on it.
+band as wide as the freeze, with its length written on it. A screen reader hears the same in a
+sentence, the graph's description (:meth:`LagGraph.words`), brought up to date at most twice a second.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.core.lag import FRAME, FROZEN, REDRAW_INTERVAL, is_frozen
 from app.core.run import format_duration
 from app.ui import look
+from app.ui.accessibility import LiveDescription
 
 WINDOW = 30.0
 """Seconds of history on screen."""
@@ -66,6 +68,8 @@ class LagGraph(QWidget):
         self._painted_at = float("-inf")
         self._starting_until: float | None = None  # the lab's start-up: not a freeze of the lab
         self._freezing_from: float | None = None  # a blocking run is about to take the thread
+        self.description = LiveDescription(self)
+        self.description.set_now(self.words())
 
     def set_starting_until(self, when: float) -> None:
         """Stalls until ``when`` were the lab starting up: drawn grey and labelled "starting"."""
@@ -75,6 +79,7 @@ class LagGraph(QWidget):
     def mark_freezing(self, now: float) -> None:
         """A blocking run takes the GUI thread right after this frame: the graph says so at "now"."""
         self._freezing_from = now
+        self.description.set_now(f"{self.words(now)}; freezing now")
         self.repaint()
 
     def on_tick(self, now: float, lateness: float) -> None:
@@ -96,6 +101,24 @@ class LagGraph(QWidget):
         if now - self._painted_at >= REDRAW_INTERVAL or is_frozen(lateness):
             self._painted_at = now
             self.update()
+        if self.description.due(now):  # the words cost a walk over the peaks: twice a second at most
+            self.description.update(self.words(now), now)
+
+    def words(self, now: float | None = None) -> str:
+        """What the graph shows, in a sentence: "Lag over the last 30 s: worst 12 ms, no freeze", or
+        "...: worst 2.00 s, 2 freezes, longest 2.00 s" (the lab's start-up counts for neither)."""
+        if now is None:
+            now = self._last_tick if self._last_tick is not None else self._clock()
+        oldest = now - WINDOW
+        worst = max((late for _bucket, when, late in self._peaks if when >= oldest and not self._starting(when)), default=0.0)
+        freezes = [end - start for start, end in self.stalls() if end >= oldest]
+        if not freezes:
+            said = "no freeze"
+        elif len(freezes) == 1:
+            said = f"1 freeze, {format_duration(freezes[0])}"
+        else:
+            said = f"{len(freezes)} freezes, longest {format_duration(max(freezes))}"
+        return f"Lag over the last {WINDOW:.0f} s: worst {format_duration(worst)}, {said}"
 
     def stalls(self) -> list[tuple[float, float]]:
         """The freezes on screen as (start, end) times: what the red bands show (start-up's are not)."""

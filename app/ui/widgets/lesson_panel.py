@@ -120,6 +120,7 @@ class LessonPanel(QWidget):
         words_layout.addStretch(1)
         self.words = QScrollArea(self)
         self.words.setObjectName("lessonWords")
+        self.words.setAccessibleName("About the lesson: what it shows, its settings and the verdict")
         self.words.setWidget(words)
         self.words.setWidgetResizable(True)
         self.words.setFrameShape(QFrame.Shape.NoFrame)

@@ -5,7 +5,10 @@ the time the window was dead. The bars' phases come from :mod:`app.core.timeline
 only paints them, and paints only the rows in view, so a run of 1000 requests scrolls smoothly.
 
 Mouse: the wheel scrolls the rows, Ctrl+wheel zooms the time axis around the pointer, and
-hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 0 fits the run.
+hovering a bar shows its URL, status, size and phase times. Keys: + and - zoom, 0 fits the run;
+Up and Down go through the requests, each outlined with its tooltip (``timeline_reader``: also
+what a screen reader hears). Each phase is drawn in its colour and pattern from
+:mod:`app.core.timeline`, the same in the legend.
 """
 
 from __future__ import annotations
@@ -37,16 +40,12 @@ from app.core.freeze_cause import FreezeCause, cause_for
 from app.core.lag import Freeze
 from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSummary, format_duration
 from app.core.task_trace import RUN_TASK, TaskTrace
-from app.core.timeline import Phase, describe, segments, tick_label, ticks
+from app.core.timeline import Pattern, Phase, describe, segments, tick_label, ticks
 from app.ui import look, plain_text
+from app.ui.widgets.timeline_reader import TimelineReader
 
-PHASE_COLOURS = {
-    Phase.QUEUED: QColor("#9aa0a6"),
-    Phase.DNS: QColor("#b565a7"),
-    Phase.CONNECT: QColor("#e69f00"),
-    Phase.WAITING: QColor("#2a9d8f"),
-    Phase.DOWNLOADING: QColor("#3a6ea5"),
-}
+PHASE_COLOURS = {phase: QColor(phase.colour) for phase in Phase}
+"""The phases' colours, as app.core.timeline defines them."""
 FAILED_COLOUR = QColor("#c1121f")
 CANCELLED_COLOUR = QColor("#6c757d")
 FREEZE_FILL = QColor(230, 57, 70, 60)
@@ -101,6 +100,47 @@ def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
     return lanes
 
 
+_TILE = 6
+"""The side of a pattern's repeating tile, in pixels: a stripe or a dot every 6 px."""
+_pattern_brushes: dict[Phase, QBrush | None] = {}
+
+
+def _pattern_brush(phase: Phase) -> QBrush | None:
+    """The phase's pattern as a brush to paint over its colour (None for a plain phase): white
+    marks on a dark colour, black ones on a light colour, half see-through so the colour stays."""
+    if phase not in _pattern_brushes:
+        pattern, colour = phase.pattern, PHASE_COLOURS[phase]
+        marks = {
+            Pattern.DOTS: [QRect(1, 1, 2, 2), QRect(4, 4, 2, 2)],
+            Pattern.STRIPES_ACROSS: [QRect(2, 0, 2, _TILE)],
+            Pattern.STRIPES_ALONG: [QRect(0, 2, _TILE, 2)],
+        }.get(pattern)
+        brush = None
+        if marks:
+            ink = QColor(0, 0, 0, 120) if colour.lightnessF() > 0.5 else QColor(255, 255, 255, 150)
+            tile = QImage(_TILE, _TILE, QImage.Format.Format_ARGB32_Premultiplied)
+            tile.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(tile)
+            for mark in marks:
+                painter.fillRect(mark, ink)
+            painter.end()
+            brush = QBrush(tile)
+        _pattern_brushes[phase] = brush
+    return _pattern_brushes[phase]
+
+
+def paint_phase(painter: QPainter, rect: QRectF, phase: Phase) -> None:
+    """One phase's piece of a bar, as the timeline and its legend draw it: its colour, and its
+    pattern over it, starting at the piece's corner (so it moves with the bar as it scrolls)."""
+    painter.fillRect(rect, PHASE_COLOURS[phase])
+    brush = _pattern_brush(phase)
+    if brush is not None:
+        origin = painter.brushOrigin()
+        painter.setBrushOrigin(rect.topLeft())
+        painter.fillRect(rect, brush)
+        painter.setBrushOrigin(origin)
+
+
 def freeze_label(freeze: Freeze, cause: FreezeCause | None = None) -> str:
     """The words written on a freeze band: its length, and what froze it if known ("Frozen 2.00 s:
     time.sleep(2)")."""
@@ -144,6 +184,8 @@ class TimelineWidget(QAbstractScrollArea):
         self.horizontalScrollBar().setSingleStep(20)
         self.verticalScrollBar().valueChanged.connect(self.viewport().update)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
+        self.reader = TimelineReader(self)
+        """The words a screen reader hears, and the row chosen with Up and Down."""
 
     # --- what it shows ---
 
@@ -155,6 +197,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene.overlay, scene.wall, scene.cursor = "", 0.0, None
         scene.set_trace(None)
         self.zoom = 1.0
+        self.reader.show_run(run)
         self.refresh()
 
     def show_summary(self, summary: RunSummary | None) -> None:
@@ -168,6 +211,7 @@ class TimelineWidget(QAbstractScrollArea):
         lesson = summary.request.lesson if summary is not None and summary.request is not None else None
         scene.set_trace(summary.trace if summary is not None else None, with_spans=lesson is not None)
         self.zoom = 1.0
+        self.reader.show_summary(summary)
         self.refresh()
 
     def set_placeholder(self, text: str) -> None:
@@ -195,6 +239,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene.span = max(ends)
         self._update_scrollbars()
         self.viewport().update()
+        self.reader.refresh()
 
     @property
     def records(self) -> Sequence[RequestRecord]:
@@ -331,6 +376,7 @@ class TimelineWidget(QAbstractScrollArea):
             )
             if self.scene.overlay:
                 self.scene.paint_overlay(painter, self.viewport().width(), self.palette())
+            self.reader.paint(painter)
         finally:
             painter.end()
 
@@ -572,9 +618,11 @@ class TimelineScene:
                 painter.setPen(QPen(PHASE_COLOURS[Phase.QUEUED], 1))
                 painter.drawLine(QPointF(left, middle), QPointF(right, middle))
                 continue
-            colour = CANCELLED_COLOUR if cancelled else PHASE_COLOURS[piece.phase]
             rect = QRectF(left, bar_top, max(1.5, right - left), bar_height)
-            painter.fillRect(rect, QBrush(colour, Qt.BrushStyle.BDiagPattern) if cancelled else colour)
+            if cancelled:
+                painter.fillRect(rect, QBrush(CANCELLED_COLOUR, Qt.BrushStyle.BDiagPattern))
+            else:
+                paint_phase(painter, rect, piece.phase)
         if record.state is RequestState.FAILED and pieces:
             start = next((p.start for p in pieces if p.phase is not Phase.QUEUED), pieces[-1].end)
             outline = QRectF(x_of(start), bar_top, max(3.0, x_of(pieces[-1].end) - x_of(start)), bar_height)
@@ -660,14 +708,22 @@ class TimelineLegend(QWidget):
         self.setObjectName("timelineLegend")
         flow = _FlowLayout(self)
         flow.setContentsMargins(0, 0, 0, 0)
-        entries: list[tuple[str, QColor, str]] = [(p.label, PHASE_COLOURS[p], "line" if p is Phase.QUEUED else "fill") for p in Phase]
-        entries += [("Failed", FAILED_COLOUR, "outline"), ("Cancelled", CANCELLED_COLOUR, "hatch"), ("Window frozen", FREEZE_EDGE, "band")]
-        for text, colour, style in entries:
+        entries: list[tuple[str, QColor, str | Phase, str]] = [
+            (p.label, PHASE_COLOURS[p], "line" if p.pattern is Pattern.LINE else p, f"{p.colour_name}, {p.pattern.value}") for p in Phase
+        ]
+        entries += [
+            ("Failed", FAILED_COLOUR, "outline", "a red outline and a dot at its end"),
+            ("Cancelled", CANCELLED_COLOUR, "hatch", "grey, hatched"),
+            ("Window frozen", FREEZE_EDGE, "band", "a red band across all rows"),
+        ]
+        for text, colour, style, looks in entries:
             entry = QWidget(self)
             row = QHBoxLayout(entry)
             row.setContentsMargins(0, 0, 0, 0)
             row.setSpacing(4)
-            row.addWidget(_Swatch(colour, style, entry))
+            swatch = _Swatch(colour, style, entry)
+            swatch.setAccessibleName(f"{text}: {looks}")  # what the swatch shows, for those who cannot see it
+            row.addWidget(swatch)
             row.addWidget(plain_text.label(text, entry))
             flow.addWidget(entry)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -676,17 +732,33 @@ class TimelineLegend(QWidget):
 
 
 class _Swatch(QWidget):
-    def __init__(self, colour: QColor, style: str, parent: QWidget | None = None) -> None:
+    """A sample of how the timeline draws one thing: ``style`` is a phase (its colour and
+    pattern, drawn by :func:`paint_phase` as on the bars) or one of "line", "outline", "hatch", "band"."""
+
+    def __init__(self, colour: QColor, style: str | Phase, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._colour, self._style = colour, style
-        self.setFixedSize(22, 14)
+        self._fit()
+
+    def _fit(self) -> None:
+        # As big as a bar at this font (a row is a line of text): bigger in presentation mode,
+        # where a pattern the size of the normal swatch would be two stripes.
+        line = self.fontMetrics().height()
+        self.setFixedSize(max(22, round(line * 1.4)), max(14, round(line * 0.8)))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        rect = QRectF(1, 2, 20, 10)
-        if self._style == "line":
+        rect = QRectF(1, 2, self.width() - 2, self.height() - 4)
+        if isinstance(self._style, Phase):
+            paint_phase(painter, rect, self._style)
+        elif self._style == "line":
             painter.setPen(QPen(self._colour, 2))
-            painter.drawLine(QPointF(1, 7), QPointF(21, 7))
+            painter.drawLine(QPointF(rect.left(), rect.center().y()), QPointF(rect.right(), rect.center().y()))
         elif self._style == "outline":
             painter.setPen(QPen(self._colour, 2))
             painter.drawRect(rect)
@@ -699,7 +771,5 @@ class _Swatch(QWidget):
             painter.setPen(QPen(self._colour, 1.5))
             painter.drawLine(rect.topLeft(), rect.bottomLeft())
             painter.drawLine(rect.topRight(), rect.bottomRight())
-        else:
-            painter.fillRect(rect, self._colour)
         painter.end()
 
