@@ -39,7 +39,8 @@ def lesson_action_name(lesson_id: str) -> str:
 
 def lesson_keys(number: int) -> tuple[str, ...]:
     """The keys that choose the lesson numbered ``number`` (from 1): Ctrl+1 to Ctrl+9, and none
-    after the ninth (Ctrl+0 is the URL list); the list and Lab > Lessons reach every lesson."""
+    after the ninth (Ctrl+0 is Actual size, as in browsers and editors; Ctrl+L is the URL list);
+    the list and Lab > Lessons reach every lesson."""
     return (f"Ctrl+{number}",) if 1 <= number <= 9 else ()
 
 
@@ -69,13 +70,19 @@ def action_table() -> list[ActionSpec]:
         ActionSpec("runAction", "Run", ("Ctrl+Return", "Ctrl+Enter"), menu="Lab"),
         ActionSpec("flipAction", "Switch blocking / async", ("Ctrl+B",), menu="Lab"),
         ActionSpec("cancelAction", "Cancel the run", ("Esc",), menu="Lab"),
-        ActionSpec("urlsAction", "Your URLs (no lesson)", ("Ctrl+0",), menu="Lab", separator_before=True),
+        # Ctrl+L, a browser's "go to the address": Ctrl+U deletes the line in a text box on
+        # Linux desktops (KDE's and GNOME's key bindings), so there it would never reach the window.
+        ActionSpec("urlsAction", "Your URLs (no lesson)", ("Ctrl+L",), menu="Lab", separator_before=True),
         *(
             ActionSpec(lesson_action_name(lesson.id), f"{n}. {lesson.title}", lesson_keys(n), menu="Lab/Lessons")
             for n, lesson in enumerate(LESSONS, start=1)
         ),
         ActionSpec("presentationAction", "Presentation mode", ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
         ActionSpec("xrayAction", "Event-loop X-ray (tasks, awaited steps, the loop's lane)", menu="View", checkable=True),
+        # Ctrl+= too: the same key as Ctrl++ on keyboards whose plus needs Shift.
+        ActionSpec("zoomInAction", "Zoom in", ("Ctrl++", "Ctrl+="), menu="View", separator_before=True),
+        ActionSpec("zoomOutAction", "Zoom out", ("Ctrl+-",), menu="View"),
+        ActionSpec("zoomResetAction", "Actual size", ("Ctrl+0",), menu="View"),
         ActionSpec("shortcutsAction", "Help and keyboard shortcuts", ("F1",), menu="Help"),
         ActionSpec("aboutAction", "About LoopLab", menu="Help"),
     ]

@@ -7,7 +7,7 @@ playground its own words, edited code with Reset, the "Predict before Run" quest
 code printed), on each
 results tab after a run with failures: no text wider or taller than its widget, no elided tab,
 no widget outside the window, timeline rows with their labels, code that never hides behind a
-horizontal scroll bar. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
+horizontal scroll bar. The same at the largest zoom a 1366 x 768 laptop's normal window allows. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
 """
 
 from __future__ import annotations
@@ -130,6 +130,24 @@ def test_every_layout_fits_every_classroom_screen(
             assert lab.controls.exit_presentation_button.isVisible()
             assert not lab.menuBar().isVisible()
         found += check_every_view(lab, label)
+    assert not found, "\n".join(found)
+
+
+def test_every_layout_fits_a_1366x768_laptop_at_the_largest_zoom_it_allows(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer
+) -> None:
+    run_with_failures(lab, loop, demo_server)
+    zoom_in = lab.named_actions["zoomInAction"]
+    for _ in look.ZOOM_STEPS:  # View > Zoom in until it goes no further
+        zoom_in.trigger()
+    assert lab.presentation.zoom == look.max_zoom(1366, 768) > 1.0
+    width, height = 1366, 768
+    size = (width - FRAME, height - TITLE_AND_TASK_BAR)
+    lab.resize(*size)
+    settle(lab)
+    assert (lab.width(), lab.height()) == size
+    assert lab.presentation.scale == lab.presentation.zoom  # all of it shown, none held back
+    found = check_every_view(lab, f"normal {width}x{height} zoom {lab.presentation.zoom:.0%}")
     assert not found, "\n".join(found)
 
 

@@ -624,8 +624,8 @@ def dead_port() -> int:
 
 
 def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
-    """What picks the lesson and its settings: the widgets, and the actions (Ctrl+0 to Ctrl+9,
-    then those with no key, by name)."""
+    """What picks the lesson and its settings: the widgets, and the actions (Ctrl+L for the URL
+    list, Ctrl+1 to Ctrl+9, then those with no key, by name)."""
     found: dict[str, QWidget | QAction] = {
         "lesson list": lab.source.lesson_panel.lesson_list,
         "time scale": lab.source.lesson_panel.scale_combo,
@@ -634,7 +634,7 @@ def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
     }
     for act in (lab.named_actions['urlsAction'], *(lab.named_actions[lesson_action_name(lesson.id)] for lesson in LESSONS)):
         found[act.shortcut().toString() or act.objectName()] = act
-    assert [key for key in found if key.startswith("Ctrl+")] == [f"Ctrl+{n}" for n in range(min(10, len(LESSON_IDS) + 1))]
+    assert [key for key in found if key.startswith("Ctrl+")] == ["Ctrl+L"] + [f"Ctrl+{n}" for n in range(1, min(10, len(LESSON_IDS) + 1))]
     assert len(found) == 4 + 1 + len(LESSON_IDS)
     return found
 
@@ -660,7 +660,7 @@ def test_the_lesson_and_its_settings_stay_put_while_it_runs(lab: MainWindow, qtb
         during = enabled(lab)
         # The teacher tries anyway: another lesson by its key, the URL list by its key and its tab.
         QTest.keySequence(lab, QKeySequence("Ctrl+1"))
-        QTest.keySequence(lab, QKeySequence("Ctrl+0"))
+        QTest.keySequence(lab, QKeySequence("Ctrl+L"))
         tab_bar = lab.source.tabBar()
         urls_tab = lab.source.indexOf(lab.source.urls_page)
         qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(urls_tab).center())
