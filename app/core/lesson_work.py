@@ -48,8 +48,11 @@ _SOURCE = "__lesson_source__"
 A pool worker needs both to make the same module."""
 
 
-def load_module(source: str, name: str, filename: str) -> types.ModuleType:
+def load_module(source: str, name: str, filename: str, names: dict[str, Any] | None = None) -> types.ModuleType:
     """Runs ``source`` as the module ``name``, registered in ``sys.modules``, and returns it.
+
+    ``names`` are put in the module's globals before it runs (the lab's ``print``, see
+    ``app.core.code_output``): a name the text defines itself replaces them, as it would a builtin.
 
     ``filename`` names the code in tracebacks and frames; its lines are put in ``linecache``,
     so tracebacks and the freeze watchdog (``app.core.freeze_cause``) can show them: the text
@@ -60,6 +63,7 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     module = types.ModuleType(name)
     setattr(module, _SOURCE, (source, filename))
+    module.__dict__.update(names or {})
     # Registered while it runs, as an import does (dataclasses look their module up there), and
     # kept, so pickle can name what it defines (results coming back from a pool's worker).
     previous = sys.modules.get(name)

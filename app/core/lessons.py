@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core import lesson_work
+from app.core.code_output import CodeOutput
 from app.core.lag import is_frozen
 from app.core.units import format_duration
 from app.i18n import _, ngettext, translated
@@ -559,7 +560,7 @@ class AsCompletedLesson(Lesson):
             "hands back each one as soon as it is in: first the quickest, whatever its place in the "
             "list. Use it to show progress, or to start on the first answers while the slow ones are "
             "still on their way. Watch the timeline: the bars end in the order the code gets them "
-            "(it prints them, when you run the file yourself). It still takes as long as the "
+            "(it prints them too: under the code). It still takes as long as the "
             "slowest request, {slowest} s: as_completed changes the order, "
             "not the time."
         ).format(first=first, second=second, third=third, fourth=fourth, slowest=_n(max(ARRIVALS) * setup.scale))
@@ -950,17 +951,19 @@ def lesson_by_id(lesson_id: str) -> Lesson:
 LessonMain = Callable[..., Coroutine[Any, Any, Any]]
 
 
-def compile_main(source: str, lesson_id: str) -> LessonMain:
+def compile_main(source: str, lesson_id: str, *, output: CodeOutput | None = None) -> LessonMain:
     """Compiles a lesson's source (the text on screen) and returns its ``main`` coroutine function.
 
     The text runs as the module ``looplab_lesson_<id>`` (not ``__main__``, so its
     ``if __name__ == "__main__":`` block stays out of it) from the file name ``<lesson <id>>``,
     whose lines tracebacks and the freeze watchdog (app.core.freeze_cause) read through linecache.
+    With ``output``, what the code prints goes there (its ``print`` is ``output.print``).
     """
-    module = lesson_work.load_module(source, f"looplab_lesson_{lesson_id}", f"<lesson {lesson_id}>")
+    names = {"print": output.print} if output is not None else None
+    module = lesson_work.load_module(source, f"looplab_lesson_{lesson_id}", f"<lesson {lesson_id}>", names)
     main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
-        raise TypeError(_("the code has no 'async def main'"))
+        raise TypeError(_("main is not an async def: LoopLab awaits main, so write async def main"))
     return main
 
 

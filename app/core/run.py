@@ -177,6 +177,9 @@ class RunSummary:
     problem: CodeProblem | None = None
     """For a lesson run that failed in its own code: the error at its line, with the code's own
     lines of the traceback (``app.core.user_code``)."""
+    notes: tuple[str, ...] = ()
+    """Sentences the report adds about a lesson's code, e.g. the tasks it left running when its
+    ``main`` ended, which were cancelled (``app.core.code_tasks``)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, RecordTable):
@@ -322,6 +325,7 @@ class Run:
         *,
         trace: TaskTrace | None = None,
         problem: CodeProblem | None = None,
+        notes: Iterable[str] = (),
     ) -> RunSummary:
         """Freezes the run's results. Call once, when the run has ended: its records can no
         longer change (the summary shares them rather than copying 200,000 rows).
@@ -352,6 +356,7 @@ class Run:
             trace=trace,
             freeze_causes=tuple(freeze_causes),
             problem=problem,
+            notes=tuple(notes),
         )
 
 

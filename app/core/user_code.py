@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core.code_tasks import CodeExit
 from app.core.units import format_size
 from app.i18n import _
 
@@ -93,7 +94,9 @@ class CodeProblem:
         """Everything to show beside the code, in plain text over a few lines."""
         head = self.one_line()
         if self.before_run:
-            return f"{head}\n" + _("Nothing ran: fix the line and press Run again.")
+            if self.line is not None:
+                return f"{head}\n" + _("Nothing ran: fix the line and press Run again.")
+            return f"{head}\n" + _("Nothing ran: fix the code and press Run again.")
         if not self.traceback:
             return head
         return "\n".join([head, _("Traceback (your code only, most recent call last):"), *(f"  {frame}" for frame in self.traceback)])
@@ -117,12 +120,79 @@ def parameters_problem(main: Callable[..., object]) -> CodeProblem | None:
     if not unknown:
         return None
     code = getattr(main, "__code__", None)
+    return _asks_for(unknown, code.co_firstlineno if code is not None else None)
+
+
+def _asks_for(unknown: list[str], line: int | None) -> CodeProblem:
     return CodeProblem(
         _("main asks for {names}: LoopLab can pass {first} and {second} (ask for either, both or none)").format(
             names=", ".join(unknown), first=AVAILABLE[0], second=AVAILABLE[1]
         ),
-        code.co_firstlineno if code is not None else None,
+        line,
         before_run=True,
+    )
+
+
+def check_before_run(source: str, lesson_id: str) -> CodeProblem | None:
+    """What stops ``source`` from running at all, found without running any of it: a syntax
+    error, no ``async def main`` (or a plain ``def main``), a ``main`` that asks for what LoopLab
+    cannot pass, or an ``asyncio.run(...)`` among the top-level statements (LoopLab runs ``main``
+    itself, on its own loop: the line would fail, after the statements before it had run).
+    None when the code may run: its top-level statements then run as part of the run, under
+    the freeze guard (``LabController._execute_lesson``)."""
+    try:
+        tree = compile(source, code_file_name(lesson_id), "exec", ast.PyCF_ONLY_AST)
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte in the text
+        return problem_before_run(exc, lesson_id)
+    mains = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main"]
+    if not mains:
+        if _binds_main(tree):
+            return None  # made some other way (an import, an assignment): it is checked once it exists
+        return CodeProblem(
+            _("There is no async def main: LoopLab runs your code's main (it may ask for session and/or pool)"), None, before_run=True
+        )
+    main = mains[-1]  # as Python does: the last definition wins
+    if not isinstance(main, ast.AsyncFunctionDef):
+        return CodeProblem(_("main is a plain def: write async def main, LoopLab awaits it"), main.lineno, before_run=True)
+    arguments = main.args
+    named = [a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]]
+    starred = [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    unknown = [name for name in named + starred if name not in AVAILABLE]
+    if unknown:
+        return _asks_for(unknown, main.lineno)
+    for node in tree.body:
+        if _is_asyncio_run(node):
+            return CodeProblem(
+                _(
+                    "asyncio.run() here would run main a second time: LoopLab runs main for you. "
+                    'Put it under if __name__ == "__main__": as the lessons do'
+                ),
+                node.lineno,
+                before_run=True,
+            )
+    return None
+
+
+def _binds_main(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "main" and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any((alias.asname or alias.name) == "main" for alias in node.names):
+            return True
+        if isinstance(node, ast.ClassDef) and node.name == "main":
+            return True
+    return False
+
+
+def _is_asyncio_run(node: ast.stmt) -> bool:
+    """``asyncio.run(...)`` as a top-level statement (alone, or assigned): not under an ``if``."""
+    call = node.value if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "run"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "asyncio"
     )
 
 
@@ -189,6 +259,8 @@ def _own_frames(exc: BaseException, lesson_id: str) -> list[traceback.FrameSumma
 
 def _exception_line(exc: BaseException) -> str:
     # As Python prints it, "Did you mean" included where Python adds one; one line.
+    if isinstance(exc, CodeExit):  # sys.exit() in one of the code's tasks: said as itself
+        exc = exc.original
     text = " ".join(line.strip() for line in traceback.format_exception_only(type(exc), exc) if line.strip())
     return text or type(exc).__name__
 

@@ -40,7 +40,8 @@ def lesson_action_name(lesson_id: str) -> str:
 
 def lesson_keys(number: int) -> tuple[str, ...]:
     """The keys that choose the lesson numbered ``number`` (from 1): Ctrl+1 to Ctrl+9, and none
-    after the ninth (Ctrl+0 is the URL list); the list and Lab > Lessons reach every lesson."""
+    after the ninth (Ctrl+0 is Actual size, as in browsers and editors; Ctrl+L is the URL list);
+    the list and Lab > Lessons reach every lesson."""
     return (f"Ctrl+{number}",) if 1 <= number <= 9 else ()
 
 
@@ -78,13 +79,19 @@ def action_table() -> list[ActionSpec]:
         ActionSpec("runAction", _("Run"), ("Ctrl+Return", "Ctrl+Enter"), menu="Lab"),
         ActionSpec("flipAction", _("Switch blocking / async"), ("Ctrl+B",), menu="Lab"),
         ActionSpec("cancelAction", _("Cancel the run"), ("Esc",), menu="Lab"),
-        ActionSpec("urlsAction", _("Your URLs (no lesson)"), ("Ctrl+0",), menu="Lab", separator_before=True),
+        # Ctrl+L, a browser's "go to the address": Ctrl+U deletes the line in a text box on
+        # Linux desktops (KDE's and GNOME's key bindings), so there it would never reach the window.
+        ActionSpec("urlsAction", _("Your URLs (no lesson)"), ("Ctrl+L",), menu="Lab", separator_before=True),
         *(
             ActionSpec(lesson_action_name(lesson.id), f"{n}. {lesson.title}", lesson_keys(n), menu="Lab/Lessons")
             for n, lesson in enumerate(LESSONS, start=1)
         ),
         ActionSpec("presentationAction", _("Presentation mode"), ("F11", "Ctrl+Shift+P"), menu="View", checkable=True),
         ActionSpec("xrayAction", _("Event-loop X-ray (tasks, awaited steps, the loop's lane)"), menu="View", checkable=True),
+        # Ctrl+= too: the same key as Ctrl++ on keyboards whose plus needs Shift.
+        ActionSpec("zoomInAction", _("Zoom in"), ("Ctrl++", "Ctrl+="), menu="View", separator_before=True),
+        ActionSpec("zoomOutAction", _("Zoom out"), ("Ctrl+-",), menu="View"),
+        ActionSpec("zoomResetAction", _("Actual size"), ("Ctrl+0",), menu="View"),
         ActionSpec("shortcutsAction", _("Help and keyboard shortcuts"), ("F1",), menu="Help"),
         ActionSpec("aboutAction", _("About LoopLab"), menu="Help"),
     ]

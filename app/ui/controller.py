@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import user_code
+from app.core.code_output import CodeOutput
+from app.core.code_tasks import CodeTasks, Leftovers
 from app.core.freeze_cause import FreezeWatchdog
 from app.core.freeze_guard import FreezeGuard, stop_in
 from app.core.lag import Freeze, HeartbeatLog, is_frozen
@@ -63,6 +65,14 @@ SETTLE_MS = 250
 during the freeze are still being delivered, and must land on disabled controls."""
 
 
+class _Refused(Exception):
+    """A lesson's code that turned out, once its statements ran, unable to start ``main``."""
+
+    def __init__(self, problem: user_code.CodeProblem) -> None:
+        super().__init__(problem.one_line())
+        self.problem = problem
+
+
 def _current_loop() -> asyncio.AbstractEventLoop:
     """The loop ``asyncio.ensure_future`` will put the run's task on."""
     try:
@@ -94,6 +104,7 @@ class LabController(QObject):
     about_to_block = Signal(object)  # Run: the GUI thread is taken over as soon as the slots return
     run_finished = Signal(object)  # RunSummary
     code_rejected = Signal(object)  # CodeProblem: a lesson's code could not start, so nothing ran
+    output_printed = Signal(object)  # Printed: the lines a lesson's code printed since the last batch
 
     xray_enabled: bool = True
     """Trace the tasks of async URL runs and lessons (the View menu switches it): the run's
@@ -131,6 +142,9 @@ class LabController(QObject):
         self._prepare_when_started: RunRequest | None = None
         self._lesson_error = ""
         self._code_problem: user_code.CodeProblem | None = None  # the failed lesson code's error, at its line
+        self._notes: list[str] = []  # what the report adds about the code (the tasks it left running)
+        self._output: CodeOutput | None = None  # what the running lesson's code prints
+        self._code_tasks: CodeTasks | None = None  # the tasks the running lesson's code starts
         self._state = ControllerState.STARTING
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
@@ -193,7 +207,8 @@ class LabController(QObject):
         Returns at once. A URL list is checked first, a slice at a time between the window's
         frames (a 200,000-line paste takes a second or two), its records appearing as they are;
         then it is fetched. A lesson runs its code (exactly ``request.code()``: the lesson's
-        own or its edited text), whose aiohttp requests become the run's records. A blocking
+        own or its edited text): its top-level statements, then its ``main``, both under the
+        freeze guard; its aiohttp requests become the run's records. A blocking
         run, or a lesson variant that blocks, takes the GUI thread (after :data:`PAINT_GRACE`)
         until it is done. Code that cannot start (a syntax error, a ``main`` asking for what the
         lab cannot pass) starts nothing: :attr:`code_rejected` says why, at its line.
@@ -208,22 +223,24 @@ class LabController(QObject):
             work = self._execute(run, planner, request.options)
         else:
             assert request.setup is not None
-            try:
-                main = compile_main(request.code(), lesson.id)
-            except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the code raises says what is wrong with it
-                problem = user_code.problem_before_run(exc, lesson.id)
-            else:
-                problem = user_code.parameters_problem(main)
+            source = request.code()
+            # Read, not run: the code's own statements run as part of the run, under the freeze guard.
+            problem = user_code.check_before_run(source, lesson.id)
             if problem is not None:
                 log.info("The code of lesson %s cannot start: %s", lesson.id, problem.one_line())
                 self.code_rejected.emit(problem)
                 return None
-            work = self._execute_lesson(run, lesson, main, request.setup.base_url)
+            # Before the X-ray's task factory (it must see the code's own coroutines), removed after it (_end_run).
+            self._code_tasks = CodeTasks()
+            self._code_tasks.install(_current_loop())
+            work = self._execute_lesson(run, lesson, source, request.setup.base_url, self._code_tasks)
         self._active_run = run
         self._changed.clear()
         self._rows_reported = 0
         self._lesson_error = ""
         self._code_problem = None
+        self._notes = []
+        self._output = CodeOutput() if lesson is not None else None
         if self.xray_enabled and (lesson is not None or run.mode is FetchMode.ASYNC):
             # Installed before the run's task exists, so the run's own task is traced too, and
             # before run_started, so the panels find it there. The run re-zeroes its clock when
@@ -339,9 +356,10 @@ class LabController(QObject):
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _execute_lesson(self, run: Run, lesson: Lesson, main: Any, base_url: str) -> None:
-        resources = self._lesson_resources(inspect.signature(main).parameters)
+    async def _execute_lesson(self, run: Run, lesson: Lesson, source: str, base_url: str, tasks: CodeTasks) -> None:
         self._recorder.follow(run)
+        wants_pool = "pool" in user_code.main_parameters(source)
+        leftovers = Leftovers()
         try:
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
             if run.mode is FetchMode.BLOCKING:
@@ -350,10 +368,27 @@ class LabController(QObject):
             # it, are not the code's doing (freezes and lateness are clipped to this clock).
             run.clock = RunClock()
             # Only the lesson's own code is guarded: its frames are the only ones the guard stops.
+            # That is its top-level statements too (compile_main runs them): a time.sleep(60) or
+            # an endless loop outside main freezes the window as surely as one inside it; and the
+            # finally blocks of the tasks it leaves running, cancelled when main ends.
             with self._guard.armed() if self._guard is not None else contextlib.nullcontext():
-                await call_main(main, resources)
+                try:
+                    with tasks.owning():
+                        main = compile_main(source, lesson.id, output=self._output)
+                        problem = user_code.parameters_problem(main)  # a main made some way check_before_run could not read
+                        if problem is not None:
+                            raise _Refused(problem)
+                        wants_pool = "pool" in inspect.signature(main).parameters
+                        await call_main(main, self._lesson_resources(inspect.signature(main).parameters))
+                finally:
+                    run.finished_at = run.clock()  # the code's time ends with main, not with the clean-up below
+                    # As asyncio.run does when main returns (or fails, or is cancelled): what the
+                    # code started and left running is cancelled, so nothing of it outlives the run.
+                    leftovers = await tasks.end()
+        except _Refused as refused:
+            self._lesson_error, self._code_problem = refused.problem.one_line(), refused.problem
         except asyncio.CancelledError:
-            if "pool" in inspect.signature(main).parameters:
+            if wants_pool:
                 self._discard_pool()  # the count goes on in its process otherwise
             raise
         # The lesson's code failed (the server went away, a NameError in an edit); SystemExit too:
@@ -376,15 +411,33 @@ class LabController(QObject):
             if stop is None:
                 raise
             log.info("Lesson %s: %s", lesson.id, stop.words)
-            if "pool" in inspect.signature(main).parameters:
+            if wants_pool:
                 self._discard_pool()
             self._lesson_error = stop.words
             problem = user_code.problem_in(exc, lesson.id).saying(stop.words)  # the editor marks where it stopped
             self._code_problem = problem if problem.line is not None else None
         finally:
-            run.finished_at = run.clock()
+            if run.finished_at is None:  # cancelled before the code began
+                run.finished_at = run.clock()
             self._recorder.settle()
             self._recorder.follow(None)
+            self._note_leftovers(leftovers, lesson.id)
+
+    def _note_leftovers(self, leftovers: Leftovers, lesson_id: str) -> None:
+        """Says what the code left behind: the tasks cancelled when main ended, and the first
+        failure of a task nothing awaited (the code's own error, marked at its line unless the
+        run has a problem of its own to mark)."""
+        if words := leftovers.words():
+            self._notes.append(words)
+            log.info("Lesson %s: %s", lesson_id, words)
+        if leftovers.failures:
+            failure = leftovers.failures[0]
+            first = user_code.problem_in(failure, lesson_id)
+            stop = stop_in(failure)  # the freeze guard stopped it
+            problem = first.saying(_("A task nothing awaited failed: {error}").format(error=stop.words if stop is not None else first.message))
+            self._notes.append(problem.one_line() + ".")
+            if self._code_problem is None and problem.line is not None:
+                self._code_problem = problem
 
     def _on_run_task_done(self, run: Run, task: asyncio.Task[None]) -> None:
         # The run ends here, not in a finally inside _execute: a task cancelled before its first
@@ -409,10 +462,18 @@ class LabController(QObject):
         causes = [c.shifted(origin, origin, now) for c in self._watchdog.causes_between(origin, now)] if self._watchdog else []
         tracer, self._tracer = self._tracer, None
         trace = tracer.finish() if tracer else None
-        summary = run.summarize(outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem)
+        code_tasks, self._code_tasks = self._code_tasks, None
+        if code_tasks is not None:
+            code_tasks.uninstall()  # after the X-ray's factory: installed before it
+        summary = run.summarize(
+            outcome, longest_freeze, error, freezes, causes, trace=trace, problem=self._code_problem, notes=self._notes
+        )
         self._batch_timer.stop()
+        if self._output is not None:
+            self._output.finish()  # a last print(..., end="") is a line too
         self._flush_changes()
         self._active_run = None
+        self._output = None
         unexpected = list(run.records.rows_failed_with(ErrorKind.UNEXPECTED))
         if unexpected:
             self._reporter.report(
@@ -454,3 +515,5 @@ class LabController(QObject):
             changed = sorted(self._changed)
             self._changed.clear()
             self.records_changed.emit(changed)
+        if self._output is not None and ((printed := self._output.take()).lines or printed.missed):
+            self.output_printed.emit(printed)

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         }
         handlers |= {actions.export_action_name(f.kind): (lambda kind=f.kind: self.exporter.export(kind)) for f in FORMATS}
         handlers |= {actions.lesson_action_name(lesson.id): (lambda i=lesson.id: self.source.open_lesson(i)) for lesson in LESSONS}
+        handlers |= self.presentation.zoom_handlers(lambda text: self.statusBar().showMessage(text, 5000))
         return handlers
 
     def _connect(self) -> None:

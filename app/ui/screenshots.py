@@ -8,8 +8,9 @@ freeze named by its line), ``DIR/lab-tasks.png`` (the Tasks tab mid-run),
 ``DIR/lab-lesson-taskgroup.png`` (one request failed, the group cancelled the others),
 ``DIR/lab-lesson-queue.png`` (three workers on a queue, mid-run), ``DIR/lab-edited.png`` (the
 sleep lesson edited into ``time.sleep(1)``: the freeze at the edited line) and
-``DIR/lab-presentation.png``; and ``DIR/lab-lesson-de.png``, the sequential lesson after its run
-in German (the others are in English, whatever the machine speaks). ``make screenshots`` runs it offscreen, so it works on a machine
+``DIR/lab-presentation.png``; ``DIR/lab-dark.png``: the lab after an async run in the system's
+dark colour scheme; and ``DIR/lab-lesson-de.png``, the sequential lesson after its run in German
+(the others are in English, whatever the machine speaks). ``make screenshots`` runs it offscreen, so it works on a machine
 with no display; ``python -m app.ui.screenshots DIR NAME...`` makes only the named ones
 (``lab-lesson-queue``).
 """
@@ -22,13 +23,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from app import i18n
 from app.core.run import FetchMode, RunSummary
 from app.i18n import _
 from app.ui.main_window import MainWindow
+from app.ui.system_look import request_color_scheme
 from app.ui.widgets.freeze_meter import HOLD
 
 SIZE = (1366, 768)  # a school laptop
@@ -195,6 +197,26 @@ async def capture_presentation(window: MainWindow, path: Path) -> None:
         window.set_presentation(False)
 
 
+async def capture_dark(window: MainWindow, path: Path) -> RunSummary:
+    """The lab after an async run of the demo URLs on a system whose colour scheme is dark: a lab
+    opened then (switching a running lab re-styles it, a stall its lag graph would show)."""
+    from app.ui.lab import create_window
+
+    request_color_scheme(Qt.ColorScheme.Dark)
+    dark = create_window(window.server)
+    try:
+        dark.resize(*SIZE)
+        dark.show()
+        while len(dark.heartbeat.log) < 30:
+            await asyncio.sleep(0.02)
+        await _before_a_run(dark)
+        return await capture(dark, FetchMode.ASYNC, path)
+    finally:
+        dark.close()
+        await dark.wait_closed()
+        request_color_scheme(Qt.ColorScheme.Unknown)
+
+
 def main(argv: list[str] | None = None) -> int:
     from app.ui import fast_loop
     from app.ui.lab import create_window
@@ -271,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             if wanted("lab-presentation"):
                 await capture_presentation(window, out_dir / "lab-presentation.png")
                 print(f"{out_dir / 'lab-presentation.png'}: presentation mode, {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}")
+            if wanted("lab-dark"):
+                summary = await capture_dark(window, out_dir / "lab-dark.png")
+                print(f"{out_dir / 'lab-dark.png'}: dark colour scheme, {summary.mode.label}, wall {summary.wall_time:.2f} s")
         finally:
             window.close()
             await window.wait_closed()

@@ -31,6 +31,7 @@ from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
 from app import i18n
 from app.identity import APP_NAME, ORG_NAME
+from app.ui.look import ZOOM_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class Remembered:
     source: str = "urls"
     """Which left-hand tab was open: your URLs or the lessons."""
     presentation: bool = False
+    zoom: float = 1.0
+    """View > Zoom: every font, 0.7 (70 %) to 2.0 (200 %)."""
     freeze_limit: float = DEFAULT_LIMIT
     """Seconds a lesson's code may freeze the window before the freeze guard stops it (Settings)."""
     language: str = ""
@@ -317,6 +320,11 @@ def _parse(name: str, raw: object) -> object:
         return str(raw)
     if name == "presentation":
         return _bool(raw)
+    if name == "zoom":
+        zoom = float(str(raw))
+        if not ZOOM_STEPS[0] <= zoom <= ZOOM_STEPS[-1]:  # also refuses nan
+            raise ValueError(f"not between {ZOOM_STEPS[0]:.0%} and {ZOOM_STEPS[-1]:.0%}")
+        return zoom
     if name == "freeze_limit":
         seconds = float(str(raw))
         if not MIN_LIMIT <= seconds <= MAX_LIMIT:  # also refuses nan

@@ -59,6 +59,7 @@ class WindowState(QObject):
             self._controls.mode_changed,
             self._controls.concurrency_spin.valueChanged,
             self._presentation.changed,
+            self._presentation.zoom_changed,
         ):
             signal.connect(self._save_timer.start)
 
@@ -77,6 +78,7 @@ class WindowState(QObject):
         source.setCurrentWidget(panel if remembered.source == "lessons" else source.urls_page)
         if not remembered.geometry.isEmpty() and not self._window.restoreGeometry(remembered.geometry):
             log.warning("The remembered window geometry could not be used; using the default size")
+        self._presentation.set_zoom(remembered.zoom)
         self._presentation.set(remembered.presentation)
         self._guard.limit = remembered.freeze_limit
         self._language = remembered.language
@@ -95,6 +97,7 @@ class WindowState(QObject):
                 limit=self._source.lesson_panel.limit,
                 source="lessons" if self._source.currentWidget() is self._source.lesson_panel else "urls",
                 presentation=self._presentation.on,
+                zoom=self._presentation.zoom,
                 freeze_limit=self._guard.limit,
                 language=self._language,
                 geometry=self._window.saveGeometry(),

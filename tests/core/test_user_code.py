@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.lessons import LessonSetup, call_main, compile_main, lesson_by_id
+from app.core.lessons import LESSONS, LessonSetup, call_main, compile_main, lesson_by_id
 from app.core.predictions import Prediction, compare, duration_choices, nearest
 from app.core.run import FetchMode, RunRequest
 from app.core.source_text import indent_after
@@ -19,6 +19,7 @@ from app.core.user_code import (
     MAX_CODE_BYTES,
     CodeEdits,
     CodeFileError,
+    check_before_run,
     main_parameters,
     parameters_problem,
     problem_before_run,
@@ -108,6 +109,48 @@ def test_an_error_outside_the_code_has_no_line() -> None:
     except RuntimeError as exc:
         problem = problem_in(exc, "playground")
     assert problem.line is None and problem.traceback == () and problem.one_line() == "RuntimeError: not theirs"
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "words"),
+    [
+        ("import time\nprint('hi')\n", None, "There is no async def main"),
+        ("import time\n\n\ndef main():\n    time.sleep(1)\n", 4, "main is a plain def: write async def main"),
+        ("async def main(session, database):\n    pass\n", 1, "main asks for database"),
+        ("async def main(*args):\n    pass\n", 1, "main asks for args"),
+        (
+            "import asyncio\n\n\nasync def main():\n    pass\n\nasyncio.run(main())\n",
+            7,
+            'LoopLab runs main for you. Put it under if __name__ == "__main__":',
+        ),
+        ("import asyncio\n\n\nasync def main():\n    await asyncio.sleep(0.1\n", 5, "SyntaxError: '(' was never closed"),
+    ],
+    ids=["no-main", "plain-def", "unknown-parameter", "star-args", "asyncio-run-at-the-top", "syntax-error"],
+)
+def test_code_that_cannot_start_is_refused_before_any_of_it_runs(source: str, line: int | None, words: str) -> None:
+    # Read, never run: a top-level print or sleep before the mistake must not happen on Run.
+    problem = check_before_run("import sys\nsys.exit('ran')\n" + source, "playground")
+    assert problem is not None and problem.before_run and words in problem.message
+    assert problem.line == (line + 2 if line is not None else None)
+    assert problem.words().endswith(f"Nothing ran: fix the {'line' if line is not None else 'code'} and press Run again.")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import time\ntime.sleep(60)\n\n\nasync def main(session, pool):\n    pass\n",  # runs, under the guard
+        'import asyncio\n\n\nasync def main():\n    pass\n\nif __name__ == "__main__":\n    asyncio.run(main())\n',
+        "import asyncio\n\n\nasync def real():\n    pass\n\nmain = real\n",  # a main made otherwise: checked once it exists
+    ],
+    ids=["top-level-statements", "guarded-asyncio-run", "main-assigned"],
+)
+def test_code_that_may_start_is_let_through(source: str) -> None:
+    assert check_before_run(source, "playground") is None
+
+
+def test_every_lessons_own_code_may_start() -> None:
+    for lesson in LESSONS:
+        assert check_before_run(lesson.code(SETUP), lesson.id) is None, lesson.id
 
 
 def test_mains_parameters_are_read_without_running_anything() -> None:

@@ -148,6 +148,27 @@ def test_editing_the_sleep_into_time_sleep_freezes_the_window_at_that_line_and_r
     assert_verdict_ok(lab, summary)
 
 
+def test_the_blocking_variant_edited_with_the_xray_off_is_measured_and_marked_alike(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop
+) -> None:
+    # The toggle on Sync (the lesson's own time.sleep(2)), edited to sleep 1 s, the X-ray switched
+    # off in the View menu: the freeze is still measured, attributed to the edited line and marked.
+    choose(lab, qtbot, "sleep", scale=1.0, blocking=True)
+    xray = lab.named_actions["xrayAction"]
+    xray.trigger()
+    assert not xray.isChecked() and not lab.controller.xray_enabled
+    view = view_of(lab)
+    type_over(view, "time.sleep(2)", "time.sleep(1)")
+    line = line_of(view.toPlainText(), "time.sleep(1)")
+    summary = press_run(lab, loop)
+    assert summary.trace is None and summary.outcome is RunOutcome.COMPLETED
+    assert 0.8 <= summary.longest_freeze < 2.0, summary.longest_freeze
+    assert view.marked_line == line and lab.report.freeze_cause.text() == f"Froze in: time.sleep(1) in line {line} of the lesson"
+    assert verdict_label(lab).text().startswith("Your edited code took 1.")
+    settled(lab, loop)
+    xray.trigger()
+
+
 def test_a_syntax_error_is_marked_at_its_line_and_nothing_runs(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     click_lesson(lab, qtbot, "playground")
     view = view_of(lab)
@@ -203,8 +224,12 @@ def test_a_name_error_gives_its_message_and_line_with_only_the_users_frames(lab:
         ("import asyncio\n\n\nasync def main():\n    raise ValueError('<b>bold</b> <i>x</i>')\n", "ValueError: <b>bold</b> <i>x</i>", 5),
         ("import sys\n\n\nasync def main():\n    sys.exit(3)\n", "SystemExit: 3", 5),
         ("import sys\nsys.exit('<b>at the top</b>')\n\n\nasync def main():\n    pass\n", "SystemExit: <b>at the top</b>", 2),
+        # In a task (gather makes one): asyncio lets SystemExit and KeyboardInterrupt out of the
+        # loop, which ended the app (and the test run, with status 3).
+        ("import asyncio\nimport sys\n\n\nasync def leave():\n    sys.exit(3)\n\n\nasync def main():\n    await asyncio.gather(leave())\n", "SystemExit: 3", 6),
+        ("import asyncio\n\n\nasync def stop():\n    raise KeyboardInterrupt\n\n\nasync def main():\n    await asyncio.create_task(stop())\n", "KeyboardInterrupt", 5),
     ],
-    ids=["markup", "sys.exit-in-main", "sys.exit-at-the-top"],
+    ids=["markup", "sys.exit-in-main", "sys.exit-at-the-top", "sys.exit-in-a-task", "KeyboardInterrupt-in-a-task"],
 )
 def test_what_the_code_raises_is_shown_literally_and_never_ends_the_lab(
     lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, code: str, message: str, line: int
@@ -221,6 +246,33 @@ def test_what_the_code_raises_is_shown_literally_and_never_ends_the_lab(
     settled(lab, loop)
     qtbot.mouseClick(reset_button(lab), Qt.MouseButton.LeftButton)
     assert press_run(lab, loop).outcome is RunOutcome.COMPLETED  # the lab is still here
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "words"),
+    [
+        # A tutorial's script, pasted whole: it ends by running main itself.
+        ("import asyncio\n\n\nasync def main():\n    print('hi')\n\nasyncio.run(main())\n", 7, "LoopLab runs main for you"),
+        ("print('hi')\n", None, "There is no async def main"),
+    ],
+    ids=["asyncio-run-at-the-top", "no-main"],
+)
+def test_code_that_cannot_start_says_why_and_none_of_it_runs(
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, capsys: pytest.CaptureFixture[str], code: str, line: int | None, words: str
+) -> None:
+    click_lesson(lab, qtbot, "playground")
+    paste(view_of(lab), code)
+
+    async def press() -> object:
+        await asyncio.sleep(0)  # Run is pressed inside the running loop, as in the app
+        return lab.start_run()
+
+    assert loop.run_until_complete(press()) is None
+    assert "hi" not in capsys.readouterr().out  # not even the statements before the mistake ran
+    assert words in problem_label(lab).text() and view_of(lab).error_line == line
+    assert lab.report.headline.text() == "Nothing ran: the code cannot start."
+    assert ("The line is marked" in lab.report.details.text()) is (line is not None)
+    assert not lab.banner.isVisible()
 
 
 def test_code_the_freeze_guard_stops_is_marked_where_it_was_stopped(
@@ -501,6 +553,24 @@ def test_a_2000_line_paste_is_coloured_without_holding_the_window_long(editor: C
     started = time.perf_counter()
     QTest.keyClick(editor, Qt.Key.Key_X)  # one key: one line lexed again
     assert time.perf_counter() - started < 0.1
+
+
+def test_a_line_of_a_megabyte_neither_holds_the_window_nor_each_key(editor: CodeView) -> None:
+    # A .py file of one long data line (the playground opens up to 1 MB): Pygments took 13 s for
+    # it here, and again at every key typed on that line.
+    data = "x = [" + "1, " * 300_000 + "]"
+    code = f"{data}\n\n\nasync def main():\n    await asyncio.sleep(0)  # 'quoted'\n"
+    started = time.perf_counter()
+    editor.show_code(code)
+    QApplication.processEvents()
+    assert time.perf_counter() - started < 3.0
+    assert colour_at(editor, 4, "async") == PythonHighlighter.ASYNC.foreground().color()  # the code after it is coloured
+    assert colour_at(editor, 5, "# 'quoted'") == COMMENT
+    assert colour_at(editor, 1, "x = [") is None  # the long line itself is left as it is
+    editor.setTextCursor(QTextCursor(editor.document().findBlockByNumber(0)))
+    started = time.perf_counter()
+    QTest.keyClick(editor, Qt.Key.Key_Y)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_tab_inserts_four_spaces_and_shift_tab_takes_them_away(editor: CodeView) -> None:

@@ -3,10 +3,11 @@
 Normal window: the screen less a title bar and a task bar (70 px) and a window frame (10 px).
 Presentation mode: the whole screen. For each, with your URLs and with lessons (the CPU lesson has
 the longest code, the limit lesson the most settings and the note under the toggle, the
-playground its own words, edited code with Reset and the "Predict before Run" questions), on each
+playground its own words, edited code with Reset, the "Predict before Run" questions and what the
+code printed), on each
 results tab after a run with failures: no text wider or taller than its widget, no elided tab,
 no widget outside the window, timeline rows with their labels, code that never hides behind a
-horizontal scroll bar. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
+horizontal scroll bar. The same at the largest zoom a 1366 x 768 laptop's normal window allows. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import qasync
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
+from app.core.code_output import Printed
 from app.core.demo_server import DemoServer
 from app.ui import look
 from app.ui.main_window import MINIMUM_SIZE, MainWindow
@@ -75,6 +77,8 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
             view = window.source.lesson_panel.code_view
             if not window.source.edits.is_edited("playground"):
                 view.replace_code(view.toPlainText() + "    print(statuses)\n")
+            # What the code printed, under it: a flood's note and lines longer than the column.
+            window.source.lesson_panel.code_area.show_output(Printed(("[200, 200, 200] " * 12,) * 30, missed=12_345))
         for tab in (window.results.widget(i) for i in range(window.results.count())):
             window.results.setCurrentWidget(tab)
             if tab is window.results.requests_panel:  # the long URL's row chosen: its details shown whole
@@ -90,6 +94,12 @@ def check_every_view(window: MainWindow, label: str) -> list[str]:
                 found.append(f"{where}: the timeline's rows are too short for their labels")
             if source != "urls" and with_scroll_bar(window.source.lesson_panel.code_view, Qt.Orientation.Horizontal):
                 found.append(f"{where}: the code hides behind a horizontal scroll bar")
+            if source != "urls":
+                lessons = window.source.lesson_panel.lesson_list
+                last = lessons.visualItemRect(lessons.item(lessons.count() - 1))
+                words = window.source.lesson_panel.split
+                if last.bottom() > lessons.viewport().height() or lessons.geometry().bottom() >= words.geometry().top():
+                    found.append(f"{where}: the list of lessons is squeezed, its last lessons hidden")
             if SHOTS:
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 window.grab().save(str(Path(SHOTS) / f"{label}-{source}-{tab.objectName() or window.results.currentIndex()}.png"))
@@ -120,6 +130,24 @@ def test_every_layout_fits_every_classroom_screen(
             assert lab.controls.exit_presentation_button.isVisible()
             assert not lab.menuBar().isVisible()
         found += check_every_view(lab, label)
+    assert not found, "\n".join(found)
+
+
+def test_every_layout_fits_a_1366x768_laptop_at_the_largest_zoom_it_allows(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer
+) -> None:
+    run_with_failures(lab, loop, demo_server)
+    zoom_in = lab.named_actions["zoomInAction"]
+    for _ in look.ZOOM_STEPS:  # View > Zoom in until it goes no further
+        zoom_in.trigger()
+    assert lab.presentation.zoom == look.max_zoom(1366, 768) > 1.0
+    width, height = 1366, 768
+    size = (width - FRAME, height - TITLE_AND_TASK_BAR)
+    lab.resize(*size)
+    settle(lab)
+    assert (lab.width(), lab.height()) == size
+    assert lab.presentation.scale == lab.presentation.zoom  # all of it shown, none held back
+    found = check_every_view(lab, f"normal {width}x{height} zoom {lab.presentation.zoom:.0%}")
     assert not found, "\n".join(found)
 
 

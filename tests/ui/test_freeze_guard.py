@@ -142,6 +142,29 @@ def test_a_blocking_sleep_is_stopped_after_the_limit(
     assert_usable_afterwards(guarded, qtbot, loop)
 
 
+TOP_LEVEL = """import time
+
+{statement}
+
+
+async def main():
+    pass
+"""
+
+
+@pytest.mark.parametrize("statement", ["time.sleep(60)", "while True: pass"], ids=["sleep", "loop"])
+def test_code_at_the_top_of_the_file_is_stopped_too(
+    guarded: MainWindow, qtbot: Any, loop: qasync.QEventLoop, monkeypatch: pytest.MonkeyPatch, statement: str
+) -> None:
+    # The file's own statements run when Run is pressed, before main: a student's time.sleep(60)
+    # or endless loop outside main freezes the window as surely as one inside it.
+    source = TOP_LEVEL.format(statement=statement)
+    summary, took, probe = run_code(guarded, qtbot, loop, monkeypatch, source)
+    assert_stopped_at(guarded, summary, took, probe, line_of(source, statement), statement)
+    assert summary.problem is not None and summary.problem.traceback == (f"line 3, in <module>: {statement}",)
+    assert_usable_afterwards(guarded, qtbot, loop)
+
+
 SOCKET_READ = """import socket
 
 

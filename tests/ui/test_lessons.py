@@ -73,6 +73,13 @@ def code_view(lab: MainWindow) -> QPlainTextEdit:
     return found
 
 
+def printed(lab: MainWindow) -> list[str]:
+    """What the lesson's code printed, as the window shows it under the code."""
+    found = lab.findChild(QPlainTextEdit, "codeOutput")
+    assert found is not None
+    return found.toPlainText().splitlines()
+
+
 def verdict_label(lab: MainWindow) -> QLabel:
     found = lab.findChild(QLabel, "lessonVerdict")
     assert found is not None
@@ -332,9 +339,9 @@ def test_the_code_that_runs_is_the_code_on_screen(
 
     compiled: list[str] = []
 
-    def spy(source: str, lesson_id: str) -> Any:
+    def spy(source: str, lesson_id: str, **options: Any) -> Any:
         compiled.append(source)
-        return compile_main(source, lesson_id)
+        return compile_main(source, lesson_id, **options)
 
     monkeypatch.setattr(app.ui.controller, "compile_main", spy)
     choose(lab, qtbot, "sleep", scale=FAST, blocking=False)
@@ -481,10 +488,9 @@ def assert_point_made(lab: MainWindow, summary: RunSummary) -> None:
 
 
 def test_as_completed_hands_back_the_results_by_arrival_not_by_the_lists_order(
-    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer, capsys: pytest.CaptureFixture[str]
+    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, demo_server: DemoServer
 ) -> None:
     choose(lab, qtbot, "as_completed", scale=FAST)
-    capsys.readouterr()
     summary, probe = run_lesson(lab, loop)
     assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
     records = list(summary.records)
@@ -499,19 +505,16 @@ def test_as_completed_hands_back_the_results_by_arrival_not_by_the_lists_order(
     assert arrival != list(range(4))
     for record, delay in zip(records, delays, strict=True):
         assert record.duration == pytest.approx(delay, abs=0.1)
-    # The code got them in that order too (it prints each as it comes in).
-    said = [line for line in capsys.readouterr().out.splitlines() if " in: " in line]
+    # The code got them in that order too (it prints each as it comes in, under the code).
+    said = [line for line in printed(lab) if " in: " in line]
     assert said == [f"{n} of 4 in: {records[i].url}" for n, i in enumerate(arrival, start=1)]
     assert final_states(summary, "fetch") == [TaskState.DONE] * 4
     assert summary.wall_time == pytest.approx(max(delays), abs=0.15)
     assert_point_made(lab, summary)
 
 
-def test_cancel_ends_the_download_at_its_await_and_its_finally_runs(
-    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cancel_ends_the_download_at_its_await_and_its_finally_runs(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     choose(lab, qtbot, "cancel", scale=FAST)
-    capsys.readouterr()
     summary, probe = run_lesson(lab, loop)
     assert summary.outcome is RunOutcome.COMPLETED  # cancelling a task of its own is not cancelling the run
     assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
@@ -520,16 +523,13 @@ def test_cancel_ends_the_download_at_its_await_and_its_finally_runs(
     assert download.state is RequestState.CANCELLED and download.error_kind is ErrorKind.CANCELLED
     assert download.ended == pytest.approx(1 * FAST, abs=0.1)  # cut at the cancel, not after 1.25 s
     assert final_states(summary, "download") == [TaskState.CANCELLED]  # the X-ray says so
-    assert capsys.readouterr().out.splitlines() == ["download: finally ran", "cancelled: True"]
+    assert printed(lab) == ["download: finally ran", "cancelled: True"]
     assert_point_made(lab, summary)
     assert "Tasks" in lab.source.lesson_panel.intro.text()
 
 
-def test_a_timeout_cancels_the_slow_request_and_the_others_go_on(
-    lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_timeout_cancels_the_slow_request_and_the_others_go_on(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     choose(lab, qtbot, "timeout", scale=FAST)
-    capsys.readouterr()
     summary, probe = run_lesson(lab, loop)
     assert summary.outcome is RunOutcome.COMPLETED
     assert summary.longest_freeze < ALIVE_ON_CI and probe.longest_gap() < 0.25
@@ -544,7 +544,7 @@ def test_a_timeout_cancels_the_slow_request_and_the_others_go_on(
         else:
             assert record.state is RequestState.DONE, record  # never noticed
             assert record.duration == pytest.approx(delay * FAST, abs=0.1)
-    assert capsys.readouterr().out.splitlines() == [f"Gave up on {records[slow].url}"]
+    assert printed(lab) == [f"Gave up on {records[slow].url}"]
     # The X-ray: the awaited fetch of the slow one ends at the deadline (wait_for cancelled it).
     assert summary.trace is not None
     fetches = sorted((span for span in summary.trace.spans if span.name == "fetch"), key=lambda span: span.duration)
@@ -624,8 +624,8 @@ def dead_port() -> int:
 
 
 def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
-    """What picks the lesson and its settings: the widgets, and the actions (Ctrl+0 to Ctrl+9,
-    then those with no key, by name)."""
+    """What picks the lesson and its settings: the widgets, and the actions (Ctrl+L for the URL
+    list, Ctrl+1 to Ctrl+9, then those with no key, by name)."""
     found: dict[str, QWidget | QAction] = {
         "lesson list": lab.source.lesson_panel.lesson_list,
         "time scale": lab.source.lesson_panel.scale_combo,
@@ -634,7 +634,7 @@ def lesson_choice(lab: MainWindow) -> dict[str, QWidget | QAction]:
     }
     for act in (lab.named_actions['urlsAction'], *(lab.named_actions[lesson_action_name(lesson.id)] for lesson in LESSONS)):
         found[act.shortcut().toString() or act.objectName()] = act
-    assert [key for key in found if key.startswith("Ctrl+")] == [f"Ctrl+{n}" for n in range(min(10, len(LESSON_IDS) + 1))]
+    assert [key for key in found if key.startswith("Ctrl+")] == ["Ctrl+L"] + [f"Ctrl+{n}" for n in range(1, min(10, len(LESSON_IDS) + 1))]
     assert len(found) == 4 + 1 + len(LESSON_IDS)
     return found
 
@@ -660,7 +660,7 @@ def test_the_lesson_and_its_settings_stay_put_while_it_runs(lab: MainWindow, qtb
         during = enabled(lab)
         # The teacher tries anyway: another lesson by its key, the URL list by its key and its tab.
         QTest.keySequence(lab, QKeySequence("Ctrl+1"))
-        QTest.keySequence(lab, QKeySequence("Ctrl+0"))
+        QTest.keySequence(lab, QKeySequence("Ctrl+L"))
         tab_bar = lab.source.tabBar()
         urls_tab = lab.source.indexOf(lab.source.urls_page)
         qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(urls_tab).center())

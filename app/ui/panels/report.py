@@ -85,7 +85,7 @@ class ReportPanel(RunReport):
         self._previous = summary
 
     def _on_controller_code_rejected(self, problem: CodeProblem) -> None:
-        self.show_rejected(problem.one_line())
+        self.show_rejected(problem.one_line(), marked=problem.line is not None)
 
     def _on_heartbeat_froze(self, cause: FreezeCause) -> None:
         # A run's freezes are in its summary (a blocking run's last one is reported just after it ends).

@@ -8,7 +8,8 @@ run's own request, never from what is on screen).
 Edits are kept per lesson for the session (:class:`~app.core.user_code.CodeEdits`): switching
 lessons, or changing the time scale, the variant or the limit, never throws one away; the code
 then says it is edited, and Reset brings back the lesson's own code for the settings of the
-moment. Code that cannot start, or fails, is marked at its line, with the reason above it.
+moment. Code that cannot start, or fails, is marked at its line, with the reason above it;
+what the code prints is shown under it.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class SourcePanel(QTabWidget):
         controller.state_changed.connect(self._on_controller_state_changed)
         controller.run_started.connect(self._on_controller_run_started)
         controller.run_finished.connect(self._on_controller_run_finished)
+        controller.output_printed.connect(self.lesson_panel.code_area.show_output)
 
     # --- what the window reads and sets ---
 
@@ -145,6 +147,7 @@ class SourcePanel(QTabWidget):
         self.lesson_changed.emit(self.current_lesson)
 
     def _on_lesson_panel_lesson_chosen(self, _lesson_id: str) -> None:
+        self.lesson_panel.code_area.clear_output()  # it was another lesson's, like the verdict
         self._show_lesson()
         self.lesson_changed.emit(self.current_lesson)
 
@@ -175,6 +178,7 @@ class SourcePanel(QTabWidget):
     def _on_controller_run_started(self, _run: Run) -> None:
         self.lesson_panel.show_verdict(None)
         self.lesson_panel.code_area.show_problem(None)
+        self.lesson_panel.code_area.clear_output()
         self.lesson_panel.code_view.clear_mark()
         self.lesson_panel.code_view.mark_error(None)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.core.lag import is_frozen
 from app.core.run import format_duration
 from app.i18n import N_, _
+from app.ui import look
 
 PERIOD = 2.0
 """Seconds for the ball to go across and back."""
@@ -72,6 +73,6 @@ class BouncingBall(QWidget):
         painter.setBrush(self.palette().mid())
         painter.drawRoundedRect(track, 4, 4)
         x = radius + self.position * (self.width() - 2 * radius)
-        painter.setBrush(QColor("#2a9d8f"))
+        painter.setBrush(look.ALIVE.on(self.palette()))
         painter.drawEllipse(QRectF(x - radius, self.height() / 2 - radius, 2 * radius, 2 * radius))
         painter.end()

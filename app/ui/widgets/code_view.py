@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QPlainTextEdit, QTextEdit, QW
 
 from app.core.source_text import INDENT, indent_after
 from app.i18n import _
-from app.ui import plain_text
+from app.ui import look, plain_text
 from app.ui.widgets.highlighter import PythonHighlighter
 
 MARK_FILL = QColor(230, 57, 70, 45)
@@ -179,11 +179,11 @@ class CodeView(QPlainTextEdit):
                 font = painter.font()
                 font.setBold(bold)
                 painter.setFont(font)
-                painter.setPen(ERROR_INK if line == self.error_line else (self.palette().text().color() if bold else faint))
+                painter.setPen(look.FAILED.on(self.palette()) if line == self.error_line else (self.palette().text().color() if bold else faint))
                 number_box = QRectF(0, top, numbers_width, metrics.height())
                 painter.drawText(number_box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(line))
                 if line == self.marked_line:
-                    paint_pause(painter, row, numbers_width + GUTTER_PAD, self.marked_text)
+                    paint_pause(painter, row, numbers_width + GUTTER_PAD, self.marked_text, look.FROZEN_TEXT.on(self.palette()))
             top += height
             block = block.next()
 
@@ -394,18 +394,18 @@ def _each_selected_line(cursor: QTextCursor, change: Callable[[QTextCursor], Non
 # --- drawing --------------------------------------------------------------------------------
 
 
-def paint_pause(painter: QPainter, row: QRectF, left: float, text: str) -> None:
+def paint_pause(painter: QPainter, row: QRectF, left: float, text: str, ink: QColor = MARK_INK) -> None:
     """The freeze mark in the gutter: a pause sign (drawn, not typed: many fonts have no U+23F8)
-    and ``text``, the time spent on the line."""
+    and ``text``, the time spent on the line, in ``ink``."""
     line_height = row.height()
     bar = _pause_bar(line_height)
     sign_top, sign_height = row.top() + line_height * 0.2, line_height * 0.6
-    painter.fillRect(QRectF(left, sign_top, bar, sign_height), MARK_INK)
-    painter.fillRect(QRectF(left + 2 * bar, sign_top, bar, sign_height), MARK_INK)
+    painter.fillRect(QRectF(left, sign_top, bar, sign_height), ink)
+    painter.fillRect(QRectF(left + 2 * bar, sign_top, bar, sign_height), ink)
     font = painter.font()
     font.setBold(False)
     painter.setFont(font)
-    painter.setPen(MARK_INK)
+    painter.setPen(ink)
     painter.drawText(row.adjusted(left + 3 * bar + 4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
 
 

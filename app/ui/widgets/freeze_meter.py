@@ -13,13 +13,13 @@ import math
 from collections import deque
 
 from PySide6.QtCore import QEvent, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from app.core.lag import FRAME, FROZEN, Liveness, is_frozen, is_smooth, liveness
 from app.core.run import format_duration
 from app.i18n import N_, _
-from app.ui import plain_text
+from app.ui import look, plain_text
 from app.ui.accessibility import LiveDescription
 
 HOLD = 2.0
@@ -28,11 +28,14 @@ SCALE_MAX = 2.0
 """Lateness (s) that fills the bar; the scale is logarithmic so 5 ms and 2 s are both visible."""
 _SCALE_MIN = 0.001
 
-GREEN, AMBER, RED = QColor("#2a9d8f"), QColor("#e9a03b"), QColor("#e63946")
+GREEN, AMBER, RED = QColor(look.ALIVE.light), QColor(look.STUTTER.light), QColor(look.FROZEN.light)
+"""The bar's colours on a light background (:mod:`app.ui.look`'s inks: lighter ones on a dark one)."""
 
 
-def colour_for(lateness: float) -> QColor:
-    return GREEN if is_smooth(lateness) else RED if is_frozen(lateness) else AMBER
+def colour_for(lateness: float, palette: QPalette | None = None) -> QColor:
+    """The bar's colour for ``lateness``: on a light background, or for ``palette``."""
+    ink = look.ALIVE if is_smooth(lateness) else look.FROZEN if is_frozen(lateness) else look.STUTTER
+    return ink.on(palette) if palette is not None else QColor(ink.light)
 
 
 def bar_fraction(lateness: float) -> float:
@@ -70,7 +73,7 @@ class _LatenessBar(QWidget):
         painter.drawRoundedRect(whole, 6, 6)
         filled = QRectF(whole)
         filled.setWidth(max(6.0, whole.width() * bar_fraction(self.value)))
-        painter.setBrush(colour_for(self.value))
+        painter.setBrush(colour_for(self.value, self.palette()))
         painter.drawRoundedRect(filled, 6, 6)
         # Labelled marks, so the colours have a visible reason: one frame, a noticeable stall, 1 s.
         text_colour = self.palette().text().color()

@@ -9,6 +9,10 @@ re-lexes one line, and opening a ``\"\"\"`` re-lexes the lines it swallows, once
 
 ``await`` and ``async`` stand out, because they are what the lessons are about, and so do the
 blocking calls the lessons show (``time.sleep``, ``requests.get``, ``count_primes``).
+
+The colours are LoopLab's own rather than a Pygments style's (no style singles out ``await`` or
+the blocking calls), in a light and a dark set (:class:`~app.ui.look.Ink`), each at least 4.5:1
+on the editor's background; the set follows the system's colour scheme, live.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from pygments.lexers.python import PythonLexer
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Whitespace, _TokenType
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
+from app.ui import look
+from app.ui.system_look import system_look
+
 log = logging.getLogger(__name__)
 
 Token = tuple[int, _TokenType, str]
@@ -30,6 +37,10 @@ Stack = tuple[str, ...]
 """The lexer's state stack where a line ends: ``("root",)`` outside anything open."""
 ROOT: Stack = ("root",)
 BLOCKING_CALLS = re.compile(r"\b(?:time\.sleep|requests\.get|count_primes)\b")
+MAX_COLOURED_LINE = 2000
+"""Longer lines are left uncoloured, the lexer's state carried over them as it was: they are
+data, not code a class reads, and Pygments takes seconds on a line of a megabyte (a .py file
+the playground opens), again at every key typed on it."""
 
 
 def lex_line(lexer: RegexLexer, line: str, stack: Stack = ROOT) -> tuple[list[Token], Stack]:
@@ -87,33 +98,52 @@ def _change_state(states: list[str], new_state: object) -> None:
         states.append(states[-1])
 
 
-def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
-    style = QTextCharFormat()
-    style.setForeground(QColor(colour))
-    if bold:
-        style.setFontWeight(QFont.Weight.Bold)
-    style.setFontItalic(italic)
-    return style
+COLOURS: dict[str, tuple[look.Ink, bool, bool]] = {
+    # what: (colour on light and on dark, bold, italic)
+    "keyword": (look.Ink("#6a4fb8", "#b39dff"), True, False),
+    "async": (look.Ink("#13796a", "#4fd1c5"), True, False),
+    "blocking": (look.Ink("#b8283d", "#ff7b8a"), True, False),
+    "string": (look.Ink("#3b7a1f", "#8fd16a"), False, False),
+    "interpolation": (look.Ink("#935a00", "#f3b25a"), True, False),
+    # the braces of an f-string's ``{...}``, and ``%s``-style placeholders
+    "number": (look.Ink("#a35400", "#f4a261"), False, False),
+    "comment": (look.Ink("#5f646c", "#a3a9b1"), False, True),
+    "defined": (look.Ink("#2c63b5", "#7fb3ff"), True, False),  # the name a ``def`` or ``class`` gives
+    "builtin": (look.Ink("#2c63b5", "#7fb3ff"), False, False),
+}
+"""The editor's colours: each at least 4.5:1 on its background, light or dark."""
+
+
+def _formats(dark: bool) -> dict[str, QTextCharFormat]:
+    formats = {}
+    for name, (ink, bold, italic) in COLOURS.items():
+        style = QTextCharFormat()
+        style.setForeground(QColor(ink.dark if dark else ink.light))
+        if bold:
+            style.setFontWeight(QFont.Weight.Bold)
+        style.setFontItalic(italic)
+        formats[name] = style
+    return formats
+
+
+_LIGHT = _formats(dark=False)
 
 
 class PythonHighlighter(QSyntaxHighlighter):
-    """Colours readable on light and dark: keywords, the async pair, strings (f-string
-    expressions as code), numbers, comments, names being defined, the blocking calls."""
+    """Keywords, the async pair, strings (f-string expressions as code), numbers, comments, names
+    being defined and the blocking calls, in colours for the system's scheme (:data:`COLOURS`)."""
 
-    KEYWORD = _format("#7b61c4", bold=True)
-    ASYNC = _format("#1f9e89", bold=True)
-    BLOCKING = _format("#d1495b", bold=True)
-    STRING = _format("#4c9a2a")
-    INTERPOLATION = _format("#b26d00", bold=True)
-    """The braces of an f-string's ``{...}``, and ``%s``-style placeholders."""
-    NUMBER = _format("#d9822b")
-    COMMENT = _format("#8a8f98", italic=True)
-    DEFINED = _format("#3a7bd5", bold=True)
-    """The name a ``def`` or ``class`` gives."""
-    BUILTIN = _format("#3a7bd5")
+    # The light set by name, as it always was (:meth:`format_for` gives the set in use).
+    KEYWORD, ASYNC, BLOCKING = _LIGHT["keyword"], _LIGHT["async"], _LIGHT["blocking"]
+    STRING, INTERPOLATION, NUMBER = _LIGHT["string"], _LIGHT["interpolation"], _LIGHT["number"]
+    COMMENT, DEFINED, BUILTIN = _LIGHT["comment"], _LIGHT["defined"], _LIGHT["builtin"]
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document.parent() if document.parent() is not None else None)
+        self.dark = look.is_dark()
+        """Whether the colours are the dark set (the application's palette is dark)."""
+        self._formats = _formats(self.dark)
+        system_look().changed.connect(self._on_system_look_changed)
         self._lexer = PythonLexer()
         self._stacks: list[Stack] = [ROOT]  # a block's state is an index into this list
         self._state_of: dict[Stack, int] = {ROOT: 0}
@@ -123,6 +153,9 @@ class PythonHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
         previous = self.previousBlockState()
         stack = self._stacks[previous] if 0 <= previous < len(self._stacks) else ROOT
+        if len(text) > MAX_COLOURED_LINE:
+            self.setCurrentBlockState(self._state(stack))
+            return
         try:
             tokens, ends_in = lex_line(self._lexer, text, stack)
         except Exception:  # noqa: BLE001 - a Pygments we do not know: the code shows, uncoloured
@@ -134,7 +167,7 @@ class PythonHighlighter(QSyntaxHighlighter):
         for start, kind, value in tokens:
             if start >= len(text):
                 break
-            style = self._style(kind, value)
+            style = self.format_for(kind, value)
             if style is not None:
                 self.setFormat(start, min(len(value), len(text) - start), style)
             elif kind in Name:
@@ -142,7 +175,7 @@ class PythonHighlighter(QSyntaxHighlighter):
         for match in BLOCKING_CALLS.finditer(text):
             # Only where the lexer saw code: "time.sleep" in a comment or a string stays as it is.
             if any(start <= match.start() < end for start, end in names):
-                self.setFormat(match.start(), match.end() - match.start(), self.BLOCKING)
+                self.setFormat(match.start(), match.end() - match.start(), self._formats["blocking"])
         self.setCurrentBlockState(self._state(ends_in))
 
     def stack_after(self, block_number: int) -> Stack:
@@ -157,21 +190,33 @@ class PythonHighlighter(QSyntaxHighlighter):
             self._stacks.append(stack)
         return found
 
-    def _style(self, kind: _TokenType, value: str) -> QTextCharFormat | None:
+    def format_for(self, kind: _TokenType, value: str) -> QTextCharFormat | None:
+        """How a token of type ``kind`` reading ``value`` is shown (None: as plain text)."""
+        name = self._style(kind, value)
+        return self._formats[name] if name is not None else None
+
+    def _on_system_look_changed(self) -> None:
+        dark = look.is_dark()
+        if dark != self.dark:
+            self.dark, self._formats = dark, _formats(dark)
+            self.rehighlight()
+
+    @staticmethod
+    def _style(kind: _TokenType, value: str) -> str | None:
         if kind in Comment:
-            return self.COMMENT
+            return "comment"
         if kind in String.Interpol:
-            return self.INTERPOLATION
+            return "interpolation"
         if kind in String:
-            return self.STRING
+            return "string"
         if kind in Keyword or kind in Operator.Word:
-            return self.ASYNC if value in ("async", "await") else self.KEYWORD
+            return "async" if value in ("async", "await") else "keyword"
         if kind in Number:
-            return self.NUMBER
+            return "number"
         if kind in Name.Function or kind in Name.Class:
-            return self.DEFINED
+            return "defined"
         if kind in Name.Builtin:
-            return self.BUILTIN
+            return "builtin"
         return None
 
 
@@ -181,6 +226,8 @@ def tokens(source: str) -> Iterator[tuple[int, int, _TokenType, str]]:
     lexer = PythonLexer()
     stack = ROOT
     for number, line in enumerate(source.split("\n"), start=1):
+        if len(line) > MAX_COLOURED_LINE:
+            continue  # left uncoloured, as the highlighter leaves it
         found, stack = lex_line(lexer, line, stack)
         for column, kind, value in found:
             if column < len(line):

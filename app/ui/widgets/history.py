@@ -10,21 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from app.core import explain
 from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
 from app.core.timeline import span
 from app.i18n import N_, _, ngettext
-from app.ui import plain_text
+from app.ui import look, plain_text
 from app.ui.widgets.timeline import TimelineWidget
 
 COLUMNS = (N_("Mode"), N_("URLs"), N_("At once"), N_("Wall time"), N_("Added up"), N_("Freeze"))
 """The column headers, shown as ``_(...)``."""
 MODE, URLS, CONCURRENCY, WALL, SUM, FREEZE = range(len(COLUMNS))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_ASYNC, _BLOCKING = QColor("#2a9d8f"), QColor("#e63946")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 KEPT_RECORDS = 500_000
@@ -90,7 +88,7 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column != MODE:
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and column == MODE:
-            return _BLOCKING if run.mode is FetchMode.BLOCKING else _ASYNC
+            return (look.FROZEN if run.mode is FetchMode.BLOCKING else look.ALIVE).on()
         if role == Qt.ItemDataRole.ToolTipRole and run.outcome is not RunOutcome.COMPLETED:
             return plain_text.tooltip(_("This run was {outcome}").format(outcome=run.outcome.label) + (f": {run.error}" if run.error else ""))
         return None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.core.lag import FRAME, FROZEN, REDRAW_INTERVAL, is_frozen
 from app.core.run import format_duration
 from app.i18n import N_, _, ngettext
+from app.ui import look
 from app.ui.accessibility import LiveDescription
 
 WINDOW = 30.0
@@ -29,14 +30,15 @@ WINDOW = 30.0
 LOW, HIGH = 0.001, 10.0
 """The lateness at the bottom and top of the log scale, in seconds."""
 _LABELS = ((0.001, "1 ms"), (0.01, "10 ms"), (0.1, "100 ms"), (1.0, "1 s"), (10.0, "10 s"))
-_REFERENCES = ((FRAME, N_("16 ms: one frame"), QColor("#e9a03b")), (FROZEN, N_("50 ms: frozen"), QColor("#e63946")))
+_REFERENCES = ((FRAME, N_("16 ms: one frame"), look.STUTTER), (FROZEN, N_("50 ms: frozen"), look.FROZEN))
 BUCKET = WINDOW / 600
 """The line keeps the worst tick of each 50 ms: about a pixel column of the graph on a wide screen."""
-LINE = QColor("#2a9d8f")
-FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor("#e63946")
+LINE = QColor(look.ALIVE.light)
+"""The line's colour on a light background (:data:`look.ALIVE`: a lighter teal on a dark one)."""
+FROZEN_FILL, FROZEN_EDGE = QColor(230, 57, 70, 70), QColor(look.FROZEN.light)
 STARTING = N_("starting")
 """The label of a stall during the lab's start-up: not a freeze of the lab (drawn as ``_(STARTING)``)."""
-STARTING_FILL, STARTING_EDGE = QColor(128, 128, 128, 60), QColor("#6c757d")
+STARTING_FILL, STARTING_EDGE = QColor(128, 128, 128, 60), QColor(look.STARTING.light)
 
 
 def height_fraction(lateness: float) -> float:
@@ -176,6 +178,7 @@ class LagGraph(QWidget):
             return plot.bottom() - height_fraction(lateness) * plot.height()
 
         text = palette.text().color()
+        dark = look.is_dark(palette)
         grid = QColor(palette.mid().color())
         grid.setAlpha(80)
         for value, label in _LABELS:
@@ -201,7 +204,7 @@ class LagGraph(QWidget):
             starting = label == STARTING
             if starting:
                 label = _(STARTING)
-            fill, edge = (STARTING_FILL, STARTING_EDGE) if starting else (FROZEN_FILL, FROZEN_EDGE)
+            fill, edge = (STARTING_FILL, look.STARTING.on(palette)) if starting else (FROZEN_FILL, look.FROZEN.on(palette))
             band = QRectF(QPointF(x_of(start), plot.top()), QPointF(x_of(end), plot.bottom()))
             painter.fillRect(band, fill)
             painter.setPen(QPen(edge, 1))
@@ -215,14 +218,15 @@ class LagGraph(QWidget):
             where.moveLeft(min(max(where.left(), plot.left()), plot.right() - where.width()))
             if where.width() <= plot.width() and not any(where.intersects(other) for other in labelled):
                 labelled.append(where)
-                painter.setPen(edge.darker(130))
+                painter.setPen(edge if dark else edge.darker(130))
                 painter.drawText(where.adjusted(2, 2, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
             painter.setFont(self.font())
-        for value, label, colour in _REFERENCES:
+        for value, label, ink in _REFERENCES:
             y = y_of(value)
+            colour = ink.on(palette)
             painter.setPen(QPen(colour, 1.5, Qt.PenStyle.DashLine))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.setPen(colour.darker(140))
+            painter.setPen(colour if dark else colour.darker(140))
             # The two lines are close: the upper label sits above its line, the lower one below.
             top = y - metrics.height() - 1 if value >= FROZEN else y + 1
             painter.drawText(QRectF(plot.left() + 4, top, plot.width(), metrics.height()), Qt.AlignmentFlag.AlignLeft, _(label))
@@ -239,15 +243,16 @@ class LagGraph(QWidget):
                     columns[column] = lateness
         if columns:
             line = QPolygonF([QPointF(x, y_of(late)) for x, late in sorted(columns.items())])
-            painter.setPen(QPen(LINE, 2))
+            painter.setPen(QPen(look.ALIVE.on(palette), 2))
             painter.drawPolyline(line)
-            painter.setPen(QPen(FROZEN_EDGE, 2))
+            frozen = look.FROZEN.on(palette)
+            painter.setPen(QPen(frozen, 2))
             for x, late in columns.items():
                 if is_frozen(late):
-                    painter.setBrush(FROZEN_EDGE)
+                    painter.setBrush(frozen)
                     painter.drawEllipse(QPointF(x, y_of(late)), 3, 3)
         if self._freezing_from is not None:
-            painter.setPen(FROZEN_EDGE.darker(130))
+            painter.setPen(look.FROZEN.on(palette) if dark else FROZEN_EDGE.darker(130))
             painter.setFont(bold)
             painter.drawText(plot.adjusted(4, 4, -4, -4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _("freezing now") + " →")
         painter.restore()

@@ -6,18 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.core.run import RequestRecord, RequestState, Run, format_duration, format_size
 from app.i18n import N_, _
-from app.ui import plain_text
+from app.ui import look, plain_text
 
 COLUMNS = ("URL", N_("Status"), N_("Size"), N_("Time"), N_("Started at"), N_("Error"))
 """The column headers, shown as ``_(...)``."""
 URL, STATUS, SIZE, TIME, STARTED, ERROR = range(len(COLUMNS))
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_FAILED, _CANCELLED = QColor("#c1121f"), QColor("#6c757d")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -111,9 +109,9 @@ class ResultsModel(QAbstractTableModel):
             return plain_text.tooltip(f"{record.url}\n{record.error}" if record.error else record.url)
         if role == Qt.ItemDataRole.ForegroundRole:
             if record.state is RequestState.FAILED and column in (STATUS, ERROR):
-                return _FAILED
+                return look.FAILED.on()
             if record.state is RequestState.CANCELLED:
-                return _CANCELLED
+                return look.CANCELLED.on()
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (SIZE, TIME, STARTED):
             return _RIGHT
         return None

@@ -131,14 +131,15 @@ class RunReport(QFrame):
         self.sum_label.setText(f"≈ {format_duration(expected)}" if expected is not None else "–")
         # The same line as the meter, the timeline's bands and the lesson's verdict.
         frozen = is_frozen(summary.longest_freeze)
+        notes = "".join(f" {note}" for note in summary.notes)  # what the code left behind
         if summary.outcome is RunOutcome.CANCELLED:
             self.headline.setText(_("The lesson was cancelled."))
-            self.details.setText(_("{title}: stopped before its code finished, so there is nothing to compare.").format(title=text))
+            self.details.setText(_("{title}: stopped before its code finished, so there is nothing to compare.").format(title=text) + notes)
             self._set_state("")
             return
         if summary.outcome is RunOutcome.FAILED:
             self.headline.setText(_("The lesson's code stopped with an error."))
-            self.details.setText(f"{text}: {summary.error}")
+            self.details.setText(f"{text}: {summary.error}{notes}")
             self._set_state("")
             return
         self.headline.setText(
@@ -146,16 +147,20 @@ class RunReport(QFrame):
             if frozen
             else _("The window stayed alive the whole time.")
         )
-        self.details.setText(text)
+        self.details.setText(f"{text}{notes}")
         self._set_state("frozen" if frozen else "alive")
 
-    def show_rejected(self, reason: str) -> None:
-        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line."""
+    def show_rejected(self, reason: str, *, marked: bool = True) -> None:
+        """The code could not start, so nothing ran: no numbers, and ``reason``, in one line;
+        ``marked`` False when no line of the code is to blame (there is no main at all)."""
         for value in (self.freeze_label, self.wall_label, self.sum_label):
             value.setText("–")
         self.show_freeze_cause("")
         self.headline.setText(_("Nothing ran: the code cannot start."))
-        self.details.setText(_("{reason}. The line is marked in the code: fix it and press Run again.").format(reason=reason))
+        if marked:
+            self.details.setText(_("{reason}. The line is marked in the code: fix it and press Run again.").format(reason=reason))
+        else:
+            self.details.setText(_("{reason}. Fix the code and press Run again.").format(reason=reason))
         self._set_state("")
 
     def show_freeze_cause(self, brief: str, words: str = "", *, outside_run: bool = False) -> None:

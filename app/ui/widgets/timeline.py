@@ -42,7 +42,7 @@ from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSumma
 from app.core.task_trace import RUN_TASK, TaskTrace
 from app.core.timeline import Pattern, Phase, describe, segments, tick_label, ticks
 from app.i18n import _
-from app.ui import plain_text
+from app.ui import look, plain_text
 from app.ui.widgets.timeline_reader import TimelineReader
 
 PHASE_COLOURS = {phase: QColor(phase.colour) for phase in Phase}
@@ -50,8 +50,11 @@ PHASE_COLOURS = {phase: QColor(phase.colour) for phase in Phase}
 FAILED_COLOUR = QColor("#c1121f")
 CANCELLED_COLOUR = QColor("#6c757d")
 FREEZE_FILL = QColor(230, 57, 70, 60)
-FREEZE_EDGE = QColor("#e63946")
-FREEZE_TEXT = QColor("#a4161a")
+FREEZE_EDGE = QColor(look.FROZEN.light)
+FREEZE_TEXT = QColor(look.FROZEN_TEXT.light)
+"""These and the lanes' colours are for a light background (:mod:`app.ui.look`'s inks FAILED,
+CANCELLED, FROZEN, FROZEN_TEXT): a dark one gets their dark variants (the phases keep their
+colours in both)."""
 
 AXIS_HEIGHT = 26
 GUTTER = 150
@@ -62,8 +65,9 @@ LABELLED_ROWS = 100
 MAX_ZOOM = 2000.0
 
 
-LOOP_COLOUR = QColor("#6a4c93")
-STEP_COLOUR = QColor("#1d3557")
+LOOP_COLOUR = QColor(look.LOOP_LANE.light)
+STEP_COLOUR = QColor(look.STEP_LANE.light)
+_LANE_INKS = {LOOP_COLOUR.rgb(): look.LOOP_LANE, STEP_COLOUR.rgb(): look.STEP_LANE}
 MAX_LANES = 12
 """A lesson's awaited steps get at most this many lanes (the rest of its tasks are in the Tasks tab)."""
 
@@ -405,6 +409,7 @@ class TimelineScene:
         """A moment of the run marked by a line (the Tasks tab's replay), or None."""
         self.gutter, self.axis_height, self.max_row = GUTTER, AXIS_HEIGHT, MAX_ROW
         self.label_row = MIN_ROW  # the shortest row a label fits in: set from the font
+        self._dark = False  # whether this paint is on a dark palette (set by paint)
 
     def fit_metrics(self, metrics: QFontMetrics) -> None:
         """The gutter, axis band and rows grow with the font (presentation mode); the module's
@@ -434,7 +439,7 @@ class TimelineScene:
         light = palette.base().color().lightness() > 128
         box = QRect(self.gutter, self.axis_height + 6, width - self.gutter - 12, metrics.height() * 2 + 12)
         painter.fillRect(box, QColor(255, 255, 255, 220) if light else QColor(0, 0, 0, 200))
-        painter.setPen(FREEZE_TEXT if light else FREEZE_EDGE)
+        painter.setPen(FREEZE_TEXT if light else QColor(look.FROZEN_TEXT.dark))
         painter.drawText(box.adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.overlay)
 
     # --- painting (shared by the screen and the PNG export) ---
@@ -470,6 +475,7 @@ class TimelineScene:
         self, painter: QPainter, area: QRect, palette: QPalette, font: QFont, *, scroll_x: int, scroll_y: int, px_per_s: float, row: int
     ) -> None:
         """Draws the run into ``area``: grid, freeze bands, bars, row labels and the time axis."""
+        self._dark = look.is_dark(palette)
         painter.fillRect(area, palette.base())
         if not self.records and not self.lanes:  # the X-ray's lanes are worth drawing on their own
             if not self.freezes:
@@ -504,7 +510,7 @@ class TimelineScene:
         for freeze in self.freezes:
             band = QRectF(QPointF(x_of(freeze.start), self.axis_height), QPointF(x_of(freeze.end), area.height()))
             painter.fillRect(band, FREEZE_FILL)
-            painter.setPen(QPen(FREEZE_EDGE, 1.5))
+            painter.setPen(QPen(look.FROZEN.on(palette), 1.5))
             painter.drawLine(band.topLeft(), band.bottomLeft())
             painter.drawLine(band.topRight(), band.bottomRight())
 
@@ -535,9 +541,9 @@ class TimelineScene:
             box = QRectF((left + right - width) / 2, self.axis_height + 4, width, painter.fontMetrics().height() + 4)
             box.moveLeft(min(max(box.left(), plot.left() + 2), plot.right() - width - 2))
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(255, 255, 255, 215))
+            painter.setBrush(look.LABEL_BOX.on(palette))
             painter.drawRoundedRect(box, 4, 4)
-            painter.setPen(FREEZE_TEXT)
+            painter.setPen(look.FROZEN_TEXT.on(palette))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         painter.setFont(font)
 
@@ -571,13 +577,17 @@ class TimelineScene:
             free_from = left + width + 6
         painter.drawLine(QPointF(self.gutter, self.axis_height), QPointF(area.width(), self.axis_height))
 
+    def _failed_colour(self) -> QColor:
+        return QColor(look.FAILED.dark) if self._dark else FAILED_COLOUR
+
     def _paint_lane(self, painter: QPainter, lane: Lane, top: float, row: int, x_of: Callable[[float], float]) -> None:
         """One X-ray lane: its stretches as bars, each named inside when there is room."""
         pad = max(1.0, row * 0.18)
         metrics = painter.fontMetrics()
         for start, end, name in lane.bars:
             rect = QRectF(x_of(start), top + pad, max(1.5, x_of(end) - x_of(start)), row - 2 * pad)
-            painter.fillRect(rect, lane.colour)
+            ink = _LANE_INKS.get(lane.colour.rgb())
+            painter.fillRect(rect, QColor(ink.dark) if ink is not None and self._dark else lane.colour)
             if name and rect.width() > metrics.horizontalAdvance(name) + 8 and rect.height() >= metrics.height() * 0.8:
                 painter.setPen(QColor("#ffffff"))
                 painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
@@ -598,7 +608,7 @@ class TimelineScene:
         pieces = segments(record, now)
         if not pieces and record.state is RequestState.FAILED:
             # Never sent (e.g. not a URL): a cross at the start says "failed at once".
-            painter.setPen(QPen(FAILED_COLOUR, 2))
+            painter.setPen(QPen(self._failed_colour(), 2))
             x, r = x_of(0.0) + 5, min(5.0, bar_height / 2)
             painter.drawLine(QPointF(x - r, middle - r), QPointF(x + r, middle + r))
             painter.drawLine(QPointF(x - r, middle + r), QPointF(x + r, middle - r))
@@ -618,10 +628,10 @@ class TimelineScene:
         if record.state is RequestState.FAILED and pieces:
             start = next((p.start for p in pieces if p.phase is not Phase.QUEUED), pieces[-1].end)
             outline = QRectF(x_of(start), bar_top, max(3.0, x_of(pieces[-1].end) - x_of(start)), bar_height)
-            painter.setPen(QPen(FAILED_COLOUR, 2 if row >= 12 else 1))
+            painter.setPen(QPen(self._failed_colour(), 2 if row >= 12 else 1))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(outline)
-            painter.setBrush(QBrush(FAILED_COLOUR))
+            painter.setBrush(QBrush(self._failed_colour()))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.drawEllipse(QPointF(outline.right() + 6, middle), min(4.0, bar_height / 2), min(4.0, bar_height / 2))
         elif cancelled and pieces:
