@@ -90,6 +90,10 @@ def language(settings: QSettings | None = None) -> str:
     the one IT preset in the defaults file, else "" for the system's language. A tag as written
     ("pt-BR"); ``app.i18n.choose_language`` makes it one of LoopLab's languages."""
     settings = settings or open_settings()
+    settings.allKeys()  # as load(): a damaged file is said here, the first time it is read
+    if settings.status() != QSettings.Status.NoError:
+        log.warning("Settings file %s is unreadable (%s); starting with defaults", settings.fileName(), settings.status().name)
+        return site_defaults.load().language
     raw = settings.value("language")
     if raw is not None and str(raw).strip():
         if site_defaults.is_language_tag(str(raw).strip()):
