@@ -79,7 +79,7 @@ def N_(message: str) -> str:
     return message
 
 
-class translated:  # noqa: N801 - reads as a function where it is used: title = translated("...")
+class translated:  # lower case: it reads as a function where it is used, title = translated("...")
     """A class attribute that reads as its text in the current language."""
 
     def __init__(self, message: str) -> None:

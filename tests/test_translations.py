@@ -8,7 +8,6 @@ without running ``python -m app.i18n extract`` fails here). Then the catalogs lo
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -167,9 +166,7 @@ def test_a_catalog_not_compiled_is_read_from_its_source(tmp_path: Path, monkeypa
 
 
 def test_the_compile_command_builds_every_catalog(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "app.i18n", "compile"], capture_output=True, text=True, timeout=60, env={**os.environ}
-    )
+    result = subprocess.run([sys.executable, "-m", "app.i18n", "compile"], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     for code, po in i18n.catalog_sources().items():
         mo = po.with_suffix(".mo")

@@ -125,9 +125,7 @@ def test_settings_language_applies_at_the_next_start(lab: MainWindow, monkeypatc
     assert settings.load().language == ""
 
 
-def test_the_schools_preset_language_applies_under_the_users_own(
-    lab: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_the_schools_preset_language_applies_under_the_users_own(lab: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """IT's defaults file (``language = pt-BR``) chooses the language of a user who chose none;
     Settings shows it chosen, and keeping it leaves it IT's; a user's own choice wins over it."""
     defaults = tmp_path / "defaults.ini"

@@ -75,9 +75,7 @@ def texts(top: QWidget, *, skip: tuple[QWidget, ...] = ()) -> list[str]:
         if any(widget is s or s.isAncestorOf(widget) for s in skip):
             continue
         found += [widget.toolTip(), widget.accessibleName(), widget.accessibleDescription(), widget.statusTip(), widget.whatsThis()]
-        if isinstance(widget, QLabel):
-            found.append(widget.text())
-        elif isinstance(widget, QAbstractButton):
+        if isinstance(widget, (QLabel, QAbstractButton)):
             found.append(widget.text())
         elif isinstance(widget, QLineEdit):
             found.append(widget.placeholderText())
