@@ -26,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from app import site_defaults
+from app.core.demo_server import demo_urls
 from app.core.freeze_guard import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT
 from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
@@ -133,6 +134,10 @@ def save(remembered: Remembered, settings: QSettings | None = None, *, demo_serv
             else:
                 settings.remove(item.name)
         elif item.name == "urls":
+            if value is None and "urls" in preset.keys:
+                # The built-in demo URLs, chosen over IT's list (File > Restore the demo URLs):
+                # written out, or the next launch would start with IT's list again.
+                value = "\n".join(demo_urls(DEMO_SERVER))
             _save_urls(settings, value, demo_server_url)
         elif isinstance(value, FetchMode):
             settings.setValue(item.name, value.value)
