@@ -1,10 +1,12 @@
-"""A non-modal banner for unexpected errors: seen where the user is looking, never in the way."""
+"""A non-modal banner for unexpected errors: seen where the user is looking, never in the way,
+and said to a screen reader at once."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.ui import plain_text
+from app.ui.accessibility import announce
 
 
 class ErrorBanner(QFrame):
@@ -48,6 +50,7 @@ class ErrorBanner(QFrame):
             self.details_button.setChecked(False)  # nothing to show: close an open details box
         self.details_button.setEnabled(bool(details))
         self.show()
+        announce(self, self.message.text(), assertive=True)  # it appears wherever the focus is
 
     def dismiss(self) -> None:
         self.count = 0
