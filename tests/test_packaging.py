@@ -244,6 +244,20 @@ def test_the_wine_check_starts_again_under_xvfb_from_any_folder(tmp_path: Path, 
     assert Path(asked.read_text().strip()).resolve() == script.resolve()
 
 
+def test_on_windows_each_mode_is_uninstalled_with_nothing_left() -> None:
+    steps = [step for step in workflow()["jobs"]["windows"]["steps"] if "/VERYSILENT" in step.get("run", "")]
+    modes = {"/CURRENTUSER": ("HKCU:", "$env:APPDATA"), "/ALLUSERS": ("HKLM:", "$env:ProgramData")}
+    assert len(steps) == len(modes)
+    for switch, (hive, start_menu) in modes.items():
+        (run,) = [step["run"] for step in steps if f'"{switch}"' in step["run"]]
+        uninstalled = run.split("$uninstall = Start-Process", 1)[1]
+        assert "$entry.UninstallString" in run.split("$uninstall = Start-Process", 1)[0], switch  # as IT finds it
+        assert f'"{hive}\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\' in run, switch
+        assert f"Join-Path {start_menu} " in run and "LoopLab.lnk" in run, switch
+        for gone in ("if (Test-Path $app) { throw", "if (Test-Path $key) { throw", "if (Test-Path $shortcut) { throw"):
+            assert gone in uninstalled, f"{switch}: {gone}"
+
+
 def test_the_macos_package_installs_the_app_into_applications_for_device_management() -> None:
     script = PKG_SCRIPT.read_text(encoding="utf-8")
     assert "pkgbuild --analyze" in script and "Set :0:BundleIsRelocatable false" in script
