@@ -52,6 +52,7 @@ MAX_BYTES = 8_000_000
 """A bigger file is not read: it would stall start-up (the longest URL list a user may keep is
 2,000,000 characters)."""
 MAX_URLS_CHARS = 2_000_000
+"""The longest URL list kept, from this file or from a user's settings (``app.ui.settings``)."""
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*")
 """A language tag as Qt's QLocale and gettext take them: de, pt_BR, pt-BR, zh_CN, zh-Hans-CN."""
 

@@ -293,7 +293,7 @@ def _bool_or_false(raw: object) -> bool:
 def _parse(name: str, raw: object) -> object:
     """The value ``raw`` read from the file, checked; ValueError/TypeError when it makes no sense."""
     if name == "urls":
-        if not isinstance(raw, str) or len(raw) > 2_000_000:
+        if not isinstance(raw, str) or len(raw) > site_defaults.MAX_URLS_CHARS:
             raise ValueError("not text")
         return raw
     if name == "mode":
