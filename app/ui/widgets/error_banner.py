@@ -49,8 +49,11 @@ class ErrorBanner(QFrame):
         if not details:
             self.details_button.setChecked(False)  # nothing to show: close an open details box
         self.details_button.setEnabled(bool(details))
+        if self.isHidden():
+            # Said at once as it appears, wherever the focus is; the errors after it while it
+            # shows only change its words (a burst of them would drown everything else said).
+            announce(self, self.message.text(), assertive=True)
         self.show()
-        announce(self, self.message.text(), assertive=True)  # it appears wherever the focus is
 
     def dismiss(self) -> None:
         self.count = 0
