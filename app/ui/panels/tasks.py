@@ -21,6 +21,7 @@ from app.core.task_trace import TaskRow, TaskState, TaskTrace
 from app.core.units import format_duration
 from app.ui import plain_text
 from app.ui.controller import LabController
+from app.ui.widgets import rows_follow_font
 
 COLUMNS = ("Task", "State", "Awaiting now", "For")
 LIVE_MS = 200
@@ -102,7 +103,7 @@ class TasksPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        rows_follow_font(self.view, 6)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)

@@ -16,6 +16,7 @@ from app.core import explain
 from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
 from app.core.timeline import span
 from app.ui import look, plain_text
+from app.ui.widgets import rows_follow_font
 from app.ui.widgets.timeline import TimelineWidget
 
 COLUMNS = ("Mode", "URLs", "At once", "Wall time", "Added up", "Freeze")
@@ -136,6 +137,7 @@ class HistoryView(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        rows_follow_font(self, 10)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MODE, QHeaderView.ResizeMode.Stretch)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from app.core.run import RequestRecord, RequestState, Run, format_duration, format_size
 from app.ui import look, plain_text
+from app.ui.widgets import rows_follow_font
 
 COLUMNS = ("URL", "Status", "Size", "Time", "Started at", "Error")
 URL, STATUS, SIZE, TIME, STARTED, ERROR = range(len(COLUMNS))
@@ -157,7 +158,7 @@ class ResultsTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setWordWrap(False)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        rows_follow_font(self, 10)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
