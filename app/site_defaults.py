@@ -25,12 +25,14 @@ presentation mode. ``language`` is the language LoopLab speaks (``de``, ``es``, 
 or ``zh_CN``; ``pt-BR`` and the like are understood), over the system's and under a user's own
 File > Settings > Language (:func:`language` in ``app.ui.settings``, then ``app.i18n``).
 
-A file that cannot be read or parsed is logged and ignored, and so is each value that makes no
+The file is UTF-8, or UTF-16 with a byte-order mark (what Windows PowerShell writes). A file
+that cannot be read or parsed is logged and ignored, and so is each value that makes no
 sense; LoopLab always starts. Qt-free, like ``app.core``: it only reads a file.
 """
 
 from __future__ import annotations
 
+import codecs
 import configparser
 import logging
 import os
@@ -51,6 +53,7 @@ MAX_BYTES = 8_000_000
 """A bigger file is not read: it would stall start-up (the longest URL list a user may keep is
 2,000,000 characters)."""
 MAX_URLS_CHARS = 2_000_000
+"""The longest URL list kept, from this file or from a user's settings (``app.ui.settings``)."""
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*")
 """A language tag as Qt's QLocale and gettext take them: de, pt_BR, pt-BR, zh_CN, zh-Hans-CN."""
 
@@ -126,8 +129,7 @@ def _read(path: Path) -> SiteDefaults:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise ValueError(f"it is larger than {MAX_BYTES:,} bytes")
-        # utf-8-sig: Windows Notepad has long saved UTF-8 with a byte-order mark.
-        text = path.read_text(encoding="utf-8-sig")
+        text = _decode(path.read_bytes())
         parser = configparser.ConfigParser(interpolation=None)
         parser.read_string(text, source=str(path))
     except (OSError, UnicodeDecodeError, ValueError, configparser.Error) as exc:
@@ -153,6 +155,14 @@ def _read(path: Path) -> SiteDefaults:
     preset = SiteDefaults(path=path, keys=tuple(k for k in KEYS if k in values), **values)  # type: ignore[arg-type]
     log.info("Defaults from %s: %s", path, ", ".join(preset.keys) or "nothing usable")
     return preset
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8, with or without the byte-order mark Windows Notepad long wrote; or UTF-16 with its
+    mark, as Windows PowerShell 5.1's Out-File and ">" and Notepad's "Unicode" write it."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
 
 
 def _parse(key: str, raw: str) -> object:

@@ -302,8 +302,6 @@ def rss_client(kind: str, base: str) -> None:
     """``loop_bench.py --rss raw|app BASE``: fetches RSS_URLS URLs in this fresh process and prints
     its peak resident set size (MiB) on stdout. ``raw``: a qasync client with no window (Qt,
     qasync and aiohttp loaded, as a bare app would); ``app``: LoopLab's window as ``looplab`` runs."""
-    import resource
-
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
@@ -353,7 +351,11 @@ def rss_client(kind: str, base: str) -> None:
             await window.wait_closed()
 
         fast_loop.run(lab(), gc_pacer=pacer)
-    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}", flush=True)
+    # VmHWM: this process's own peak. (ru_maxrss is not: Linux carries the parent's high-water
+    # mark across fork and exec, so every child of a big bench process reported the bench's size.)
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(f"{peak_kib / 1024:.1f}", flush=True)
 
 
 def peak_rss(kind: str, base: str) -> float:

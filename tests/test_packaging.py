@@ -209,6 +209,55 @@ def test_the_wine_check_knows_the_installers_app_id_and_runs_in_ci() -> None:
     assert app_id.group(1) in windows_runs
 
 
+@pytest.mark.parametrize("where", ["packaging/windows", "packaging", ".", "/"])
+def test_the_wine_check_starts_again_under_xvfb_from_any_folder(tmp_path: Path, where: str) -> None:
+    # The script installs its tools, then starts itself again under a virtual display (after
+    # moving to the repository's root). Run here as far as that restart, with stand-ins for
+    # dpkg (everything installed) and xvfb-run (which says what it was asked to start).
+    repo = tmp_path / "repo"
+    script = repo / "packaging" / "windows" / ISS_CHECK.name
+    script.parent.mkdir(parents=True)
+    script.write_text(ISS_CHECK.read_text(encoding="utf-8"), encoding="utf-8")
+    (repo / "app").mkdir()
+    (repo / "app" / "__init__.py").write_text('__version__ = "0.0.1"\n')
+    for made in ("build/innosetup/node_modules/innosetup/bin/ISCC.exe", "build/icons/looplab.ico"):
+        (repo / made).parent.mkdir(parents=True, exist_ok=True)
+        (repo / made).write_bytes(b"")
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    asked = tmp_path / "xvfb-run-was-asked"
+    (stubs / "dpkg").write_text("#!/bin/sh\n[ \"$1\" = --print-foreign-architectures ] && echo i386\nexit 0\n")
+    (stubs / "npm").write_text("#!/bin/sh\nexit 0\n")
+    (stubs / "xvfb-run").write_text(
+        "#!/bin/sh\n"
+        'while [ $# -gt 0 ] && [ "$1" != bash ]; do shift; done\n'
+        f'echo "$2" > "{asked}"\n'
+        'test -f "$2" || { echo "no such script: $2 (in $PWD)" >&2; exit 9; }\n'
+    )
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    cwd = repo / where if where != "/" else Path("/")
+    path = str(script.relative_to(cwd)) if where != "/" else str(script)
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(["bash", path], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert Path(asked.read_text().strip()).resolve() == script.resolve()
+
+
+def test_on_windows_each_mode_is_uninstalled_with_nothing_left() -> None:
+    steps = [step for step in workflow()["jobs"]["windows"]["steps"] if "/VERYSILENT" in step.get("run", "")]
+    modes = {"/CURRENTUSER": ("HKCU:", "$env:APPDATA"), "/ALLUSERS": ("HKLM:", "$env:ProgramData")}
+    assert len(steps) == len(modes)
+    for switch, (hive, start_menu) in modes.items():
+        (run,) = [step["run"] for step in steps if f'"{switch}"' in step["run"]]
+        uninstalled = run.split("$uninstall = Start-Process", 1)[1]
+        assert "$entry.UninstallString" in run.split("$uninstall = Start-Process", 1)[0], switch  # as IT finds it
+        assert f'"{hive}\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\' in run, switch
+        assert f"Join-Path {start_menu} " in run and "LoopLab.lnk" in run, switch
+        for gone in ("if (Test-Path $app) { throw", "if (Test-Path $key) { throw", "if (Test-Path $shortcut) { throw"):
+            assert gone in uninstalled, f"{switch}: {gone}"
+
+
 def test_the_macos_package_installs_the_app_into_applications_for_device_management() -> None:
     script = PKG_SCRIPT.read_text(encoding="utf-8")
     assert "pkgbuild --analyze" in script and "Set :0:BundleIsRelocatable false" in script

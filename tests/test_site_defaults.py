@@ -130,6 +130,16 @@ def test_notepads_byte_order_mark_and_windows_line_ends_are_fine(tmp_path: Path)
     assert load_file(path).urls == "https://a.example/\nhttps://b.example/"  # [Lab] and URLs as IT typed them
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_as_powershell_and_notepad_write_it_is_read(tmp_path: Path, caplog: pytest.LogCaptureFixture, encoding: str) -> None:
+    # Windows PowerShell 5.1's Out-File and ">" (what a deployment script uses) and Notepad's
+    # "Unicode" write UTF-16 with a byte-order mark.
+    bom = {"utf-16": b"", "utf-16-le": "\ufeff".encode("utf-16-le"), "utf-16-be": "\ufeff".encode("utf-16-be")}[encoding]
+    path = write(tmp_path, bom + "[lab]\r\npresentation = true\r\nurls =\r\n    https://schule.example/\r\n".encode(encoding))
+    assert load_file(path) == SiteDefaults(path=path, urls="https://schule.example/", presentation=True, keys=("urls", "presentation"))
+    assert warnings(caplog) == []
+
+
 def test_an_unchanged_file_is_parsed_once_a_changed_one_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write(tmp_path, "[lab]\npresentation = maybe\n")
     load_file(path)

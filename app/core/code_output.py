@@ -24,7 +24,7 @@ from typing import Any
 MAX_LINES = 500
 """Lines kept: the latest ones (a class reads the end of what was printed)."""
 MAX_LINE_CHARS = 1000
-"""A longer line is cut here, with "…"."""
+"""A longer line is cut here, with "…" (so is the message of an error in the code, app.core.user_code)."""
 CUT = "…"
 
 

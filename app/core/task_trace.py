@@ -38,6 +38,7 @@ import enum
 import functools
 import gc
 import logging
+import operator
 import os
 import threading
 import time
@@ -163,17 +164,58 @@ class TaskHistory:
         return TaskRow(self.task_id, self.name, self.states[i], self.awaiting[i], self.times[i], self.locations[i])
 
 
-@dataclass(frozen=True)
 class TaskTrace:
-    """What a run recorded: immutable, on the run's clock (0 = the run's start)."""
+    """What a run recorded: immutable, on the run's clock (0 = the run's start).
 
-    spans: tuple[Span, ...] = ()
-    busy: tuple[tuple[float, float], ...] = ()
-    """When the loop ran Python (task steps and callbacks), as (start, end) stretches in order."""
-    tasks: tuple[TaskHistory, ...] = ()
-    """Every traced task's history, in the order they were created."""
-    dropped: int = 0
-    """Steps and state changes not kept once the run passed :data:`MAX_SPANS` or :data:`MAX_POINTS`."""
+    ``spans`` may be given as a function that makes them, called on first use: a run of 10,000
+    URLs records ~20,000 spans, and building them took ~100 ms of the GUI thread at the run's
+    end (a stall of the window), though a URL run's timeline never draws them (only an export
+    or a lesson's timeline reads them).
+    """
+
+    __slots__ = ("_spans", "_make_spans", "_span_estimate", "busy", "tasks", "dropped")
+
+    def __init__(
+        self,
+        spans: tuple[Span, ...] | Callable[[], tuple[Span, ...]] = (),
+        busy: tuple[tuple[float, float], ...] = (),
+        tasks: tuple[TaskHistory, ...] = (),
+        dropped: int = 0,
+        *,
+        span_estimate: int = 0,
+    ) -> None:
+        self._spans: tuple[Span, ...] | None = None if callable(spans) else tuple(spans)
+        self._span_estimate = span_estimate  # spans not made yet: at most this many
+        self._make_spans = spans if callable(spans) else None
+        self.busy = busy
+        """When the loop ran Python (task steps and callbacks), as (start, end) stretches in order."""
+        self.tasks = tasks
+        """Every traced task's history, in the order they were created."""
+        self.dropped = dropped
+        """Steps and state changes not kept once the run passed :data:`MAX_SPANS` or :data:`MAX_POINTS`."""
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """Every awaited step of every task, by task, start and depth (made on first use)."""
+        if self._spans is None:
+            assert self._make_spans is not None
+            self._spans, self._make_spans = self._make_spans(), None
+        return self._spans
+
+    def span_count(self) -> int:
+        """How many spans: exact once made, else at most that many (without making them)."""
+        return len(self._spans) if self._spans is not None else self._span_estimate
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TaskTrace):
+            return NotImplemented
+        return (self.spans, self.busy, self.tasks, self.dropped) == (other.spans, other.busy, other.tasks, other.dropped)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        spans = "not made yet" if self._spans is None else len(self._spans)
+        return f"TaskTrace(tasks={len(self.tasks)}, spans={spans}, busy={len(self.busy)}, dropped={self.dropped})"
 
     def rows_at(self, t: float) -> list[TaskRow]:
         """Replay: every task that existed at ``t``, with its state and await point then."""
@@ -195,6 +237,9 @@ class TaskTrace:
             return 0.0
         spent = sum(max(0.0, min(e, end) - max(s, start)) for s, e in self.busy)
         return spent / (end - start)
+
+
+_SPAN_ORDER = operator.attrgetter("task_id", "start", "depth")
 
 
 # --- reading an await chain -------------------------------------------------------------------
@@ -515,12 +560,17 @@ class TaskTracer:
             self._close_from(record, 0, now)
             record.name = self._name(record)
             record.task = record.coro = record.waiting_on = None
-        spans = []
-        for record, name, start, end, depth, definition in self._spans:
-            start, end = start + offset, end + offset
-            if end > (CLIP_MIN if start < 0 else 0):  # what ended before 0 (or just after) is not the run's
-                spans.append(Span(record.name, name, max(start, 0.0), end, depth, definition, record.task_id))
-        spans.sort(key=lambda s: (s.task_id, s.start, s.depth))
+        raw_spans = self._spans
+
+        def make_spans() -> tuple[Span, ...]:
+            spans = []
+            for record, name, start, end, depth, definition in raw_spans:
+                start, end = start + offset, end + offset
+                if end > (CLIP_MIN if start < 0 else 0):  # what ended before 0 (or just after) is not the run's
+                    spans.append(Span(record.name, name, max(start, 0.0), end, depth, definition, record.task_id))
+            spans.sort(key=_SPAN_ORDER)
+            return tuple(spans)
+
         busy = []
         raw = self._busy
         for i in range(0, len(raw) - 1, 2):
@@ -538,7 +588,7 @@ class TaskTracer:
             )
             for record in self._records
         )
-        self._trace = TaskTrace(spans=tuple(spans), busy=tuple(busy), tasks=histories, dropped=self._dropped)
+        self._trace = TaskTrace(spans=make_spans, busy=tuple(busy), tasks=histories, dropped=self._dropped, span_estimate=len(raw_spans))
         self._records, self._spans, self._busy = [], [], []
         self._code_info.clear()
         return self._trace

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core.code_output import CUT, MAX_LINE_CHARS
 from app.core.code_tasks import CodeExit
 from app.core.units import format_size
 from app.i18n import _
@@ -262,7 +263,9 @@ def _exception_line(exc: BaseException) -> str:
     if isinstance(exc, CodeExit):  # sys.exit() in one of the code's tasks: said as itself
         exc = exc.original
     text = " ".join(line.strip() for line in traceback.format_exception_only(type(exc), exc) if line.strip())
-    return text or type(exc).__name__
+    # Cut as a printed line is: a whole web page as the message would hold the window while its
+    # labels lay it out, and a screen reader would read all of it (the log keeps it whole).
+    return (text[:MAX_LINE_CHARS] + CUT if len(text) > MAX_LINE_CHARS else text) or type(exc).__name__
 
 
 class CodeEdits:

@@ -11,7 +11,8 @@ text really changes. What this module adds:
   screen reader reads a description when the user moves to the widget; thirty change events a
   second would only flood it.
 - :func:`announce`: one sentence spoken when the screen reader has finished what it is saying
-  (a polite announcement, Qt 6.8 and later), e.g. the end of a run. Older Qt has no
+  (a polite announcement, Qt 6.8 and later), e.g. the end of a run or code that cannot start;
+  an unexpected error is said at once (assertive). Older Qt has no
   announcements: the window's status bar shows the sentence instead, where a screen reader reads
   it on request (NVDA+End, for one).
 - :func:`chain_tab_order`: Tab visits the window's parts in the order a person works, whatever
@@ -78,12 +79,13 @@ class LiveDescription:
             widget.setAccessibleDescription(text)
 
 
-def announce(widget: QWidget, text: str) -> None:
+def announce(widget: QWidget, text: str, *, assertive: bool = False) -> None:
     """Has screen readers say ``text`` once they are done with what they are saying (see the
-    module's docstring); ``widget`` is where it comes from."""
+    module's docstring), or at once with ``assertive`` (an error); ``widget`` is where it comes from."""
     if AnnouncementEvent is not None:
         event = AnnouncementEvent(widget, text)
-        event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+        politeness = QAccessible.AnnouncementPoliteness
+        event.setPoliteness(politeness.Assertive if assertive else politeness.Polite)
         QAccessible.updateAccessibility(event)
         return
     window = widget.window()

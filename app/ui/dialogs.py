@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.core.freeze_guard import MAX_LIMIT, MIN_LIMIT
 from app.i18n import LANGUAGES, SYSTEM, _, language
 from app.ui import plain_text
+from app.ui.widgets import rows_follow_font
 from app.versions import versions
 
 
@@ -62,6 +63,7 @@ class ShortcutsDialog(QDialog):
         table.setObjectName("shortcutsTable")
         table.setHorizontalHeaderLabels([_("Keys"), _("What they do")])
         table.verticalHeader().hide()
+        rows_follow_font(table, 8)  # a zoomed window's dialog is zoomed too
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, (keys, action) in enumerate(shortcuts):
             table.setItem(row, 0, QTableWidgetItem(keys))

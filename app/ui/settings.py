@@ -26,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from app import site_defaults
+from app.core.demo_server import demo_urls
 from app.core.freeze_guard import DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT
 from app.core.lessons import GATHER_URLS, LESSON_IDS, SCALES
 from app.core.run import FetchMode
@@ -143,6 +144,10 @@ def save(remembered: Remembered, settings: QSettings | None = None, *, demo_serv
             else:
                 settings.remove(item.name)
         elif item.name == "urls":
+            if value is None and "urls" in preset.keys:
+                # The built-in demo URLs, chosen over IT's list (File > Restore the demo URLs):
+                # written out, or the next launch would start with IT's list again.
+                value = "\n".join(demo_urls(DEMO_SERVER))
             _save_urls(settings, value, demo_server_url)
         elif isinstance(value, FetchMode):
             settings.setValue(item.name, value.value)
@@ -300,7 +305,7 @@ def _bool_or_false(raw: object) -> bool:
 def _parse(name: str, raw: object) -> object:
     """The value ``raw`` read from the file, checked; ValueError/TypeError when it makes no sense."""
     if name == "urls":
-        if not isinstance(raw, str) or len(raw) > 2_000_000:
+        if not isinstance(raw, str) or len(raw) > site_defaults.MAX_URLS_CHARS:
             raise ValueError("not text")
         return raw
     if name == "mode":

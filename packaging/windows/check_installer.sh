@@ -85,7 +85,8 @@ if [ -z "${LOOPLAB_CHECK_UNDER_XVFB:-}" ]; then
   # One virtual display for the whole run: wine's desktop process is started by the first wine
   # program and outlives it, and one started without a display serves the later ones without.
   export LOOPLAB_CHECK_UNDER_XVFB=1
-  exec xvfb-run -a -s "-screen 0 1024x768x24" bash "$0" "$@"
+  # By its path from the root: "$0" may be relative to the folder it was started from.
+  exec xvfb-run -a -s "-screen 0 1024x768x24" bash "$root/packaging/windows/$(basename "$0")" "$@"
 fi
 
 # --- from here on, under Xvfb ------------------------------------------------------------------

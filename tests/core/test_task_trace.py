@@ -344,3 +344,26 @@ def test_a_huge_run_keeps_a_bounded_trace(monkeypatch: pytest.MonkeyPatch) -> No
     assert trace.dropped > 0
     assert trace.task_count() == 200
     assert all(history.states[-1] is TaskState.DONE for history in trace.tasks)  # how each ended is kept
+
+
+def test_the_spans_are_made_when_first_read_not_when_the_run_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 10,000-URL run records ~20,000 spans: made at its end they stalled the window ~100 ms,
+    # though a URL run's timeline never draws them.
+    made: list[int] = []
+    real_span = task_trace.Span
+
+    def counting_span(*args: Any) -> Span:
+        made.append(1)
+        return real_span(*args)
+
+    async def workers(_tracer: TaskTracer) -> None:
+        await asyncio.gather(*(sequential() for _ in range(5)))
+
+    monkeypatch.setattr(task_trace, "Span", counting_span)
+    trace, _ = traced(workers)
+    assert made == [] and trace.span_count() >= 15  # counted (at most), not made
+    spans = trace.spans
+    assert len(made) == len(spans) == trace.span_count() >= 15
+    assert [(s.task_id, s.start, s.depth) for s in spans] == sorted((s.task_id, s.start, s.depth) for s in spans)
+    assert trace.spans is spans  # made once
+    assert {s.name for s in spans} >= {"fetch_data", "process", "asyncio.sleep"}

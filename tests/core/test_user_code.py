@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.code_output import CUT, MAX_LINE_CHARS
 from app.core.lessons import LESSONS, LessonSetup, call_main, compile_main, lesson_by_id
 from app.core.predictions import Prediction, compare, duration_choices, nearest
 from app.core.run import FetchMode, RunRequest
@@ -109,6 +110,16 @@ def test_an_error_outside_the_code_has_no_line() -> None:
     except RuntimeError as exc:
         problem = problem_in(exc, "playground")
     assert problem.line is None and problem.traceback == () and problem.one_line() == "RuntimeError: not theirs"
+
+
+def test_a_huge_error_message_is_cut_as_a_long_printed_line_is() -> None:
+    # raise RuntimeError(await response.text()): a whole web page as the message. Shown whole, it
+    # held the window about 5 s (each label laying out a million characters) and was read out whole.
+    problem = problem_in(failure("async def main():\n    raise ValueError('x' * 1_000_000)\n"), "playground")
+    assert problem.line == 2
+    assert problem.message == "ValueError: " + "x" * (MAX_LINE_CHARS - len("ValueError: ")) + CUT
+    short = problem_in(failure("async def main():\n    raise ValueError('x' * 900)\n"), "playground")
+    assert short.message == "ValueError: " + "x" * 900  # a long one that fits stays whole
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Finds what a person would see cut off in a window: text wider or taller than its widget, tabs
-whose titles are elided, widgets hanging outside the window.
+whose titles are elided, widgets hanging outside the window, an area that scrolls only up and
+down with contents wider than itself.
 
 Used by ``test_fit.py`` at the classroom screen sizes; ``python -m tests.ui.fit`` is not a thing:
 the test renders the PNGs it checks (see ``LOOPLAB_FIT_SHOTS`` there) so a person can look too.
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QScrollArea,
     QTabBar,
     QToolButton,
     QWidget,
@@ -103,6 +105,16 @@ def _combo_problem(combo: QComboBox) -> str | None:
     return None
 
 
+def _sideways_problem(area: QScrollArea) -> str | None:
+    """A scroll area that scrolls only up and down, with contents wider than it: their side is cut
+    (and it slides sideways to show a control that gets the focus)."""
+    if area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff or area.widget() is None:
+        return None
+    if area.horizontalScrollBar().maximum() > SLACK:
+        return f"its contents need {area.widget().width()} px, it shows {area.viewport().width()}: cut at the side"
+    return None
+
+
 def _tab_problems(bar: QTabBar) -> list[str]:
     problems = []
     metrics = QFontMetrics(bar.font())
@@ -142,6 +154,8 @@ def problems(window: QWidget) -> list[str]:
             problem = _combo_problem(widget)
         elif isinstance(widget, QTabBar):
             found += [f"{name}: {p}" for p in _tab_problems(widget)]
+        elif isinstance(widget, QScrollArea):
+            problem = _sideways_problem(widget)
         if problem:
             text = widget.text() if isinstance(widget, (QLabel, QAbstractButton)) else ""
             found.append(f"{name} {text[:40]!r}: {problem}")

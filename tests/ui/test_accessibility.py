@@ -270,6 +270,33 @@ def test_the_end_of_a_run_is_announced_politely(
     assert announcements[1][0].endswith(lab.report.details.text().rpartition("Compared with")[2])
 
 
+@pytest.mark.skipif(accessibility.AnnouncementEvent is None, reason="Qt before 6.8 has no announcements")
+def test_code_that_cannot_start_is_announced_too(lab: MainWindow, qtbot: Any, announcements: list[Announcement]) -> None:
+    # Run pressed on code with a syntax error: nothing runs, so no run ends, and the person who
+    # cannot see the report must still hear why nothing happened.
+    lab.source.open_lesson("playground")
+    lab.source.lesson_panel.code_view.replace_code("async def main():\n    print((1)\n")
+    lab.controls.run_button.click()
+    assert lab.report.headline.text() == "Nothing ran: the code cannot start."
+    assert announcements == [
+        (f"{lab.report.headline.text()} {lab.report.details.text()}", QAccessible.AnnouncementPoliteness.Polite)
+    ]
+    assert "SyntaxError" in announcements[0][0]
+
+
+@pytest.mark.skipif(accessibility.AnnouncementEvent is None, reason="Qt before 6.8 has no announcements")
+def test_an_unexpected_error_is_announced_as_the_banner_shows_it(lab: MainWindow, announcements: list[Announcement]) -> None:
+    lab.reporter.report("Unexpected error: <b>not markup</b>", ValueError("x"))
+    assert lab.banner.isVisible()
+    assert announcements == [("Unexpected error: <b>not markup</b>", QAccessible.AnnouncementPoliteness.Assertive)]
+    for _ in range(50):  # a burst: the banner counts them, and says nothing more
+        lab.reporter.report("Unexpected error: again")
+    assert len(announcements) == 1 and lab.banner.count == 51
+    lab.banner.dismiss_button.click()
+    lab.reporter.report("Unexpected error: a new one")
+    assert announcements[1:] == [("Unexpected error: a new one", QAccessible.AnnouncementPoliteness.Assertive)]
+
+
 def test_before_qt_6_8_the_status_bar_says_it(
     lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch, announcements: list[Announcement]
 ) -> None:

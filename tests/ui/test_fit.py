@@ -6,8 +6,10 @@ the longest code, the limit lesson the most settings and the note under the togg
 playground its own words, edited code with Reset, the "Predict before Run" questions and what the
 code printed), on each
 results tab after a run with failures: no text wider or taller than its widget, no elided tab,
-no widget outside the window, timeline rows with their labels, code that never hides behind a
-horizontal scroll bar. The same at the largest zoom a 1366 x 768 laptop's normal window allows. Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
+no widget outside the window, no scrolled words cut at their side, timeline rows with their
+labels, code that never hides behind a horizontal scroll bar. The same at the largest zoom a
+1366 x 768 laptop's normal window allows, and a 1920 x 1080 projector's (normal and presentation
+mode). Set ``LOOPLAB_FIT_SHOTS=DIR`` to also save every layout as a PNG to look at.
 """
 
 from __future__ import annotations
@@ -151,6 +153,28 @@ def test_every_layout_fits_a_1366x768_laptop_at_the_largest_zoom_it_allows(
     assert not found, "\n".join(found)
 
 
+@pytest.mark.parametrize("presentation", [False, True], ids=["normal", "presentation"])
+def test_every_layout_fits_a_1080p_projector_at_the_largest_zoom_it_allows(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, presentation: bool
+) -> None:
+    # The test screen is a 1366 x 768 laptop: a window as big as a 1920 x 1080 screen's is made
+    # after the zoom (which keeps a window on its screen); the zoom follows the window's size.
+    run_with_failures(lab, loop, demo_server)
+    width, height = 1920, 1080
+    size = (width, height) if presentation else (width - FRAME, height - TITLE_AND_TASK_BAR)
+    zoom = look.max_zoom(*size, presentation=presentation)
+    assert zoom >= 1.3
+    lab.set_presentation(presentation, full_screen=False)
+    lab.presentation.set_zoom(zoom)
+    lab.resize(*size)
+    settle(lab)
+    assert (lab.width(), lab.height()) == size
+    base = look.presentation_scale(*size) if presentation else 1.0
+    assert lab.presentation.scale == pytest.approx(base * zoom)  # all of it shown, none held back
+    found = check_every_view(lab, f"{'presentation' if presentation else 'normal'} {width}x{height} zoom {zoom:.0%}")
+    assert not found, "\n".join(found)
+
+
 def test_presentation_mode_is_as_big_as_the_screen_allows() -> None:
     assert look.presentation_scale(1366, 768) >= 1.5  # the classroom issue's 1.5x, from 1366 x 768 up
     assert look.presentation_scale(1920, 1080) == look.PRESENTATION_SCALE
@@ -162,7 +186,7 @@ def test_presentation_mode_is_as_big_as_the_screen_allows() -> None:
 
 def test_the_fit_check_sees_a_cut_label_and_a_widget_outside_the_window(qtbot: object) -> None:
     # The check itself must be able to fail.
-    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+    from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QWidget
 
     window = QWidget()
     qtbot.addWidget(window)  # type: ignore[attr-defined]
@@ -176,9 +200,17 @@ def test_the_fit_check_sees_a_cut_label_and_a_widget_outside_the_window(qtbot: o
     button.setGeometry(0, 60, 50, 30)
     outside = QLabel("x", window)
     outside.setGeometry(280, 190, 40, 40)
+    sideways = QScrollArea(window)
+    sideways.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    sideways.setWidgetResizable(True)
+    wide = QLabel("contents wider than the area that shows them, and no scroll bar to reach the rest")
+    wide.setMinimumWidth(400)
+    sideways.setWidget(wide)
+    sideways.setGeometry(100, 100, 150, 60)
     window.show()
     found = problems(window)
     assert any("far too long" in line for line in found)
     assert any("a wrapped label" in line for line in found)
     assert any("A button" in line for line in found)
     assert any("outside the window" in line for line in found)
+    assert any("cut at the side" in line for line in found)

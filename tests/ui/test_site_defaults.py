@@ -113,6 +113,19 @@ def test_a_list_kept_as_it_came_follows_a_new_defaults_file(
     assert launch().source.url_edit.toPlainText() == school_urls(demo_server).replace("https://example.org/", "https://next-term.example/")
 
 
+def test_going_back_to_the_demo_urls_is_the_users_choice_too(
+    launch: Callable[[], MainWindow], defaults_file: Callable[[str], Path], loop: qasync.QEventLoop, demo_server: DemoServer
+) -> None:
+    defaults_file(SCHOOL)
+    first = launch()
+    assert first.source.url_edit.toPlainText() == school_urls(demo_server)
+    first.findChild(QAction, "restoreDemoAction").trigger()  # File > Restore the demo URLs
+    demo = "\n".join(demo_urls(demo_server.url))
+    assert first.source.url_edit.toPlainText() == demo
+    quit_lab(first, loop)
+    assert launch().source.url_edit.toPlainText() == demo  # not the school's list again
+
+
 def test_saved_settings_win_over_the_defaults(
     launch: Callable[[], MainWindow], defaults_file: Callable[[str], Path], demo_server: DemoServer
 ) -> None:

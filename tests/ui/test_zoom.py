@@ -13,7 +13,7 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QTableView, QWidget
 
 from app.core.demo_server import DemoServer
 from app.ui import look, settings
@@ -176,6 +176,40 @@ def test_zoom_multiplies_presentation_mode_within_the_room_it_has(lab: MainWindo
     assert lab.presentation.scale == pytest.approx(1.55 * 0.9)
     lab.set_presentation(False)
     assert lab.presentation.scale == 0.9
+
+
+def rows_off(lab: MainWindow) -> list[str]:
+    """The tables of the window (and of its shortcuts dialog) whose rows do not fit a line of
+    their font: shorter (words cut at the top and bottom), or left tall from a bigger zoom."""
+    lab.show_shortcuts()
+    dialog = lab.findChild(QDialog, "shortcutsDialog")
+    found = []
+    for view in [*lab.findChildren(QTableView), *dialog.findChildren(QTableView)]:
+        view.ensurePolished()
+        line, row = view.fontMetrics().height(), view.verticalHeader().defaultSectionSize()
+        if not line <= row <= line + 12:
+            found.append(f"{view.objectName()}: rows of {row} px for lines of {line} px")
+    dialog.reject()
+    return found
+
+
+def test_the_tables_rows_grow_with_the_zoom_and_in_presentation_mode(lab: MainWindow, qtbot: Any) -> None:
+    activate(lab, qtbot)
+    assert rows_off(lab) == []
+    for _ in look.ZOOM_STEPS:  # the requests, the history, the tasks and the shortcuts: all of them
+        press(lab, "Ctrl++")
+    assert lab.presentation.scale == 1.2
+    assert rows_off(lab) == []
+    lab.set_presentation(True, full_screen=False)
+    lab.resize(1366, 768)
+    qtbot.waitUntil(lambda: lab.presentation.scale == look.PRESENTATION_SCALE)
+    assert rows_off(lab) == []
+    lab.set_presentation(False)
+    for _ in look.ZOOM_STEPS:
+        press(lab, "Ctrl+-")
+    for index in range(lab.results.count()):  # each table as it is shown: smaller rows again
+        lab.results.setCurrentIndex(index)
+        assert rows_off(lab) == []
 
 
 def test_the_zoom_is_remembered(loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer) -> None:

@@ -8,7 +8,8 @@ run just ended can be compared with the one before it (the same URLs, both compl
 report says so in the very words the History tab uses for the same two runs.
 
 When a run ends the report's verdict is announced to screen readers in one sentence ("Run
-finished: 40 requests in 1.20 s, the window stayed alive"), politely: after what they are saying.
+finished: 40 requests in 1.20 s, the window stayed alive"), politely: after what they are saying;
+so is why nothing ran, when the code cannot start.
 
 When the window froze, the report names what froze it (``app.core.freeze_cause``): after a run,
 the cause of its longest freeze; between runs (start-up, a dialog), each freeze as the
@@ -86,6 +87,7 @@ class ReportPanel(RunReport):
 
     def _on_controller_code_rejected(self, problem: CodeProblem) -> None:
         self.show_rejected(problem.one_line(), marked=problem.line is not None)
+        announce(self, f"{self.headline.text()} {self.details.text()}")  # no run ends: said here
 
     def _on_heartbeat_froze(self, cause: FreezeCause) -> None:
         # A run's freezes are in its summary (a blocking run's last one is reported just after it ends).

@@ -22,6 +22,7 @@ from app.core.units import format_duration
 from app.i18n import N_, _, ngettext
 from app.ui import plain_text
 from app.ui.controller import LabController
+from app.ui.widgets import rows_follow_font
 
 COLUMNS = (N_("Task"), N_("State"), N_("Awaiting now"), N_("For"))
 """The column headers, shown as ``_(...)``."""
@@ -104,7 +105,7 @@ class TasksPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        rows_follow_font(self.view, 6)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)

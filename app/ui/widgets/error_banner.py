@@ -1,4 +1,5 @@
-"""A non-modal banner for unexpected errors: seen where the user is looking, never in the way."""
+"""A non-modal banner for unexpected errors: seen where the user is looking, never in the way,
+and said to a screen reader at once."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, 
 
 from app.i18n import _, ngettext
 from app.ui import plain_text
+from app.ui.accessibility import announce
 
 
 class ErrorBanner(QFrame):
@@ -53,6 +55,10 @@ class ErrorBanner(QFrame):
         if not details:
             self.details_button.setChecked(False)  # nothing to show: close an open details box
         self.details_button.setEnabled(bool(details))
+        if self.isHidden():
+            # Said at once as it appears, wherever the focus is; the errors after it while it
+            # shows only change its words (a burst of them would drown everything else said).
+            announce(self, self.message.text(), assertive=True)
         self.show()
 
     def dismiss(self) -> None:

@@ -17,6 +17,7 @@ from app.core.run import FetchMode, RunOutcome, RunSummary, format_duration
 from app.core.timeline import span
 from app.i18n import N_, _, ngettext
 from app.ui import look, plain_text
+from app.ui.widgets import rows_follow_font
 from app.ui.widgets.timeline import TimelineWidget
 
 COLUMNS = (N_("Mode"), N_("URLs"), N_("At once"), N_("Wall time"), N_("Added up"), N_("Freeze"))
@@ -34,7 +35,7 @@ class may run 200,000 at a time. So memory stays bounded however many runs a les
 def weight(summary: RunSummary) -> int:
     """What a run costs the history to keep, in :data:`KEPT_RECORDS`' units."""
     trace = summary.trace
-    return len(summary.records) + (len(trace.spans) + len(trace.tasks) if trace is not None else 0)
+    return len(summary.records) + (trace.span_count() + len(trace.tasks) if trace is not None else 0)
 
 
 class HistoryModel(QAbstractTableModel):
@@ -143,6 +144,7 @@ class HistoryView(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        rows_follow_font(self, 10)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MODE, QHeaderView.ResizeMode.Stretch)

@@ -246,15 +246,19 @@ class LessonPanel(QWidget):
             QTimer.singleShot(0, self, lambda: self.words.ensureWidgetVisible(self.prediction_box))
 
     def _fit_words(self) -> None:
-        """In compact mode only the settings are left above the code: their area shrinks to them."""
+        """In compact mode only the settings are left above the code: their area shrinks to them.
+        Their area is never narrower than they need: it scrolls up and down only, so what did not
+        fit across would be cut at the side (the window's columns make room instead)."""
         content = self.words.widget()
         content.layout().activate()
         self.words.setMaximumHeight(content.sizeHint().height() + 4 if self._compact else QWIDGETSIZE_MAX)
+        self.words.setMinimumWidth(content.minimumSizeHint().width() + self.words.verticalScrollBar().sizeHint().width())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._fit_list()  # presentation mode: bigger rows, and still no scrolling
+            self._fit_words()  # and wider settings
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from app.core.run import RequestRecord, RequestState, Run, format_duration, format_size
 from app.i18n import N_, _
 from app.ui import look, plain_text
+from app.ui.widgets import rows_follow_font
 
 COLUMNS = ("URL", N_("Status"), N_("Size"), N_("Time"), N_("Started at"), N_("Error"))
 """The column headers, shown as ``_(...)``."""
@@ -159,7 +160,7 @@ class ResultsTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setWordWrap(False)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        rows_follow_font(self, 10)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
