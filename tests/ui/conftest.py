@@ -115,6 +115,32 @@ def lab_in_language(
         translations.install_qt_translations(i18n.SOURCE_LANGUAGE)
 
 
+@pytest.fixture
+def window_factory(loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer) -> Iterator[Any]:
+    """Opens lab windows ("a launch") on the session's demo server; closes any still open at the end."""
+    opened: list[MainWindow] = []
+
+    def launch() -> MainWindow:
+        window = create_window(demo_server)
+        qtbot.addWidget(window)
+        window.show()
+        opened.append(window)
+        return window
+
+    yield launch
+    # pytest-qt has closed them and asked Qt to delete them (deleteLater) by now: close every
+    # one before the loop runs again, then wait for their resources to be released.
+    for window in opened:
+        window.close()
+    for window in opened:
+        loop.run_until_complete(window.wait_closed())
+
+
+def quit_lab(window: MainWindow, loop: qasync.QEventLoop) -> None:
+    window.close()
+    loop.run_until_complete(window.wait_closed())
+
+
 async def until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
     """Waits, letting the loop run, until ``predicate()`` is true; fails after ``timeout`` s."""
     deadline = time.monotonic() + timeout

@@ -9,7 +9,6 @@ actions triggered, the window closed and opened again. Settings live in the fold
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from app.core.run import FetchMode, RunOutcome, RunSummary
 from app.ui import look, plain_text, settings
 from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
-from tests.ui.conftest import next_emission, until
+from tests.ui.conftest import next_emission, quit_lab, until
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -63,32 +62,6 @@ def keys_listed(dialog: QDialog) -> list[str]:
 
 def native(keys: str) -> str:
     return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
-
-
-@pytest.fixture
-def window_factory(loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer) -> Iterator[Any]:
-    """Opens lab windows ("a launch") on the session's demo server; closes any still open at the end."""
-    opened: list[MainWindow] = []
-
-    def launch() -> MainWindow:
-        window = create_window(demo_server)
-        qtbot.addWidget(window)
-        window.show()
-        opened.append(window)
-        return window
-
-    yield launch
-    # pytest-qt has closed them and asked Qt to delete them (deleteLater) by now: close every
-    # one before the loop runs again, then wait for their resources to be released.
-    for window in opened:
-        window.close()
-    for window in opened:
-        loop.run_until_complete(window.wait_closed())
-
-
-def quit_lab(window: MainWindow, loop: qasync.QEventLoop) -> None:
-    window.close()
-    loop.run_until_complete(window.wait_closed())
 
 
 # --- presentation mode -----------------------------------------------------------------------

@@ -5,9 +5,8 @@ changes nothing but a warning in the log."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import qasync
@@ -15,8 +14,8 @@ from PySide6.QtGui import QAction
 
 from app.core.demo_server import DemoServer, demo_urls
 from app.ui import settings
-from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
+from tests.ui.conftest import quit_lab
 
 SCHOOL = """\
 [lab]
@@ -43,27 +42,9 @@ def defaults_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[
 
 
 @pytest.fixture
-def launch(loop: qasync.QEventLoop, qtbot: Any, demo_server: DemoServer) -> Iterator[Callable[[], MainWindow]]:
-    """Opens the lab as a launch would (reading the settings); closes what is still open at the end."""
-    opened: list[MainWindow] = []
-
-    def open_lab() -> MainWindow:
-        window = create_window(demo_server)
-        qtbot.addWidget(window)
-        window.show()
-        opened.append(window)
-        return window
-
-    yield open_lab
-    for window in opened:
-        window.close()
-    for window in opened:
-        loop.run_until_complete(window.wait_closed())
-
-
-def quit_lab(window: MainWindow, loop: qasync.QEventLoop) -> None:
-    window.close()
-    loop.run_until_complete(window.wait_closed())
+def launch(window_factory: Callable[[], MainWindow]) -> Callable[[], MainWindow]:
+    """Opens the lab as a launch would (reading the settings): tests/ui/conftest.py's window_factory."""
+    return window_factory
 
 
 def school_urls(demo_server: DemoServer) -> str:
