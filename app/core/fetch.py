@@ -33,6 +33,7 @@ import contextvars
 import errno
 import logging
 import math
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
@@ -41,11 +42,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import aiohttp.abc
 import certifi
 import requests
 import requests.adapters
 import truststore
 import urllib3
+from aiohttp.resolver import DefaultResolver
 
 from app import __version__
 from app.core.faults import describe_error
@@ -109,15 +112,22 @@ def make_ssl_context(extra_ca_file: str | None = None) -> ssl.SSLContext:
 
 
 def open_async_session(
-    ssl_context: ssl.SSLContext | None = None, recorder: RequestRecorder | None = None
+    ssl_context: ssl.SSLContext | None = None,
+    recorder: RequestRecorder | None = None,
+    *,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
 ) -> aiohttp.ClientSession:
     """The app's one long-lived aiohttp session. Call inside a coroutine; close with ``await close()``.
 
-    With a ``recorder``, every request made through the session becomes a record of the
-    recorder's current run (for code that makes its own requests: the lessons).
+    :func:`fetch_async` times its requests' DNS look-ups and connections through the session's
+    connector and resolver (:class:`_TimedConnector`), at no cost per request. With a
+    ``recorder``, every request made through the session becomes a record of the recorder's
+    current run (for code that makes its own requests: the lessons), through aiohttp's request
+    tracing. ``resolver`` replaces aiohttp's name resolution (tests: a slow or failing DNS).
     """
-    connector = aiohttp.TCPConnector(
+    connector = _TimedConnector(
         ssl=ssl_context or make_ssl_context(),
+        resolver=_TimedResolver(resolver or DefaultResolver()),
         # The run's worker pool is the concurrency limit; a second, hidden limit in the
         # connector would make requests queue where the timeline cannot see them.
         limit=0,
@@ -125,18 +135,20 @@ def open_async_session(
         # Its own timers too (a proxy's CONNECT answer, closing idle connections): never rounded.
         timeout_ceil_threshold=_NO_CEILING,
     )
-    # One trace config, not one per concern: aiohttp makes a trace context and awaits every
-    # signal of every config for each request (about 30 us per config per request), and the
-    # phase hooks read what the recorder's hook left on the shared context.
-    tracing = aiohttp.TraceConfig()
+    # Request tracing only where it is needed: aiohttp makes a trace context for each request of
+    # a traced session and awaits each of its ~8 signals, hooks or none (measured: a fifth of the
+    # CPU a URL run spent per request). One config, not one per concern (~30 us per config per
+    # request); the phase hooks read what the recorder's hook left on the shared context.
+    trace_configs = []
     if recorder is not None:
+        tracing = aiohttp.TraceConfig()
         recorder.tracing(tracing)  # first: it files the record the phase hooks fill in
-    _phase_tracing(tracing)
-    _reuse_tracing(tracing)
-    tracing.freeze()
+        _phase_tracing(tracing)
+        tracing.freeze()
+        trace_configs.append(tracing)
     return aiohttp.ClientSession(
         connector=connector,
-        trace_configs=[tracing],
+        trace_configs=trace_configs,
         headers=DEFAULT_HEADERS,
         # No trust_env: it reads ~/.netrc in a worker thread for every request. Proxies come
         # from FetchOptions instead, the same way for both libraries.
@@ -251,13 +263,14 @@ def _phase_tracing(config: aiohttp.TraceConfig | None = None) -> aiohttp.TraceCo
     """Times DNS look-ups and connection set-up (TCP + TLS) of each request, across redirects,
     with hooks added to ``config`` (a new, frozen config if None).
 
-    aiohttp calls these hooks with the ``trace_request_ctx`` that :func:`fetch_async` passes;
-    other uses of the session pass none and are not traced.
+    For a :class:`RequestRecorder`'s session: its hook files a record on each request's trace
+    context, which these hooks fill in.
     """
 
     def target(context: object) -> _TracedRequest | None:
-        # fetch_async passes its record in; a RequestRecorder's session files one per request.
-        traced = getattr(context, "trace_request_ctx", None) or getattr(context, "recorded", None)
+        # A RequestRecorder's session files one record per request (fetch_async's own requests
+        # are timed by the connector instead: _TimedConnector).
+        traced = getattr(context, "recorded", None)
         # A request left running after its run ended belongs to no run any more.
         return traced if isinstance(traced, _TracedRequest) and traced.record.writable else None
 
@@ -288,24 +301,61 @@ class _Attempt:
 
 
 _attempt: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar("looplab_attempt", default=None)
-"""The attempt :func:`_retry_stale_connection` is making; the connector's tracing, which runs in
-the same task, says on it whether the connection was reused."""
+"""The attempt :func:`_retry_stale_connection` is making; the connector (:class:`_TimedConnector`),
+which runs in the same task, says on it whether the connection was reused."""
 
 
-def _reuse_tracing(config: aiohttp.TraceConfig) -> None:
-    """Adds to ``config`` hooks that tell the current :class:`_Attempt` whether its connection
-    was reused or opened for it."""
+_timed: contextvars.ContextVar[_TracedRequest | None] = contextvars.ContextVar("looplab_timed", default=None)
+"""The request :func:`fetch_async` is making in this task, for the connector to time."""
 
-    async def reused(_session: object, _context: object, _params: object) -> None:
+
+class _TimedConnector(aiohttp.TCPConnector):
+    """aiohttp's connector, telling :func:`fetch_async`'s request (through :data:`_timed`) how long
+    its connection took to open, and the current :class:`_Attempt` whether it was reused.
+
+    What aiohttp's tracing would say (connection create start/end, reuse), without its cost on
+    every request: nothing is done for a request that reuses a connection. Connecting is
+    ``_create_connection``, the step aiohttp's "connection create" signals wrap.
+    """
+
+    async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
         if attempt := _attempt.get():
-            attempt.reused = True
+            attempt.reused = True  # unless a connection is opened for it, below
+        return await super().connect(req, traces, timeout)
 
-    async def opened(_session: object, _context: object, _params: object) -> None:
+    async def _create_connection(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
         if attempt := _attempt.get():
             attempt.reused = False
+        traced = _timed.get()
+        if traced is None or not traced.record.writable:  # a request left running after its run ended
+            return await super()._create_connection(req, traces, timeout)
+        traced.start_connect()
+        try:
+            return await super()._create_connection(req, traces, timeout)
+        finally:
+            traced.end_connect()
 
-    config.on_connection_reuseconn.append(reused)
-    config.on_connection_create_start.append(opened)
+
+class _TimedResolver(aiohttp.abc.AbstractResolver):
+    """Times the DNS look-ups of :func:`fetch_async`'s requests (cached answers and IP addresses
+    never get here, so they take no DNS time)."""
+
+    def __init__(self, resolver: aiohttp.abc.AbstractResolver) -> None:
+        self._resolver = resolver
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[aiohttp.abc.ResolveResult]:
+        # aiohttp resolves in a task of its own, started with a copy of the asking request's context.
+        traced = _timed.get()
+        if traced is None or not traced.record.writable:
+            return await self._resolver.resolve(host, port, family)
+        traced.start_dns()
+        try:
+            return await self._resolver.resolve(host, port, family)
+        finally:
+            traced.end_dns()
+
+    async def close(self) -> None:
+        await self._resolver.close()
 
 
 class ConnectionDropped(aiohttp.ClientConnectionError):
@@ -370,6 +420,7 @@ async def fetch_async(
     record.dns = record.connect = 0.0
     on_change(record)
     traced = _TracedRequest(record, clock)
+    timing = _timed.set(traced)  # for the connector: DNS and connect times (_TimedConnector)
     url = record.url  # the hop under way, which is what a failure names
     try:
         # One deadline for the whole request, every redirect and the body included, fired on
@@ -382,7 +433,6 @@ async def fetch_async(
                     auto_decompress=False,  # decoded below, by the same decoder as blocking mode
                     headers=dict(options.headers),
                     proxy=proxy_for(url, options.proxies),
-                    trace_request_ctx=traced,
                 ) as response:
                     version = response.version
                     if (version.major, version.minor) not in ((1, 0), (1, 1)):
@@ -401,7 +451,8 @@ async def fetch_async(
                     on_change(record)
                     _refuse_announced_size(response.content_length, options.max_body_bytes)
                     decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
-                    async for chunk in response.content.iter_chunked(CHUNK_SIZE):
+                    read = response.content.read  # (iter_chunked's own loop, without its two extra calls a chunk)
+                    while chunk := await read(CHUNK_SIZE):
                         _count_body(record, decoder.decode(chunk), options)
                         on_change(record)
                     _count_body(record, decoder.finish(), options)
@@ -417,6 +468,8 @@ async def fetch_async(
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
         traced.close_open_phases()
         record.fail(clock(), *describe_error(exc, url, options))
+    finally:
+        _timed.reset(timing)
     on_change(record)
 
 

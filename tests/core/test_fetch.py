@@ -622,12 +622,10 @@ class _SlowResolver(aiohttp.abc.AbstractResolver):
 def test_connect_time_does_not_include_the_dns_look_up(demo_server: DemoServer) -> None:
     # aiohttp's "connection create" span contains the DNS look-up it triggers. A slow resolver
     # makes the difference measurable: 0.3 s of DNS must not show up a second time as connect.
-    # The app's session has no resolver option, so this builds one with the app's tracing.
     record = RequestRecord(0, f"http://slow-dns.test:{demo_server.port}/get")
 
     async def scenario() -> None:
-        connector = aiohttp.TCPConnector(resolver=_SlowResolver())
-        async with aiohttp.ClientSession(connector=connector, trace_configs=[fetch._phase_tracing()]) as session:
+        async with fetch.open_async_session(resolver=_SlowResolver()) as session:
             await fetch.fetch_async(session, record, FetchOptions(), RunClock())
 
     asyncio.run(scenario())
@@ -652,8 +650,7 @@ def test_a_look_up_that_fails_is_drawn_as_dns_not_as_waiting() -> None:
     record = RequestRecord(0, "http://no-such-host.test/get")
 
     async def scenario() -> None:
-        connector = aiohttp.TCPConnector(resolver=_FailingSlowResolver())
-        async with aiohttp.ClientSession(connector=connector, trace_configs=[fetch._phase_tracing()]) as session:
+        async with fetch.open_async_session(resolver=_FailingSlowResolver()) as session:
             await fetch.fetch_async(session, record, FetchOptions(), RunClock())
 
     asyncio.run(scenario())
