@@ -12,7 +12,8 @@ sees two things, and nothing else:
   as aiohttp's internals are named only where our code calls into them).
 - **The loop's own work.** While a tracer is installed, ``asyncio.Handle._run`` (every callback
   and task step of the loop, qasync's included) is timed for handles of *that* loop only: the
-  demo server's loop on its own thread is never measured. Back-to-back callbacks are merged into
+  demo server's loop on its own thread is never measured. A loop that runs callbacks in batches
+  of its own (LoopLab's) times each batch instead (:func:`add_busy`). Back-to-back callbacks are merged into
   one stretch of :data:`BUSY_MERGE`, which is what a timeline can show.
 
 When the run ends, :meth:`TaskTracer.finish` freezes what was seen into a :class:`TaskTrace`,
@@ -397,8 +398,24 @@ class _TracedCoroutine(Coroutine):  # type: ignore[type-arg]
 # --- the loop lane: timing every callback of the traced loop ----------------------------------
 
 _busy_lists: dict[asyncio.AbstractEventLoop, list[float]] = {}
-"""For each loop being traced, its tracer's flat [start, end, start, end, ...] busy list."""
+"""For each loop whose handles are timed here, its tracer's flat [start, end, start, end, ...] busy list."""
+_self_timed: set[asyncio.AbstractEventLoop] = set()
+"""Traced loops that time their own callbacks (see :func:`add_busy`)."""
 _original_handle_run: Callable[[asyncio.Handle], None] | None = None
+
+
+def add_busy(busy: list[float], started: float, ended: float) -> None:
+    """Adds a stretch of callbacks run back to back to a flat busy list, merged with the last
+    one when they are :data:`BUSY_MERGE` apart or less.
+
+    A loop that runs its callbacks in batches of its own (``app.ui.fast_loop.LabLoop``) has a
+    ``callback_times`` attribute: while a tracer is installed it holds the tracer's busy list, and
+    the loop times each batch with this, once, instead of every handle being timed here."""
+    if busy and started - busy[-1] <= BUSY_MERGE:
+        busy[-1] = ended
+    else:
+        busy.append(started)
+        busy.append(ended)
 
 
 def _timed_handle_run(self: asyncio.Handle) -> None:
@@ -409,15 +426,15 @@ def _timed_handle_run(self: asyncio.Handle) -> None:
     try:
         _original_handle_run(self)  # type: ignore[misc]
     finally:
-        if busy and started - busy[-1] <= BUSY_MERGE:
-            busy[-1] = time.perf_counter()
-        else:
-            busy.append(started)
-            busy.append(time.perf_counter())
+        add_busy(busy, started, time.perf_counter())
 
 
 def _time_handles(loop: asyncio.AbstractEventLoop, busy: list[float]) -> None:
     global _original_handle_run
+    if hasattr(loop, "callback_times"):  # it times its own batches of callbacks
+        loop.callback_times = busy
+        _self_timed.add(loop)
+        return
     if _original_handle_run is None:
         _original_handle_run = asyncio.events.Handle._run
         asyncio.events.Handle._run = _timed_handle_run  # type: ignore[method-assign]
@@ -426,6 +443,10 @@ def _time_handles(loop: asyncio.AbstractEventLoop, busy: list[float]) -> None:
 
 def _stop_timing_handles(loop: asyncio.AbstractEventLoop) -> None:
     global _original_handle_run
+    if loop in _self_timed:
+        _self_timed.discard(loop)
+        loop.callback_times = None  # type: ignore[attr-defined]
+        return
     _busy_lists.pop(loop, None)
     if not _busy_lists and _original_handle_run is not None:
         asyncio.events.Handle._run = _original_handle_run  # type: ignore[method-assign]
@@ -472,7 +493,7 @@ class TaskTracer:
             raise RuntimeError("this tracer is already installed")
         if self._trace is not None:
             raise RuntimeError("this tracer has finished; make a new one for the next run")
-        if loop in _busy_lists:
+        if loop in _busy_lists or loop in _self_timed:
             raise RuntimeError("another tracer is installed on this loop")
         self._loop = loop
         self._thread = threading.get_ident()

@@ -5,7 +5,7 @@ part: every ``call_soon`` (every task step, every future's callback) starts a Qt
 and every ``call_later`` another; measured here that made a raw qasync client half as fast as
 plain asyncio for HTTP requests, at twice the CPU, and 1000 tasks starting at once froze the
 window for ~450 ms (issue 13). :class:`LabLoop` keeps qasync's integration (the Qt loop is the
-only loop; sockets are watched by ``QSocketNotifier``) and schedules as asyncio does:
+only loop; sockets are watched through ``QSocketNotifier``) and schedules as asyncio does:
 
 - **Ready callbacks** go to one deque (asyncio's ``_ready``), drained in FIFO order for at most
   :attr:`LabLoop.batch_budget` seconds per Qt turn; then the loop yields to Qt (paint, input,
@@ -20,6 +20,11 @@ only loop; sockets are watched by ``QSocketNotifier``) and schedules as asyncio 
   (``await asyncio.sleep(3)`` takes >= 3 s, within about a millisecond), and due timers join the
   ready queue behind what is already there, as in asyncio. Cancelled timers are dropped from the
   heap as asyncio drops them, so it never grows without bound.
+- **Sockets** (Linux) are kept as asyncio keeps them, in one epoll set, and Qt watches that set
+  with one ``QSocketNotifier``: every round of a drain polls it without waiting, as asyncio's
+  ``_run_once`` does. qasync's way, one notifier per socket switched off before and on after
+  each callback, cost two notifier updates per read and made Qt's own poll walk every socket
+  (1000 at once in the wide bench). Elsewhere, qasync's notifiers as they come.
 - **Other threads** (``call_soon_threadsafe``, executors' results) append to the same deque and
   post a wake-up event (Qt's thread-safe way in), which drains on the GUI thread.
 - Callbacks run only while the loop runs (``run_forever``/``run_until_complete``), never when
@@ -36,9 +41,11 @@ only loop; sockets are watched by ``QSocketNotifier``) and schedules as asyncio 
 from __future__ import annotations
 
 import asyncio
+import asyncio.selector_events
 import heapq
 import itertools
 import math
+import selectors
 import sys
 import threading
 import time
@@ -48,9 +55,10 @@ from contextvars import Context
 from typing import Any, TypeVar
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.core.task_trace import add_busy
 from app.ui.gc_pacer import GcPacer
 
 __all__ = ["LabLoop", "run"]
@@ -60,6 +68,10 @@ T = TypeVar("T")
 _WAKE = QEvent.Type(QEvent.registerEventType())
 """The event type of LabLoop's "drain the ready queue" event."""
 
+_SELECTOR_IO = sys.platform.startswith("linux") and hasattr(selectors, "EpollSelector")
+"""Sockets in one epoll set behind one Qt notifier (Linux); elsewhere qasync's notifier per socket
+(a kqueue or a select() set cannot be handed to Qt's event dispatcher to watch)."""
+_EVENT_READ, _EVENT_WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 _NEVER = math.inf
 GC_BACKSTOP_MS = 1000
 """How often the GC pacer looks in when no batch of callbacks has run (an idle window)."""
@@ -77,6 +89,58 @@ class _Waker(QObject):
         self._on_wake()
 
 
+class _EpollWatch:
+    """A LabLoop's sockets in one epoll set (asyncio's selector, as in plain asyncio), watched by
+    one QSocketNotifier: readable while any socket is ready, so Qt wakes the loop for all of them."""
+
+    def __init__(self, loop: LabLoop) -> None:
+        self._loop = loop
+        # qasync's selector (a notifier per socket) holds asyncio's self-pipe so far: moved over.
+        epoll = selectors.EpollSelector()
+        for key in list(loop._selector.get_map().values()):
+            loop._selector.unregister(key.fileobj)
+            epoll.register(key.fileobj, key.events, key.data)
+        loop._selector.close()
+        loop._selector = epoll
+        self._select = epoll.select
+        self.notifier = QSocketNotifier(epoll.fileno(), QSocketNotifier.Type.Read)
+        self.notifier.activated.connect(self._on_ready)
+
+    def _on_ready(self) -> None:
+        loop = self._loop
+        if not loop.is_running():
+            # Qt spins events outside run_forever (processEvents, a dialog after the loop
+            # stopped): asyncio's callbacks wait for the loop, and the notifier must not fire
+            # on every Qt turn meanwhile (the set stays readable until polled).
+            # LabLoop._before_run_forever turns it back on.
+            self.notifier.setEnabled(False)
+            return
+        if loop._armed_when == _NOW:
+            return  # a drain is due at Qt's next turn anyway, and it polls
+        loop._run_batch()
+
+    def poll(self) -> None:
+        """asyncio's select and ``_process_events``, without waiting: the readers and writers
+        of the sockets that are ready join the end of the ready queue (called in a drain)."""
+        events = self._select(0)
+        if not events:
+            return
+        loop = self._loop
+        append = loop._ready.append
+        for key, mask in events:
+            reader, writer = key.data
+            if mask & _EVENT_READ and reader is not None:
+                if reader._cancelled:
+                    loop._remove_reader(key.fileobj)
+                else:
+                    append(reader)
+            if mask & _EVENT_WRITE and writer is not None:
+                if writer._cancelled:
+                    loop._remove_writer(key.fileobj)
+                else:
+                    append(writer)
+
+
 class LabLoop(qasync.QEventLoop):
     """qasync's event loop with batched ready callbacks and one precise timer for all timers.
 
@@ -88,6 +152,10 @@ class LabLoop(qasync.QEventLoop):
 
     batch_budget: float = 0.008
     """About half a frame: the heartbeat, paint and input wait at most this long behind asyncio."""
+
+    callback_times: list[float] | None = None
+    """While the X-ray traces this loop, its busy list: each batch of callbacks is added to it
+    (``app.core.task_trace.add_busy``), rather than every callback being timed on its own."""
 
     def __init__(
         self,
@@ -116,7 +184,24 @@ class LabLoop(qasync.QEventLoop):
         self._wake_lock = threading.Lock()  # other threads post only while the waker exists
         self._stop_pending = False  # stop() before run_forever: run one iteration, then stop
         self._old_agen_hooks: Any = None
+        self._round_left = 0  # callbacks of the current round (what was ready when it began) not run yet
+        self._sockets: _EpollWatch | None = None
         super().__init__(app, set_running_loop, already_running)
+        if _SELECTOR_IO:  # one epoll set for all sockets, watched by one QSocketNotifier
+            self._sockets = _EpollWatch(self)
+            if already_running:
+                self._sockets.notifier.setEnabled(True)
+
+    # Sockets ------------------------------------------------------------------------------
+
+    if _SELECTOR_IO:
+        # asyncio's own: readers and writers are kept in the loop's epoll set (its selector),
+        # polled at the start of every round of a drain (_EpollWatch), instead of qasync's one
+        # QSocketNotifier per socket, switched off and on around every callback.
+        _add_reader = asyncio.selector_events.BaseSelectorEventLoop._add_reader
+        _remove_reader = asyncio.selector_events.BaseSelectorEventLoop._remove_reader
+        _add_writer = asyncio.selector_events.BaseSelectorEventLoop._add_writer
+        _remove_writer = asyncio.selector_events.BaseSelectorEventLoop._remove_writer
 
     # Scheduling ---------------------------------------------------------------------------
 
@@ -223,22 +308,33 @@ class LabLoop(qasync.QEventLoop):
         popleft = ready.popleft
         timers = self._timers
         clock = time.perf_counter
-        deadline = clock() + self.batch_budget
+        started = clock()
+        deadline = started + self.batch_budget
         debug = self._debug
+        ran = False
         try:
             while True:
-                if timers and timers[0][0] <= self.time():
-                    self._collect_due_timers()
-                todo = len(ready)
-                if not todo:
-                    break
+                if self._round_left <= 0:
+                    # A new round, as asyncio's _run_once: the sockets that are ready and the timers
+                    # that are due join the queue, and the round is what is ready now. A round
+                    # the budget cut short is finished first (its sockets are not polled twice).
+                    if self._sockets is not None:
+                        self._sockets.poll()
+                    if timers and timers[0][0] <= self.time():
+                        self._collect_due_timers()
+                    self._round_left = len(ready)
+                    if not self._round_left:
+                        break
                 out_of_time = False
-                for _ in range(todo):  # this round: what was ready when it began, in order
+                while self._round_left > 0:
                     if not ready:
+                        self._round_left = 0
                         break  # a callback ran a nested Qt loop (processEvents, a dialog) that drained the rest
+                    self._round_left -= 1
                     handle = popleft()
                     if handle._cancelled:
                         continue
+                    ran = True
                     if debug:
                         self._run_handle_in_debug(handle)
                     else:
@@ -251,6 +347,8 @@ class LabLoop(qasync.QEventLoop):
                 if self._timer_cancelled_count > 100:
                     self._drop_cancelled_timers()
         finally:
+            if ran and self.callback_times is not None:  # the X-ray's loop lane: one stretch a batch
+                add_busy(self.callback_times, started, clock())
             if self._stop_pending:
                 self._stop_pending = False
                 super().stop()
@@ -343,6 +441,8 @@ class LabLoop(qasync.QEventLoop):
         self._old_agen_hooks = sys.get_asyncgen_hooks()
         sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook)
         self._armed_when = _NEVER
+        if self._sockets is not None:
+            self._sockets.notifier.setEnabled(True)
         if self._ready or self._stop_pending:
             self._wake()
         else:
@@ -400,6 +500,8 @@ class LabLoop(qasync.QEventLoop):
         if self.is_closed():
             return
         self._stop_pending = False
+        if self._sockets is not None:
+            self._sockets.notifier.setEnabled(False)  # before asyncio closes the epoll set it watches
         super().close()  # qasync: notifiers off, asyncio: ready queue cleared, executor shut down
         for _, _, handle in self._timers:
             handle._scheduled = False
@@ -410,7 +512,14 @@ class LabLoop(qasync.QEventLoop):
             # Freed by Qt on this (the GUI) thread: whatever thread later collects this loop
             # finds no Qt object of it (STYLE.md: an intermittent segfault in activateTimers).
             self._gc_backstop.stop()
-            qt_objects = [self._clock, self._gc_backstop, self._waker, self._timer, getattr(self, "_QEventLoop__call_soon_signaller", None)]
+            qt_objects = [
+                self._clock,
+                self._gc_backstop,
+                self._waker,
+                self._timer,
+                self._sockets.notifier if self._sockets is not None else None,
+                getattr(self, "_QEventLoop__call_soon_signaller", None),
+            ]
             for qt_object in qt_objects:
                 if qt_object is not None:
                     qt_object.deleteLater()

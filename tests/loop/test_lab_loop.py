@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -89,6 +90,60 @@ def test_callbacks_wait_while_qt_runs_without_the_loop(lab_loop: LabLoop) -> Non
     assert calls == ["soon", "later"]
 
 
+@pytest.mark.skipif(not fast_loop._SELECTOR_IO, reason="one epoll set for all sockets: Linux only")
+def test_a_ready_socket_waits_while_qt_runs_without_the_loop_and_does_not_spin(
+    lab_loop: LabLoop,
+) -> None:
+    # The epoll set stays readable until it is polled: outside run_forever, its notifier must
+    # go quiet (not fire on every Qt turn) and the reader must wait for the loop.
+    reading, writing = socket.socketpair()
+    reading.setblocking(False)
+    got: list[bytes] = []
+    lab_loop.add_reader(reading, lambda: got.append(reading.recv(100)))
+    lab_loop.run_until_complete(asyncio.sleep(0))
+    wakes = 0
+    sockets = lab_loop._sockets
+    original = sockets._on_ready
+
+    def counted() -> None:
+        nonlocal wakes
+        wakes += 1
+        original()
+
+    sockets.notifier.activated.disconnect()
+    sockets.notifier.activated.connect(counted)
+    writing.send(b"hello")
+    for _ in range(200):
+        QCoreApplication.processEvents()  # e.g. qtbot waiting, between two run_until_complete
+    assert got == []
+    assert wakes <= 1
+    lab_loop.run_until_complete(asyncio.sleep(0.01))
+    assert got == [b"hello"]
+    lab_loop.remove_reader(reading)
+    reading.close()
+    writing.close()
+
+
+@pytest.mark.skipif(not fast_loop._SELECTOR_IO, reason="one epoll set for all sockets: Linux only")
+def test_two_hundred_connections_share_one_qt_notifier(lab_loop: LabLoop) -> None:
+    # qasync's way is a QSocketNotifier per socket, which Qt's own poll walks on every turn.
+    from PySide6.QtCore import QSocketNotifier
+
+    async def main() -> None:
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pairs = [await asyncio.open_connection("127.0.0.1", port) for _ in range(200)]
+        # (type(), not isinstance: a wrapper whose Qt object is gone fails on any attribute)
+        notifiers = [o for o in gc.get_objects() if type(o) is QSocketNotifier and shiboken6.isValid(o) and o.isEnabled()]
+        assert len(notifiers) == 1, len(notifiers)  # the loop's (qasync: 402 for 200 connections)
+        for _reader, writer in pairs:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+    lab_loop.run_until_complete(main())
+
+
 def test_a_nested_qt_loop_in_a_callback_keeps_asyncio_going(lab_loop: LabLoop) -> None:
     # A modal dialog's exec() inside a callback: asyncio's other callbacks and timers go on, as
     # they do with qasync (only task steps cannot, asyncio forbids entering another task).
@@ -112,7 +167,7 @@ def test_a_nested_qt_loop_in_a_callback_keeps_asyncio_going(lab_loop: LabLoop) -
 def test_closing_frees_the_loops_qt_objects_on_the_gui_thread(qapp: QApplication) -> None:
     loop = LabLoop(qapp)
     loop.run_until_complete(asyncio.sleep(0.01))
-    qt_objects = [loop._clock, loop._waker, loop._timer]
+    qt_objects = [loop._clock, loop._waker, loop._timer, *([loop._sockets.notifier] if fast_loop._SELECTOR_IO else [])]
     loop.close()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not any(shiboken6.isValid(o) for o in qt_objects)
@@ -188,3 +243,32 @@ def test_gc_holds_from_the_pacer_and_the_watchdog_nest() -> None:
     finally:
         if not was:
             gc.disable()
+
+
+def test_the_xray_times_lab_loops_batches_instead_of_every_callback(lab_loop: LabLoop) -> None:
+    # The X-ray's loop lane on LabLoop: one stretch a batch (LabLoop.callback_times), not a
+    # patched Handle._run around each callback; a 30 ms callback is one 30 ms stretch.
+    from app.core import task_trace
+
+    origin = time.perf_counter()
+    tracer = task_trace.TaskTracer(lambda: time.perf_counter() - origin)
+
+    def spin(seconds: float) -> None:
+        until = time.perf_counter() + seconds
+        while time.perf_counter() < until:
+            pass
+
+    async def main() -> None:
+        tracer.install(lab_loop)
+        assert asyncio.events.Handle._run is not task_trace._timed_handle_run
+        assert lab_loop.callback_times is not None
+        await asyncio.sleep(0.05)
+        lab_loop.call_soon(spin, 0.03)
+        await asyncio.sleep(0.1)
+        tracer.uninstall()
+        assert lab_loop.callback_times is None
+
+    lab_loop.run_until_complete(main())
+    trace = tracer.finish()
+    assert any(end - start >= 0.03 for start, end in trace.busy), trace.busy
+    assert trace.busy_share(0, 0.18) < 0.5  # the sleeps are idle, not busy
