@@ -280,6 +280,7 @@ def _coroutine_wrapper_type() -> type:
 
 
 _COROUTINE_WRAPPER = _coroutine_wrapper_type()
+_perf_counter = time.perf_counter
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
 
@@ -344,7 +345,7 @@ class _TracedCoroutine(Coroutine):  # type: ignore[type-arg]
         tracer = self._tracer
         if not tracer._recording:
             return self._coro.send(value)
-        started = time.perf_counter()
+        started = _perf_counter()
         try:
             awaited = self._coro.send(value)
         except StopIteration:
@@ -422,11 +423,15 @@ def _timed_handle_run(self: asyncio.Handle) -> None:
     busy = _busy_lists.get(self._loop)  # type: ignore[attr-defined]
     if busy is None:  # another loop (the demo server's thread), or none traced: as before
         return _original_handle_run(self)  # type: ignore[misc]
-    started = time.perf_counter()
+    started = _perf_counter()
     try:
         _original_handle_run(self)  # type: ignore[misc]
     finally:
-        add_busy(busy, started, time.perf_counter())
+        if busy and started - busy[-1] <= BUSY_MERGE:  # add_busy, inline: this runs for every callback
+            busy[-1] = _perf_counter()
+        else:
+            busy.append(started)
+            busy.append(_perf_counter())
 
 
 def _time_handles(loop: asyncio.AbstractEventLoop, busy: list[float]) -> None:
@@ -477,6 +482,8 @@ class TaskTracer:
         self._points = 0
         self._dropped = 0
         self._code_info: dict[types.CodeType, _CodeInfo] = {}
+        self._where: dict[tuple[_CodeInfo, int], tuple[str, str]] = {}
+        """(awaiting, location) texts of our code's await points, made once each."""
         self._executor_calls: weakref.WeakKeyDictionary[object, str] = weakref.WeakKeyDictionary()
         self._trace: TaskTrace | None = None
 
@@ -612,18 +619,17 @@ class TaskTracer:
         self._trace = TaskTrace(spans=make_spans, busy=tuple(busy), tasks=histories, dropped=self._dropped, span_estimate=len(raw_spans))
         self._records, self._spans, self._busy = [], [], []
         self._code_info.clear()
+        self._where.clear()
         return self._trace
 
     # --- the hot path: called at the end of every step of every traced task ---
 
     def _suspended(self, record: _TaskRecord, started: float, awaited: object) -> None:
-        ended = time.perf_counter()
+        ended = _perf_counter()
         info = self._code_info
-        keys: list[object] = []
-        names: list[str] = []
-        definitions: list[str] = []
-        waits: list[bool] = []
-        recording = True  # our code's frames, down to the first library call they make
+        # Our code's frames, down to the first library call they make: (coroutine, what we know of its code).
+        chain: list[tuple[object, _CodeInfo]] = []
+        recording = True
         inner: _CodeInfo | None = None
         ours: _CodeInfo | None = None
         ours_frame: Any = None
@@ -644,33 +650,31 @@ class TaskTracer:
             if code_info is None:
                 code_info = info[code] = _CodeInfo(code, frame.f_globals.get("__name__", "") if frame is not None else "")
             if recording:
-                keys.append(link)
-                names.append(code_info.span_name)
-                definitions.append(code_info.definition)
-                waits.append(code_info.library)
+                chain.append((link, code_info))
                 if code_info.library:
                     recording = False
                 else:  # where our code hands over to a library (which may call ours back: not that)
                     ours, ours_frame = code_info, frame
             inner = code_info
             link = below
-        if recording and awaited is not None:  # our code awaits a future itself: name the wait
-            keys.append(awaited)
-            names.append(self._future_name(awaited))
-            definitions.append("")
-            waits.append(True)
+        # ...and the future our code awaits itself, if it does: a wait of its own.
+        waits_on_future = recording and awaited is not None
+        depth = len(chain) + waits_on_future
 
         stack = record.stack
-        common, limit = 0, min(len(stack), len(keys))
-        while common < limit and stack[common][0] is keys[common]:
+        common, limit = 0, min(len(stack), depth)
+        while common < limit and stack[common][0] is (chain[common][0] if common < len(chain) else awaited):
             common += 1
         if common < len(stack):
             self._close_from(record, common, ended, started)
         # A wait begins as the step ends. Our own coroutines entered in a task's first step began
         # with it (which of them ran first within it is not known, and steps are short).
         first = not record.stepped
-        for i in range(common, len(keys)):
-            stack.append((keys[i], names[i], started if first and not waits[i] else ended, definitions[i], waits[i]))
+        for key, code_info in chain[common:]:
+            wait = code_info.library
+            stack.append((key, code_info.span_name, started if first and not wait else ended, code_info.definition, wait))
+        if waits_on_future and common < depth:
+            stack.append((awaited, self._future_name(awaited), ended, "", True))
         record.stepped = True
         record.waiting_on = awaited
 
@@ -686,7 +690,10 @@ class TaskTracer:
             state = TaskState.FUTURE
         if ours is not None and ours_frame is not None:
             line = ours_frame.f_lineno
-            awaiting, location = f"{ours.name}:{line}", f"{ours.filename}:{line}"
+            where = self._where.get((ours, line))
+            if where is None:
+                where = self._where[ours, line] = (f"{ours.name}:{line}", f"{ours.filename}:{line}")
+            awaiting, location = where
         elif inner is not None:
             awaiting, location = inner.span_name, inner.definition
         else:
