@@ -222,7 +222,8 @@ def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests
 
 @dataclass
 class _TracedRequest:
-    """What aiohttp's request tracing needs to fill in a record's DNS and connect times."""
+    """A request's DNS and connect phases as they happen: filled in by the session's connector
+    (:func:`fetch_async`'s requests) or by aiohttp's tracing (a recorder's)."""
 
     record: RequestRecord
     clock: Callable[[], float]
@@ -259,9 +260,9 @@ class _TracedRequest:
         self.end_connect()
 
 
-def _phase_tracing(config: aiohttp.TraceConfig | None = None) -> aiohttp.TraceConfig:
+def _phase_tracing(config: aiohttp.TraceConfig) -> aiohttp.TraceConfig:
     """Times DNS look-ups and connection set-up (TCP + TLS) of each request, across redirects,
-    with hooks added to ``config`` (a new, frozen config if None).
+    with hooks added to ``config``.
 
     For a :class:`RequestRecorder`'s session: its hook files a record on each request's trace
     context, which these hooks fill in.
@@ -281,14 +282,10 @@ def _phase_tracing(config: aiohttp.TraceConfig | None = None) -> aiohttp.TraceCo
 
         return on_signal
 
-    made = config is None
-    config = aiohttp.TraceConfig() if config is None else config
     config.on_dns_resolvehost_start.append(hook(_TracedRequest.start_dns))
     config.on_dns_resolvehost_end.append(hook(_TracedRequest.end_dns))
     config.on_connection_create_start.append(hook(_TracedRequest.start_connect))
     config.on_connection_create_end.append(hook(_TracedRequest.end_connect))
-    if made:
-        config.freeze()
     return config
 
 
@@ -331,9 +328,14 @@ class _TimedConnector(aiohttp.TCPConnector):
             return await super()._create_connection(req, traces, timeout)
         traced.start_connect()
         try:
-            return await super()._create_connection(req, traces, timeout)
-        finally:
-            traced.end_connect()
+            proto = await super()._create_connection(req, traces, timeout)
+        except BaseException:
+            # Cancelled or timed out mid-look-up: aiohttp's look-up runs on in a task of its own
+            # and has not ended the DNS phase yet. DNS ends first, so connect does not count it too.
+            traced.close_open_phases()
+            raise
+        traced.end_connect()
+        return proto
 
 
 class _TimedResolver(aiohttp.abc.AbstractResolver):
@@ -415,8 +417,8 @@ async def fetch_async(
 ) -> None:
     """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError."""
     record.begin(clock())
-    # aiohttp reports DNS and connecting through tracing; none reported means none happened
-    # (an IP address, a reused connection).
+    # The connector and resolver report DNS and connecting; none reported means none happened
+    # (an IP address, a reused connection, a host looked up already).
     record.dns = record.connect = 0.0
     on_change(record)
     traced = _TracedRequest(record, clock)

@@ -365,7 +365,7 @@ class _TracedCoroutine(Coroutine):  # type: ignore[type-arg]
         args = (typ,) if val is None and tb is None else (typ, val, tb)
         if not tracer._recording:
             return self._coro.throw(*args)
-        started = time.perf_counter()
+        started = _perf_counter()
         try:
             awaited = self._coro.throw(*args)
         except StopIteration:
@@ -410,8 +410,9 @@ def add_busy(busy: list[float], started: float, ended: float) -> None:
     one when they are :data:`BUSY_MERGE` apart or less.
 
     A loop that runs its callbacks in batches of its own (``app.ui.fast_loop.LabLoop``) has a
-    ``callback_times`` attribute: while a tracer is installed it holds the tracer's busy list, and
-    the loop times each batch with this, once, instead of every handle being timed here."""
+    ``callback_times`` attribute: ``callback_times.follow(busy)`` hands it the tracer's busy list
+    (None takes it back), and the loop adds each batch with this, once, instead of every handle
+    being timed here."""
     if busy and started - busy[-1] <= BUSY_MERGE:
         busy[-1] = ended
     else:
@@ -437,7 +438,7 @@ def _timed_handle_run(self: asyncio.Handle) -> None:
 def _time_handles(loop: asyncio.AbstractEventLoop, busy: list[float]) -> None:
     global _original_handle_run
     if hasattr(loop, "callback_times"):  # it times its own batches of callbacks
-        loop.callback_times = busy
+        loop.callback_times.follow(busy)
         _self_timed.add(loop)
         return
     if _original_handle_run is None:
@@ -450,7 +451,7 @@ def _stop_timing_handles(loop: asyncio.AbstractEventLoop) -> None:
     global _original_handle_run
     if loop in _self_timed:
         _self_timed.discard(loop)
-        loop.callback_times = None  # type: ignore[attr-defined]
+        loop.callback_times.follow(None)  # type: ignore[attr-defined]
         return
     _busy_lists.pop(loop, None)
     if not _busy_lists and _original_handle_run is not None:

@@ -141,6 +141,29 @@ class _EpollWatch:
                     append(writer)
 
 
+class _BatchTimes:
+    """When a LabLoop ran callbacks, for a tracer that follows it (``app.core.task_trace``)."""
+
+    __slots__ = ("busy", "since")
+
+    def __init__(self) -> None:
+        self.busy: list[float] | None = None
+        """The tracer's flat busy list, while one follows the loop."""
+        self.since: float | None = None
+        """When the batch under way began (None between batches)."""
+
+    def follow(self, busy: list[float] | None) -> None:
+        """Adds each batch to ``busy`` from now on (None: stops). Called in the middle of a batch
+        (a run's callback installs or finishes its tracer), the batch counts up to here for the
+        list it leaves, and from here for the one it joins."""
+        now = time.perf_counter()
+        if self.busy is not None and self.since is not None:
+            add_busy(self.busy, self.since, now)
+        self.busy = busy
+        if self.since is not None:
+            self.since = now
+
+
 class LabLoop(qasync.QEventLoop):
     """qasync's event loop with batched ready callbacks and one precise timer for all timers.
 
@@ -153,9 +176,6 @@ class LabLoop(qasync.QEventLoop):
     batch_budget: float = 0.008
     """About half a frame: the heartbeat, paint and input wait at most this long behind asyncio."""
 
-    callback_times: list[float] | None = None
-    """While the X-ray traces this loop, its busy list: each batch of callbacks is added to it
-    (``app.core.task_trace.add_busy``), rather than every callback being timed on its own."""
 
     def __init__(
         self,
@@ -186,6 +206,9 @@ class LabLoop(qasync.QEventLoop):
         self._old_agen_hooks: Any = None
         self._round_left = 0  # callbacks of the current round (what was ready when it began) not run yet
         self._sockets: _EpollWatch | None = None
+        self.callback_times = _BatchTimes()
+        """For the X-ray's loop lane (``app.core.task_trace``): each batch of callbacks is one
+        stretch of busy time, rather than every callback being timed on its own."""
         super().__init__(app, set_running_loop, already_running)
         if _SELECTOR_IO:  # one epoll set for all sockets, watched by one QSocketNotifier
             self._sockets = _EpollWatch(self)
@@ -312,6 +335,8 @@ class LabLoop(qasync.QEventLoop):
         deadline = started + self.batch_budget
         debug = self._debug
         ran = False
+        times = self.callback_times
+        outer_since, times.since = times.since, started  # (a drain in a nested Qt loop: its own)
         try:
             while True:
                 if self._round_left <= 0:
@@ -347,8 +372,9 @@ class LabLoop(qasync.QEventLoop):
                 if self._timer_cancelled_count > 100:
                     self._drop_cancelled_timers()
         finally:
-            if ran and self.callback_times is not None:  # the X-ray's loop lane: one stretch a batch
-                add_busy(self.callback_times, started, clock())
+            if ran and times.busy is not None and times.since is not None:  # the X-ray's loop lane
+                add_busy(times.busy, times.since, clock())
+            times.since = outer_since
             if self._stop_pending:
                 self._stop_pending = False
                 super().stop()

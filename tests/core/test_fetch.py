@@ -637,6 +637,21 @@ def test_connect_time_does_not_include_the_dns_look_up(demo_server: DemoServer) 
     assert record.connect < _SlowResolver.DELAY / 2  # a loopback connection takes milliseconds
 
 
+def test_a_request_that_times_out_mid_look_up_counts_the_wait_as_dns_only(demo_server: DemoServer) -> None:
+    # aiohttp's look-up runs on in a task of its own after the request gives up: the time waited
+    # is DNS, and must not be counted again as connecting.
+    record = RequestRecord(0, f"http://slow-dns.test:{demo_server.port}/get")
+
+    async def scenario() -> None:
+        async with fetch.open_async_session(resolver=_SlowResolver()) as session:
+            await fetch.fetch_async(session, record, FetchOptions(timeout=0.1), RunClock())
+
+    asyncio.run(scenario())
+    assert record.error_kind is ErrorKind.TIMEOUT, record.error
+    assert record.dns is not None and record.dns >= 0.09
+    assert record.connect is not None and record.connect < 0.05, record.connect
+
+
 class _FailingSlowResolver(_SlowResolver):
     """Takes its time, then says the host does not exist."""
 

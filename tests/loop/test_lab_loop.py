@@ -261,14 +261,42 @@ def test_the_xray_times_lab_loops_batches_instead_of_every_callback(lab_loop: La
     async def main() -> None:
         tracer.install(lab_loop)
         assert asyncio.events.Handle._run is not task_trace._timed_handle_run
-        assert lab_loop.callback_times is not None
+        assert lab_loop.callback_times.busy is not None
         await asyncio.sleep(0.05)
         lab_loop.call_soon(spin, 0.03)
         await asyncio.sleep(0.1)
         tracer.uninstall()
-        assert lab_loop.callback_times is None
+        assert lab_loop.callback_times.busy is None
 
     lab_loop.run_until_complete(main())
     trace = tracer.finish()
     assert any(end - start >= 0.03 for start, end in trace.busy), trace.busy
     assert trace.busy_share(0, 0.18) < 0.5  # the sleeps are idle, not busy
+
+
+def test_the_batch_that_ends_the_xray_still_counts_in_its_loop_lane(lab_loop: LabLoop) -> None:
+    # The controller finishes its tracer in a done-callback, inside a batch: the work of that
+    # batch up to there (the run's last steps, shorter than the batch budget) is in the lane.
+    from app.core import task_trace
+
+    origin = time.perf_counter()
+    tracer = task_trace.TaskTracer(lambda: time.perf_counter() - origin)
+    traces: list[task_trace.TaskTrace] = []
+    spin = lab_loop.batch_budget / 2
+
+    async def last_steps() -> None:
+        await asyncio.sleep(0.05)
+        until = time.perf_counter() + spin
+        while time.perf_counter() < until:
+            pass
+
+    async def main() -> None:
+        tracer.install(lab_loop)
+        task = asyncio.ensure_future(last_steps())
+        task.add_done_callback(lambda _task: traces.append(tracer.finish()))
+        await task
+        await asyncio.sleep(0)
+
+    lab_loop.run_until_complete(main())
+    (trace,) = traces
+    assert any(end - start >= spin and start >= 0.045 for start, end in trace.busy), trace.busy
