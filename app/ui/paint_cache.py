@@ -1,0 +1,66 @@
+"""Pictures painted once and drawn many times: what keeps the live widgets cheap to repaint.
+
+During a run the timeline and the lag graph repaint up to 30 times a second, but most of what
+they show (a grid, labels, bars that have finished) does not change from one frame to the next.
+A :class:`Layer` keeps such a part as a pixmap at the screen's pixel density, repainted only
+when what it shows changes (its *key*: the size, the palette, the font, the words...), so a frame
+is a copy of the pixmap and the few things that moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+
+
+class Layer:
+    """One cached picture of ``size`` logical pixels; ``transparent`` for one drawn over others."""
+
+    def __init__(self, *, transparent: bool = False) -> None:
+        self.transparent = transparent
+        self.pixmap: QPixmap | None = None
+        self.key: Hashable = None
+
+    def clear(self) -> None:
+        """Forgets the picture: the next :meth:`get` paints it again."""
+        self.pixmap, self.key = None, None
+
+    def valid(self, key: Hashable) -> bool:
+        return self.pixmap is not None and self.key == key
+
+    def get(self, key: Hashable, size: QSize, dpr: float, paint: Callable[[QPainter], None]) -> QPixmap:
+        """The picture for ``key``: the one kept, or a new one ``paint`` paints (in logical pixels)."""
+        if not self.valid(key):
+            self.pixmap, self.key = self.fresh(size, dpr), key
+            painter = QPainter(self.pixmap)
+            try:
+                paint(painter)
+            finally:
+                painter.end()
+        assert self.pixmap is not None
+        return self.pixmap
+
+    def fresh(self, size: QSize, dpr: float) -> QPixmap:
+        """An empty pixmap of ``size`` logical pixels at ``dpr`` (transparent, or to be painted over whole)."""
+        pixmap = QPixmap(max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr)))
+        pixmap.setDevicePixelRatio(dpr)
+        if self.transparent:
+            pixmap.fill(Qt.GlobalColor.transparent)
+        return pixmap
+
+
+def flattened(over: QColor, under: QColor) -> QColor:
+    """The opaque colour Qt paints where the see-through ``over`` is drawn on the opaque ``under``.
+
+    A grid line drawn with a see-through pen costs the raster engine a blend per pixel, many times
+    a plain one (measured: ~30 µs against ~4 µs for a 180 px line); drawn straight on a plain
+    background, the same line in this colour looks the same, pixel for pixel: Qt mixes it here.
+    """
+    image = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(under)
+    painter = QPainter(image)
+    painter.fillRect(0, 0, 1, 1, over)
+    painter.end()
+    return image.pixelColor(0, 0)
