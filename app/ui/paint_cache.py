@@ -16,7 +16,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 
 class Layer:
-    """One cached picture of ``size`` logical pixels; ``transparent`` for one drawn over others."""
+    """One cached picture of ``size`` logical pixels; ``transparent`` for one drawn over others.
+    An opaque one's ``paint`` must paint all of it: a picture of the same size is painted over."""
 
     def __init__(self, *, transparent: bool = False) -> None:
         self.transparent = transparent
@@ -33,7 +34,14 @@ class Layer:
     def get(self, key: Hashable, size: QSize, dpr: float, paint: Callable[[QPainter], None]) -> QPixmap:
         """The picture for ``key``: the one kept, or a new one ``paint`` paints (in logical pixels)."""
         if not self.valid(key):
-            self.pixmap, self.key = self.fresh(size, dpr), key
+            old = self.pixmap
+            if old is not None and old.devicePixelRatio() == dpr and old.size() == self.fresh_size(size, dpr):
+                # The same size: painted over (a resize-free frame need not allocate megabytes).
+                if self.transparent:
+                    old.fill(Qt.GlobalColor.transparent)
+                self.key = key
+            else:
+                self.pixmap, self.key = self.fresh(size, dpr), key
             painter = QPainter(self.pixmap)
             try:
                 paint(painter)
@@ -42,9 +50,14 @@ class Layer:
         assert self.pixmap is not None
         return self.pixmap
 
+    @staticmethod
+    def fresh_size(size: QSize, dpr: float) -> QSize:
+        """The pixels of a picture of ``size`` logical pixels at ``dpr``."""
+        return QSize(max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr)))
+
     def fresh(self, size: QSize, dpr: float) -> QPixmap:
         """An empty pixmap of ``size`` logical pixels at ``dpr`` (transparent, or to be painted over whole)."""
-        pixmap = QPixmap(max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr)))
+        pixmap = QPixmap(self.fresh_size(size, dpr))
         pixmap.setDevicePixelRatio(dpr)
         if self.transparent:
             pixmap.fill(Qt.GlobalColor.transparent)

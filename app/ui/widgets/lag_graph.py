@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -76,6 +76,7 @@ class LagGraph(QWidget):
         self._freezing_from: float | None = None  # a blocking run is about to take the thread
         # Kept between paints: the scale under the line, the reference lines over the bands, the line.
         self._under, self._over, self._line = Layer(), Layer(transparent=True), _Line()
+        self._still = Layer()  # the scale and the reference lines together: a frame with no band
         self._tinted: dict[int, Layer] = {}  # the scale under a band's see-through fill, by fill
         self._looks: _Looks | None = None
         self.description = LiveDescription(self)
@@ -217,15 +218,28 @@ class LagGraph(QWidget):
         def scale_layer(layer_painter: QPainter) -> None:
             self._paint_scale(layer_painter, plot, words)
 
-        if cached:
-            painter.drawPixmap(0, 0, kept(self._under, scale_layer))
-        else:
-            scale_layer(painter)
+        def references_layer(layer_painter: QPainter) -> None:
+            self._paint_references(layer_painter, plot, words)
 
-        painter.save()
-        painter.setClipRect(plot)
+        def still_layer(layer_painter: QPainter) -> None:
+            scale_layer(layer_painter)
+            layer_painter.save()
+            layer_painter.setClipRect(plot)
+            references_layer(layer_painter)
+            layer_painter.restore()
+
         bands = self.bands()
-        if bands:
+        painter.save()
+        if cached and not bands:
+            # No band between the scale and the reference lines: one picture of both.
+            painter.drawPixmap(0, 0, kept(self._still, still_layer))
+            painter.setClipRect(plot)
+        else:
+            if cached:
+                painter.drawPixmap(0, 0, kept(self._under, scale_layer))
+            else:
+                scale_layer(painter)
+            painter.setClipRect(plot)
             for band, (fill, edge, ink), label in self._band_layout(bands, plot, left, scale, looks):
                 # A band tints the scale under it: copied from the scale kept tinted all over, as
                 # filling it see-through costs a blend per pixel (~0.1 ms a band).
@@ -234,29 +248,33 @@ class LagGraph(QWidget):
                     painter.drawPixmap(band, tinted, QRect(band.topLeft() * dpr, band.size() * dpr))
                 else:
                     painter.fillRect(band, fill)
-                painter.setPen(QPen(edge, 1))
+                painter.setPen(edge)
                 painter.drawLine(band.topLeft(), band.bottomLeft())
                 if label is not None:
-                    painter.setFont(looks.bold)
-                    painter.setPen(ink)
-                    painter.drawText(label[0].adjusted(2, 2, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label[1])
-                    painter.setFont(font)
-        if cached:
-            painter.drawPixmap(0, 0, kept(self._over, lambda p: self._paint_references(p, plot, words)))
-        else:
-            self._paint_references(painter, plot, words)
+                    where = label[0].toRect().adjusted(2, 2, -2, 0)  # whole pixels: the band is
+                    if dpr == int(dpr):
+                        painter.drawPixmap(where.topLeft(), looks.words(label[1], ink, where.size(), dpr))
+                    else:  # a picture of the words would be resampled: drawn as words
+                        painter.setFont(looks.bold)
+                        painter.setPen(ink)
+                        painter.drawText(where, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label[1])
+                        painter.setFont(font)
+            if cached:
+                painter.drawPixmap(0, 0, kept(self._over, references_layer))
+            else:
+                references_layer(painter)
 
         line = self._line
         line.follow(self._peaks, scale, now_column - plot.width())
         if whole_pixels:
-            line.paint_kept(painter, plot, left, looks.line, dpr)
+            line.paint_kept(painter, plot, left, looks.line_pen, dpr)
         else:
-            line.paint(painter, plot, left, looks.line, line.columns)
+            line.paint(painter, plot, left, looks.line_pen, line.columns)
         tail = line.tail(self._peaks)
-        line.paint(painter, plot, left, looks.line, tail, joined=True)
+        line.paint(painter, plot, left, looks.line_pen, tail, joined=True)
         dots = [(column, late) for column, late in (*line.frozen, *tail) if is_frozen(late)]
         if dots:
-            painter.setPen(QPen(looks.frozen, 2))
+            painter.setPen(looks.dot_pen)
             painter.setBrush(looks.frozen)
             for column, late in dots:
                 painter.drawEllipse(QPointF(left + column, plot.bottom() - height_fraction(late) * plot.height()), 3, 3)
@@ -327,7 +345,7 @@ class LagGraph(QWidget):
 
     def _band_layout(
         self, bands: list[tuple[float, float, str]], plot: QRectF, left: float, scale: float, looks: _Looks
-    ) -> list[tuple[QRect, tuple[QColor, QColor, QColor], tuple[QRectF, str] | None]]:
+    ) -> list[tuple[QRect, tuple[QColor, QPen, QColor], tuple[QRectF, str] | None]]:
         """Each stall's band (the pixels it covers), its colours (fill, edge, words), and where
         its length is written (in the band, or just left of it; None where there is no room)."""
         labelled: list[QRectF] = []
@@ -358,11 +376,12 @@ class _Looks:
         self.key = key
         self.dark = look.is_dark(palette)
         self.line, self.frozen = look.ALIVE.on(palette), look.FROZEN.on(palette)
-        self.bands: dict[bool, tuple[QColor, QColor, QColor]] = {}
+        self.line_pen, self.dot_pen = QPen(self.line, 2), QPen(self.frozen, 2)
+        self.bands: dict[bool, tuple[QColor, QPen, QColor]] = {}
         """Starting (True) or frozen: a band's fill, edge and words."""
         for starting, fill, ink in ((True, STARTING_FILL, look.STARTING), (False, FROZEN_FILL, look.FROZEN)):
             edge = ink.on(palette)
-            self.bands[starting] = (fill, edge, edge if self.dark else edge.darker(130))
+            self.bands[starting] = (fill, QPen(edge, 1), edge if self.dark else edge.darker(130))
         metrics = painter.fontMetrics()
         self.margin = metrics.horizontalAdvance("100 ms") + 10
         """Room left of the plot for the scale's words."""
@@ -372,6 +391,7 @@ class _Looks:
         self._bold_metrics = QFontMetrics(self.bold, painter.device())
         self.bold_height = self._bold_metrics.height()
         self._widths: dict[str, int] = {}
+        self._sprites: dict[tuple[object, ...], QPixmap] = {}
 
     def bold_width(self, text: str) -> int:
         """How wide ``text`` is in bold (a band's words: measured once each)."""
@@ -379,6 +399,24 @@ class _Looks:
         if width is None:
             width = self._widths[text] = self._bold_metrics.horizontalAdvance(text)
         return width
+
+    def words(self, text: str, ink: QColor, size: QSize, dpr: float) -> QPixmap:
+        """A band's words in bold, right-aligned in a see-through picture of ``size``: laid out and
+        drawn once, then copied wherever the band has moved (drawing them costs ~40 us a frame)."""
+        key = (text, ink.rgba(), size.toTuple(), dpr)
+        sprite = self._sprites.get(key)
+        if sprite is None:
+            if len(self._sprites) > 64:  # the lengths of freezes long gone
+                self._sprites.clear()
+            sprite = self._sprites[key] = Layer(transparent=True).fresh(size, dpr)
+            painter = QPainter(sprite)
+            try:
+                painter.setFont(self.bold)
+                painter.setPen(ink)
+                painter.drawText(QRect(QPoint(0, 0), size), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, text)
+            finally:
+                painter.end()
+        return sprite
 
 
 class _Line:
@@ -453,7 +491,7 @@ class _Line:
         return tail
 
     def paint(
-        self, painter: QPainter, plot: QRectF, left: float, ink: QColor, points: Sequence[Sequence[float]], *, joined: bool = False
+        self, painter: QPainter, plot: QRectF, left: float, pen: QPen, points: Sequence[Sequence[float]], *, joined: bool = False
     ) -> None:
         """Draws the line through ``points`` (``joined``: from the newest settled column on), in
         the plot whose time 0 is at x ``left``: a segment between each two points, with a 2 px pen."""
@@ -461,14 +499,13 @@ class _Line:
             points = [self.columns[-1], *points]
         if len(points) < 2:
             return
-        top, height = plot.top(), plot.height()
-        painter.setPen(QPen(ink, 2))
-        painter.drawLines(_segments(points, left, top, height))
+        painter.setPen(pen)
+        painter.drawLines(_segments(points, left, plot.top(), plot.height()))
 
-    def paint_kept(self, painter: QPainter, plot: QRectF, left: float, ink: QColor, dpr: float) -> None:
+    def paint_kept(self, painter: QPainter, plot: QRectF, left: float, pen: QPen, dpr: float) -> None:
         """Draws the settled columns from the strip, first drawing into it those it lacks."""
         width = math.ceil(plot.width())
-        key = (width, plot.height(), dpr, ink.rgba(), self.scale)
+        key = (width, plot.height(), dpr, pen.color().rgba(), self.scale)
         newest = self.columns[-1][0] if self.columns else None
         strip = self._strip
         if not strip.valid(key) or (newest is not None and newest > self._strip_start + 2 * width + 4):
@@ -484,7 +521,7 @@ class _Line:
                 first -= 1  # from the newest point drawn (or the first), the segments not drawn yet
             strip_painter = QPainter(pixmap)
             try:
-                strip_painter.setPen(QPen(ink, 2))
+                strip_painter.setPen(pen)
                 strip_painter.drawLines(_segments([columns[i] for i in range(first, len(columns))], -self._strip_start, 0.0, plot.height()))
             finally:
                 strip_painter.end()
