@@ -1,8 +1,10 @@
 """What the live widgets cost to paint during a run: ``python bench/paint_bench.py`` (issue 13).
 
 Replays a run like loop_bench's in-app one (5000 GETs at concurrency 50, ~30 ms each, ~3 s) on a
-fake clock, 30 frames a second as the window draws it, and times each synchronous repaint
-(CPU time of the GUI thread, ms) of:
+fake clock, 30 frames a second, as the window sees it: each frame the records change (the
+timeline is told which, as the results panel tells it) or two heartbeat ticks arrive (the lag
+graph), then the event loop paints what the widget asked to repaint. Measured, in CPU time of
+the GUI thread: the widget's paintEvent, what a profile of the GUI thread charges to painting.
 
 - **timeline**: the TimelineWidget at its size in the lab window (626 x 205), scrolled to the
   top, as the run leaves it; ``timeline mid``: scrolled to rows 2500-2523, which go from waiting
@@ -14,11 +16,14 @@ Absolute times drift on a shared 2-core machine, so for a before/after compariso
 runs another checkout's ``app`` in the same run, turn about with this one, and prints medians
 and ratios: ``python bench/paint_bench.py --against /path/to/other/checkout`` (e.g. one made by
 ``git worktree add /tmp/before HEAD~3``, or ``git archive HEAD~3 app | tar -x -C /tmp/before``).
+Columns: paint ms a run (the sum over the run's frames; median of the runs), the frames painted,
+the median paint of a painted frame, and the ratio of the paint a run, before over after.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import random
@@ -91,15 +96,18 @@ class PaintTimer:
 
         cls.paintEvent = paint_event
 
-    def frame(self, repaint: Callable[[], None]) -> tuple[float, float]:
-        """(paintEvent ms, whole repaint ms) of one synchronous repaint."""
+    def frame(self, flush: Callable[[], None]) -> tuple[float, float]:
+        """(paintEvent ms, whole ms) of one frame: ``flush`` paints what the widget asked to
+        repaint (as the event loop does between two batches of records or ticks)."""
         self.spent = 0
         started = time.thread_time_ns()
-        repaint()
+        flush()
         return self.spent / 1e6, (time.thread_time_ns() - started) / 1e6
 
 
 def timeline_frames(scene: str) -> list[tuple[float, float]]:
+    from PySide6.QtWidgets import QApplication
+
     from app.core.run import FetchMode, Run, RunClock
     from app.ui.widgets.timeline import TimelineWidget
 
@@ -117,9 +125,12 @@ def timeline_frames(scene: str) -> list[tuple[float, float]]:
         + [(row[3], 1, i) for i, row in enumerate(rows)]
         + [(row[4], 2, i) for i, row in enumerate(rows)]
     )
-    end, at, frames = rows[-1][4] if rows else 0.0, 0, []
+    # As the results panel does: the rows that changed, where this checkout's timeline takes them.
+    takes_rows = "rows" in inspect.signature(widget.refresh).parameters
+    at, frames = 0, []
     for frame in range(int(max(r[4] for r in rows) * FPS) + 2):
         clock.now = frame / FPS
+        changed = []
         while at < len(events) and events[at][0] <= clock.now:
             when, kind, i = events[at]
             record = run.records[i]
@@ -130,17 +141,19 @@ def timeline_frames(scene: str) -> list[tuple[float, float]]:
                 record.response_at, record.status, record.bytes_received = when, 200, 2
             else:
                 record.finish(when)
+            changed.append(i)
             at += 1
-        widget.refresh()
+        widget.refresh(sorted(set(changed))) if takes_rows else widget.refresh()
         if scene == "timeline mid":
             widget.verticalScrollBar().setValue(2500 * widget.row_height())
-        frames.append(timer.frame(widget.viewport().repaint))
-    del end
+        frames.append(timer.frame(QApplication.processEvents))
     widget.close()
     return frames
 
 
 def lag_frames(scene: str) -> list[tuple[float, float]]:
+    from PySide6.QtWidgets import QApplication
+
     from app.ui.widgets.lag_graph import LagGraph
 
     clock = FakeClock()
@@ -162,7 +175,7 @@ def lag_frames(scene: str) -> list[tuple[float, float]]:
     for n in range(1900, 1900 + 2 * FPS * 4, 2):  # four seconds, two ticks a frame
         tick(n)
         tick(n + 1)
-        frames.append(timer.frame(graph.repaint))
+        frames.append(timer.frame(QApplication.processEvents))
     graph.close()
     return frames
 
@@ -196,33 +209,31 @@ def main() -> None:
         print(json.dumps(measure(args.child or list(SCENES))))
         return
     checkouts = {"this": str(HERE)} if not args.against else {"before": str(Path(args.against).resolve()), "after": str(HERE)}
-    # scene -> checkout -> (paintEvent ms of every frame, repaint ms of every frame, paintEvent ms of each run)
-    paint: dict[str, dict[str, list[float]]] = {scene: {name: [] for name in checkouts} for scene in args.scenes}
-    repaint: dict[str, dict[str, list[float]]] = {scene: {name: [] for name in checkouts} for scene in args.scenes}
     runs: dict[str, dict[str, list[float]]] = {scene: {name: [] for name in checkouts} for scene in args.scenes}
+    counts: dict[str, dict[str, list[int]]] = {scene: {name: [] for name in checkouts} for scene in args.scenes}
+    painted: dict[str, dict[str, list[float]]] = {scene: {name: [] for name in checkouts} for scene in args.scenes}
     for _round in range(args.rounds):
         for name, repo in checkouts.items():
             for scene, frames in child(repo, args.scenes).items():
-                paint[scene][name] += [p for p, _r in frames]
-                repaint[scene][name] += [r for _p, r in frames]
-                runs[scene][name].append(sum(p for p, _r in frames))
+                runs[scene][name].append(sum(paint for paint, _whole in frames))
+                counts[scene][name].append(sum(paint > 0 for paint, _whole in frames))
+                painted[scene][name] += [paint for paint, _whole in frames if paint > 0]
     names = list(checkouts)
-    print("paintEvent: CPU ms of the widget's paintEvent, median of every frame, and its sum over a run (median of runs);")
-    print("repaint: the whole synchronous repaint, Qt's backing store included (median of every frame).")
-    header = "".join(f"{name + ' paint':>14}{name + ' /run':>12}{name + ' repaint':>16}" for name in names)
-    print(f"{'scene':<15}{header}" + (f"{'paint ratio':>13}{'run ratio':>11}" if len(names) == 2 else ""))
+    header = "".join(f"{name + ' ms/run':>16}{'painted':>9}{'ms/paint':>10}" for name in names)
+    print(f"{'scene':<15}{header}" + ("   ratio (ms/run)" if len(names) == 2 else ""))
     for scene in args.scenes:
         cells = "".join(
-            f"{statistics.median(paint[scene][name]):>14.3f}{statistics.median(runs[scene][name]):>12.1f}{statistics.median(repaint[scene][name]):>16.3f}"
+            f"{statistics.median(runs[scene][name]):>16.1f}{statistics.median(counts[scene][name]):>9.0f}"
+            f"{statistics.median(painted[scene][name] or [0.0]):>10.3f}"
             for name in names
         )
         if len(names) == 2:
-            before, after = (statistics.median(paint[scene][name]) for name in names)
-            run_before, run_after = (statistics.median(runs[scene][name]) for name in names)
-            cells += f"{before / max(after, 1e-9):>12.1f}x{run_before / max(run_after, 1e-9):>10.1f}x"
+            before, after = (statistics.median(runs[scene][name]) for name in names)
+            cells += f"{before / max(after, 1e-9):>16.1f}x"
         print(f"{scene:<15}{cells}")
+    frames = {"timeline": int(max(r[4] for r in schedule()) * FPS) + 2, "lag graph": 4 * FPS}
     print(
-        f"({args.rounds} runs of each, turn about; {len(paint[args.scenes[0]][names[0]]) // args.rounds} frames a run of {args.scenes[0]})"
+        f"({args.rounds} runs of each checkout, turn about; a run: {frames['timeline']} frames of a timeline, {frames['lag graph']} of a lag graph)"
     )
 
 

@@ -8,13 +8,21 @@ paints from its kept pictures, pixel for pixel, with a paint from scratch that k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtGui import QColor, QFont, QImage, QPalette
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
+from app.core.lag import Freeze
+from app.core.run import ErrorKind, RequestRecord, RequestState, RunOutcome, RunSummary
 from app.ui import look
 from app.ui.widgets.lag_graph import WINDOW, LagGraph, height_fraction
+from app.ui.widgets.timeline import TimelineWidget
+from tests.runs import planned, urls
 
 
 def same_picture(painted: QImage, fresh: QImage) -> bool:
@@ -157,3 +165,196 @@ def test_a_single_late_tick_reaches_its_height_settled_or_newest(qtbot: Any, wid
     live(graph, clock, 3.0)
     assert top_of_line(graph) == pytest.approx(spike_top, abs=2)  # settled, drawn into the kept strip
     assert same_picture(painted(graph), graph.render_uncached())
+
+
+# --- TimelineWidget ---------------------------------------------------------------------------
+
+
+def timeline(qtbot: Any, width: int = 700, height: int = 300) -> TimelineWidget:
+    widget = TimelineWidget()
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def on_screen(widget: TimelineWidget) -> QImage:
+    """The timeline's viewport as the screen shows it now: the repaints it asked for done, the
+    rest as earlier paints left it (a partial repaint that missed a change leaves it stale)."""
+    QApplication.processEvents()
+    window = QGuiApplication.primaryScreen().grabWindow(widget.winId()).toImage()
+    where = QRect(widget.viewport().mapTo(widget, QPoint(0, 0)), widget.viewport().size() * widget.devicePixelRatio())
+    return window.copy(where)
+
+
+class Player:
+    """Plays a run as the controller reports it: each frame, the records that changed and every
+    running one (their bars grow) go to the timeline's refresh."""
+
+    def __init__(self, widget: TimelineWidget, count: int) -> None:
+        self.run, self.clock = planned(urls(count))
+        self.widget = widget
+        widget.show_run(self.run)
+
+    def frame(self, seconds: float, changes: dict[int, Callable[[RequestRecord, float], None]] | None = None) -> None:
+        self.clock.now = seconds
+        changed = set()
+        for row, change in (changes or {}).items():
+            change(self.run.records[row], seconds)
+            changed.add(row)
+        self.widget.refresh(sorted(changed | set(self.run.records.rows_in(RequestState.RUNNING))))
+
+
+def begun(record: RequestRecord, now: float) -> None:
+    record.begin(now)
+
+
+def answering(record: RequestRecord, now: float) -> None:
+    record.status, record.reason, record.response_at = 200, "OK", now
+
+
+def done(record: RequestRecord, now: float) -> None:
+    record.bytes_received = 1234
+    record.finish(now)
+
+
+def failed(record: RequestRecord, now: float) -> None:
+    record.fail(now, ErrorKind.TIMEOUT, "Timed out")
+
+
+def test_a_live_timeline_on_screen_is_the_timeline_painted_from_scratch(qtbot: Any) -> None:
+    widget = timeline(qtbot)
+    player = Player(widget, 40)  # every row in view, labelled
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    t = 0.0
+    for step in range(60):  # 3 s: the axis grows from 1 s through 1.47 and 2.15 to 3.16 s
+        t += 0.05
+        changes: dict[int, Callable[[RequestRecord, float], None]] = {}
+        if step < 20:
+            changes[2 * step] = begun
+            changes[2 * step + 1] = begun
+        if 4 <= step < 24:
+            changes[2 * (step - 4)] = answering
+        if 8 <= step < 28:
+            changes[2 * (step - 8)] = failed if step == 13 else done
+            changes[2 * (step - 8) + 1] = answering
+        if 12 <= step < 32:
+            changes[2 * (step - 12) + 1] = done
+        player.frame(t, changes)
+        if step % 7 == 0 or step in (19, 20, 21, 59):  # now and then, and right after the axis grows (2.15 s)
+            assert same_picture(on_screen(widget), widget.render_uncached()), f"frame {step}"
+    before = on_screen(widget)
+    again = Player(widget, 40)  # Run again: as many rows, nothing drawn yet
+    again.frame(0.1, {0: begun})
+    image = on_screen(widget)
+    assert same_picture(image, widget.render_uncached())
+    assert not same_picture(image, before)
+
+
+def test_waiting_and_cancelled_rows_in_a_long_live_run(qtbot: Any) -> None:
+    widget = timeline(qtbot, 600, 260)
+    player = Player(widget, 400)  # short rows, no labels: rows scroll
+    player.frame(0.1, {0: begun, 1: begun, 2: begun})
+    player.frame(0.2, {0: answering, 1: failed})
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    widget.verticalScrollBar().setValue(widget.verticalScrollBar().maximum() // 2)  # rows still waiting: thin lines
+    player.frame(0.3)
+    player.frame(0.35)
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    widget.verticalScrollBar().setValue(0)
+    player.clock.now = 0.5
+    player.run.cancel_unfinished()  # Cancel: running and waiting rows end at once
+    widget.refresh(list(range(len(player.run.records))))
+    assert same_picture(on_screen(widget), widget.render_uncached())
+
+
+def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any) -> None:
+    widget = timeline(qtbot, 600, 260)
+    player = Player(widget, 400)
+    for row in range(60):
+        player.frame(0.01 * row, {row: begun})
+    on_screen(widget)  # painted with every row in view under way
+    player.frame(0.7, {row: done for row in range(40)})  # the rows in view are done; 20 still run, out of view
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    painted: list[QRect] = []
+
+    class Spy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())
+            return False
+
+    spy = Spy()
+    widget.viewport().installEventFilter(spy)
+    player.frame(0.75, {45: done})  # the axis holds still (1 s): nothing in view changed
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert painted == []
+    player.frame(0.8, {10: failed})  # a row in view changed (though finished): that row alone
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert len(painted) == 1 and painted[0].height() == widget.row_height()
+    player.frame(1.2, {50: done})  # past the first second: the axis grows, all of it is repainted
+    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert painted[-1] == widget.viewport().rect()
+
+
+def test_the_timeline_follows_a_resize_scroll_zoom_palette_font_and_a_chosen_row(qtbot: Any) -> None:
+    widget = timeline(qtbot)
+    summary = finished_run_with_everything()
+    widget.show_summary(summary)
+    pictures = [on_screen(widget)]
+    assert same_picture(pictures[-1], widget.render_uncached())
+
+    def changed() -> None:
+        image = on_screen(widget)
+        assert same_picture(image, widget.render_uncached())
+        assert not same_picture(image, pictures[-1]) if image.size() == pictures[-1].size() else True
+        pictures.append(image)
+
+    widget.resize(820, 340)
+    changed()
+    widget.zoom_by(3.0)
+    changed()
+    widget.horizontalScrollBar().setValue(widget.horizontalScrollBar().maximum() // 4)
+    changed()
+    widget.fit()
+    changed()
+    dark = QPalette(widget.palette())
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202020"),
+        (QPalette.ColorRole.Base, "#101010"),
+        (QPalette.ColorRole.Text, "#f0f0f0"),
+    ):
+        dark.setColor(role, QColor(colour))
+    widget.setPalette(dark)
+    changed()
+    big = QFont(widget.font())
+    big.setPointSizeF(big.pointSizeF() * 1.5)
+    widget.setFont(big)
+    changed()
+    widget.setFocus()
+    QTest.keyClick(widget, Qt.Key.Key_Down)  # a chosen row: outlined
+    QTest.keyClick(widget, Qt.Key.Key_Down)
+    changed()
+    widget.scene.cursor = 0.3  # the Tasks tab's replay
+    widget.viewport().update()
+    changed()
+    widget.set_overlay("Freezing now")
+    changed()
+    widget.show_summary(None)  # the placeholder
+    changed()
+
+
+def finished_run_with_everything() -> RunSummary:
+    """Done, failed, cancelled and never-sent requests, under a freeze."""
+    run, clock = planned([*urls(6), "not a url"])
+    for row, (start, end) in enumerate([(0.0, 0.4), (0.1, 0.9), (0.2, 0.5), (0.3, 1.2), (0.35, 0.8)]):
+        record = run.records[row]
+        record.begin(start)
+        record.dns, record.connect = 0.02, 0.05
+        answering(record, start + 0.1)
+        (failed if row == 3 else done)(record, end)
+    run.records[5].begin(0.6)
+    clock.now = 1.3
+    run.cancel_unfinished()
+    return run.summarize(RunOutcome.CANCELLED, 0.4, freezes=(Freeze(0.5, 0.9),))
