@@ -1,6 +1,6 @@
 """The live widgets' kept pictures (app.ui.paint_cache) never show what is no longer so.
 
-The timeline and the lag graph keep what changes seldom as pixmaps between paints and add only
+The timeline, the lag graph and the freeze meter keep what changes seldom as pixmaps between paints and add only
 what moved. Each test here changes something a person can change (time passing, a resize, the
 colour scheme, the font, a freeze, a new run, a zoom, a chosen row) and compares what the widget
 paints from its kept pictures, pixel for pixel, with a paint from scratch that keeps nothing.
@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette, QRegion
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.lag import Freeze
 from app.core.run import ErrorKind, RequestRecord, RequestState, RunOutcome, RunSummary
 from app.ui import look
+from app.ui.widgets.freeze_meter import FreezeMeter
 from app.ui.widgets.lag_graph import WINDOW, LagGraph, height_fraction
 from app.ui.widgets.timeline import TimelineWidget
 from tests.runs import planned, urls
@@ -358,3 +359,79 @@ def finished_run_with_everything() -> RunSummary:
     clock.now = 1.3
     run.cancel_unfinished()
     return run.summarize(RunOutcome.CANCELLED, 0.4, freezes=(Freeze(0.5, 0.9),))
+
+
+# --- FreezeMeter ------------------------------------------------------------------------------
+
+
+def meter_bar(qtbot: Any) -> tuple[FreezeMeter, QWidget]:
+    meter = FreezeMeter()
+    qtbot.addWidget(meter)
+    meter.resize(420, 90)
+    meter.show()
+    qtbot.waitExposed(meter)
+    bar = meter.findChild(QWidget, "latenessBar")
+    assert bar is not None
+    return meter, bar
+
+
+def painted_bar(bar: QWidget) -> QImage:
+    """The bar as its paintEvent paints it, on a see-through picture as render_uncached paints it."""
+    image = QImage(bar.size() * bar.devicePixelRatio(), QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(bar.devicePixelRatio())
+    image.fill(Qt.GlobalColor.transparent)
+    bar.render(image, QPoint(), QRegion(), QWidget.RenderFlag(0))  # no background: the bar's own painting
+    return image
+
+
+def test_the_freeze_meter_painted_from_its_kept_pictures_is_the_meter_painted_from_scratch(qtbot: Any) -> None:
+    meter, bar = meter_bar(qtbot)
+    pictures = []
+    for now, lateness in ((1.0, 0.0), (2.0, 0.004), (3.0, 0.03), (4.0, 0.3), (9.0, 2.5)):
+        meter.on_tick(now, lateness)
+        image = painted_bar(bar)
+        assert same_picture(image, bar.render_uncached()), lateness
+        assert not pictures or not same_picture(image, pictures[-1]), lateness
+        pictures.append(image)
+    meter.resize(600, 90)
+    assert same_picture(painted_bar(bar), bar.render_uncached())
+    dark = QPalette(bar.palette())
+    dark.setColor(QPalette.ColorRole.AlternateBase, QColor("#303030"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#f0f0f0"))
+    bar.setPalette(dark)
+    assert same_picture(painted_bar(bar), bar.render_uncached())
+    before = painted_bar(bar)
+    bold = QFont(meter.font())
+    bold.setBold(True)  # the captions' words change, not the bar's size
+    meter.setFont(bold)
+    assert bar.size() == before.deviceIndependentSize().toSize()
+    assert same_picture(painted_bar(bar), bar.render_uncached())
+    assert not same_picture(painted_bar(bar), before)
+    big = QFont(meter.font())
+    big.setPointSizeF(big.pointSizeF() * 1.5)
+    meter.setFont(big)
+    assert same_picture(painted_bar(bar), bar.render_uncached())
+
+
+def test_the_freeze_meter_repaints_only_when_the_bar_looks_different(qtbot: Any) -> None:
+    meter, bar = meter_bar(qtbot)
+    meter.on_tick(1.0, 0.0)
+    QApplication.processEvents()
+    painted: list[QRect] = []
+
+    class Spy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())
+            return False
+
+    spy = Spy()
+    bar.installEventFilter(spy)
+    for tick in range(1, 20):
+        meter.on_tick(1.0 + tick * 0.033, 0.0005)  # an idle window: under a millisecond late, the same empty bar
+        QApplication.processEvents()
+    assert painted == []
+    meter.on_tick(2.0, 0.004)
+    QApplication.processEvents()
+    assert len(painted) == 1
+    assert meter.value == pytest.approx(0.004)
