@@ -145,6 +145,64 @@ def test_the_lag_graph_follows_a_new_palette_and_font(qtbot: Any) -> None:
     assert same_picture(painted(graph), graph.render_uncached())
 
 
+def screen_of(widget: QWidget) -> QImage:
+    """``widget`` as the screen shows it now (its window's backing store), the repaints it asked for done."""
+    QApplication.processEvents()
+    return QGuiApplication.primaryScreen().grabWindow(widget.winId()).toImage()
+
+
+class PaintSpy(QObject):
+    """Counts the paint events of a widget."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.rects: list[QRect] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.rects.append(event.rect())
+        return False
+
+
+def test_the_lag_graph_skips_frames_that_would_be_the_picture_on_screen(qtbot: Any) -> None:
+    clock = Clock()
+    graph = lag_graph(qtbot, clock)
+    live(graph, clock, 10.0, frames=False)
+    screen_of(graph)
+    spy = PaintSpy(graph)
+    seconds_a_column = WINDOW / (graph.width() - graph.fontMetrics().horizontalAdvance("100 ms") - 18)
+    # Ticks 40 ms apart, each due for a frame (REDRAW_INTERVAL): the screen is the graph as it
+    # is now after every one of them, painted or not.
+    for _tick in range(50):  # 2 s all 3 ms late: the line only moves a pixel at a time
+        clock.now += 0.040
+        graph.on_tick(clock.now, 0.003)
+        assert same_picture(screen_of(graph), graph.render_uncached())
+    columns = 2.0 / seconds_a_column
+    assert columns - 2 <= len(spy.rects) <= columns + 2  # a frame a pixel column, not one a tick
+    before = len(spy.rects)
+    for n in range(20):  # the newest column's worst tick gets worse at every tick: every one drawn
+        clock.now += 0.040
+        graph.on_tick(clock.now, 0.004 + 0.001 * n)
+        assert same_picture(screen_of(graph), graph.render_uncached())
+    assert len(spy.rects) - before == 20
+    clock.now += 0.4
+    graph.on_tick(clock.now, 0.384)  # a freeze: drawn at once, band and all
+    assert same_picture(screen_of(graph), graph.render_uncached())
+    assert len(graph.stalls()) == 1
+
+
+def test_the_lag_graph_moves_on_screen_though_its_newest_tick_stays_the_worst(qtbot: Any) -> None:
+    clock = Clock()
+    graph = lag_graph(qtbot, clock, 900)  # ~36 ms a pixel column: a slice of ticks (50 ms) spans two
+    live(graph, clock, 10.0, frames=False)
+    screen_of(graph)
+    for n in range(60):  # 45 ms apart, each a little less late: a slice's first tick stays its worst
+        clock.now += 0.045
+        graph.on_tick(clock.now, 0.006 - 0.00005 * n)
+        assert same_picture(screen_of(graph), graph.render_uncached()), n
+
+
 def top_of_line(graph: LagGraph) -> int:
     """The highest row of the picture the line reaches (its 2 px pen and square caps: up to 2 px past its point)."""
     image, ink = painted(graph), look.ALIVE.on(graph.palette()).rgb()
