@@ -9,6 +9,8 @@ the GUI thread: the widget's paintEvent, what a profile of the GUI thread charge
 - **timeline**: the TimelineWidget at its size in the lab window (626 x 205), scrolled to the
   top, as the run leaves it; ``timeline mid``: scrolled to rows 2500-2523, which go from waiting
   to running to done during the run; ``timeline big``: 1600 x 700 (a maximised window on a projector);
+  ``timeline lesson``: a lesson's run, 40 URLs of /delay/0.5 at once: every row in view is under
+  way for the whole run (0.7 s, 22 frames);
 - **lag graph**: the LagGraph at its size in the lab window (260 x 160) with 30 s of heartbeat
   history (a tick every 16 ms, three freezes), two ticks a frame; ``lag graph big``: 600 x 300.
 
@@ -43,19 +45,23 @@ HERE = Path(__file__).resolve().parent.parent
 REQUESTS = 5000
 CONCURRENCY = 50
 FPS = 30
-SCENES = ("timeline", "timeline mid", "timeline big", "lag graph", "lag graph big")
+SCENES = ("timeline", "timeline mid", "timeline big", "timeline lesson", "lag graph", "lag graph big")
 
 
-def schedule(requests: int = REQUESTS, concurrency: int = CONCURRENCY) -> list[tuple[float, float, float, float, float]]:
+def schedule(
+    requests: int = REQUESTS, concurrency: int = CONCURRENCY, took: float = 0.025
+) -> list[tuple[float, float, float, float, float]]:
     """(started, dns, connect, response_at, ended) of each request of a run at ``concurrency``:
-    each takes 25-35 ms; the first of each slot opens its connection, the others reuse it."""
+    each takes ``took`` to 1.4 times as long; the first of each slot opens its connection, the
+    others reuse it."""
     rng = random.Random(13)
     free = [0.0] * concurrency
     rows = []
+    shortest = took
     for i in range(requests):
         slot = min(range(concurrency), key=free.__getitem__)
         started = free[slot]
-        took = 0.025 + rng.random() * 0.01
+        took = shortest * (1 + 0.4 * rng.random())
         dns, connect = (0.001, 0.002) if i < concurrency else (0.0, 0.0)
         rows.append((started, dns, connect, started + dns + connect + 0.7 * (took - dns - connect), started + took))
         free[slot] = started + took
@@ -112,14 +118,16 @@ def timeline_frames(scene: str) -> list[tuple[float, float]]:
     from app.ui.widgets.timeline import TimelineWidget
 
     clock = FakeClock()
-    run = Run(mode=FetchMode.ASYNC, concurrency=CONCURRENCY, clock=RunClock(clock))
-    run.records.add_all([f"http://127.0.0.1:8080/delay/0?n={i}" for i in range(REQUESTS)])
+    lesson = scene == "timeline lesson"  # a lesson's run: 40 URLs of /delay/0.5, all at once
+    requests, concurrency = (40, 100) if lesson else (REQUESTS, CONCURRENCY)
+    run = Run(mode=FetchMode.ASYNC, concurrency=concurrency, clock=RunClock(clock))
+    run.records.add_all([f"http://127.0.0.1:8080/delay/0?n={i}" for i in range(requests)])
     timer = PaintTimer(TimelineWidget)
     widget = TimelineWidget()
     widget.resize(1600, 700) if scene == "timeline big" else widget.resize(626, 205)
     shown(widget)
     widget.show_run(run)
-    rows = schedule()
+    rows = schedule(40, 100, 0.5) if lesson else schedule()
     events = sorted(
         [(started, 0, i) for i, (started, *_rest) in enumerate(rows)]
         + [(row[3], 1, i) for i, row in enumerate(rows)]
@@ -231,10 +239,8 @@ def main() -> None:
             before, after = (statistics.median(runs[scene][name]) for name in names)
             cells += f"{before / max(after, 1e-9):>16.1f}x"
         print(f"{scene:<15}{cells}")
-    frames = {"timeline": int(max(r[4] for r in schedule()) * FPS) + 2, "lag graph": 4 * FPS}
-    print(
-        f"({args.rounds} runs of each checkout, turn about; a run: {frames['timeline']} frames of a timeline, {frames['lag graph']} of a lag graph)"
-    )
+    timeline, lesson = (int(max(r[4] for r in rows) * FPS) + 2 for rows in (schedule(), schedule(40, 100, 0.5)))
+    print(f"({args.rounds} runs of each checkout, turn about; frames of a run: timeline {timeline}, lesson {lesson}, lag graph {4 * FPS})")
 
 
 if __name__ == "__main__":
