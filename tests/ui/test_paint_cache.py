@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette, QRegion
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -78,11 +78,11 @@ def test_the_lag_graph_painted_frame_by_frame_is_the_graph_painted_from_scratch(
     clock = Clock()
     graph = lag_graph(qtbot, clock)
     live(graph, clock, 5.0)
-    assert same_picture(painted(graph), graph.render_uncached())
+    assert same_picture(painted(graph), graph.picture(kept=False))
     # Past two plots' width of time the line's kept strip starts over (and the first ticks have
     # left the graph): still the same picture.
     live(graph, clock, 2.2 * WINDOW)
-    assert same_picture(painted(graph), graph.render_uncached())
+    assert same_picture(painted(graph), graph.picture(kept=False))
 
 
 def test_the_lag_graph_shows_the_newest_tick_at_once(qtbot: Any) -> None:
@@ -94,7 +94,7 @@ def test_the_lag_graph_shows_the_newest_tick_at_once(qtbot: Any) -> None:
     graph.on_tick(clock.now, 0.040)  # a stutter: a spike at the right edge
     after = painted(graph)
     assert not same_picture(after, before)
-    assert same_picture(after, graph.render_uncached())
+    assert same_picture(after, graph.picture(kept=False))
 
 
 def test_freezes_and_their_bands_are_painted_as_from_scratch(qtbot: Any) -> None:
@@ -104,9 +104,9 @@ def test_freezes_and_their_bands_are_painted_as_from_scratch(qtbot: Any) -> None
     live(graph, clock, 20.0, late={20: 0.3, 400: 0.08, 700: 1.2, 701: 0.06})
     bands = graph.bands()
     assert [label for _start, _end, label in bands] == ["starting", "frozen 80 ms", "frozen 1.20 s", "frozen 60 ms"]
-    assert same_picture(painted(graph), graph.render_uncached())
+    assert same_picture(painted(graph), graph.picture(kept=False))
     graph.mark_freezing(clock.now)  # "freezing now" written over the line
-    assert same_picture(painted(graph), graph.render_uncached())
+    assert same_picture(painted(graph), graph.picture(kept=False))
 
 
 def test_a_resized_lag_graph_is_painted_as_from_scratch(qtbot: Any) -> None:
@@ -117,9 +117,9 @@ def test_a_resized_lag_graph_is_painted_as_from_scratch(qtbot: Any) -> None:
         graph.resize(width, height)
         image = painted(graph)
         assert image.width() == width * graph.devicePixelRatio()
-        assert same_picture(image, graph.render_uncached())
+        assert same_picture(image, graph.picture(kept=False))
         live(graph, clock, 1.0)
-        assert same_picture(painted(graph), graph.render_uncached())
+        assert same_picture(painted(graph), graph.picture(kept=False))
 
 
 def test_the_lag_graph_follows_a_new_palette_and_font(qtbot: Any) -> None:
@@ -138,11 +138,11 @@ def test_the_lag_graph_follows_a_new_palette_and_font(qtbot: Any) -> None:
     assert look.is_dark(graph.palette())
     image = painted(graph)
     assert not same_picture(image, light)
-    assert same_picture(image, graph.render_uncached())
+    assert same_picture(image, graph.picture(kept=False))
     big = QFont(graph.font())
     big.setPointSizeF(big.pointSizeF() * 1.5)  # presentation mode
     graph.setFont(big)
-    assert same_picture(painted(graph), graph.render_uncached())
+    assert same_picture(painted(graph), graph.picture(kept=False))
 
 
 def screen_of(widget: QWidget) -> QImage:
@@ -177,18 +177,18 @@ def test_the_lag_graph_skips_frames_that_would_be_the_picture_on_screen(qtbot: A
     for _tick in range(50):  # 2 s all 3 ms late: the line only moves a pixel at a time
         clock.now += 0.040
         graph.on_tick(clock.now, 0.003)
-        assert same_picture(screen_of(graph), graph.render_uncached())
+        assert same_picture(screen_of(graph), graph.picture(kept=False))
     columns = 2.0 / seconds_a_column
     assert columns - 2 <= len(spy.rects) <= columns + 2  # a frame a pixel column, not one a tick
     before = len(spy.rects)
     for n in range(20):  # the newest column's worst tick gets worse at every tick: every one drawn
         clock.now += 0.040
         graph.on_tick(clock.now, 0.004 + 0.001 * n)
-        assert same_picture(screen_of(graph), graph.render_uncached())
+        assert same_picture(screen_of(graph), graph.picture(kept=False))
     assert len(spy.rects) - before == 20
     clock.now += 0.4
     graph.on_tick(clock.now, 0.384)  # a freeze: drawn at once, band and all
-    assert same_picture(screen_of(graph), graph.render_uncached())
+    assert same_picture(screen_of(graph), graph.picture(kept=False))
     assert len(graph.stalls()) == 1
 
 
@@ -200,7 +200,7 @@ def test_the_lag_graph_moves_on_screen_though_its_newest_tick_stays_the_worst(qt
     for n in range(60):  # 45 ms apart, each a little less late: a slice's first tick stays its worst
         clock.now += 0.045
         graph.on_tick(clock.now, 0.006 - 0.00005 * n)
-        assert same_picture(screen_of(graph), graph.render_uncached()), n
+        assert same_picture(screen_of(graph), graph.picture(kept=False)), n
 
 
 def top_of_line(graph: LagGraph) -> int:
@@ -223,7 +223,7 @@ def test_a_single_late_tick_reaches_its_height_settled_or_newest(qtbot: Any, wid
     assert top_of_line(graph) == pytest.approx(spike_top, abs=2)  # the newest column
     live(graph, clock, 3.0)
     assert top_of_line(graph) == pytest.approx(spike_top, abs=2)  # settled, drawn into the kept strip
-    assert same_picture(painted(graph), graph.render_uncached())
+    assert same_picture(painted(graph), graph.picture(kept=False))
 
 
 # --- TimelineWidget ---------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def failed(record: RequestRecord, now: float) -> None:
 def test_a_live_timeline_on_screen_is_the_timeline_painted_from_scratch(qtbot: Any) -> None:
     widget = timeline(qtbot)
     player = Player(widget, 40)  # every row in view, labelled
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     t = 0.0
     for step in range(60):  # 3 s: the axis grows from 1 s through 1.47 and 2.15 to 3.16 s
         t += 0.05
@@ -302,12 +302,12 @@ def test_a_live_timeline_on_screen_is_the_timeline_painted_from_scratch(qtbot: A
             changes[2 * (step - 12) + 1] = done
         player.frame(t, changes)
         if step % 7 == 0 or step in (19, 20, 21, 59):  # now and then, and right after the axis grows (2.15 s)
-            assert same_picture(on_screen(widget), widget.render_uncached()), f"frame {step}"
+            assert same_picture(on_screen(widget), widget.picture(kept=False)), f"frame {step}"
     before = on_screen(widget)
     again = Player(widget, 40)  # Run again: as many rows, nothing drawn yet
     again.frame(0.1, {0: begun})
     image = on_screen(widget)
-    assert same_picture(image, widget.render_uncached())
+    assert same_picture(image, widget.picture(kept=False))
     assert not same_picture(image, before)
 
 
@@ -316,16 +316,16 @@ def test_waiting_and_cancelled_rows_in_a_long_live_run(qtbot: Any) -> None:
     player = Player(widget, 400)  # short rows, no labels: rows scroll
     player.frame(0.1, {0: begun, 1: begun, 2: begun})
     player.frame(0.2, {0: answering, 1: failed})
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     widget.verticalScrollBar().setValue(widget.verticalScrollBar().maximum() // 2)  # rows still waiting: thin lines
     player.frame(0.3)
     player.frame(0.35)
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     widget.verticalScrollBar().setValue(0)
     player.clock.now = 0.5
     player.run.cancel_unfinished()  # Cancel: running and waiting rows end at once
     widget.refresh(list(range(len(player.run.records))))
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
 
 
 def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any) -> None:
@@ -335,7 +335,7 @@ def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any)
         player.frame(0.01 * row, {row: begun})
     on_screen(widget)  # painted with every row in view under way
     player.frame(0.7, {row: done for row in range(40)})  # the rows in view are done; 20 still run, out of view
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     painted: list[QRect] = []
 
     class Spy(QObject):
@@ -347,13 +347,13 @@ def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any)
     spy = Spy()
     widget.viewport().installEventFilter(spy)
     player.frame(0.75, {45: done})  # the axis holds still (1 s): nothing in view changed
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     assert painted == []
     player.frame(0.8, {10: failed})  # a row in view changed (though finished): that row alone
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     assert len(painted) == 1 and painted[0].height() == widget.row_height()
     player.frame(1.2, {50: done})  # past the first second: the axis grows, all of it is repainted
-    assert same_picture(on_screen(widget), widget.render_uncached())
+    assert same_picture(on_screen(widget), widget.picture(kept=False))
     assert painted[-1] == widget.viewport().rect()
 
 
@@ -362,11 +362,11 @@ def test_the_timeline_follows_a_resize_scroll_zoom_palette_font_and_a_chosen_row
     summary = finished_run_with_everything()
     widget.show_summary(summary)
     pictures = [on_screen(widget)]
-    assert same_picture(pictures[-1], widget.render_uncached())
+    assert same_picture(pictures[-1], widget.picture(kept=False))
 
     def changed() -> None:
         image = on_screen(widget)
-        assert same_picture(image, widget.render_uncached())
+        assert same_picture(image, widget.picture(kept=False))
         assert not same_picture(image, pictures[-1]) if image.size() == pictures[-1].size() else True
         pictures.append(image)
 
@@ -434,7 +434,7 @@ def meter_bar(qtbot: Any) -> tuple[FreezeMeter, QWidget]:
 
 
 def painted_bar(bar: QWidget) -> QImage:
-    """The bar as its paintEvent paints it, on a see-through picture as render_uncached paints it."""
+    """The bar as its paintEvent paints it, on a see-through picture as picture() paints it."""
     image = QImage(bar.size() * bar.devicePixelRatio(), QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(bar.devicePixelRatio())
     image.fill(Qt.GlobalColor.transparent)
@@ -448,27 +448,27 @@ def test_the_freeze_meter_painted_from_its_kept_pictures_is_the_meter_painted_fr
     for now, lateness in ((1.0, 0.0), (2.0, 0.004), (3.0, 0.03), (4.0, 0.3), (9.0, 2.5)):
         meter.on_tick(now, lateness)
         image = painted_bar(bar)
-        assert same_picture(image, bar.render_uncached()), lateness
+        assert same_picture(image, bar.picture(kept=False)), lateness
         assert not pictures or not same_picture(image, pictures[-1]), lateness
         pictures.append(image)
     meter.resize(600, 90)
-    assert same_picture(painted_bar(bar), bar.render_uncached())
+    assert same_picture(painted_bar(bar), bar.picture(kept=False))
     dark = QPalette(bar.palette())
     dark.setColor(QPalette.ColorRole.AlternateBase, QColor("#303030"))
     dark.setColor(QPalette.ColorRole.Text, QColor("#f0f0f0"))
     bar.setPalette(dark)
-    assert same_picture(painted_bar(bar), bar.render_uncached())
+    assert same_picture(painted_bar(bar), bar.picture(kept=False))
     before = painted_bar(bar)
     bold = QFont(meter.font())
     bold.setBold(True)  # the captions' words change, not the bar's size
     meter.setFont(bold)
     assert bar.size() == before.deviceIndependentSize().toSize()
-    assert same_picture(painted_bar(bar), bar.render_uncached())
+    assert same_picture(painted_bar(bar), bar.picture(kept=False))
     assert not same_picture(painted_bar(bar), before)
     big = QFont(meter.font())
     big.setPointSizeF(big.pointSizeF() * 1.5)
     meter.setFont(big)
-    assert same_picture(painted_bar(bar), bar.render_uncached())
+    assert same_picture(painted_bar(bar), bar.picture(kept=False))
 
 
 def test_the_freeze_meter_repaints_only_when_the_bar_looks_different(qtbot: Any) -> None:
@@ -493,3 +493,41 @@ def test_the_freeze_meter_repaints_only_when_the_bar_looks_different(qtbot: Any)
     QApplication.processEvents()
     assert len(painted) == 1
     assert meter.value == pytest.approx(0.004)
+
+
+# --- any screen's pixel ratio -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dpr", [1.25, 1.5, 1.75, 2.0])  # Windows' 125-175 % scaling, and a HiDPI screen
+def test_the_kept_pictures_are_exact_at_any_pixel_ratio(qtbot: Any, dpr: float) -> None:
+    """What each widget paints from its kept pictures, at the pixel ratio of the device painted
+    on (a widget on a 125 % screen paints 1.25 device pixels a pixel), is what it paints from
+    scratch there: no picture is resampled, none is a pixel short at the right or bottom edge."""
+    clock = Clock()
+    graph = lag_graph(qtbot, clock)
+    for _step in range(8):
+        live(graph, clock, 1.5, late={20: 0.3, 60: 0.08}, frames=False)  # bands whose words reach into the next
+        graph.picture(kept=True, dpr=dpr)  # a frame
+        assert same_picture(graph.picture(kept=True, dpr=dpr), graph.picture(kept=False, dpr=dpr))
+
+    widget = timeline(qtbot)
+    frame = widget.size() - widget.viewport().size()
+    widget.resize(QSize(698, 298) + frame)  # a viewport of 872.5 x 372.5 device pixels at 125 %
+    assert widget.viewport().size() == QSize(698, 298)
+    player = Player(widget, 40)
+    for step in range(40):
+        changes: dict[int, Callable[[RequestRecord, float], None]] = {}
+        if step < 20:
+            changes[2 * step] = begun
+            changes[2 * step + 1] = begun
+        if 8 <= step < 28:
+            changes[2 * (step - 8)] = failed if step == 12 else done
+            changes[2 * (step - 8) + 1] = answering
+        player.frame(0.05 * (step + 1), changes)
+        picture = widget.picture(kept=True, dpr=dpr)
+        if step % 4 == 3:
+            assert same_picture(picture, widget.picture(kept=False, dpr=dpr)), step
+
+    meter, bar = meter_bar(qtbot)
+    meter.on_tick(1.0, 0.03)
+    assert same_picture(bar.picture(kept=True, dpr=dpr), bar.picture(kept=False, dpr=dpr))

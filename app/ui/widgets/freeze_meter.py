@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from app.core.lag import FRAME, FROZEN, Liveness, is_frozen, is_smooth, liveness
 from app.core.run import format_duration
 from app.i18n import N_, _
-from app.ui import look, plain_text
+from app.ui import look, paint_cache, plain_text
 from app.ui.accessibility import LiveDescription
 from app.ui.paint_cache import Layer
 
@@ -93,22 +93,10 @@ class _LatenessBar(QWidget):
         finally:
             painter.end()
 
-    def render_uncached(self) -> QImage:
-        """The bar painted from scratch on a see-through picture, none of its kept pictures used."""
-        return self._render(cached=False)
-
-    def _render(self, *, cached: bool) -> QImage:
-        dpr = self.devicePixelRatioF()
-        image = QImage(self.size() * dpr, QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(dpr)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        try:
-            painter.setFont(self.font())
-            self._paint(painter, cached=cached)
-        finally:
-            painter.end()
-        return image
+    def picture(self, *, kept: bool, dpr: float | None = None) -> QImage:
+        """The bar painted onto a see-through image at ``dpr`` (default: its screen's), from its
+        kept pictures or (``kept`` False) from scratch."""
+        return paint_cache.picture(self.size(), dpr or self.devicePixelRatioF(), self.font(), lambda p: self._paint(p, cached=kept))
 
     def _paint(self, painter: QPainter, *, cached: bool) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

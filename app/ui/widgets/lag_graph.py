@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.core.lag import FRAME, FROZEN, REDRAW_INTERVAL, is_frozen
 from app.core.run import format_duration
 from app.i18n import N_, _, ngettext
-from app.ui import look
+from app.ui import look, paint_cache
 from app.ui.accessibility import LiveDescription
 from app.ui.paint_cache import Layer, flattened
 
@@ -180,24 +180,16 @@ class LagGraph(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         try:
-            self._paint(painter)
+            self._paint(painter, on_screen=True)
         finally:
             painter.end()
 
-    def render_uncached(self) -> QImage:
-        """The graph painted from scratch, none of its kept pictures used: what a fresh widget
-        shows (tests compare it with what the widget paints from them)."""
-        image = QImage(self.size() * self.devicePixelRatioF(), QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(self.devicePixelRatioF())
-        painter = QPainter(image)
-        painter.setFont(self.font())
-        try:
-            self._paint(painter, cached=False)
-        finally:
-            painter.end()
-        return image
+    def picture(self, *, kept: bool, dpr: float | None = None) -> QImage:
+        """The graph painted onto an image at ``dpr`` (default: its screen's), from its kept
+        pictures or (``kept`` False) from scratch, as a fresh widget paints it."""
+        return paint_cache.picture(self.size(), dpr or self.devicePixelRatioF(), self.font(), lambda p: self._paint(p, cached=kept))
 
-    def _paint(self, painter: QPainter, *, cached: bool = True) -> None:
+    def _paint(self, painter: QPainter, *, cached: bool = True, on_screen: bool = False) -> None:
         """Paints the graph. What changes seldom comes from pictures kept between paints
         (``cached``): the scale and its words, the reference lines, and the line, drawn a piece
         at a time as its columns settle; a frame adds the freeze bands, the newest column and the
@@ -256,14 +248,17 @@ class LagGraph(QWidget):
             else:
                 scale_layer(painter)
             painter.setClipRect(plot)
-            for band, (fill, edge, ink), label in self._band_layout(bands, plot, left, scale, looks):
+            layout = self._band_layout(bands, plot, left, scale, looks)
+            for band, (fill, _edge, _ink), _label in layout:
                 # A band tints the scale under it: copied from the scale kept tinted all over, as
-                # filling it see-through costs a blend per pixel (~0.1 ms a band).
+                # filling it see-through costs a blend per pixel (~0.1 ms a band). All the bands
+                # first, then their edges and words: a band's words may reach into the next band.
                 if whole_pixels:
                     tinted = kept(self._tinted.setdefault(fill.rgba(), Layer()), scale_layer, fill)
                     painter.drawPixmap(band, tinted, QRect(band.topLeft() * dpr, band.size() * dpr))
                 else:
                     painter.fillRect(band, fill)
+            for band, (_fill, edge, ink), label in layout:
                 painter.setPen(edge)
                 painter.drawLine(band.topLeft(), band.bottomLeft())
                 if label is not None:
@@ -288,7 +283,7 @@ class LagGraph(QWidget):
             line.paint(painter, plot, left, looks.line_pen, line.columns)
         tail = line.tail(self._peaks)
         line.paint(painter, plot, left, looks.line_pen, tail, joined=True)
-        if cached:
+        if on_screen:
             self._painted_looks = self._looks_at(now)
         dots = [(column, late) for column, late in (*line.frozen, *tail) if is_frozen(late)]
         if dots:

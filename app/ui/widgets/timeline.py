@@ -42,7 +42,7 @@ from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSumma
 from app.core.task_trace import RUN_TASK, TaskTrace
 from app.core.timeline import Pattern, Phase, describe, live_span, segments, tick_label, ticks
 from app.i18n import _
-from app.ui import look, plain_text
+from app.ui import look, paint_cache, plain_text
 from app.ui.paint_cache import Layer, flattened
 from app.ui.widgets.timeline_reader import TimelineReader
 
@@ -466,19 +466,11 @@ class TimelineWidget(QAbstractScrollArea):
         finally:
             painter.end()
 
-    def render_uncached(self) -> QImage:
-        """The viewport painted from scratch, no kept picture used: what a fresh widget shows
-        (tests compare it with what the widget paints from its kept picture)."""
-        dpr = self.viewport().devicePixelRatioF()
-        image = QImage(self.viewport().size() * dpr, QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(dpr)
-        painter = QPainter(image)
-        try:
-            painter.setFont(self.font())
-            self._paint(painter, cached=False)
-        finally:
-            painter.end()
-        return image
+    def picture(self, *, kept: bool, dpr: float | None = None) -> QImage:
+        """The viewport painted onto an image at ``dpr`` (default: its screen's), from the kept
+        picture or (``kept`` False) from scratch, as a fresh widget paints it."""
+        viewport = self.viewport()
+        return paint_cache.picture(viewport.size(), dpr or viewport.devicePixelRatioF(), self.font(), lambda p: self._paint(p, cached=kept))
 
     def _paint(self, painter: QPainter, *, cached: bool) -> None:
         scene, area = self.scene, QRect(QPoint(0, 0), self.viewport().size())
