@@ -437,6 +437,11 @@ class RecordTable(Sequence[RequestRecord]):
             and self._url_bytes[:used] == other._url_bytes[:used]
         )
 
+    def states(self, start: int, stop: int) -> list[RequestState]:
+        """The states of the rows from ``start`` up to ``stop``, read in one slice of the column
+        (what a timeline asks at every frame about the rows in view: ~0.1 us a row, not ~2)."""
+        return [_STATES[code] for code in self._state[max(0, start) : min(stop, self._rows)]]
+
     def count_in(self, state: RequestState) -> int:
         """How many records are in ``state``."""
         return self._state.count(_STATE_CODES[state], 0, self._rows)

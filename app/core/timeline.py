@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.core.run import RecordTable, RequestRecord, RequestState, RunSummary, format_duration, format_size
 from app.i18n import N_, _, ngettext
@@ -105,9 +105,9 @@ neighbours differ in lightness too, which survives any colour vision, a grey-sca
 a washed-out projector."""
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One phase of one request, in seconds since the run started."""
+class Segment(NamedTuple):
+    """One phase of one request, in seconds since the run started: ``phase, start, end =
+    segment`` (a named tuple: a timeline makes a few for every bar it paints)."""
 
     phase: Phase
     start: float
@@ -215,6 +215,23 @@ def progress_words(run_id: int, records: RecordTable, seconds: float) -> str:
 def span(summary: RunSummary) -> float:
     """The seconds a run's timeline has to show: every request and every freeze fits."""
     return max([summary.wall_time, summary.records.latest_end() or 0.0, *(f.end for f in summary.freezes), 0.0])
+
+
+LIVE_FIRST = 1.0
+LIVE_STEPS = 6
+"""While a run goes on, its timeline's time axis holds still and grows in steps, not with every
+frame: it shows the first second (LIVE_FIRST), then grows six steps to a decade (x1.47: 1.47,
+2.15, 3.16, 4.64, 6.81, 10 s...) as the run outgrows it. Between two steps the finished bars
+stay where they are, so the widget keeps their picture and draws only the requests under way (a
+timeline rescaled at every frame repaints every bar in view, 30 times a second), and the axis's
+numbers hold still long enough to be read. The run's summary fits its own length again."""
+
+
+def live_span(seconds: float) -> float:
+    """The seconds a timeline shows for a run ``seconds`` into it: the first step at or past it."""
+    if seconds <= LIVE_FIRST:
+        return LIVE_FIRST
+    return float(10 ** (math.ceil(math.log10(seconds) * LIVE_STEPS - 1e-9) / LIVE_STEPS))
 
 
 def nice_step(span_seconds: float, max_ticks: int) -> float:

@@ -143,6 +143,8 @@ def test_the_table_answers_counts_and_the_latest_end_from_its_columns() -> None:
     assert table.latest_end() == 2.0
     assert (table.count_in(RequestState.RUNNING), table.count_in(RequestState.PENDING), run.finished_count) == (1, 3, 2)
     assert list(table.rows_in(RequestState.PENDING)) == [3, 4, 5]
+    assert table.states(1, 4) == [RequestState.FAILED, RequestState.RUNNING, RequestState.PENDING] == [r.state for r in table[1:4]]
+    assert table.states(-2, 99) == [r.state for r in table]
     assert len(run.runnable) == 3 and [r.index for r in run.runnable] == [3, 4, 5]
     assert table.started_count() == 3 and table.duration_sum() == pytest.approx(3.0)
     run.cancel_unfinished()

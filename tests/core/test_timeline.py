@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -22,6 +23,7 @@ from app.core.timeline import (
     Phase,
     Segment,
     describe,
+    live_span,
     nice_step,
     phase_durations,
     progress_words,
@@ -414,3 +416,13 @@ def test_a_run_under_way_in_a_sentence() -> None:
     run.records[0].begin(0.1)
     assert request_counts(run.records) == "2 requests, 1 under way, 1 waiting"
     assert request_counts(RecordTable()) == "no requests"
+
+
+def test_a_live_runs_axis_grows_by_steps_of_about_one_and_a_half() -> None:
+    assert live_span(0.0) == live_span(0.3) == live_span(1.0) == 1.0
+    spans = [live_span(0.05 * n) for n in range(20, 400)]
+    assert all(shown >= 0.05 * n for shown, n in zip(spans, range(20, 400)))  # the whole run is in view
+    steps = sorted(set(spans))
+    assert steps[:4] == pytest.approx([1.0, 1.468, 2.154, 3.162], abs=0.001)
+    assert all(1.4 < b / a < 1.5 for a, b in itertools.pairwise(steps))
+    assert live_span(10.0) == pytest.approx(10.0) and live_span(10.01) == pytest.approx(14.68, abs=0.01)

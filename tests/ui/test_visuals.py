@@ -25,7 +25,7 @@ from app.core.demo_server import DemoServer
 from app.core.export import CSV_COLUMNS
 from app.core.lag import Freeze
 from app.core.run import FetchMode, RequestRecord, RunOutcome, RunSummary
-from app.core.timeline import Phase
+from app.core.timeline import Phase, live_span
 from app.ui.main_window import MainWindow
 from app.ui.widgets.history import (
     COLUMNS,
@@ -192,27 +192,34 @@ def test_a_thousand_rows_scroll_and_the_row_under_the_pointer_follows(qtbot: Any
     assert widget.record_at(QPoint(GUTTER + 100, AXIS_HEIGHT - 1)) is None  # the axis band is no row
 
 
-def test_a_live_run_stretches_to_the_clock_until_it_is_shown_finished(qtbot: Any) -> None:
+def test_a_live_run_stretches_to_the_clock_in_steps_until_it_is_shown_finished(qtbot: Any) -> None:
     run, clock = planned(urls(3))
     widget = shown_timeline(qtbot)
     widget.show_run(run)
     run.records[0].begin(0.0)
+    right_edge = widget.viewport().width() - 12
+    clock.now = 0.4
+    widget.refresh()
+    assert widget.time_at(right_edge) == pytest.approx(1.0, rel=0.01)  # the first second, at first
     clock.now = 2.0
     widget.refresh()
-    right_edge = widget.viewport().width() - 12
-    assert widget.time_at(right_edge) == pytest.approx(2.0, rel=0.01)
+    assert widget.time_at(right_edge) == pytest.approx(live_span(2.0), rel=0.01)
+    scale = widget.pixels_per_second()
+    clock.now = 2.1  # within the step: the bars hold still
+    widget.refresh()
+    assert widget.pixels_per_second() == scale
     clock.now = 4.0
     widget.refresh()
-    assert widget.time_at(right_edge) == pytest.approx(4.0, rel=0.01)
+    assert widget.time_at(right_edge) == pytest.approx(live_span(4.0), rel=0.01)
     for record in run.records:
         if record.started is None:
             record.begin(3.0)
         played(record, record.started, 4.0)
     clock.now = 5.0  # its requests are done, but a lesson's code may still be running
     widget.refresh()
-    assert widget.time_at(right_edge) == pytest.approx(5.0, rel=0.01)
+    assert widget.time_at(right_edge) == pytest.approx(live_span(5.0), rel=0.01)
     summary = run.summarize(RunOutcome.COMPLETED, 0.0)
-    clock.now = 9.0  # the run is over: the clock no longer stretches the axis
+    clock.now = 9.0  # the run is over: the clock no longer stretches the axis, and it fits the run
     widget.show_summary(summary)
     assert widget.time_at(right_edge) == pytest.approx(4.0, rel=0.01)
 

@@ -139,7 +139,7 @@ class ResultsPanel(QTabWidget):
 
     def _on_controller_records_changed(self, rows: list[int]) -> None:
         self.results_model.refresh_rows(rows)
-        self.timeline.refresh()
+        self.timeline.refresh(rows)
         chosen = self._chosen_row()
         if chosen is not None and (found := bisect.bisect_left(rows, chosen)) < len(rows) and rows[found] == chosen:
             self._show_row_details()  # the chosen request moved on: "Under way…" becomes its answer

@@ -14,11 +14,11 @@ what a screen reader hears). Each phase is drawn in its colour and pattern from
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -40,15 +40,20 @@ from app.core.freeze_cause import FreezeCause, cause_for
 from app.core.lag import Freeze
 from app.core.run import RecordTable, RequestRecord, RequestState, Run, RunSummary, format_duration
 from app.core.task_trace import RUN_TASK, TaskTrace
-from app.core.timeline import Pattern, Phase, describe, segments, tick_label, ticks
+from app.core.timeline import Pattern, Phase, describe, live_span, segments, tick_label, ticks
 from app.i18n import _
-from app.ui import look, plain_text
+from app.ui import look, paint_cache, plain_text
+from app.ui.paint_cache import Layer, flattened
 from app.ui.widgets.timeline_reader import TimelineReader
 
 PHASE_COLOURS = {phase: QColor(phase.colour) for phase in Phase}
 """The phases' colours, as app.core.timeline defines them."""
+QUEUED_PEN = QPen(PHASE_COLOURS[Phase.QUEUED], 1)
+"""Waiting in the queue: a thin line."""
+_PHASE_BRUSHES = {phase: QBrush(colour) for phase, colour in PHASE_COLOURS.items()}
 FAILED_COLOUR = QColor("#c1121f")
 CANCELLED_COLOUR = QColor("#6c757d")
+_CANCELLED_HATCH = QBrush(CANCELLED_COLOUR, Qt.BrushStyle.BDiagPattern)
 FREEZE_FILL = QColor(230, 57, 70, 60)
 FREEZE_EDGE = QColor(look.FROZEN.light)
 FREEZE_TEXT = QColor(look.FROZEN_TEXT.light)
@@ -105,6 +110,7 @@ def lanes_of(trace: TaskTrace, *, with_spans: bool) -> list[Lane]:
 _TILE = 6
 """The side of a pattern's repeating tile, in pixels: a stripe or a dot every 6 px."""
 _pattern_brushes: dict[Phase, QBrush | None] = {}
+_UNKNOWN = object()
 
 
 def _pattern_brush(phase: Phase) -> QBrush | None:
@@ -165,6 +171,55 @@ def _row_label(record: RequestRecord) -> str:
     return f"{record.index + 1}  {path}"
 
 
+@dataclass
+class _Frame:
+    """Where things go in one paint of a timeline."""
+
+    area: QRect
+    plot: QRectF
+    scroll_x: int
+    scroll_y: int
+    px_per_s: float
+    row: int
+    first: int
+    """The first row in view (X-ray lanes first, then the requests) ..."""
+    last: int
+    """... and the one after the last."""
+    now: float | None
+    """The live run's clock at this paint (None for a finished run)."""
+    tick_times: list[float]
+    step: float
+
+    def x_of(self, t: float) -> float:
+        return self.plot.left() + t * self.px_per_s - self.scroll_x
+
+    @property
+    def under_axis(self) -> QRectF:
+        """The plot but its top row, which the axis line covers (drawn last, over the bars): the
+        bars, the cursor and a row painted again are clipped to it, so that whatever is drawn
+        after the axis is the same as before it."""
+        return self.plot.adjusted(0, 1, 0, 0)
+
+    def top_of(self, index: int) -> float:
+        return self.plot.top() + index * self.row - self.scroll_y
+
+
+@dataclass
+class KeptPicture:
+    """A timeline's picture kept between paints (see :meth:`TimelineScene.paint_kept`)."""
+
+    layer: Layer = field(default_factory=Layer)
+    live: list[int] = field(default_factory=list)
+    """The rows in view under way when it was painted: left out of it, drawn at every frame."""
+    changed: set[int] = field(default_factory=set)
+    """Records changed since the last paint (:meth:`TimelineWidget.refresh`): painted again into it."""
+
+    def clear(self) -> None:
+        self.layer.clear()
+        self.live.clear()
+        self.changed.clear()
+
+
 class TimelineWidget(QAbstractScrollArea):
     """Shows one run's requests on a shared time axis, live while it runs."""
 
@@ -188,6 +243,8 @@ class TimelineWidget(QAbstractScrollArea):
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
         self.reader = TimelineReader(self)
         """The words a screen reader hears, and the row chosen with Up and Down."""
+        self._kept = KeptPicture()
+        self._painted_view: tuple[object, ...] = ()  # _view() at the last paint from the kept picture
 
     # --- what it shows ---
 
@@ -200,6 +257,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene.set_trace(None)
         self.zoom = 1.0
         self.reader.show_run(run)
+        self._kept.clear()
         self.refresh()
 
     def show_summary(self, summary: RunSummary | None) -> None:
@@ -214,10 +272,12 @@ class TimelineWidget(QAbstractScrollArea):
         scene.set_trace(summary.trace if summary is not None else None, with_spans=lesson is not None)
         self.zoom = 1.0
         self.reader.show_summary(summary)
+        self._kept.clear()
         self.refresh()
 
     def set_placeholder(self, text: str) -> None:
         self.scene.placeholder = text
+        self._kept.clear()
         self.viewport().update()
 
     def set_overlay(self, text: str) -> None:
@@ -229,10 +289,19 @@ class TimelineWidget(QAbstractScrollArea):
     def set_fixed_span(self, seconds: float | None) -> None:
         """Draws this many seconds across the view whatever the run's own length (one scale for two runs)."""
         self.scene.fixed_span = seconds
+        self._kept.clear()
         self.refresh()
 
-    def refresh(self) -> None:
-        """Re-reads the records' times (they change in place while a run is under way) and repaints."""
+    def refresh(self, rows: Iterable[int] | None = None) -> None:
+        """Re-reads the records' times (they change in place while a run is under way) and
+        repaints: those of ``rows`` (record indices, as the controller reports them), or of any
+        record when None."""
+        if rows is None or not self.isVisible():
+            self._kept.clear()  # hidden (another tab): painted afresh when shown, not kept up to date
+            rows = None
+        else:
+            rows = list(rows)
+            self._kept.changed.update(rows)
         # The table keeps its latest end up to date: no walk over 200,000 records 20 times a second.
         scene = self.scene
         ends = [scene.records.latest_end() or 0.0, scene.wall, *(f.end for f in scene.freezes)]
@@ -240,8 +309,35 @@ class TimelineWidget(QAbstractScrollArea):
             ends.append(scene.now())
         scene.span = max(ends)
         self._update_scrollbars()
-        self.viewport().update()
+        if rows is not None and self._kept.layer.pixmap is not None and self._painted_view == self._view():
+            # Same scale, same scroll: the screen needs only the rows under way (their bars grow
+            # with the clock) and the rows that changed; the rest of it is still right. Between
+            # two steps of the axis, most frames of a run repaint a few rows, or none.
+            lanes = len(scene.lanes)
+            self.viewport().update(self._rows_rect({*self._kept.live, *(lanes + row for row in rows)}))
+        else:
+            self.viewport().update()
         self.reader.refresh()
+
+    def _view(self) -> tuple[object, ...]:
+        """What places every bar: the view's size, scroll and scale, and the rows."""
+        return (
+            self.viewport().size().toTuple(), self.horizontalScrollBar().value(), self.verticalScrollBar().value(),
+            self.pixels_per_second(), self.row_height(), id(self.scene.records), self.scene.row_count(),
+        )  # fmt: skip
+
+    def _rows_rect(self, rows: Iterable[int]) -> QRect:
+        """The part of the plot that ``rows`` (lanes first, then requests) cover in view (empty: none)."""
+        scene, row, scroll_y = self.scene, self.row_height(), self.verticalScrollBar().value()
+        first = max(0, scroll_y // row)
+        last = min(scene.row_count(), (scroll_y + self.viewport().height() - scene.axis_height) // row + 1)
+        shown = [index for index in rows if first <= index < last]
+        if not shown:
+            return QRect()
+        top = scene.axis_height + min(shown) * row - scroll_y
+        bottom = scene.axis_height + (max(shown) + 1) * row - scroll_y
+        top = max(top, scene.axis_height)
+        return QRect(scene.gutter, top, self.viewport().width() - scene.gutter, bottom - top)
 
     @property
     def records(self) -> Sequence[RequestRecord]:
@@ -366,21 +462,32 @@ class TimelineWidget(QAbstractScrollArea):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self.viewport())
         try:
-            self.scene.paint(
-                painter,
-                QRect(QPoint(0, 0), self.viewport().size()),
-                self.palette(),
-                self.font(),
-                scroll_x=self.horizontalScrollBar().value(),
-                scroll_y=self.verticalScrollBar().value(),
-                px_per_s=self.pixels_per_second(),
-                row=self.row_height(),
-            )
-            if self.scene.overlay:
-                self.scene.paint_overlay(painter, self.viewport().width(), self.palette())
-            self.reader.paint(painter)
+            self._paint(painter, cached=True)
         finally:
             painter.end()
+
+    def picture(self, *, kept: bool, dpr: float | None = None) -> QImage:
+        """The viewport painted onto an image at ``dpr`` (default: its screen's), from the kept
+        picture or (``kept`` False) from scratch, as a fresh widget paints it."""
+        viewport = self.viewport()
+        return paint_cache.picture(viewport.size(), dpr or viewport.devicePixelRatioF(), self.font(), lambda p: self._paint(p, cached=kept))
+
+    def _paint(self, painter: QPainter, *, cached: bool) -> None:
+        scene, area = self.scene, QRect(QPoint(0, 0), self.viewport().size())
+        where = {
+            "scroll_x": self.horizontalScrollBar().value(),
+            "scroll_y": self.verticalScrollBar().value(),
+            "px_per_s": self.pixels_per_second(),
+            "row": self.row_height(),
+        }
+        if cached:
+            scene.paint_kept(painter, self._kept, area, self.palette(), self.font(), **where)
+            self._painted_view = self._view()
+        else:
+            scene.paint(painter, area, self.palette(), self.font(), **where)
+        if scene.overlay:
+            scene.paint_overlay(painter, self.viewport().width(), self.palette())
+        self.reader.paint(painter)
 
 
 class TimelineScene:
@@ -420,7 +527,10 @@ class TimelineScene:
         self.label_row = math.ceil(metrics.height() * 0.8)
 
     def shown_span(self) -> float:
-        return max(self.fixed_span or 0.0, self.span, 0.001)
+        """The seconds across the plot (before zooming): the run, or while it runs, the next of
+        the steps the axis grows by (:func:`~app.core.timeline.live_span`)."""
+        span = live_span(self.span) if self.now is not None else self.span
+        return max(self.fixed_span or 0.0, span, 0.001)
 
     def set_trace(self, trace: TaskTrace | None, *, with_spans: bool = False) -> None:
         """The X-ray's lanes for a finished run: the loop lane, and (``with_spans``: a lesson) one
@@ -474,60 +584,183 @@ class TimelineScene:
     def paint(
         self, painter: QPainter, area: QRect, palette: QPalette, font: QFont, *, scroll_x: int, scroll_y: int, px_per_s: float, row: int
     ) -> None:
-        """Draws the run into ``area``: grid, freeze bands, bars, row labels and the time axis."""
+        """Draws the run into ``area``, all of it: grid, freeze bands, bars, row labels and the time axis."""
+        frame = self._frame(painter, area, palette, scroll_x=scroll_x, scroll_y=scroll_y, px_per_s=px_per_s, row=row)
+        if frame is None:
+            return
+        self._paint_ground(painter, frame, palette)
+        self._paint_rows(painter, frame, range(frame.first, frame.last))
+        self._paint_marks(painter, frame, palette, font)
+        self._paint_edges(painter, frame, palette, font)
+
+    def paint_kept(
+        self,
+        painter: QPainter,
+        kept: KeptPicture,
+        area: QRect,
+        palette: QPalette,
+        font: QFont,
+        *,
+        scroll_x: int,
+        scroll_y: int,
+        px_per_s: float,
+        row: int,
+    ) -> None:
+        """Draws what :meth:`paint` draws, from a picture ``kept`` between paints: everything but
+        the requests under way (and the cursor and the freeze bands' words, drawn over the bars),
+        repainted only when the view changes (its size, scale, scroll, palette, font, the run).
+        A frame copies it, draws into it the requests that finished since, and draws those still
+        under way: during a run that is a few bars, not every bar in view."""
+        frame = self._frame(painter, area, palette, scroll_x=scroll_x, scroll_y=scroll_y, px_per_s=px_per_s, row=row)
+        if frame is None:
+            kept.clear()
+            return
+        dpr = painter.device().devicePixelRatioF()
+        records, lanes = self.records, len(self.lanes)
+        key = (
+            area.size().toTuple(), dpr, palette.cacheKey(), font.key(), _("Time since Run"),
+            scroll_x, scroll_y, px_per_s, row, self.gutter, self.axis_height, self.label_row,
+            id(records), len(records), id(self.lanes), lanes, id(self.freezes), len(self.freezes),
+        )  # fmt: skip
+        layer = kept.layer
+        if not layer.valid(key):
+            # Under way: requests waiting or running (their bars grow with the clock).
+            first = max(frame.first, lanes)
+            states = records.states(first - lanes, frame.last - lanes) if self.now is not None else []
+            kept.live = [first + i for i, state in enumerate(states) if not state.finished]
+            live = set(kept.live)
+
+            def paint_still(layer_painter: QPainter) -> None:
+                layer_painter.setFont(font)  # a pixmap's painter starts in the application's font
+                self._paint_ground(layer_painter, frame, palette)
+                self._paint_rows(layer_painter, frame, [i for i in range(frame.first, frame.last) if i not in live])
+                self._paint_edges(layer_painter, frame, palette, font)
+
+            layer.get(key, area.size(), dpr, paint_still)
+            kept.changed.clear()
+        else:
+            done = []
+            if kept.live:
+                first = kept.live[0]
+                states = records.states(first - lanes, kept.live[-1] + 1 - lanes)
+                done = [i for i in kept.live if states[i - first].finished]
+            # The controller reports every running row at every batch: a row still under way is
+            # not in the kept picture, only those that finished or changed though settled are.
+            live = set(kept.live)
+            redraw = sorted({*done, *(i for r in kept.changed if frame.first <= (i := lanes + r) < frame.last and i not in live)})
+            kept.changed.clear()
+            if done:
+                kept.live = [i for i in kept.live if i not in done]
+            if redraw:
+                layer_painter = QPainter(layer.pixmap)
+                try:
+                    layer_painter.setFont(font)
+                    for index in redraw:
+                        # The row's strip painted again from the ground up, as a full paint paints it.
+                        top = frame.top_of(index)
+                        layer_painter.setClipRect(QRectF(frame.plot.left(), top, frame.plot.width(), frame.row) & frame.under_axis)
+                        self._paint_ground(layer_painter, frame, palette)
+                        if index not in kept.live:
+                            self._paint_rows(layer_painter, frame, [index])
+                finally:
+                    layer_painter.end()
+        painter.drawPixmap(area.topLeft(), layer.pixmap)
+        if kept.live:
+            self._paint_rows(painter, frame, kept.live)
+        self._paint_marks(painter, frame, palette, font)
+
+    def _frame(
+        self, painter: QPainter, area: QRect, palette: QPalette, *, scroll_x: int, scroll_y: int, px_per_s: float, row: int
+    ) -> _Frame | None:
+        """Where things go in this paint; None when there is nothing to draw but the placeholder
+        (drawn here) or the view is too small."""
         self._dark = look.is_dark(palette)
-        painter.fillRect(area, palette.base())
-        if not self.records and not self.lanes:  # the X-ray's lanes are worth drawing on their own
-            if not self.freezes:
-                painter.setPen(palette.placeholderText().color())
-                painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
-                return  # with freezes (a lesson with no requests) the axis and the bands tell the story
-
-        def x_of(t: float) -> float:
-            return self.gutter + t * px_per_s - scroll_x
-
+        if not self.records and not self.lanes and not self.freezes:  # the X-ray's lanes are worth drawing on their own
+            # (with freezes, a lesson with no requests, the axis and the bands tell the story)
+            painter.fillRect(area, palette.base())
+            painter.setPen(palette.placeholderText().color())
+            painter.drawText(area.adjusted(12, self.axis_height, -12, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            return None
         plot = QRectF(self.gutter, self.axis_height, area.width() - self.gutter, area.height() - self.axis_height)
         if plot.width() < 20 or plot.height() < 4 or px_per_s <= 0:
-            return  # too small to draw anything useful (and the axis maths would break)
-        now = self.now() if self.now is not None else None
-        first = max(0, scroll_y // row)
-        last = min(self.row_count(), (scroll_y + area.height() - self.axis_height) // row + 1)
-        lanes = len(self.lanes)
+            painter.fillRect(area, palette.base())
+            return None  # too small to draw anything useful (and the axis maths would break)
+        left_t, right_t = max(0.0, scroll_x / px_per_s), (scroll_x + plot.width()) / px_per_s
+        tick_times = ticks(left_t, right_t, max(2, int(plot.width() // 90)))
+        return _Frame(
+            area=area,
+            plot=plot,
+            scroll_x=scroll_x,
+            scroll_y=scroll_y,
+            px_per_s=px_per_s,
+            row=row,
+            first=max(0, scroll_y // row),
+            last=min(self.row_count(), (scroll_y + area.height() - self.axis_height) // row + 1),
+            now=self.now() if self.now is not None else None,
+            tick_times=tick_times,
+            step=tick_times[1] - tick_times[0] if len(tick_times) > 1 else right_t - left_t,
+        )
 
-        # Grid lines under everything, labels in the axis band on top.
-        left_t, right_t = max(0.0, (scroll_x) / px_per_s), (scroll_x + plot.width()) / px_per_s
-        max_ticks = max(2, int(plot.width() // 90))
-        tick_times = ticks(left_t, right_t, max_ticks)
-        step = tick_times[1] - tick_times[0] if len(tick_times) > 1 else right_t - left_t
+    def _paint_ground(self, painter: QPainter, frame: _Frame, palette: QPalette) -> None:
+        """What lies under the bars: the background, the grid lines and the freeze bands."""
+        area, x_of = frame.area, frame.x_of
+        painter.fillRect(area, palette.base())
+        # Drawn on the plain background, a see-through grid line is this opaque colour: a plain
+        # pen costs the raster engine a fraction of a blend per pixel (~30 us a line).
         grid = QColor(palette.mid().color())
         grid.setAlpha(90)
-        painter.setPen(QPen(grid, 1))
-        for t in tick_times:
+        painter.setPen(QPen(flattened(grid, palette.base().color()), 1))
+        for t in frame.tick_times:
             painter.drawLine(QPointF(x_of(t), self.axis_height), QPointF(x_of(t), area.height()))
+        if self.freezes:
+            painter.save()
+            painter.setClipRect(frame.plot, Qt.ClipOperation.IntersectClip if painter.hasClipping() else Qt.ClipOperation.ReplaceClip)
+            for freeze in self.freezes:
+                band = QRectF(QPointF(x_of(freeze.start), self.axis_height), QPointF(x_of(freeze.end), area.height()))
+                painter.fillRect(band, FREEZE_FILL)
+                painter.setPen(QPen(look.FROZEN.on(palette), 1.5))
+                painter.drawLine(band.topLeft(), band.bottomLeft())
+                painter.drawLine(band.topRight(), band.bottomRight())
+            painter.restore()
 
+    def _paint_rows(self, painter: QPainter, frame: _Frame, rows: Sequence[int]) -> None:
+        """The bars of ``rows`` (X-ray lanes first, then the requests), inside the plot."""
+        if not rows:
+            return
         painter.save()
-        painter.setClipRect(plot)
-        for freeze in self.freezes:
-            band = QRectF(QPointF(x_of(freeze.start), self.axis_height), QPointF(x_of(freeze.end), area.height()))
-            painter.fillRect(band, FREEZE_FILL)
-            painter.setPen(QPen(look.FROZEN.on(palette), 1.5))
-            painter.drawLine(band.topLeft(), band.bottomLeft())
-            painter.drawLine(band.topRight(), band.bottomRight())
-
-        text_colour = palette.text().color()
-        for index in range(first, last):
-            top = self.axis_height + index * row - scroll_y
+        painter.setClipRect(frame.under_axis, Qt.ClipOperation.IntersectClip if painter.hasClipping() else Qt.ClipOperation.ReplaceClip)
+        lanes, row, x_of, now = len(self.lanes), frame.row, frame.x_of, frame.now
+        first = max(min(rows), lanes)
+        states = self.records.states(first - lanes, max(rows) + 1 - lanes)
+        waiting: list[QLineF] = []
+        for index in rows:
+            top = frame.top_of(index)
             if index < lanes:
                 self._paint_lane(painter, self.lanes[index], top, row, x_of)
+            elif states[index - first] is RequestState.PENDING:
+                # Waiting for its turn: a thin line from Run up to now (nothing in a finished
+                # run), as _paint_bar draws it; drawn together, the waiting rows cost one call.
+                if now is not None and now > 0:
+                    waiting.append(QLineF(x_of(0.0), top + row / 2, x_of(now), top + row / 2))
             else:
                 self._paint_bar(painter, self.records[index - lanes], top, row, x_of, now)
-        if self.cursor is not None:
-            painter.setPen(QPen(palette.text().color(), 2))
-            painter.drawLine(QPointF(x_of(self.cursor), self.axis_height), QPointF(x_of(self.cursor), area.height()))
+        if waiting:
+            painter.setPen(QUEUED_PEN)
+            painter.drawLines(waiting)
         painter.restore()
 
-        # Freeze labels on top of the bars, pinned just under the axis so they stay in view.
-        bold = QFont(painter.font())
+    def _paint_marks(self, painter: QPainter, frame: _Frame, palette: QPalette, font: QFont) -> None:
+        """What is drawn over the bars: the cursor, and each freeze band's words pinned under the axis."""
+        plot, x_of = frame.plot, frame.x_of
+        if self.cursor is not None:
+            painter.save()
+            painter.setClipRect(frame.under_axis)
+            painter.setPen(QPen(palette.text().color(), 2))
+            painter.drawLine(QPointF(x_of(self.cursor), self.axis_height), QPointF(x_of(self.cursor), frame.area.height()))
+            painter.restore()
+        if not self.freezes:
+            return
+        bold = QFont(font)
         bold.setBold(True)
         painter.setFont(bold)
         for freeze in self.freezes:
@@ -547,13 +780,17 @@ class TimelineScene:
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         painter.setFont(font)
 
-        # The gutter: which URL each row is.
+    def _paint_edges(self, painter: QPainter, frame: _Frame, palette: QPalette, font: QFont) -> None:
+        """The gutter with each row's URL, and the time axis over the top."""
+        area, row, lanes = frame.area, frame.row, len(self.lanes)
+        text_colour = palette.text().color()
+        painter.setFont(font)
         painter.fillRect(QRectF(0, self.axis_height, self.gutter, area.height()), palette.window())
         metrics = painter.fontMetrics()
         if row >= self.label_row:  # labels only where they do not run into each other
             painter.setPen(text_colour)
-            for index in range(first, last):
-                top = self.axis_height + index * row - scroll_y
+            for index in range(frame.first, frame.last):
+                top = frame.top_of(index)
                 text = self.lanes[index].label if index < lanes else _row_label(self.records[index - lanes])
                 label = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.gutter - 10)
                 painter.drawText(QRectF(6, top, self.gutter - 10, row), Qt.AlignmentFlag.AlignVCenter, label)
@@ -563,13 +800,13 @@ class TimelineScene:
         painter.setPen(text_colour)
         painter.drawText(QRectF(6, 0, self.gutter - 10, self.axis_height), Qt.AlignmentFlag.AlignVCenter, _("Time since Run") + " →")
         free_from = float(self.gutter)  # labels never overlap: one that would is left out
-        for t in tick_times:
-            x = x_of(t)
+        for t in frame.tick_times:
+            x = frame.x_of(t)
             if x < self.gutter - 1:
                 continue
             painter.drawLine(QPointF(x, self.axis_height - 6), QPointF(x, self.axis_height))
-            label = tick_label(t, step)
-            width = painter.fontMetrics().horizontalAdvance(label) + 3
+            label = tick_label(t, frame.step)
+            width = metrics.horizontalAdvance(label) + 3
             left = x + 3 if x + width < area.width() else x - width  # the last label stays inside
             if left < free_from:
                 continue
@@ -604,28 +841,37 @@ class TimelineScene:
         pad = max(1.0, row * 0.18)
         bar_top, bar_height = top + pad, row - 2 * pad
         middle = top + row / 2
-        cancelled = record.state is RequestState.CANCELLED
+        state = record.state
+        cancelled = state is RequestState.CANCELLED
         pieces = segments(record, now)
-        if not pieces and record.state is RequestState.FAILED:
+        if not pieces and state is RequestState.FAILED:
             # Never sent (e.g. not a URL): a cross at the start says "failed at once".
             painter.setPen(QPen(self._failed_colour(), 2))
             x, r = x_of(0.0) + 5, min(5.0, bar_height / 2)
             painter.drawLine(QPointF(x - r, middle - r), QPointF(x + r, middle + r))
             painter.drawLine(QPointF(x - r, middle + r), QPointF(x + r, middle - r))
             return
-        for piece in pieces:
-            left, right = x_of(piece.start), x_of(piece.end)
-            if piece.phase is Phase.QUEUED:
+        for phase, start, end in pieces:
+            left, right = x_of(start), x_of(end)
+            if phase is Phase.QUEUED:
                 # Like a browser's network panel: waiting in line is a thin line, not a bar.
-                painter.setPen(QPen(PHASE_COLOURS[Phase.QUEUED], 1))
+                painter.setPen(QUEUED_PEN)
                 painter.drawLine(QPointF(left, middle), QPointF(right, middle))
                 continue
             rect = QRectF(left, bar_top, max(1.5, right - left), bar_height)
             if cancelled:
-                painter.fillRect(rect, QBrush(CANCELLED_COLOUR, Qt.BrushStyle.BDiagPattern))
+                painter.setBrushOrigin(0, 0)  # as the painter starts: a phase's pattern moved it
+                painter.fillRect(rect, _CANCELLED_HATCH)
             else:
-                paint_phase(painter, rect, piece.phase)
-        if record.state is RequestState.FAILED and pieces:
+                # paint_phase, but leaving the brush origin moved (the caller saved the painter).
+                painter.fillRect(rect, _PHASE_BRUSHES[phase])
+                pattern = _pattern_brushes.get(phase, _UNKNOWN)
+                if pattern is _UNKNOWN:
+                    pattern = _pattern_brush(phase)
+                if pattern is not None:
+                    painter.setBrushOrigin(rect.topLeft())
+                    painter.fillRect(rect, pattern)
+        if state is RequestState.FAILED and pieces:
             start = next((p.start for p in pieces if p.phase is not Phase.QUEUED), pieces[-1].end)
             outline = QRectF(x_of(start), bar_top, max(3.0, x_of(pieces[-1].end) - x_of(start)), bar_height)
             painter.setPen(QPen(self._failed_colour(), 2 if row >= 12 else 1))
