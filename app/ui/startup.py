@@ -7,14 +7,15 @@ After the first frame, :func:`finish` loads the rest without holding up the wind
 
 1. on a worker thread: the demo server starts (its own thread imports aiohttp.web and serves on
    the socket bound before); then aiohttp, requests, the trust store and the other modules only
-   runs, exports and Help > About need are imported (:data:`BACKGROUND_MODULES`, all Qt-free),
-   and the TLS context is made;
+   runs, exports, the code editor's colours and Help > About need are imported
+   (:data:`BACKGROUND_MODULES`, all Qt-free), Pygments' rules are built and the TLS context is made;
 2. on the GUI thread: the controller takes the TLS context and becomes idle. A Run pressed in
    the meantime starts now (``app.ui.panels.controls``).
 
 Python imports on another thread safely; Qt objects are only ever made on the GUI thread, and
-the modules that define Qt classes are all loaded before the first paint (each is light: what is
-heavy in them is imported where it is used). While the worker imports, the GUI thread waits at
+the modules that define Qt classes are loaded there: before the first paint (each is light: what
+is heavy in them is imported where it is used), or, for the code editor's highlighter, when the
+code is first shown (``app.ui.widgets.code_view``), its Pygments half loaded here. While the worker imports, the GUI thread waits at
 most Python's switch interval (5 ms) for the interpreter at each paint and heartbeat tick:
 measured here, the longest tick lateness after the first paint is 8-17 ms, within a frame or
 so, and no better with a 1 ms interval.
@@ -63,15 +64,17 @@ BACKGROUND_MODULES = (
     "app.core.faults",
     "app.core.export",
     "importlib.metadata",  # Help > About's versions
+    "app.core.python_lexing",  # Pygments, for the code editor's colours (its rules: see _load)
 )
-"""Modules that only runs, exports and Help > About need, imported where they are used: here
-they are loaded first, on a worker thread, so those imports never load anything in a slot."""
+"""Modules that only runs, exports, the code editor's colours and Help > About need, imported
+where they are used: here they are loaded first, on a worker thread, so those imports never load
+anything in a slot."""
 PAINT_PATIENCE = 1.0
 """Seconds :func:`finish` waits for the first paint before it loads the rest anyway."""
 REPORT_PREFIX = "LOOPLAB-STARTUP "
 AFTER_READY = 0.25
 """The report watches at least this long after the lab is ready."""
-WATCHED_MODULES = ("aiohttp.web", "app.core.demo_app", *BACKGROUND_MODULES, "truststore")
+WATCHED_MODULES = ("aiohttp.web", "app.core.demo_app", *BACKGROUND_MODULES, "truststore", "pygments", "app.ui.widgets.highlighter")
 """The heavy modules the report says were (or were not yet) loaded when the first frame was painted."""
 
 
@@ -161,7 +164,9 @@ def _load(server: DemoServer, milestones: Milestones) -> tuple[ssl.SSLContext, E
     for name in BACKGROUND_MODULES:
         importlib.import_module(name)
     sysconfig.get_paths()  # read and cached here: the X-ray asks it what is library code
-    from app.core import fetch
+    from app.core import fetch, python_lexing
+
+    python_lexing.python_lexer()  # the first lexer builds Pygments' rules (~30 ms), not the click that shows the code
 
     return fetch.make_ssl_context(), server_error  # the context loads the trust store's certificates
 

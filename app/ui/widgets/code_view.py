@@ -18,6 +18,7 @@ to the code that ran.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -30,6 +31,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QShowEvent,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -40,7 +42,9 @@ from PySide6.QtWidgets import QAbstractScrollArea, QPlainTextEdit, QTextEdit, QW
 from app.core.source_text import INDENT, indent_after
 from app.i18n import _
 from app.ui import look, plain_text
-from app.ui.widgets.highlighter import PythonHighlighter
+
+if TYPE_CHECKING:
+    from app.ui.widgets.highlighter import PythonHighlighter
 
 MARK_FILL = QColor(230, 57, 70, 45)
 """The frozen line's shade: the timeline's freeze colour, lighter."""
@@ -79,12 +83,26 @@ class CodeView(QPlainTextEdit):
         monospace.setFamilies([QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()])
         monospace.setStyleHint(QFont.StyleHint.TypeWriter)
         self.setFont(monospace)
-        self.highlighter = PythonHighlighter(self.document())
+        self._highlighter: PythonHighlighter | None = None  # made when the code is first shown
         self.updateRequest.connect(self._on_update_request)
         self.blockCountChanged.connect(lambda _count: self._fit_gutter())
         self.textChanged.connect(self._on_text_changed)
         self.cursorPositionChanged.connect(self._update_selections)
         self._fit_gutter()
+
+    @property
+    def highlighter(self) -> PythonHighlighter:
+        """The code's colours (:mod:`app.ui.widgets.highlighter`), made the first time the view is
+        shown (or this is read), not with the view: the window's first paint seldom shows the
+        code (the URL list is the first tab), and it need not wait for Pygments (its module and
+        rules, ~45 ms here; app.ui.startup builds the rules after the first paint). The whole text
+        is coloured at once when it is made, before the view paints: code is never seen uncoloured."""
+        if self._highlighter is None:
+            from app.ui.widgets.highlighter import PythonHighlighter
+
+            self._highlighter = PythonHighlighter(self.document(), self)
+            self._highlighter.rehighlight()  # now, not in a call Qt queues: before anything can paint
+        return self._highlighter
 
     # --- what the panels set ---
 
@@ -294,6 +312,10 @@ class CodeView(QPlainTextEdit):
             self._gutter.scroll(0, dy)
         else:
             self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        _ = self.highlighter  # coloured before its first paint
+        super().showEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
