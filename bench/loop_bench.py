@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import os
 import statistics
 import subprocess
@@ -303,6 +304,8 @@ def rss_client(kind: str, base: str) -> None:
     """``loop_bench.py --rss raw|app BASE``: fetches RSS_URLS URLs in this fresh process and prints
     its peak resident set size (MiB) on stdout. ``raw``: a qasync client with no window (Qt,
     qasync and aiohttp loaded, as a bare app would); ``app``: LoopLab's window as ``looplab`` runs."""
+    if kind == "app":
+        importlib.import_module("app.main")  # before Qt, as ``python -m app`` imports it
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])

@@ -9,8 +9,8 @@ time the lab was ready to run: 394 files, 176,000 lines, 15.8 MiB of strings hel
 and about 35 ms of reading before the first paint, 50 ms more on the start-up thread.
 
 :func:`install` gives PySide the same answer, read straight from the file as bytes and dropped at
-once. Anything that is not a plain source file (an extension module, a frozen bundle's loader)
-still goes to PySide's own check. A module that does ``from __feature__ import`` is unaffected:
+once. Anything without a source file to read (an extension or built-in module, a zip's) still
+goes to PySide's own check. A module that does ``from __feature__ import`` is unaffected:
 PySide records its choice while importing it, before this check runs. If a PySide6 release
 renames or drops the check, :func:`install` leaves PySide as it is, logs why, and
 ``tests/ui/test_feature_scan.py`` fails, to be looked at again.
@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from importlib.machinery import SourceFileLoader
 from types import ModuleType
 
 import PySide6  # noqa: F401 - it installs the import hook this module adjusts
@@ -50,15 +49,16 @@ def install() -> bool:
 
 def _uncached(original: Callable[[ModuleType], bool]) -> Callable[[ModuleType], bool]:
     def mentions_pyside(module: ModuleType) -> bool:
-        """Whether ``module``'s source says "PySide6", as PySide's own check asks, read without linecache."""
-        spec = getattr(module, "__spec__", None)
-        loader, origin = getattr(spec, "loader", None), getattr(spec, "origin", None)
-        if not isinstance(loader, SourceFileLoader) or not isinstance(origin, str):
-            return original(module)
+        """Whether ``module``'s source says "PySide6", as PySide's own check asks, read without
+        linecache: from its ``.py`` file (frozen standard modules such as ``os`` have one too)."""
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return original(module)  # an extension or a built-in module (no source), or a .pyc
         try:
-            return b"PySide6" in loader.get_data(origin)  # Python source is ASCII-compatible
-        except OSError:  # as inspect.getsource fails for a source file gone since
-            return False
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()  # Python source is ASCII-compatible
+        except OSError:  # a path that is no file (inside a zip, say): PySide's way finds it
+            return original(module)
 
     mentions_pyside._looplab = True  # type: ignore[attr-defined]
     return mentions_pyside
