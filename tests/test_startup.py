@@ -48,6 +48,9 @@ def test_the_window_paints_first_then_the_demo_server_and_the_rest_load_without_
 
     for report in (first, *lab):
         assert not HEAVY & set(report["modules_at_first_paint"]), report
+        # The blocking mode's requests waits until the mode (or code that imports it) is wanted.
+        assert "requests" not in report["modules_when_ready"], report
+        assert "app.core.fetch" in report["modules_when_ready"], report
         assert report["first_paint"] < report["server_ready"] < report["lab_ready"], report
         # Loading after the first paint is no freeze (the bench's goal is 50 ms; here, room to spare).
         assert report["longest_lateness"] < 0.25, report

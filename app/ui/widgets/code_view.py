@@ -31,7 +31,6 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
-    QShowEvent,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -254,6 +253,8 @@ class CodeView(QPlainTextEdit):
         super().mousePressEvent(event)
 
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            _ = self.highlighter  # coloured before its first paint
         # Esc belongs to the window (Cancel the run) unless there is code being typed here.
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             if event.key() == Qt.Key.Key_Escape and not self.isReadOnly() and not self._tab_moves_focus:
@@ -312,10 +313,6 @@ class CodeView(QPlainTextEdit):
             self._gutter.scroll(0, dy)
         else:
             self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        _ = self.highlighter  # coloured before its first paint
-        super().showEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
