@@ -23,12 +23,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from app.core.freeze_cause import longest
 from app.core.lag import is_frozen
 from app.core.lessons import LESSON_IDS, LESSONS, LessonSetup, lesson_by_id
+from app.core.python_lexing import tokens
 from app.core.run import RequestState, RunOutcome, RunSummary
 from app.core.user_code import MAX_CODE_BYTES
 from app.ui.controller import ControllerState
 from app.ui.main_window import MainWindow
 from app.ui.widgets.code_view import CodeView
-from app.ui.widgets.highlighter import PythonHighlighter, tokens
+from app.ui.widgets.highlighter import PythonHighlighter
 from tests.ui.conftest import next_emission, seconds, until
 from tests.ui.test_freeze_cause import line_of
 from tests.ui.test_freeze_guard import guarded  # noqa: F401 - the fixture: the lab with a 1.5 s freeze guard

@@ -22,7 +22,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from app.core.python_lexing import MAX_COLOURED_LINE, ROOT, Stack, lex_line, python_lexer
-from app.core.python_lexing import tokens as tokens  # what the editor colours, for tests and the curious
 from app.ui import look
 from app.ui.system_look import system_look
 
