@@ -32,7 +32,7 @@ from pathlib import Path
 import truststore
 
 from app import __version__, resources
-from app.core import fetch
+from app.core import blocking, fetch
 from app.core.demo_server import DemoServer
 from app.core.fetch import FetchOptions
 from app.core.lesson_work import LessonPool
@@ -288,8 +288,8 @@ def check_async_fetch(base_url: str) -> str:
 def check_blocking_fetch(base_url: str) -> str:
     """One request with requests, blocking this thread, through the code the lab runs."""
     run = Run.plan([f"{base_url}/get"], FetchMode.BLOCKING, concurrency=1, check=check_url)
-    with fetch.open_blocking_session() as session:
-        fetch.run_blocking(run, session, FetchOptions(timeout=10))
+    with blocking.open_blocking_session() as session:
+        blocking.run_blocking(run, session, FetchOptions(timeout=10))
     return _fetched("requests", run.records[0])
 
 

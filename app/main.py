@@ -53,9 +53,10 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
        way (``gc.freeze``), and the collector runs only between the loop's batches, on the GUI
        thread (:class:`~app.ui.gc_pacer.GcPacer`).
     6. Right after the first frame, in the background (:func:`app.ui.startup.finish`): the demo
-       server starts on its own thread and loop; aiohttp, requests, the trust store and what
-       else runs need are loaded; the lab becomes ready to run (Run pressed earlier waits for
-       it). Then the start-up heap is collected and frozen (:func:`freeze_startup_heap`).
+       server starts on its own thread and loop; aiohttp, the trust store and what else runs
+       need are loaded (requests waits for the blocking mode's first use); the lab becomes
+       ready to run (Run pressed earlier waits for it). Then the start-up heap is collected and
+       frozen (:func:`freeze_startup_heap`).
     7. Run until the window closes, then shut down cleanly: runs cancelled, the HTTP sessions
        closed, the server thread stopped, remaining tasks cancelled by ``asyncio.run``.
 

@@ -13,7 +13,6 @@ def versions() -> list[tuple[str, str]]:
 
     import aiohttp
     import PySide6
-    import requests
     from PySide6.QtCore import qVersion
 
     def installed(name: str) -> str:
@@ -29,5 +28,5 @@ def versions() -> list[tuple[str, str]]:
         ("PySide6", PySide6.__version__),
         ("qasync", installed("qasync")),
         ("aiohttp", aiohttp.__version__),
-        ("requests", requests.__version__),
+        ("requests", installed("requests")),  # not imported: it loads with the blocking mode
     ]

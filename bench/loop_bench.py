@@ -10,7 +10,8 @@ about, three times, and the table shows medians of 3 and ratios to plain asyncio
   run: the median and the longest tick lateness of each run (ms); for LoopLab in-app also during
   10,000 URLs of ``/delay/0.1`` at concurrency 1000;
 - **peak RSS** after 1000 URLs (``/delay/0.1``, all at once), each client in a fresh process:
-  a raw qasync client with no window, and LoopLab as ``looplab`` runs;
+  a raw qasync client with no window, and LoopLab as ``looplab`` starts and runs (the window
+  first, then what runs need: ``app.ui.startup``);
 - **first paint**: process start to the first paint, bare Qt + qasync + aiohttp against LoopLab
   (``bench/startup_bench.py``, when present).
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import os
 import statistics
 import subprocess
@@ -302,6 +304,8 @@ def rss_client(kind: str, base: str) -> None:
     """``loop_bench.py --rss raw|app BASE``: fetches RSS_URLS URLs in this fresh process and prints
     its peak resident set size (MiB) on stdout. ``raw``: a qasync client with no window (Qt,
     qasync and aiohttp loaded, as a bare app would); ``app``: LoopLab's window as ``looplab`` runs."""
+    if kind == "app":
+        importlib.import_module("app.main")  # before Qt, as ``python -m app`` imports it
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
@@ -329,19 +333,26 @@ def rss_client(kind: str, base: str) -> None:
 
         from PySide6.QtCore import QSettings
 
+        from app.core.demo_server import DemoServer
         from app.main import freeze_startup_heap
-        from app.ui import fast_loop
+        from app.ui import fast_loop, startup
         from app.ui.gc_pacer import GcPacer
         from app.ui.lab import create_window
 
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="looplab-bench-"))
         pacer = GcPacer()
         pacer.install()
+        server = DemoServer().listen()
 
         async def lab() -> None:
-            window = create_window()  # with its own demo server, as looplab starts
-            freeze_startup_heap()
+            # As looplab starts (app.main.run_lab): the window paints first, then what runs need
+            # loads (app.ui.startup.finish), with the demo server, and the start-up heap is frozen.
+            window = create_window(server, starting=True)
+            gc.freeze()
+            painted = startup.first_frame(window)
             window.show()
+            await startup.finish(window, server, painted, startup.Milestones())
+            freeze_startup_heap()
             window.source.url_edit.setPlainText("\n".join(urls))
             window.controls.concurrency_spin.setValue(RSS_AT_ONCE)
             await asyncio.sleep(0.3)
@@ -350,7 +361,10 @@ def rss_client(kind: str, base: str) -> None:
             window.close()
             await window.wait_closed()
 
-        fast_loop.run(lab(), gc_pacer=pacer)
+        try:
+            fast_loop.run(lab(), gc_pacer=pacer)
+        finally:
+            server.stop()
     # VmHWM: this process's own peak. (ru_maxrss is not: Linux carries the parent's high-water
     # mark across fork and exec, so every child of a big bench process reported the bench's size.)
     with open("/proc/self/status", encoding="ascii") as status:

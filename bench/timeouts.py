@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import app.ui  # noqa: E402, F401 - installs the lab's precise Qt timers, as the window has them
-from app.core import fetch  # noqa: E402
+from app.core import blocking, fetch  # noqa: E402
 from app.core.demo_server import DemoServer  # noqa: E402
 from app.core.fetch import FetchOptions  # noqa: E402
 from app.core.run import ErrorKind, FetchMode, RequestRecord, Run  # noqa: E402
@@ -52,8 +52,8 @@ async def _fetch_async(url: str) -> RequestRecord:
 
 def _fetch_blocking(url: str) -> RequestRecord:
     run, options = _run(FetchMode.BLOCKING, url)
-    with fetch.open_blocking_session() as session:
-        fetch.run_blocking(run, session, options)
+    with blocking.open_blocking_session() as session:
+        blocking.run_blocking(run, session, options)
     return run.records[0]
 
 

@@ -12,14 +12,13 @@ import logging
 import re
 import socket
 import ssl
+import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
 import aiohttp.http_exceptions
-import requests
-import urllib3.exceptions
 
 from app.core.http_rules import (
     AnswerFault,
@@ -69,6 +68,21 @@ _TLS_VERIFY_PROBLEMS = {
 """OpenSSL's verification codes in plain words (translated where used); the rest keep OpenSSL's own (quotes removed)."""
 
 
+class _NeverRaised(Exception):
+    """Stands for an exception class of requests or urllib3 while they are not loaded (they load
+    with the blocking mode: ``app.core.blocking``): nothing raised can be one of those then."""
+
+
+def _requests(name: str) -> type[BaseException]:
+    """``requests.exceptions.<name>``, or :class:`_NeverRaised` if requests is not loaded."""
+    return getattr(sys.modules.get("requests.exceptions"), name, _NeverRaised)
+
+
+def _urllib3(name: str) -> type[BaseException]:
+    """``urllib3.exceptions.<name>``, or :class:`_NeverRaised` if urllib3 is not loaded."""
+    return getattr(sys.modules.get("urllib3.exceptions"), name, _NeverRaised)
+
+
 def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[ErrorKind, str]:
     """The kind of failure and one line a student can read, for either library's exceptions.
 
@@ -98,7 +112,7 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         return exc.kind, str(exc)
     if body := has(UndecodableBody, UnsupportedEncoding):
         return ErrorKind.CONTENT_ENCODING, str(body)
-    if has(aiohttp.http_exceptions.ContentEncodingError, urllib3.exceptions.DecodeError):
+    if has(aiohttp.http_exceptions.ContentEncodingError, _urllib3("DecodeError")):
         # Only a library's own decoding gets here (a lesson's session.get): no coding to name.
         return ErrorKind.CONTENT_ENCODING, _("The server sent a compressed body that could not be decoded")
     if has(ssl.SSLCertVerificationError):
@@ -112,30 +126,30 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         # so does either library when the reset beats the end of connecting (a server that
         # resets at once), which from here looks the same.
         parts.scheme == "https"
-        and has(aiohttp.ClientConnectorError, urllib3.exceptions.NewConnectionError)
+        and has(aiohttp.ClientConnectorError, _urllib3("NewConnectionError"))
         and has(ConnectionResetError, ConnectionAbortedError)
     ):
         return ErrorKind.TLS, _("TLS handshake with {host} failed: the server closed the connection").format(host=host)
-    if has(ssl.SSLError, aiohttp.ClientSSLError, requests.exceptions.SSLError):
-        tls_error = innermost(ssl.SSLError) or innermost(aiohttp.ClientSSLError, requests.exceptions.SSLError)
+    if has(ssl.SSLError, aiohttp.ClientSSLError, _requests("SSLError")):
+        tls_error = innermost(ssl.SSLError) or innermost(aiohttp.ClientSSLError, _requests("SSLError"))
         reason = getattr(tls_error, "reason", None)
         if reason == "WRONG_VERSION_NUMBER":  # what an https:// URL to a plain-HTTP server gives
             return ErrorKind.TLS, _("TLS handshake with {host} failed: it does not speak TLS (try http://)").format(host=host)
         detail = reason.replace("_", " ").lower() if isinstance(reason, str) else _("the connection was not secure")
         return ErrorKind.TLS, _("TLS handshake with {host} failed ({detail})").format(host=host, detail=detail)
-    if has(socket.gaierror, aiohttp.ClientConnectorDNSError, urllib3.exceptions.NameResolutionError):
+    if has(socket.gaierror, aiohttp.ClientConnectorDNSError, _urllib3("NameResolutionError")):
         return ErrorKind.DNS, _("Host not found: {host} (check the spelling, or the computer may be offline)").format(host=host)
     if has(ConnectionRefusedError):
         return ErrorKind.REFUSED, _("Connection refused by {where}: nothing is listening there").format(where=where)
     if any(
-        isinstance(e, (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError))
+        isinstance(e, (TimeoutError, _requests("Timeout"), _urllib3("TimeoutError")))
         # urllib3's "could not connect" subclasses its connect *timeout*, for old times' sake:
         # a connection reset while connecting would otherwise read "Timed out".
-        and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        and not isinstance(e, _urllib3("NewConnectionError"))
         for e in chain
     ):
         return ErrorKind.TIMEOUT, _("Timed out after {time}").format(time=format_seconds_setting(options.timeout))
-    if has(TooManyRedirects, aiohttp.TooManyRedirects, requests.exceptions.TooManyRedirects):
+    if has(TooManyRedirects, aiohttp.TooManyRedirects, _requests("TooManyRedirects")):
         return (
             ErrorKind.TOO_MANY_REDIRECTS,
             _("Too many redirects (more than {n}): probably a redirect loop").format(n=options.max_redirects),
@@ -145,10 +159,10 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
     if bad := has(
         aiohttp.InvalidURL,
         aiohttp.NonHttpUrlClientError,
-        requests.exceptions.InvalidURL,
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidSchema,
-        urllib3.exceptions.LocationParseError,
+        _requests("InvalidURL"),
+        _requests("MissingSchema"),
+        _requests("InvalidSchema"),
+        _urllib3("LocationParseError"),
     ):
         # LoopLab follows redirects itself (redirect_target); these come from a lesson's own requests.
         if isinstance(bad, aiohttp.RedirectClientError):
@@ -164,13 +178,13 @@ def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[Error
         (
             e
             for e in reversed(chain)
-            if isinstance(e, OSError) and not isinstance(e, (requests.exceptions.RequestException, aiohttp.ClientError))
+            if isinstance(e, OSError) and not isinstance(e, (_requests("RequestException"), aiohttp.ClientError))
         ),
         None,
     )
     if socket_error is not None and socket_error.strerror:
         return ErrorKind.CONNECTION, _("Could not connect to {where} ({reason})").format(where=where, reason=socket_error.strerror)
-    if socket_error is not None or has(aiohttp.ClientConnectionError, requests.exceptions.ConnectionError):
+    if socket_error is not None or has(aiohttp.ClientConnectionError, _requests("ConnectionError")):
         return ErrorKind.CONNECTION, _("Could not connect to {where}").format(where=where)
     log.error("Unexpected error while fetching %s", url, exc_info=exc)
     return ErrorKind.UNEXPECTED, _("Unexpected error: {error}").format(error=f"{type(exc).__name__}: {_first_line(exc)}")
@@ -195,13 +209,13 @@ def _proxy_fault(chain: list[BaseException], has: Callable[..., BaseException | 
         return _("The proxy {proxy} would not connect to {where}: it answered {answer}").format(
             proxy="{proxy}", where=where.replace("{", "{{").replace("}", "}}"), answer=answer.replace("{", "{{").replace("}", "}}")
         )
-    if not has(aiohttp.ClientProxyConnectionError, requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+    if not has(aiohttp.ClientProxyConnectionError, _requests("ProxyError"), _urllib3("ProxyError")):
         return None
     if has(socket.gaierror):
         return _("The proxy {proxy} was not found: check HTTP_PROXY and HTTPS_PROXY")
     if has(ConnectionRefusedError):
         return _("Connection refused by the proxy {proxy}: is it running, and are HTTP_PROXY and HTTPS_PROXY right?")
-    if has(TimeoutError, urllib3.exceptions.TimeoutError):
+    if has(TimeoutError, _urllib3("TimeoutError")):
         return None  # the request's own timeout, which the proxy shares: said as a timeout
     return _("Could not reach the proxy {proxy}")
 
@@ -217,7 +231,7 @@ def _answer_fault(chain: list[BaseException]) -> AnswerFault | None:
             return AnswerFault.CLOSED_WITHOUT_ANSWER if isinstance(exc.message, str) else AnswerFault.BROKE_OFF
         if isinstance(exc, http.client.RemoteDisconnected):  # http.client: nothing came at all
             return AnswerFault.CLOSED_WITHOUT_ANSWER
-    if any(isinstance(e, urllib3.exceptions.InvalidChunkLength) for e in chain):
+    if any(isinstance(e, _urllib3("InvalidChunkLength")) for e in chain):
         return AnswerFault.BAD_CHUNKS
     parser_error = next(
         (e for e in reversed(chain) if isinstance(e, aiohttp.http_exceptions.HttpProcessingError)), None
@@ -235,8 +249,8 @@ def _answer_fault(chain: list[BaseException]) -> AnswerFault | None:
             (
                 aiohttp.ClientPayloadError,
                 http.client.IncompleteRead,
-                urllib3.exceptions.ProtocolError,  # urllib3's "Connection broken" and "ended prematurely"
-                requests.exceptions.ChunkedEncodingError,
+                _urllib3("ProtocolError"),  # urllib3's "Connection broken" and "ended prematurely"
+                _requests("ChunkedEncodingError"),
                 ConnectionResetError,
                 ConnectionAbortedError,
                 BrokenPipeError,

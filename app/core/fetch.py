@@ -6,9 +6,11 @@ difference a student sees is the one we want them to see: who waits.
 
 - :func:`run_async` overlaps the requests on the running event loop, at most ``concurrency`` at
   once, and can be cancelled at any moment.
-- :func:`run_blocking` does them one after another on the calling thread. Called on the GUI
-  thread, it freezes the window for the whole run. That is the lesson, so there is deliberately
-  no ``processEvents`` and no thread here.
+- :func:`app.core.blocking.run_blocking` does them one after another on the calling thread, with
+  requests. Called on the GUI thread, it freezes the window for the whole run. That is the
+  lesson, so there is deliberately no ``processEvents`` and no thread there. It is a module of
+  its own, loaded with the blocking mode's first use: requests and urllib3 weigh ~6 MiB and
+  ~100 ms to import, which a lab that only ever runs async never needs.
 
 Bodies are streamed and counted, never kept. Failures become a record's ``error_kind`` and a
 one-line message; only a genuinely unexpected exception is logged with its traceback.
@@ -21,6 +23,7 @@ rows for one fault, LoopLab decides.
   answer can break HTTP (:class:`~app.core.http_rules.AnswerFault`);
 - ``app.core.strict_http``: blocking mode reads answers as strictly as aiohttp does, and retries
   a dropped kept-alive connection once (async mode: :func:`_retry_stale_connection` here);
+- ``app.core.blocking``: the requests half, which takes its rules and limits from here;
 - ``app.core.faults``: either library's exceptions in one kind and one line
   (:func:`~app.core.faults.describe_error`);
 - ``app.core.urls``: checking a URL before anything is sent (:func:`~app.core.urls.check_url`).
@@ -35,19 +38,14 @@ import logging
 import math
 import socket
 import ssl
-import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import aiohttp.abc
 import certifi
-import requests
-import requests.adapters
 import truststore
-import urllib3
 from aiohttp.resolver import DefaultResolver
 
 from app import __version__
@@ -67,7 +65,6 @@ from app.core.http_rules import (
 from app.core.net import proxy_for
 from app.core.options import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, FetchOptions  # noqa: F401 - used by callers as fetch.X
 from app.core.run import RequestRecord, Run
-from app.core.strict_http import CHECKED_POOLS, RetryStaleConnection
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +74,8 @@ hundreds in one callback stalls the window (STYLE.md, measured)."""
 USER_AGENT = f"LoopLab/{__version__}"
 DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 """Sent by both libraries, so the two modes send the same request and get the same answer."""
-_REDIRECT_BODY_READ = 64 * 1024
-"""A redirect's own body is read (and dropped) up to this size, so its connection can be reused."""
+REDIRECT_BODY_READ = 64 * 1024
+"""A redirect's own body is read (and dropped) up to this size, so its connection can be reused (both ways)."""
 _NO_CEILING = math.inf
 """aiohttp rounds timeouts of ``ceil_threshold`` (5 s) or more up to the next whole second, which
 turned "Timeout 10 s" into 10.5 s on average: a threshold no timeout reaches turns that off."""
@@ -86,12 +83,8 @@ turned "Timeout 10 s" into 10.5 s on average: a threshold no timeout reaches tur
 OnChange = Callable[[RequestRecord], None]
 
 
-def _no_change(_record: RequestRecord) -> None:
+def no_change(_record: RequestRecord) -> None:
     pass
-
-
-class TotalTimeout(TimeoutError):
-    """The whole request took longer than the timeout (requests only times single socket reads)."""
 
 
 # --- TLS and sessions ------------------------------------------------------------------------
@@ -163,58 +156,6 @@ def open_async_session(
         max_headers=MAX_HEADERS,
         middlewares=(_retry_stale_connection,),
     )
-
-
-class _LoopLabAdapter(requests.adapters.HTTPAdapter):
-    """Makes requests read answers, trust certificates and retry the way the async mode does.
-
-    - TLS is verified with our context, so both modes trust exactly the same CAs;
-    - its connections read answers with :class:`_CheckedResponse` and know when they are reused;
-    - a stale kept-alive connection is retried once (:class:`~app.core.strict_http.RetryStaleConnection`), nothing else.
-    """
-
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._ssl_context = ssl_context
-        # requests' own default is Retry(0, read=False): no retries at all.
-        super().__init__(max_retries=RetryStaleConnection(0, read=False))
-
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs["ssl_context"] = self._ssl_context
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = CHECKED_POOLS
-
-    def proxy_manager_for(self, proxy, **proxy_kwargs):  # type: ignore[no-untyped-def]
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = CHECKED_POOLS
-        return manager
-
-    def cert_verify(self, conn, url, verify, cert):  # type: ignore[no-untyped-def]
-        super().cert_verify(conn, url, verify, cert)
-        if verify is True:
-            # requests would point urllib3 at certifi again for every new connection; the shared
-            # context already has it (and the OS store), so loading it again only costs time.
-            conn.ca_certs = None
-            conn.ca_cert_dir = None
-
-
-class _Session(requests.Session):
-    def get_redirect_target(self, resp: requests.Response) -> None:
-        # LoopLab follows redirects itself (redirect_target). requests would still work out the
-        # next hop of every redirect, even with allow_redirects=False, and fail on a Location
-        # like "http://[::1" with a bare ValueError.
-        return None
-
-
-def open_blocking_session(ssl_context: ssl.SSLContext | None = None) -> requests.Session:
-    """The app's requests session: connection reuse, and the same TLS trust and headers as aiohttp."""
-    session = _Session()
-    session.trust_env = False  # proxies come from FetchOptions, as for aiohttp
-    adapter = _LoopLabAdapter(ssl_context or make_ssl_context())
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers.clear()  # requests adds Connection: keep-alive; aiohttp does not
-    session.headers.update(DEFAULT_HEADERS)
-    return session
 
 
 # --- the async way ---------------------------------------------------------------------------
@@ -413,7 +354,7 @@ async def fetch_async(
     record: RequestRecord,
     options: FetchOptions,
     clock: Callable[[], float],
-    on_change: OnChange = _no_change,
+    on_change: OnChange = no_change,
 ) -> None:
     """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError."""
     record.begin(clock())
@@ -451,13 +392,13 @@ async def fetch_async(
                     record.http_version = f"HTTP/{version.major}.{version.minor}"
                     record.content_type = head_text(response.headers.get("Content-Type"), read_as="utf-8")
                     on_change(record)
-                    _refuse_announced_size(response.content_length, options.max_body_bytes)
+                    refuse_announced_size(response.content_length, options.max_body_bytes)
                     decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
                     read = response.content.read  # (iter_chunked's own loop, without its two extra calls a chunk)
                     while chunk := await read(CHUNK_SIZE):
-                        _count_body(record, decoder.decode(chunk), options)
+                        count_body(record, decoder.decode(chunk), options)
                         on_change(record)
-                    _count_body(record, decoder.finish(), options)
+                    count_body(record, decoder.finish(), options)
                     break
             else:
                 raise TooManyRedirects()
@@ -480,7 +421,7 @@ async def _drop_redirect_body(response: aiohttp.ClientResponse) -> None:
     read = 0
     async for chunk in response.content.iter_chunked(CHUNK_SIZE):
         read += len(chunk)
-        if read > _REDIRECT_BODY_READ:
+        if read > REDIRECT_BODY_READ:
             return  # not worth waiting for: leaving it unread closes the connection instead
 
 
@@ -488,7 +429,7 @@ async def run_async(
     run: Run,
     session: aiohttp.ClientSession,
     options: FetchOptions,
-    on_change: OnChange = _no_change,
+    on_change: OnChange = no_change,
 ) -> None:
     """Fetches every pending record of ``run`` concurrently, at most ``run.concurrency`` at once.
 
@@ -592,132 +533,13 @@ class RequestRecorder:
         config.on_request_exception.append(failed)
 
 
-# --- the blocking way ------------------------------------------------------------------------
-
-
-def fetch_blocking(
-    session: requests.Session,
-    record: RequestRecord,
-    options: FetchOptions,
-    clock: Callable[[], float],
-    on_change: OnChange = _no_change,
-) -> None:
-    """Fetches ``record.url`` with requests on the calling thread, filling in ``record``. Never raises."""
-    record.begin(clock())
-    on_change(record)
-    deadline = time.monotonic() + options.timeout
-    url = record.url  # the hop under way, which is what a failure names
-    try:
-        for _hop in range(options.max_redirects + 1):
-            with session.get(
-                url,
-                stream=True,
-                allow_redirects=False,  # followed below, by the same rules as async mode
-                timeout=_Deadline(deadline),
-                headers=dict(options.headers),
-                proxies=_requests_proxies(url, options.proxies),
-            ) as response:
-                next_url = redirect_target(url, response.status_code, _as_aiohttp_reads_it(response.headers.get("Location")))
-                if next_url is not None:
-                    _drop_redirect_body_blocking(response, deadline)
-                    url = next_url
-                    continue
-                record.response_at = clock()
-                record.status = response.status_code
-                record.reason = head_text(response.reason, read_as="latin-1")
-                version = getattr(response.raw, "version", 11)  # http.client style: 10, 11
-                record.http_version = f"HTTP/{version // 10}.{version % 10}"
-                record.content_type = head_text(response.headers.get("Content-Type"), read_as="latin-1")
-                on_change(record)
-                announced = response.headers.get("Content-Length", "").strip()
-                _refuse_announced_size(int(announced) if announced.isdigit() else None, options.max_body_bytes)
-                decoder = BodyDecoder(response.headers.get("Content-Encoding", ""))
-                # read1 returns whatever one socket read brings: iter_content would wait for a full
-                # chunk, so a slow trickle could overrun the deadline by the whole body's time.
-                while _limit_next_read(response, deadline) and (
-                    chunk := response.raw.read1(CHUNK_SIZE, decode_content=False)
-                ):
-                    _count_body(record, decoder.decode(chunk), options)
-                _count_body(record, decoder.finish(), options)
-                break
-        else:
-            raise TooManyRedirects()
-        record.finish(clock())
-    except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
-        record.fail(clock(), *describe_error(exc, url, options))
-    on_change(record)
-
-
-def _as_aiohttp_reads_it(value: str | None) -> str | None:
-    """A header value as aiohttp decodes it (UTF-8), from the Latin-1 that http.client decodes.
-
-    A Location with a non-ASCII path must lead both modes to the same URL.
-    """
-    return None if value is None else value.encode("latin-1").decode("utf-8", "surrogateescape")
-
-
-def _drop_redirect_body_blocking(response: requests.Response, deadline: float) -> None:
-    """Reads a redirect's own small body, so its connection can carry the next hop."""
-    read = 0
-    while _limit_next_read(response, deadline) and (chunk := response.raw.read1(CHUNK_SIZE, decode_content=False)):
-        read += len(chunk)
-        if read > _REDIRECT_BODY_READ:
-            return  # not worth waiting for: closing the response closes the connection instead
-
-
-def run_blocking(
-    run: Run,
-    session: requests.Session,
-    options: FetchOptions,
-    on_change: OnChange = _no_change,
-) -> None:
-    """Fetches every pending record of ``run`` one after another, blocking the calling thread."""
-    for record in run.runnable:
-        fetch_blocking(session, record, options, run.clock, on_change)
-
-
-class _Deadline(urllib3.Timeout):
-    """A urllib3 timeout that always allows just the time left until one deadline.
-
-    requests only times connecting and each socket read, and starts afresh on every redirect
-    hop. urllib3 takes a fresh copy of the timeout for every request it sends (each hop
-    included) through ``clone()``, so each copy gets the time that is left, and the whole
-    request gives up when the async mode does.
-    """
-
-    def __init__(self, deadline: float) -> None:
-        super().__init__(total=max(0.001, deadline - time.monotonic()))
-        self.deadline = deadline
-
-    def clone(self) -> _Deadline:
-        return _Deadline(self.deadline)
-
-
-def _limit_next_read(response: requests.Response, deadline: float) -> bool:
-    """Lets the next socket read wait no longer than the deadline (a stall mid-body included)."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TotalTimeout()
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    if sock is not None:
-        sock.settimeout(remaining)
-    return True
-
-
-def _requests_proxies(url: str, proxies: Mapping[str, str]) -> dict[str, str]:
-    proxy = proxy_for(url, proxies)
-    return {urlsplit(url).scheme.lower(): proxy} if proxy else {}
-
-
-def _refuse_announced_size(content_length: int | None, limit: int) -> None:
+def refuse_announced_size(content_length: int | None, limit: int) -> None:
     if content_length is not None and content_length > limit:
         raise BodyTooLarge(limit, announced=content_length)
 
 
-def _count_body(record: RequestRecord, pieces: Iterable[bytes], options: FetchOptions) -> None:
+def count_body(record: RequestRecord, pieces: Iterable[bytes], options: FetchOptions) -> None:
     for piece in pieces:
         record.bytes_received += len(piece)
         if record.bytes_received > options.max_body_bytes:
             raise BodyTooLarge(options.max_body_bytes)
-
-

@@ -14,7 +14,7 @@ ranked by the share of the freeze spent in each, and the *culprit*, the top one:
    innermost line in one of its coroutines, where the loop handed over and did not get the
    thread back (a plain function of the lesson's it called, ``count_primes``, is what it did);
 2. else the line of our own code that called into a library and waits there, e.g. the
-   ``requests`` call in :func:`app.core.fetch.fetch_blocking` (with the socket wait under it);
+   ``requests`` call in :func:`app.core.blocking.fetch_blocking` (with the socket wait under it);
 3. else the innermost frame of our own code (tests and scripts count as our own code),
    then of ``app.ui``, then any frame at all.
 

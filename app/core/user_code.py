@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
-import functools
 import inspect
 import os
 import shutil
@@ -40,22 +39,13 @@ MAX_CODE_BYTES = 1_000_000
 TRACEBACK_FRAMES = 8
 """User frames kept of a deep traceback (the innermost ones: where it went wrong)."""
 
-@functools.cache
 def _library_failures() -> tuple[type[BaseException], ...]:
-    """The network and the pool failing under the code, said in words by app.core.faults.
-    (Imported on first use: aiohttp and requests load after the window's first paint.)"""
-    import aiohttp
-    import requests
-
-    return (
-        ConnectionError,
-        TimeoutError,
-        socket.gaierror,
-        ssl.SSLError,
-        aiohttp.ClientError,
-        requests.RequestException,
-        concurrent.futures.BrokenExecutor,
-    )
+    """The network and the pool failing under the code, said in words by app.core.faults: of the
+    libraries loaded (aiohttp loads after the window's first paint, requests with the blocking
+    mode or code that imports it; one not loaded raised nothing)."""
+    libraries = (("aiohttp", "ClientError"), ("requests", "RequestException"))
+    loaded = tuple(kind for module, name in libraries if isinstance(kind := getattr(sys.modules.get(module), name, None), type))
+    return (ConnectionError, TimeoutError, socket.gaierror, ssl.SSLError, concurrent.futures.BrokenExecutor, *loaded)
 
 
 def code_file_name(lesson_id: str) -> str:
@@ -251,6 +241,22 @@ def main_parameters(source: str) -> frozenset[str]:
             arguments = node.args
             return frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
     return frozenset()
+
+
+def imported_packages(source: str) -> frozenset[str]:
+    """The top-level packages ``source`` imports anywhere (``import requests.adapters`` gives
+    "requests"), read without running anything (empty when it does not compile)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte in the text
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return frozenset(names)
 
 
 def _own_frames(exc: BaseException, lesson_id: str) -> list[traceback.FrameSummary]:

@@ -98,32 +98,46 @@ def tab_stops(container: QWidget) -> list[QWidget]:
     hidden and disabled ones included (they take their turn when shown). A widget whose focus
     goes to another (a spin box's text field) is left out: that other one is the stop. A scroll
     area comes before the widgets inside it, whatever order they were made in."""
-    stops: list[QWidget] = []
-    widget = container
-    while True:
-        if (widget is container or container.isAncestorOf(widget)) and _takes_tab(widget):
-            stops.append(widget)
+    return _stops_in(container, _focus_chain(container))
+
+
+def _focus_chain(start: QWidget) -> list[QWidget]:
+    """Every widget of ``start``'s window, in the order Tab visits them, from ``start``."""
+    chain = [start]
+    widget = start.nextInFocusChain()
+    while widget is not start:
+        chain.append(widget)
         widget = widget.nextInFocusChain()
-        if widget is container:
-            break
+    return chain
+
+
+def _stops_in(container: QWidget, chain: list[QWidget]) -> list[QWidget]:
+    at = chain.index(container)
+    inside = {container, *container.findChildren(QWidget)}
+    stops = [widget for widget in chain[at:] + chain[:at] if widget in inside and _takes_tab(widget)]
     for area in [stop for stop in stops if isinstance(stop, QAbstractScrollArea)]:
-        inside = next((stop for stop in stops if stop is not area and area.isAncestorOf(stop)), None)
-        if inside is not None and stops.index(inside) < stops.index(area):
+        first_inside = next((stop for stop in stops if stop is not area and area.isAncestorOf(stop)), None)
+        if first_inside is not None and stops.index(first_inside) < stops.index(area):
             stops.remove(area)
-            stops.insert(stops.index(inside), area)
+            stops.insert(stops.index(first_inside), area)
     return stops
 
 
+_TAB_FOCUS = Qt.FocusPolicy.TabFocus.value
+
+
 def _takes_tab(widget: QWidget) -> bool:
-    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+    # The flag's int value: Python's Flag "&" makes a new member each time (4 us, x hundreds of widgets).
+    return bool(widget.focusPolicy().value & _TAB_FOCUS) and widget.focusProxy() is None
 
 
 def chain_tab_order(*parts: QWidget) -> None:
     """Tab goes through ``parts`` in this order, each with the stops inside it in their own order
     (:func:`tab_stops`): a control a part makes as it is built is visited with that part, wherever
-    Qt's creation order had put it."""
+    Qt's creation order had put it. (The window's focus chain is walked once, not once a part.)"""
+    chain = _focus_chain(parts[0])
     stops: list[QWidget] = []
     for part in parts:
-        stops += [stop for stop in tab_stops(part) if stop not in stops]
+        stops += [stop for stop in _stops_in(part, chain) if stop not in stops]
     for first, second in itertools.pairwise(stops):
         QWidget.setTabOrder(first, second)

@@ -17,6 +17,7 @@ import concurrent.futures
 import contextlib
 import enum
 import functools
+import importlib
 import inspect
 import logging
 import ssl
@@ -42,15 +43,22 @@ from app.i18n import _, ngettext
 from app.ui.errors import ErrorReporter
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     import aiohttp
     import requests
 
     from app.core.fetch import RequestRecorder
 
-# The network side (app.core.fetch: aiohttp, requests, the trust store; app.core.faults) is
-# imported where it is used, not here: the window is built from this module and paints before
-# those load. The app loads them off the GUI thread right after its first paint, before this
-# controller leaves STARTING (app.ui.startup), so these imports never load anything in a slot.
+# The network side (app.core.fetch: aiohttp, the trust store; app.core.faults) is imported where
+# it is used, not here: the window is built from this module and paints before those load. The
+# app loads them off the GUI thread right after its first paint, before this controller leaves
+# STARTING (app.ui.startup), so these imports never load anything in a slot. The blocking mode's
+# requests (app.core.blocking) loads later still, off the GUI thread too, the first time a run
+# may need it: see LabController.prepare.
+
+BLOCKING_MODULE = "app.core.blocking"
+"""The blocking mode: requests and urllib3, ~6 MiB and ~100 ms to import, loaded when first wanted."""
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +103,48 @@ class ControllerState(enum.Enum):
     """A blocking run has just ended; input queued during the freeze is still arriving."""
 
 
+class BlockingMode:
+    """The blocking mode's library, :mod:`app.core.blocking` (requests and urllib3: ~6 MiB and
+    ~100 ms to import), loaded on a worker thread the first time it is wanted, then kept; and its
+    session, made on the GUI thread. A failed import is said in the window's banner; the next
+    call tries again."""
+
+    def __init__(self, reporter: ErrorReporter) -> None:
+        self._reporter = reporter
+        self._loading: asyncio.Future[ModuleType] | None = None
+        self.session: requests.Session | None = None
+        """The blocking runs' session (connection reuse), once :meth:`ready` has made it."""
+
+    def load(self) -> asyncio.Future[ModuleType]:
+        """Starts loading it, unless under way or done: the module, when it is loaded."""
+        if self._loading is None:
+            loading = asyncio.ensure_future(asyncio.to_thread(importlib.import_module, BLOCKING_MODULE), loop=_current_loop())
+            loading.add_done_callback(self._on_loaded)
+            self._loading = loading
+        return self._loading
+
+    async def ready(self, ssl_context: ssl.SSLContext | None) -> ModuleType:
+        """The module, loaded (waiting for it if need be), and :attr:`session` made with ``ssl_context``."""
+        blocking = await asyncio.shield(self.load())
+        if self.session is None:
+            self.session = blocking.open_blocking_session(ssl_context)
+        return blocking
+
+    async def aclose(self) -> None:
+        """Waits for an import under way (a thread cannot be stopped; it ends soon) and closes the session."""
+        loading, self._loading = self._loading, None
+        if loading is not None:
+            await asyncio.gather(asyncio.shield(loading), return_exceptions=True)
+        if self.session is not None:
+            self.session.close()
+
+    def _on_loaded(self, loading: asyncio.Future[ModuleType]) -> None:
+        if loading.cancelled() or loading.exception() is not None:
+            self._loading = None
+        if not loading.cancelled() and (error := loading.exception()) is not None:
+            self._reporter.report(_("LoopLab could not load what runs need"), error)  # as at start-up
+
+
 class LabController(QObject):
     """Runs what it is asked to, in the asked-for mode, and reports its progress and results."""
 
@@ -132,7 +182,8 @@ class LabController(QObject):
         # while, and doing it inside the first click would add a hitch that has nothing to do
         # with the lesson.
         self._ssl_context = ssl_context
-        self._blocking_session: requests.Session | None = None
+        self.blocking = BlockingMode(reporter)
+        """The blocking mode's requests: loaded when first wanted (:meth:`prepare`)."""
         self._async_session: aiohttp.ClientSession | None = None
         # Lessons run code of their own: its requests are recorded through a session of its own,
         # and its CPU work may go to a process pool (both made on first use).
@@ -194,7 +245,6 @@ class LabController(QObject):
         from app.core import fetch
 
         self._ssl_context = self._ssl_context or ssl_context or fetch.make_ssl_context()
-        self._blocking_session = fetch.open_blocking_session(self._ssl_context)
         self._recorder = fetch.RequestRecorder()
         self._set_state(ControllerState.IDLE)
         request, self._prepare_when_started = self._prepare_when_started, None
@@ -259,19 +309,31 @@ class LabController(QObject):
         return run
 
     def prepare(self, request: RunRequest) -> None:
-        """Gets ready for ``request`` before Run is pressed: a lesson that hands work to a process
-        starts that process now (starting one stalls the GUI thread for tens of milliseconds,
-        which would otherwise land inside the lesson's measurement)."""
-        lesson = request.lesson
-        if lesson is None or request.setup is None or self._closed:
+        """Gets ready for ``request`` before Run is pressed (the window calls it when the lesson
+        or the mode changes), so that nothing is loaded or started inside the run's measurement:
+
+        - the blocking mode, or code that imports requests: requests is imported, off the GUI
+          thread (:class:`BlockingMode`; a run that needs it sooner waits for it before its
+          clock starts);
+        - a lesson that hands work to a process: that process starts now (starting one stalls
+          the GUI thread for tens of milliseconds).
+
+        Getting ready is a nicety: a failure is reported in the banner, and Run still works."""
+        if self._closed or self._state not in (ControllerState.IDLE, ControllerState.STARTING):
             return
         if self._state is ControllerState.STARTING:  # the lab is still loading: right after that
             self._prepare_when_started = request
             return
-        # Read, not run: the code may be a person's, and its top-level statements run on Run only.
-        if "pool" in user_code.main_parameters(request.code()) and self._pool is None:
-            pool = self._lesson_resources({"pool"})["pool"]
-            pool.submit(int)  # any call starts the worker process
+        try:
+            # Read, not run: the code may be a person's, and its top-level statements run on Run only.
+            source = request.code() if request.lesson is not None and request.setup is not None else ""
+            if request.mode is FetchMode.BLOCKING or "requests" in user_code.imported_packages(source):
+                self.blocking.load()
+            if source and "pool" in user_code.main_parameters(source) and self._pool is None:
+                pool = self._lesson_resources({"pool"})["pool"]
+                pool.submit(int)  # any call starts the worker process
+        except Exception as exc:  # noqa: BLE001 - reported, not fatal
+            self._reporter.report(_("Could not get the lesson ready"), exc)
 
     def cancel(self) -> bool:
         """Cancels the run under way, if any. In blocking mode a click cannot even arrive until it ends."""
@@ -289,8 +351,7 @@ class LabController(QObject):
             if self._task is not None:
                 await asyncio.gather(self._task, return_exceptions=True)
         finally:  # the sessions are closed whatever happened above
-            if self._blocking_session is not None:  # None: closed while it was still starting
-                self._blocking_session.close()
+            await self.blocking.aclose()
             self._discard_pool()
             for name in ("_async_session", "_lesson_session"):
                 session = getattr(self, name)
@@ -313,14 +374,29 @@ class LabController(QObject):
     async def _execute(self, run: Run, planner: Iterator[int], options: FetchOptions) -> None:
         from app.core import fetch
 
+        blocking = None
+        if run.mode is FetchMode.BLOCKING:
+            # Loaded before the run's clock starts (in _plan): an import is not the fetch's time.
+            blocking = await self._await_blocking()
+            if blocking is None:
+                return
         await self._plan(run, planner)
-        if run.mode is FetchMode.ASYNC:
+        if blocking is None:
             await fetch.run_async(run, self._ensure_async_session(), options, self._on_record_changed)
         else:
             await asyncio.sleep(PAINT_GRACE)
             self.about_to_block.emit(run)  # the panels say what is about to happen, and are drawn
             # From here until every request is done, the GUI thread belongs to requests.
-            fetch.run_blocking(run, self._blocking_session, options, self._on_record_changed)
+            blocking.run_blocking(run, self.blocking.session, options, self._on_record_changed)
+
+    async def _await_blocking(self) -> ModuleType | None:
+        """:mod:`app.core.blocking`, loaded, with its session; None if it cannot load (the banner
+        says why, and the run fails saying so)."""
+        try:
+            return await self.blocking.ready(self._ssl_context)
+        except Exception as exc:  # noqa: BLE001 - the banner says it in words (BlockingMode); the run fails with it
+            self._lesson_error = f"{type(exc).__name__}: {exc}"
+            return None
 
     async def _plan(self, run: Run, planner: Iterator[int]) -> None:
         """Checks the run's lines into records, never holding the GUI thread longer than :data:`PLAN_BUDGET`."""
@@ -361,6 +437,9 @@ class LabController(QObject):
         wants_pool = "pool" in user_code.main_parameters(source)
         leftovers = Leftovers()
         try:
+            # Code that imports requests finds it loaded: an import is not the code's time.
+            if "requests" in user_code.imported_packages(source) and await self._await_blocking() is None:
+                return
             await asyncio.sleep(PAINT_GRACE)  # as for blocking runs: draw "running" first
             if run.mode is FetchMode.BLOCKING:
                 self.about_to_block.emit(run)

@@ -11,6 +11,7 @@ what lives elsewhere: the actions and menus (``app.ui.actions``), what is rememb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.core.demo_server import DemoServer
 from app.core.lessons import LESSONS
-from app.core.run import Run, RunSummary
+from app.core.run import FetchMode, Run, RunSummary
 from app.i18n import _
 from app.ui import actions, plain_text, settings
 from app.ui.accessibility import chain_tab_order
@@ -155,8 +156,10 @@ class MainWindow(QMainWindow):
         self.controls.run_clicked.connect(self.start_run)
         self.controls.cancel_clicked.connect(self._cancel)
         self.controls.exit_presentation_button.clicked.connect(lambda: self.set_presentation(False))
-        self.controls.mode_changed.connect(lambda mode: self.source.set_blocking(mode.value == "blocking"))
-        self.source.lesson_changed.connect(self._on_source_lesson_changed)
+        self.controls.mode_changed.connect(lambda mode: self.source.set_blocking(mode is FetchMode.BLOCKING))
+        self.source.lesson_changed.connect(lambda _lesson: self.controls.set_lesson(self.source.current_lesson))
+        for changed in (self.controls.mode_changed, self.source.lesson_changed):  # after the two above
+            changed.connect(self._prepare_run)
         self.presentation.changed.connect(self.named_actions["presentationAction"].setChecked)
         self.presentation.changed.connect(self._share_columns)
         self.columns.splitterMoved.connect(self._on_columns_moved)
@@ -242,13 +245,10 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def _on_source_lesson_changed(self, lesson: object) -> None:
-        self.controls.set_lesson(self.source.current_lesson)
-        if lesson is not None and self.controller.state in (ControllerState.IDLE, ControllerState.STARTING):
-            try:
-                self.controller.prepare(self.source.request(self.controls.mode, 1, self.controls.options()))
-            except Exception as exc:  # noqa: BLE001 - getting ready is a nicety: a failure is reported, not fatal
-                self.reporter.report(_("Could not get the lesson ready"), exc)
+    def _prepare_run(self, *_changed: object) -> None:
+        """The lesson or the mode changed: the controller gets ready for what Run would run now."""
+        with contextlib.suppress(NothingToRun):  # no list, no lesson: nothing to get ready for
+            self.controller.prepare(self.source.request(self.controls.mode, 1, self.controls.options()))
 
     def _on_controller_state_changed(self, state: ControllerState) -> None:
         # What runs stays what is shown: no other lesson or list until this run ends.

@@ -6,15 +6,16 @@ from light modules only; the controller is :attr:`~app.ui.controller.ControllerS
 After the first frame, :func:`finish` loads the rest without holding up the window:
 
 1. on a worker thread: the demo server starts (its own thread imports aiohttp.web and serves on
-   the socket bound before); then aiohttp, requests, the trust store and the other modules only
-   runs, exports and Help > About need are imported (:data:`BACKGROUND_MODULES`, all Qt-free),
-   and the TLS context is made;
+   the socket bound before); then aiohttp, the trust store and the other modules only
+   runs, exports, the code editor's colours and Help > About need are imported
+   (:data:`BACKGROUND_MODULES`, all Qt-free), Pygments' rules are built and the TLS context is made;
 2. on the GUI thread: the controller takes the TLS context and becomes idle. A Run pressed in
    the meantime starts now (``app.ui.panels.controls``).
 
 Python imports on another thread safely; Qt objects are only ever made on the GUI thread, and
-the modules that define Qt classes are all loaded before the first paint (each is light: what is
-heavy in them is imported where it is used). While the worker imports, the GUI thread waits at
+the modules that define Qt classes are loaded there: before the first paint (each is light: what
+is heavy in them is imported where it is used), or, for the code editor's highlighter, when the
+code is first shown (``app.ui.widgets.code_view``), its Pygments half loaded here. While the worker imports, the GUI thread waits at
 most Python's switch interval (5 ms) for the interpreter at each paint and heartbeat tick:
 measured here, the longest tick lateness after the first paint is 8-17 ms, within a frame or
 so, and no better with a 1 ms interval.
@@ -58,31 +59,35 @@ T = TypeVar("T")
 
 BACKGROUND_MODULES = (
     "aiohttp",
-    "requests",
-    "app.core.fetch",  # aiohttp, requests, urllib3, truststore, certifi
+    "app.core.fetch",  # aiohttp, truststore, certifi (requests loads with the blocking mode: LabController.prepare)
     "app.core.faults",
     "app.core.export",
     "importlib.metadata",  # Help > About's versions
+    "app.core.python_lexing",  # Pygments, for the code editor's colours (its rules: see _load)
 )
-"""Modules that only runs, exports and Help > About need, imported where they are used: here
-they are loaded first, on a worker thread, so those imports never load anything in a slot."""
+"""Modules that only runs, exports, the code editor's colours and Help > About need, imported
+where they are used: here they are loaded first, on a worker thread, so those imports never load
+anything in a slot."""
 PAINT_PATIENCE = 1.0
 """Seconds :func:`finish` waits for the first paint before it loads the rest anyway."""
 REPORT_PREFIX = "LOOPLAB-STARTUP "
 AFTER_READY = 0.25
 """The report watches at least this long after the lab is ready."""
-WATCHED_MODULES = ("aiohttp.web", "app.core.demo_app", *BACKGROUND_MODULES, "truststore")
+WATCHED_MODULES = (
+    "aiohttp.web", "app.core.demo_app", *BACKGROUND_MODULES, "truststore", "pygments", "app.ui.widgets.highlighter", "requests",
+)  # fmt: skip
 """The heavy modules the report says were (or were not yet) loaded when the first frame was painted."""
 
 
 @dataclass
 class Milestones:
-    """When start-up reached each of its steps (``time.monotonic()``), and what was loaded by the first frame."""
+    """When start-up reached each of its steps (``time.monotonic()``), and what was loaded by the first frame and when ready."""
 
     first_paint: float | None = None
     server_ready: float | None = None
     lab_ready: float | None = None
     modules_at_first_paint: list[str] = field(default_factory=list)
+    modules_when_ready: list[str] = field(default_factory=list)
 
     def mark(self, name: str) -> None:
         setattr(self, name, time.monotonic())
@@ -144,6 +149,7 @@ async def finish(window: MainWindow, server: DemoServer, painted: asyncio.Future
         return
     window.controller.finish_starting(ssl_context)
     milestones.mark("lab_ready")
+    milestones.modules_when_ready = loaded()
     if server_error is not None:  # URL lists still run; lessons need the server
         window.reporter.report(_("The demo server could not start at {url}").format(url=server.url), server_error)
 
@@ -161,7 +167,9 @@ def _load(server: DemoServer, milestones: Milestones) -> tuple[ssl.SSLContext, E
     for name in BACKGROUND_MODULES:
         importlib.import_module(name)
     sysconfig.get_paths()  # read and cached here: the X-ray asks it what is library code
-    from app.core import fetch
+    from app.core import fetch, python_lexing
+
+    python_lexing.python_lexer()  # the first lexer builds Pygments' rules (~30 ms), not the click that shows the code
 
     return fetch.make_ssl_context(), server_error  # the context loads the trust store's certificates
 
@@ -226,6 +234,7 @@ async def report(milestones: Milestones, heartbeat_log: HeartbeatLog, watch: flo
         "longest_collection": max((s for at, s in collections if at >= milestones.first_paint), default=0.0),
         "longest_lateness_idle": heartbeat_log.longest_lateness(end + shift, control_end + shift) if watch else None,
         "modules_at_first_paint": milestones.modules_at_first_paint,
+        "modules_when_ready": milestones.modules_when_ready,
     }
     print(REPORT_PREFIX + json.dumps(data), flush=True)
     return 0

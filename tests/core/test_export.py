@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app import __version__
-from app.core import fetch
+from app.core import blocking, fetch
 from app.core.demo_server import DemoServer
 from app.core.export import CSV_COLUMNS, csv_bytes, har_bytes, kind_of, to_har, write_new
 from app.core.fetch import FetchOptions
@@ -531,8 +531,8 @@ def test_har_of_an_async_run_shows_ten_requests_in_flight_at_once(demo_server: D
 
 def test_har_of_a_blocking_run_is_a_staircase(demo_server: DemoServer) -> None:
     run = Run.plan([f"{demo_server.url}/delay/0.2"] * 3, FetchMode.BLOCKING, check=check_url)
-    with fetch.open_blocking_session() as session:
-        fetch.run_blocking(run, session, FetchOptions())
+    with blocking.open_blocking_session() as session:
+        blocking.run_blocking(run, session, FetchOptions())
     summary = run.summarize(RunOutcome.COMPLETED, longest_freeze=0.0)
     har = to_har(summary)
     assert_valid_har(har, summary)

@@ -21,7 +21,7 @@ import pytest
 import trustme
 from aiohttp import web
 
-from app.core import fetch
+from app.core import blocking, fetch
 from app.core.demo_server import DemoServer
 from app.core.faults import describe_error
 from app.core.fetch import FetchOptions
@@ -52,8 +52,8 @@ def run_urls(
 
         asyncio.run(scenario())
     else:
-        with fetch.open_blocking_session(ssl_context) as session:
-            fetch.run_blocking(run, session, options)
+        with blocking.open_blocking_session(ssl_context) as session:
+            blocking.run_blocking(run, session, options)
     return run
 
 
@@ -336,7 +336,7 @@ def test_a_trusted_certificate_works_in_both_modes(tls_server: DemoServer, test_
 
 SYSTEM_TRUST_CLIENT = """
 import asyncio, sys
-from app.core import fetch
+from app.core import blocking, fetch
 from app.core.fetch import FetchOptions
 from app.core.urls import check_url
 from app.core.run import FetchMode, Run
@@ -349,8 +349,8 @@ for mode in (FetchMode.ASYNC, FetchMode.BLOCKING):
                 await fetch.run_async(run, session, FetchOptions())
         asyncio.run(fetch_it())
     else:
-        with fetch.open_blocking_session() as session:
-            fetch.run_blocking(run, session, FetchOptions())
+        with blocking.open_blocking_session() as session:
+            blocking.run_blocking(run, session, FetchOptions())
     record = run.records[0]
     print(mode.value, record.state.name, record.bytes_received, record.error, sep="|")
 """
@@ -495,7 +495,7 @@ def test_both_modes_send_the_same_request_and_count_the_same_bytes(demo_server: 
     (async_record,) = run_urls([url], FetchMode.ASYNC).records
     (blocking_record,) = run_urls([url], FetchMode.BLOCKING).records
     assert async_record.bytes_received == blocking_record.bytes_received
-    with fetch.open_blocking_session() as session:
+    with blocking.open_blocking_session() as session:
         echoed = session.get(url, timeout=10).json()["headers"]
     assert {k: v for k, v in echoed.items() if k != "Host"} == {
         "User-Agent": fetch.USER_AGENT,

@@ -102,12 +102,12 @@ def test_a_sampled_frame_knows_whether_it_is_a_coroutines() -> None:
 
 
 def test_in_a_blocking_url_run_the_fetch_function_that_calls_requests_is_to_blame() -> None:
-    fetch_blocking = Frame("fetch_blocking", "/src/app/core/fetch.py", 548, "app.core.fetch", "with session.get(")
+    fetch_blocking = Frame("fetch_blocking", "/src/app/core/blocking.py", 148, "app.core.blocking", "with session.get(")
     readinto = Frame("SocketIO.readinto", socket.__file__, 706, "socket", "return self._sock.recv_into(b)")
     stack = [
         *LOOP,
         Frame("LabController._execute", "/src/app/ui/controller.py", 230, "app.ui.controller"),
-        Frame("run_blocking", "/src/app/core/fetch.py", 613, "app.core.fetch"),
+        Frame("run_blocking", "/src/app/core/blocking.py", 216, "app.core.blocking"),
         fetch_blocking,
         lib("requests.sessions", "Session.get", 600),
         lib("urllib3.connectionpool", "HTTPConnectionPool.urlopen", 700),

@@ -21,6 +21,7 @@ from app.core.user_code import (
     CodeEdits,
     CodeFileError,
     check_before_run,
+    imported_packages,
     main_parameters,
     parameters_problem,
     problem_before_run,
@@ -38,6 +39,19 @@ def failure(source: str, lesson_id: str = "playground") -> BaseException:
     with pytest.raises(Exception) as caught:
         asyncio.run(call_main(main, {}))
     return caught.value
+
+
+# --- read without running ----------------------------------------------------------------------
+
+
+def test_the_packages_code_imports_are_read_without_running_it() -> None:
+    source = "import asyncio, requests.adapters as a\nfrom urllib.parse import urlsplit\nfrom . import x\n\ndef f():\n    import numpy\n"
+    assert imported_packages(source) == {"asyncio", "requests", "urllib", "numpy"}
+    assert imported_packages("import (\n") == frozenset()  # does not compile: nothing
+    thread = lesson_by_id("thread")
+    for blocking in (False, True):  # both variants of the thread lesson call requests.get
+        assert "requests" in imported_packages(thread.code(LessonSetup(base_url="http://127.0.0.1:8080", blocking=blocking)))
+    assert "requests" not in imported_packages(lesson_by_id("gather").code(SETUP))
 
 
 # --- errors at the line ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import qasync
 from pygments.lexers.python import PythonLexer
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
@@ -23,12 +23,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 from app.core.freeze_cause import longest
 from app.core.lag import is_frozen
 from app.core.lessons import LESSON_IDS, LESSONS, LessonSetup, lesson_by_id
+from app.core.python_lexing import tokens
 from app.core.run import RequestState, RunOutcome, RunSummary
 from app.core.user_code import MAX_CODE_BYTES
 from app.ui.controller import ControllerState
 from app.ui.main_window import MainWindow
 from app.ui.widgets.code_view import CodeView
-from app.ui.widgets.highlighter import PythonHighlighter, tokens
+from app.ui.widgets.highlighter import PythonHighlighter
 from tests.ui.conftest import next_emission, seconds, until
 from tests.ui.test_freeze_cause import line_of
 from tests.ui.test_freeze_guard import guarded  # noqa: F401 - the fixture: the lab with a 1.5 s freeze guard
@@ -483,6 +484,33 @@ def colour_at(view: CodeView, line: int, text: str, offset: int = 0) -> QColor |
 STRING = PythonHighlighter.STRING.foreground().color()
 COMMENT = PythonHighlighter.COMMENT.foreground().color()
 INTERPOLATION = PythonHighlighter.INTERPOLATION.foreground().color()
+
+
+class _FirstPaint(QObject):
+    """Notes the colours of a view's first line as its first paint begins."""
+
+    def __init__(self, view: CodeView) -> None:
+        super().__init__(view)
+        self.view, self.colours = view, None
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and self.colours is None:
+            formats = self.view.document().firstBlock().layout().formats()
+            self.colours = [piece.format.foreground().color() for piece in formats]
+        return False
+
+
+def test_code_shown_is_coloured_in_its_very_first_paint(qtbot: Any) -> None:
+    # The highlighter is made when the view is first shown (Pygments waits until after the
+    # window's first paint): it must still colour the code before anyone sees it.
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.show_code("async def main():\n    await asyncio.sleep(1)\n")
+    first_paint = _FirstPaint(view)
+    view.show()
+    qtbot.waitUntil(lambda: first_paint.colours is not None)
+    assert PythonHighlighter.ASYNC.foreground().color() in first_paint.colours
 
 
 def test_a_multi_line_string_is_a_string_on_every_line(editor: CodeView) -> None:

@@ -84,7 +84,7 @@ def test_a_blocking_url_run_names_the_requests_call_in_the_fetch_function(
     assert summary.mode is FetchMode.BLOCKING and summary.longest_freeze > 0.5
     label = cause_label(lab)
     assert label.isVisible()
-    assert label.full_text == "Froze in: fetch_blocking() calling requests: session.get(…)"  # the call as in app/core/fetch.py
+    assert label.full_text == "Froze in: fetch_blocking() calling requests: session.get(…)"  # the call as in app/core/blocking.py
     # Cut with "…" where the report's row ends (the window is not made wider for it).
     assert label.text().startswith("Froze in: fetch_blocking() calling req"), label.text()
     words = label.accessibleDescription()

@@ -18,6 +18,7 @@ to the code that ran.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -40,7 +41,9 @@ from PySide6.QtWidgets import QAbstractScrollArea, QPlainTextEdit, QTextEdit, QW
 from app.core.source_text import INDENT, indent_after
 from app.i18n import _
 from app.ui import look, plain_text
-from app.ui.widgets.highlighter import PythonHighlighter
+
+if TYPE_CHECKING:
+    from app.ui.widgets.highlighter import PythonHighlighter
 
 MARK_FILL = QColor(230, 57, 70, 45)
 """The frozen line's shade: the timeline's freeze colour, lighter."""
@@ -79,12 +82,26 @@ class CodeView(QPlainTextEdit):
         monospace.setFamilies([QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()])
         monospace.setStyleHint(QFont.StyleHint.TypeWriter)
         self.setFont(monospace)
-        self.highlighter = PythonHighlighter(self.document())
+        self._highlighter: PythonHighlighter | None = None  # made when the code is first shown
         self.updateRequest.connect(self._on_update_request)
         self.blockCountChanged.connect(lambda _count: self._fit_gutter())
         self.textChanged.connect(self._on_text_changed)
         self.cursorPositionChanged.connect(self._update_selections)
         self._fit_gutter()
+
+    @property
+    def highlighter(self) -> PythonHighlighter:
+        """The code's colours (:mod:`app.ui.widgets.highlighter`), made the first time the view is
+        shown (or this is read), not with the view: the window's first paint seldom shows the
+        code (the URL list is the first tab), and it need not wait for Pygments (its module and
+        rules, ~45 ms here; app.ui.startup builds the rules after the first paint). The whole text
+        is coloured at once when it is made, before the view paints: code is never seen uncoloured."""
+        if self._highlighter is None:
+            from app.ui.widgets.highlighter import PythonHighlighter
+
+            self._highlighter = PythonHighlighter(self.document(), self)
+            self._highlighter.rehighlight()  # now, not in a call Qt queues: before anything can paint
+        return self._highlighter
 
     # --- what the panels set ---
 
@@ -236,6 +253,8 @@ class CodeView(QPlainTextEdit):
         super().mousePressEvent(event)
 
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            _ = self.highlighter  # coloured before its first paint
         # Esc belongs to the window (Cancel the run) unless there is code being typed here.
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             if event.key() == Qt.Key.Key_Escape and not self.isReadOnly() and not self._tab_moves_focus:

@@ -1,11 +1,8 @@
 """Python's colours for the code editor, from a real lexer: Pygments' ``PythonLexer``.
 
-Regular expressions per line cannot know that line 5 is inside a triple-quoted string begun on
-line 3, that ``{SERVER}`` inside an f-string is code, or that ``#`` inside a string starts no
-comment. A lexer can, if it is told where the previous line left it: as Jupyter's Qt console
-does, each line is lexed from the state stack the line before ended in (kept as the block's
-state), and the highlighter goes on to the next line only while that state changes. So typing
-re-lexes one line, and opening a ``\"\"\"`` re-lexes the lines it swallows, once.
+Each line is lexed from the state stack the line before ended in (:mod:`app.core.python_lexing`),
+kept as the block's state, and the highlighter goes on to the next line only while that state
+changes. So typing re-lexes one line, and opening a ``\"\"\"`` re-lexes the lines it swallows, once.
 
 ``await`` and ``async`` stand out, because they are what the lessons are about, and so do the
 blocking calls the lessons show (``time.sleep``, ``requests.get``, ``count_primes``).
@@ -19,84 +16,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 
-from pygments.lexer import RegexLexer
-from pygments.lexers.python import PythonLexer
-from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Whitespace, _TokenType
+from pygments.token import Comment, Keyword, Name, Number, Operator, String, _TokenType
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
+from app.core.python_lexing import MAX_COLOURED_LINE, ROOT, Stack, lex_line, python_lexer
 from app.ui import look
 from app.ui.system_look import system_look
 
 log = logging.getLogger(__name__)
 
-Token = tuple[int, _TokenType, str]
-"""(position in the line, Pygments token type, text)."""
-Stack = tuple[str, ...]
-"""The lexer's state stack where a line ends: ``("root",)`` outside anything open."""
-ROOT: Stack = ("root",)
 BLOCKING_CALLS = re.compile(r"\b(?:time\.sleep|requests\.get|count_primes)\b")
-MAX_COLOURED_LINE = 2000
-"""Longer lines are left uncoloured, the lexer's state carried over them as it was: they are
-data, not code a class reads, and Pygments takes seconds on a line of a megabyte (a .py file
-the playground opens), again at every key typed on it."""
-
-
-def lex_line(lexer: RegexLexer, line: str, stack: Stack = ROOT) -> tuple[list[Token], Stack]:
-    """The tokens of one line (without its line end) lexed from ``stack``, and the stack the
-    line ends in: Pygments' ``RegexLexer.get_tokens_unprocessed``, which can start from a stack
-    but never says where it ended."""
-    text = line + "\n"  # the line end is lexed too: it closes what cannot span lines
-    tokens: list[Token] = []
-    states = list(stack)
-    definitions = lexer._tokens  # noqa: SLF001 - the processed rules, as Pygments itself reads them
-    rules = definitions[states[-1]]
-    position = 0
-    while position < len(text):
-        for match_at, action, new_state in rules:
-            match = match_at(text, position)
-            if not match:
-                continue
-            if action is not None:
-                if type(action) is _TokenType:
-                    tokens.append((position, action, match.group()))
-                else:
-                    tokens.extend(action(lexer, match))
-            position = match.end()
-            if new_state is not None:
-                _change_state(states, new_state)
-                rules = definitions[states[-1]]
-            break
-        else:  # nothing matched: as Pygments does, the line end goes back to the root state
-            if text[position] == "\n":
-                states = list(ROOT)
-                rules = definitions["root"]
-                tokens.append((position, Whitespace, "\n"))
-            else:
-                tokens.append((position, Error, text[position]))
-            position += 1
-    return tokens, tuple(states)
-
-
-def _change_state(states: list[str], new_state: object) -> None:
-    if isinstance(new_state, tuple):
-        for state in new_state:
-            if state == "#pop":
-                if len(states) > 1:
-                    states.pop()
-            elif state == "#push":
-                states.append(states[-1])
-            else:
-                states.append(state)
-    elif isinstance(new_state, int):  # pop that many, keeping one state
-        if abs(new_state) >= len(states):
-            del states[1:]
-        else:
-            del states[new_state:]
-    elif new_state == "#push":
-        states.append(states[-1])
-
 
 COLOURS: dict[str, tuple[look.Ink, bool, bool]] = {
     # what: (colour on light and on dark, bold, italic)
@@ -138,13 +69,14 @@ class PythonHighlighter(QSyntaxHighlighter):
     STRING, INTERPOLATION, NUMBER = _LIGHT["string"], _LIGHT["interpolation"], _LIGHT["number"]
     COMMENT, DEFINED, BUILTIN = _LIGHT["comment"], _LIGHT["defined"], _LIGHT["builtin"]
 
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document.parent() if document.parent() is not None else None)
+    def __init__(self, document: QTextDocument, owner: QObject | None = None) -> None:
+        """Colours ``document``; ``owner`` (by default the document's parent) keeps it alive."""
+        super().__init__(owner if owner is not None else document.parent())
         self.dark = look.is_dark()
         """Whether the colours are the dark set (the application's palette is dark)."""
         self._formats = _formats(self.dark)
         system_look().changed.connect(self._on_system_look_changed)
-        self._lexer = PythonLexer()
+        self._lexer = python_lexer()
         self._stacks: list[Stack] = [ROOT]  # a block's state is an index into this list
         self._state_of: dict[Stack, int] = {ROOT: 0}
         self._failed = False
@@ -218,17 +150,3 @@ class PythonHighlighter(QSyntaxHighlighter):
         if kind in Name.Builtin:
             return "builtin"
         return None
-
-
-def tokens(source: str) -> Iterator[tuple[int, int, _TokenType, str]]:
-    """(line, column, token type, text) for every token of ``source``, lexed line by line as the
-    highlighter does: what the editor colours, for tests and for anyone curious."""
-    lexer = PythonLexer()
-    stack = ROOT
-    for number, line in enumerate(source.split("\n"), start=1):
-        if len(line) > MAX_COLOURED_LINE:
-            continue  # left uncoloured, as the highlighter leaves it
-        found, stack = lex_line(lexer, line, stack)
-        for column, kind, value in found:
-            if column < len(line):
-                yield number, column, kind, value
