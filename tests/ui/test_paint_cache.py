@@ -285,7 +285,7 @@ def failed(record: RequestRecord, now: float) -> None:
 def test_a_live_timeline_on_screen_is_the_timeline_painted_from_scratch(qtbot: Any) -> None:
     widget = timeline(qtbot)
     player = Player(widget, 40)  # every row in view, labelled
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     t = 0.0
     for step in range(60):  # 3 s: the axis grows from 1 s through 1.47 and 2.15 to 3.16 s
         t += 0.05
@@ -302,12 +302,12 @@ def test_a_live_timeline_on_screen_is_the_timeline_painted_from_scratch(qtbot: A
             changes[2 * (step - 12) + 1] = done
         player.frame(t, changes)
         if step % 7 == 0 or step in (19, 20, 21, 59):  # now and then, and right after the axis grows (2.15 s)
-            assert same_picture(on_screen(widget), widget.picture(kept=False)), f"frame {step}"
+            assert same_picture(on_screen(widget), widget.painting.picture(kept=False)), f"frame {step}"
     before = on_screen(widget)
     again = Player(widget, 40)  # Run again: as many rows, nothing drawn yet
     again.frame(0.1, {0: begun})
     image = on_screen(widget)
-    assert same_picture(image, widget.picture(kept=False))
+    assert same_picture(image, widget.painting.picture(kept=False))
     assert not same_picture(image, before)
 
 
@@ -316,16 +316,16 @@ def test_waiting_and_cancelled_rows_in_a_long_live_run(qtbot: Any) -> None:
     player = Player(widget, 400)  # short rows, no labels: rows scroll
     player.frame(0.1, {0: begun, 1: begun, 2: begun})
     player.frame(0.2, {0: answering, 1: failed})
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     widget.verticalScrollBar().setValue(widget.verticalScrollBar().maximum() // 2)  # rows still waiting: thin lines
     player.frame(0.3)
     player.frame(0.35)
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     widget.verticalScrollBar().setValue(0)
     player.clock.now = 0.5
     player.run.cancel_unfinished()  # Cancel: running and waiting rows end at once
     widget.refresh(list(range(len(player.run.records))))
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
 
 
 def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any) -> None:
@@ -335,7 +335,7 @@ def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any)
         player.frame(0.01 * row, {row: begun})
     on_screen(widget)  # painted with every row in view under way
     player.frame(0.7, {row: done for row in range(40)})  # the rows in view are done; 20 still run, out of view
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     painted: list[QRect] = []
 
     class Spy(QObject):
@@ -347,13 +347,13 @@ def test_between_steps_of_the_axis_only_rows_under_way_are_repainted(qtbot: Any)
     spy = Spy()
     widget.viewport().installEventFilter(spy)
     player.frame(0.75, {45: done})  # the axis holds still (1 s): nothing in view changed
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     assert painted == []
     player.frame(0.8, {10: failed})  # a row in view changed (though finished): that row alone
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     assert len(painted) == 1 and painted[0].height() == widget.row_height()
     player.frame(1.2, {50: done})  # past the first second: the axis grows, all of it is repainted
-    assert same_picture(on_screen(widget), widget.picture(kept=False))
+    assert same_picture(on_screen(widget), widget.painting.picture(kept=False))
     assert painted[-1] == widget.viewport().rect()
 
 
@@ -362,11 +362,11 @@ def test_the_timeline_follows_a_resize_scroll_zoom_palette_font_and_a_chosen_row
     summary = finished_run_with_everything()
     widget.show_summary(summary)
     pictures = [on_screen(widget)]
-    assert same_picture(pictures[-1], widget.picture(kept=False))
+    assert same_picture(pictures[-1], widget.painting.picture(kept=False))
 
     def changed() -> None:
         image = on_screen(widget)
-        assert same_picture(image, widget.picture(kept=False))
+        assert same_picture(image, widget.painting.picture(kept=False))
         assert not same_picture(image, pictures[-1]) if image.size() == pictures[-1].size() else True
         pictures.append(image)
 
@@ -524,9 +524,9 @@ def test_the_kept_pictures_are_exact_at_any_pixel_ratio(qtbot: Any, dpr: float) 
             changes[2 * (step - 8)] = failed if step == 12 else done
             changes[2 * (step - 8) + 1] = answering
         player.frame(0.05 * (step + 1), changes)
-        picture = widget.picture(kept=True, dpr=dpr)
+        picture = widget.painting.picture(kept=True, dpr=dpr)
         if step % 4 == 3:
-            assert same_picture(picture, widget.picture(kept=False, dpr=dpr)), step
+            assert same_picture(picture, widget.painting.picture(kept=False, dpr=dpr)), step
 
     meter, bar = meter_bar(qtbot)
     meter.on_tick(1.0, 0.03)

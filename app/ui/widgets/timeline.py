@@ -243,8 +243,8 @@ class TimelineWidget(QAbstractScrollArea):
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
         self.reader = TimelineReader(self)
         """The words a screen reader hears, and the row chosen with Up and Down."""
-        self._kept = KeptPicture()
-        self._painted_view: tuple[object, ...] = ()  # _view() at the last paint from the kept picture
+        self.painting = _TimelinePainting(self)
+        """Its kept picture, and painting from it."""
 
     # --- what it shows ---
 
@@ -257,7 +257,7 @@ class TimelineWidget(QAbstractScrollArea):
         scene.set_trace(None)
         self.zoom = 1.0
         self.reader.show_run(run)
-        self._kept.clear()
+        self.painting.kept.clear()
         self.refresh()
 
     def show_summary(self, summary: RunSummary | None) -> None:
@@ -272,12 +272,12 @@ class TimelineWidget(QAbstractScrollArea):
         scene.set_trace(summary.trace if summary is not None else None, with_spans=lesson is not None)
         self.zoom = 1.0
         self.reader.show_summary(summary)
-        self._kept.clear()
+        self.painting.kept.clear()
         self.refresh()
 
     def set_placeholder(self, text: str) -> None:
         self.scene.placeholder = text
-        self._kept.clear()
+        self.painting.kept.clear()
         self.viewport().update()
 
     def set_overlay(self, text: str) -> None:
@@ -289,7 +289,7 @@ class TimelineWidget(QAbstractScrollArea):
     def set_fixed_span(self, seconds: float | None) -> None:
         """Draws this many seconds across the view whatever the run's own length (one scale for two runs)."""
         self.scene.fixed_span = seconds
-        self._kept.clear()
+        self.painting.kept.clear()
         self.refresh()
 
     def refresh(self, rows: Iterable[int] | None = None) -> None:
@@ -297,11 +297,11 @@ class TimelineWidget(QAbstractScrollArea):
         repaints: those of ``rows`` (record indices, as the controller reports them), or of any
         record when None."""
         if rows is None or not self.isVisible():
-            self._kept.clear()  # hidden (another tab): painted afresh when shown, not kept up to date
+            self.painting.kept.clear()  # hidden (another tab): painted afresh when shown, not kept up to date
             rows = None
         else:
             rows = list(rows)
-            self._kept.changed.update(rows)
+            self.painting.kept.changed.update(rows)
         # The table keeps its latest end up to date: no walk over 200,000 records 20 times a second.
         scene = self.scene
         ends = [scene.records.latest_end() or 0.0, scene.wall, *(f.end for f in scene.freezes)]
@@ -309,35 +309,15 @@ class TimelineWidget(QAbstractScrollArea):
             ends.append(scene.now())
         scene.span = max(ends)
         self._update_scrollbars()
-        if rows is not None and self._kept.layer.pixmap is not None and self._painted_view == self._view():
+        if rows is not None and self.painting.kept.layer.pixmap is not None and self.painting.painted_view == self.painting.view():
             # Same scale, same scroll: the screen needs only the rows under way (their bars grow
             # with the clock) and the rows that changed; the rest of it is still right. Between
             # two steps of the axis, most frames of a run repaint a few rows, or none.
             lanes = len(scene.lanes)
-            self.viewport().update(self._rows_rect({*self._kept.live, *(lanes + row for row in rows)}))
+            self.viewport().update(self.painting.rows_rect({*self.painting.kept.live, *(lanes + row for row in rows)}))
         else:
             self.viewport().update()
         self.reader.refresh()
-
-    def _view(self) -> tuple[object, ...]:
-        """What places every bar: the view's size, scroll and scale, and the rows."""
-        return (
-            self.viewport().size().toTuple(), self.horizontalScrollBar().value(), self.verticalScrollBar().value(),
-            self.pixels_per_second(), self.row_height(), id(self.scene.records), self.scene.row_count(),
-        )  # fmt: skip
-
-    def _rows_rect(self, rows: Iterable[int]) -> QRect:
-        """The part of the plot that ``rows`` (lanes first, then requests) cover in view (empty: none)."""
-        scene, row, scroll_y = self.scene, self.row_height(), self.verticalScrollBar().value()
-        first = max(0, scroll_y // row)
-        last = min(scene.row_count(), (scroll_y + self.viewport().height() - scene.axis_height) // row + 1)
-        shown = [index for index in rows if first <= index < last]
-        if not shown:
-            return QRect()
-        top = scene.axis_height + min(shown) * row - scroll_y
-        bottom = scene.axis_height + (max(shown) + 1) * row - scroll_y
-        top = max(top, scene.axis_height)
-        return QRect(scene.gutter, top, self.viewport().width() - scene.gutter, bottom - top)
 
     @property
     def records(self) -> Sequence[RequestRecord]:
@@ -462,32 +442,66 @@ class TimelineWidget(QAbstractScrollArea):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self.viewport())
         try:
-            self._paint(painter, cached=True)
+            self.painting.paint(painter, cached=True)
         finally:
             painter.end()
+
+class _TimelinePainting:
+    """How a :class:`TimelineWidget` paints: from its kept picture (``app.ui.paint_cache``), and
+    after a refresh only the rows that moved, while the scale and the scroll stay."""
+
+    def __init__(self, widget: TimelineWidget) -> None:
+        self._widget = widget
+        self.kept = KeptPicture()
+        self.painted_view: tuple[object, ...] = ()
+        """view() at the last paint from the kept picture."""
+
+    def view(self) -> tuple[object, ...]:
+        """What places every bar: the view's size, scroll and scale, and the rows."""
+        widget = self._widget
+        return (
+            widget.viewport().size().toTuple(), widget.horizontalScrollBar().value(), widget.verticalScrollBar().value(),
+            widget.pixels_per_second(), widget.row_height(), id(widget.scene.records), widget.scene.row_count(),
+        )  # fmt: skip
+
+    def rows_rect(self, rows: Iterable[int]) -> QRect:
+        """The part of the plot that ``rows`` (lanes first, then requests) cover in view (empty: none)."""
+        widget = self._widget
+        scene, row, scroll_y = widget.scene, widget.row_height(), widget.verticalScrollBar().value()
+        first = max(0, scroll_y // row)
+        last = min(scene.row_count(), (scroll_y + widget.viewport().height() - scene.axis_height) // row + 1)
+        shown = [index for index in rows if first <= index < last]
+        if not shown:
+            return QRect()
+        top = scene.axis_height + min(shown) * row - scroll_y
+        bottom = scene.axis_height + (max(shown) + 1) * row - scroll_y
+        top = max(top, scene.axis_height)
+        return QRect(scene.gutter, top, widget.viewport().width() - scene.gutter, bottom - top)
 
     def picture(self, *, kept: bool, dpr: float | None = None) -> QImage:
         """The viewport painted onto an image at ``dpr`` (default: its screen's), from the kept
         picture or (``kept`` False) from scratch, as a fresh widget paints it."""
-        viewport = self.viewport()
-        return paint_cache.picture(viewport.size(), dpr or viewport.devicePixelRatioF(), self.font(), lambda p: self._paint(p, cached=kept))
+        widget = self._widget
+        viewport = widget.viewport()
+        return paint_cache.picture(viewport.size(), dpr or viewport.devicePixelRatioF(), widget.font(), lambda p: self.paint(p, cached=kept))
 
-    def _paint(self, painter: QPainter, *, cached: bool) -> None:
-        scene, area = self.scene, QRect(QPoint(0, 0), self.viewport().size())
+    def paint(self, painter: QPainter, *, cached: bool) -> None:
+        widget = self._widget
+        scene, area = widget.scene, QRect(QPoint(0, 0), widget.viewport().size())
         where = {
-            "scroll_x": self.horizontalScrollBar().value(),
-            "scroll_y": self.verticalScrollBar().value(),
-            "px_per_s": self.pixels_per_second(),
-            "row": self.row_height(),
+            "scroll_x": widget.horizontalScrollBar().value(),
+            "scroll_y": widget.verticalScrollBar().value(),
+            "px_per_s": widget.pixels_per_second(),
+            "row": widget.row_height(),
         }
         if cached:
-            scene.paint_kept(painter, self._kept, area, self.palette(), self.font(), **where)
-            self._painted_view = self._view()
+            scene.paint_kept(painter, self.kept, area, widget.palette(), widget.font(), **where)
+            self.painted_view = self.view()
         else:
-            scene.paint(painter, area, self.palette(), self.font(), **where)
+            scene.paint(painter, area, widget.palette(), widget.font(), **where)
         if scene.overlay:
-            scene.paint_overlay(painter, self.viewport().width(), self.palette())
-        self.reader.paint(painter)
+            scene.paint_overlay(painter, widget.viewport().width(), widget.palette())
+        widget.reader.paint(painter)
 
 
 class TimelineScene:
