@@ -130,7 +130,14 @@ win_path() { winepath -w "$1" | tr -d '\r'; }
 # too, but only in newer wines than Ubuntu 22.04's).
 wine64=$(command -v wine64 || echo /usr/lib/wine/wine64)
 reg_value() {  # key, value name: the value's data, or nothing
-  "$wine64" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p"
+  # Asked up to three times: on a loaded machine wine's reg.exe now and then answers nothing for
+  # a value that is there (CI once read an empty InstallLocation, then the right one a moment later).
+  local value tries
+  for tries in 1 2 3; do
+    value=$("$wine64" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p")
+    [ -n "$value" ] && break
+  done
+  printf '%s\n' "$value"
 }
 reg_has_key() { "$wine64" reg query "$1" >/dev/null 2>&1; }
 
@@ -188,7 +195,7 @@ places() {
 }
 
 check_installed() {  # mode, install folder (Windows path)
-  local mode=$1 app=$2 programs desktop hive other other_app other_programs other_hive app_unix file lnk key
+  local mode=$1 app=$2 programs desktop hive other other_app other_programs other_hive app_unix file lnk key name shown_version location
   IFS='|' read -r _ programs desktop hive <<<"$(places "$mode")"
   app_unix=$(unix_path "$app")
   [ -d "$app_unix" ] || fail "$mode: no install folder $app"
@@ -205,10 +212,13 @@ check_installed() {  # mode, install folder (Windows path)
   [ ! -e "$(unix_path "$desktop\\LoopLab.lnk")" ] || fail "$mode: a desktop shortcut nobody asked for"
   key="$hive\\$UNINSTALL_KEY"
   reg_has_key "$key" || fail "$mode: no uninstaller entry $key"
-  [ "$(reg_value "$key" DisplayName)" = "LoopLab" ] || fail "$mode: $key has DisplayName '$(reg_value "$key" DisplayName)'"
-  [ "$(reg_value "$key" DisplayVersion)" = "$version" ] || fail "$mode: $key has DisplayVersion '$(reg_value "$key" DisplayVersion)'"
-  [ "$(reg_value "$key" InstallLocation)" = "$app\\" ] ||
-    fail "$mode: $key has InstallLocation '$(reg_value "$key" InstallLocation)', not '$app\\'"
+  # Each value read once: the message shows what was compared.
+  name=$(reg_value "$key" DisplayName)
+  [ "$name" = "LoopLab" ] || fail "$mode: $key has DisplayName '$name'"
+  shown_version=$(reg_value "$key" DisplayVersion)
+  [ "$shown_version" = "$version" ] || fail "$mode: $key has DisplayVersion '$shown_version'"
+  location=$(reg_value "$key" InstallLocation)
+  [ "$location" = "$app\\" ] || fail "$mode: $key has InstallLocation '$location', not '$app\\'"
   # Nothing in the other mode's places.
   other=$([ "$mode" = user ] && echo all || echo user)
   IFS='|' read -r other_app other_programs _ other_hive <<<"$(places "$other")"
