@@ -132,8 +132,8 @@ wine64=$(command -v wine64 || echo /usr/lib/wine/wine64)
 reg_value() {  # key, value name: the value's data, or nothing
   # Asked up to three times: on a loaded machine wine's reg.exe now and then answers nothing for
   # a value that is there (CI once read an empty InstallLocation, then the right one a moment later).
-  local value tries
-  for tries in 1 2 3; do
+  local value _
+  for _ in 1 2 3; do
     value=$("$wine64" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p")
     [ -n "$value" ] && break
   done
