@@ -256,6 +256,16 @@ class _TimedConnector(aiohttp.TCPConnector):
     ``_create_connection``, the step aiohttp's "connection create" signals wrap.
     """
 
+    def __init__(self, *, resolver: _TimedResolver, **kwargs: Any) -> None:
+        super().__init__(resolver=resolver, **kwargs)
+        self._timed_resolver = resolver
+
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        await super().close(abort_ssl=abort_ssl)
+        # A connector closes only a resolver it made itself; this one is the session's too
+        # (aiodns, with aiohttp[speedups], holds a channel open until it is closed).
+        await self._timed_resolver.close()
+
     async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
         if attempt := _attempt.get():
             attempt.reused = True  # unless a connection is opened for it, below

@@ -676,6 +676,26 @@ def test_a_look_up_that_fails_is_drawn_as_dns_not_as_waiting() -> None:
     assert spent[Phase.CONNECT] < _SlowResolver.DELAY / 3  # the look-up is not counted twice
 
 
+class _ClosingResolver(_SlowResolver):
+    DELAY = 0.0
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def test_closing_the_session_closes_its_resolver() -> None:
+    # A connector closes only a resolver it made; an aiodns one left open keeps its channel.
+    resolver = _ClosingResolver()
+
+    async def scenario() -> None:
+        async with fetch.open_async_session(resolver=resolver):
+            pass
+
+    asyncio.run(scenario())
+    assert resolver.closed
+
+
 def test_a_refused_connection_is_drawn_as_connecting_not_as_waiting() -> None:
     record = RequestRecord(0, "http://127.0.0.1:1/")
 
