@@ -128,12 +128,14 @@ def fetch_blocking(
                     _drop_redirect_body_blocking(response, deadline)
                     url = next_url
                     continue
-                record.response_at = clock()
-                record.status = response.status_code
-                record.reason = head_text(response.reason, read_as="latin-1")
                 version = getattr(response.raw, "version", 11)  # http.client style: 10, 11
-                record.http_version = f"HTTP/{version // 10}.{version % 10}"
-                record.content_type = head_text(response.headers.get("Content-Type"), read_as="latin-1")
+                record.answered(
+                    clock(),
+                    response.status_code,
+                    head_text(response.reason, read_as="latin-1"),
+                    f"HTTP/{version // 10}.{version % 10}",
+                    head_text(response.headers.get("Content-Type"), read_as="latin-1"),
+                )
                 on_change(record)
                 announced = response.headers.get("Content-Length", "").strip()
                 refuse_announced_size(int(announced) if announced.isdigit() else None, options.max_body_bytes)

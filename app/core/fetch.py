@@ -49,6 +49,7 @@ import truststore
 from aiohttp.resolver import DefaultResolver
 
 from app import __version__
+from app.core.deadlines import Deadlines
 from app.core.faults import describe_error
 from app.core.http_rules import (
     CHUNK_SIZE,
@@ -365,26 +366,30 @@ async def fetch_async(
     options: FetchOptions,
     clock: Callable[[], float],
     on_change: OnChange = no_change,
+    deadlines: Deadlines | None = None,
 ) -> None:
-    """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError."""
-    record.begin(clock())
+    """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError.
+
+    ``deadlines``: the run's timeouts (:func:`run_async` shares one among its requests); by
+    default, one for this request, of ``options.timeout``.
+    """
     # The connector and resolver report DNS and connecting; none reported means none happened
     # (an IP address, a reused connection, a host looked up already).
-    record.dns = record.connect = 0.0
+    record.begin(clock(), phases=0.0)
     on_change(record)
     traced = _TracedRequest(record, clock)
     timing = _timed.set(traced)  # for the connector: DNS and connect times (_TimedConnector)
     url = record.url  # the hop under way, which is what a failure names
     try:
         # One deadline for the whole request, every redirect and the body included, fired on
-        # the dot: asyncio's own timer, not aiohttp's, which rounds 5 s or more up to a second.
-        async with asyncio.timeout(options.timeout):
+        # the dot: the loop's own timer, not aiohttp's, which rounds 5 s or more up to a second.
+        async with (deadlines or Deadlines(options.timeout))():
             for _hop in range(options.max_redirects + 1):
                 async with session.get(
                     url,
                     allow_redirects=False,  # followed below, by the same rules as blocking mode
                     auto_decompress=False,  # decoded below, by the same decoder as blocking mode
-                    headers=dict(options.headers),
+                    headers=dict(options.headers) if options.headers else None,
                     proxy=proxy_for(url, options.proxies),
                 ) as response:
                     version = response.version
@@ -396,14 +401,17 @@ async def fetch_async(
                         await _drop_redirect_body(response)
                         url = next_url
                         continue
-                    record.response_at = clock()
-                    record.status = response.status
-                    record.reason = head_text(response.reason, read_as="utf-8")
-                    record.http_version = f"HTTP/{version.major}.{version.minor}"
-                    record.content_type = head_text(response.headers.get("Content-Type"), read_as="utf-8")
+                    headers = response.headers
+                    record.answered(
+                        clock(),
+                        response.status,
+                        head_text(response.reason, read_as="utf-8"),
+                        f"HTTP/{version.major}.{version.minor}",
+                        head_text(headers.get("Content-Type"), read_as="utf-8"),
+                    )
                     on_change(record)
                     refuse_announced_size(response.content_length, options.max_body_bytes)
-                    decoder = BodyDecoder(",".join(response.headers.getall("Content-Encoding", ())))
+                    decoder = BodyDecoder(",".join(headers.getall("Content-Encoding", ())))
                     read = response.content.read  # (iter_chunked's own loop, without its two extra calls a chunk)
                     while chunk := await read(CHUNK_SIZE):
                         count_body(record, decoder.decode(chunk), options)
@@ -448,10 +456,11 @@ async def run_async(
     in flight and marks the ones not yet started as cancelled.
     """
     queue: Iterator[RequestRecord] = iter(run.runnable)
+    deadlines = Deadlines(options.timeout)  # one timer for all of them, not one a request
 
     async def worker() -> None:
         for record in queue:
-            await fetch_async(session, record, options, run.clock, on_change)
+            await fetch_async(session, record, options, run.clock, on_change, deadlines)
 
     workers: list[asyncio.Task[None]] = []
     try:
@@ -464,6 +473,7 @@ async def run_async(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        deadlines.close()
         run.cancel_unfinished()
 
 
@@ -503,8 +513,7 @@ class RequestRecorder:
             if run is None:
                 return
             record = RequestRecord(index=len(run.records), url=str(params.url))
-            record.begin(run.clock())
-            record.dns = record.connect = 0.0
+            record.begin(run.clock(), phases=0.0)
             run.records.append(record)
             context.recorded = _TracedRequest(record, run.clock)
 
@@ -550,6 +559,5 @@ def refuse_announced_size(content_length: int | None, limit: int) -> None:
 
 def count_body(record: RequestRecord, pieces: Iterable[bytes], options: FetchOptions) -> None:
     for piece in pieces:
-        record.bytes_received += len(piece)
-        if record.bytes_received > options.max_body_bytes:
+        if record.received(len(piece)) > options.max_body_bytes:
             raise BodyTooLarge(options.max_body_bytes)

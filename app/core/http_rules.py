@@ -203,6 +203,9 @@ class BodyDecoder:
     """
 
     def __init__(self, content_encoding: str) -> None:
+        if not content_encoding:  # most bodies: nothing to undo
+            self._unsupported, self._layers = None, []
+            return
         codings = [coding.strip().lower() for coding in content_encoding.split(",")]
         codings = [coding for coding in codings if coding and coding != "identity"]
         unknown = [coding for coding in codings if coding not in DECODED_CODINGS]

@@ -138,6 +138,7 @@ _STATES = tuple(RequestState)
 _STATE_CODES = {state: code for code, state in enumerate(_STATES)}
 _KINDS: tuple[ErrorKind | None, ...] = (None, *ErrorKind)
 _KIND_CODES = {kind: code for code, kind in enumerate(_KINDS)}
+_RUNNING, _DONE, _FAILED = (_STATE_CODES[state] for state in (RequestState.RUNNING, RequestState.DONE, RequestState.FAILED))
 
 
 def _store_time(value: float | None) -> float:
@@ -233,19 +234,21 @@ class RequestRecord:
             return None
         return ended - started
 
-    def begin(self, now: float) -> None:
-        self.state = RequestState.RUNNING
-        self.started = now
+    def begin(self, now: float, *, phases: float | None = None) -> None:
+        """Running from ``now``; ``phases``: where DNS and connect times will be told, 0.0 to begin with."""
+        self._table.begin_row(self._row, now, phases)
+
+    def answered(self, now: float, status: int, reason: str, http_version: str, content_type: str) -> None:
+        """The status line and headers arrived at ``now`` (one call where a request does it many times a second)."""
+        self._table.answer_row(self._row, now, status, reason, http_version, content_type)
+
+    def received(self, size: int) -> int:
+        """Counts ``size`` more bytes of body; returns the total so far."""
+        return self._table.add_bytes(self._row, size)
 
     def finish(self, now: float) -> None:
         """Ends the request as DONE, or FAILED when it carries an HTTP error status."""
-        self.ended = now
-        if self.status is not None and self.status >= 400:
-            self.state = RequestState.FAILED
-            self.error_kind = ErrorKind.HTTP_STATUS
-            self.error = f"HTTP {self.status} {self.reason}".rstrip()
-        else:
-            self.state = RequestState.DONE
+        self._table.finish_row(self._row, now)
 
     def fail(self, now: float, kind: ErrorKind, message: str) -> None:
         self.ended = now
@@ -491,6 +494,56 @@ class RecordTable(Sequence[RequestRecord]):
     def duration_sum(self) -> float:
         """The sum of the durations of the records that have both started and ended."""
         return max(0.0, self._duration_total)  # never a -1e-17 from rounding
+
+    # What a request does to its row as it goes, each in one call: the hot path of a URL run
+    # (thousands of requests a second), where a field at a time through the record's
+    # descriptors cost ~15 us a request. Same effects as setting the fields one by one.
+
+    def _writable(self, row: int) -> None:
+        if self.frozen:
+            raise RuntimeError(f"record {self._index[row]} belongs to a finished run and cannot change")
+
+    def begin_row(self, row: int, now: float, phases: float | None = None) -> None:
+        self._writable(row)
+        self._state[row] = _RUNNING
+        started = self._started
+        had_started = started[row] == started[row]  # NaN: not (yet)
+        before = self._duration_at(row)
+        started[row] = now
+        self._duration_total += self._duration_at(row) - before
+        self._started_total += 1 - had_started
+        if phases is not None:
+            self._dns[row] = self._connect[row] = phases
+
+    def answer_row(self, row: int, now: float, status: int, reason: str, http_version: str, content_type: str) -> None:
+        self._writable(row)
+        self._response_at[row] = now
+        self._status[row] = status
+        text_id = self._text_id
+        self._reason[row] = text_id(reason)
+        self._http_version[row] = text_id(http_version)
+        self._content_type[row] = text_id(content_type)
+
+    def add_bytes(self, row: int, size: int) -> int:
+        self._writable(row)
+        total = self._bytes_received[row] + size
+        self._bytes_received[row] = total
+        return total
+
+    def finish_row(self, row: int, now: float) -> None:
+        self._writable(row)
+        before = self._duration_at(row)
+        self._ended[row] = now
+        self._duration_total += self._duration_at(row) - before
+        if not now <= self._latest_end:  # NaN (none yet) compares False
+            self._latest_end = now
+        status = self._status[row]
+        if status != _NO_STATUS and status >= 400:
+            self._state[row] = _FAILED
+            self._error_kind[row] = _KIND_CODES[ErrorKind.HTTP_STATUS]
+            self._error[row] = self._text_id(f"HTTP {status} {self._texts[self._reason[row]]}".rstrip())
+        else:
+            self._state[row] = _DONE
 
     def _duration_at(self, row: int) -> float:
         duration = self._ended[row] - self._started[row]

@@ -676,6 +676,19 @@ def test_a_look_up_that_fails_is_drawn_as_dns_not_as_waiting() -> None:
     assert spent[Phase.CONNECT] < _SlowResolver.DELAY / 3  # the look-up is not counted twice
 
 
+def test_each_request_of_a_run_gets_the_whole_timeout_from_its_own_start(demo_server: DemoServer) -> None:
+    # The run's requests share one timer (app.core.deadlines): one after another on one worker,
+    # each still times out on its own deadline, neither early nor late, and a quick one between
+    # them is not cut short by a deadline left over from the one before.
+    urls = [f"{demo_server.url}/delay/5", f"{demo_server.url}/get", f"{demo_server.url}/delay/5"]
+    slow, quick, slow_again = run_urls(urls, FetchMode.ASYNC, FetchOptions(timeout=0.3), concurrency=1).records
+    for record in (slow, slow_again):
+        assert record.error_kind is ErrorKind.TIMEOUT, record.error
+        assert 0.3 <= record.duration < 0.3 + 0.15, record.duration
+    assert quick.state is RequestState.DONE, quick.error
+    assert slow_again.started >= quick.ended
+
+
 class _ClosingResolver(_SlowResolver):
     DELAY = 0.0
     closed = False

@@ -236,6 +236,38 @@ def test_the_running_totals_always_match_the_records() -> None:
     assert table.latest_end() >= max(ends)  # the latest end ever seen (ends only grow in a run)
 
 
+def test_a_requests_steps_in_one_call_each_are_the_same_as_field_by_field() -> None:
+    # fetch_async writes a row in a few calls (begin, answered, received, finish) rather than a
+    # field at a time: the record and the table's totals must be exactly what the fields give.
+    fast, slow = (Run.plan([f"http://h/{i}" for i in range(4)], FetchMode.ASYNC).records for _ in range(2))
+    for row, (status, reason) in enumerate([(200, "OK"), (404, "Not Found"), (500, ""), (204, "No Content")]):
+        quick, by_hand = fast[row], slow[row]
+        quick.begin(0.5 + row, phases=0.0)
+        by_hand.state, by_hand.started, by_hand.dns, by_hand.connect = RequestState.RUNNING, 0.5 + row, 0.0, 0.0
+        quick.answered(1.0 + row, status, reason, "HTTP/1.1", "text/plain")
+        by_hand.response_at, by_hand.status, by_hand.reason = 1.0 + row, status, reason
+        by_hand.http_version, by_hand.content_type = "HTTP/1.1", "text/plain"
+        assert quick.received(1000) == 1000 and quick.received(24) == 1024
+        by_hand.bytes_received = 1024
+        quick.finish(2.0 + row)
+        by_hand.ended = 2.0 + row
+        if status >= 400:
+            by_hand.state, by_hand.error_kind = RequestState.FAILED, ErrorKind.HTTP_STATUS
+            by_hand.error = f"HTTP {status} {reason}".rstrip()
+        else:
+            by_hand.state = RequestState.DONE
+    assert [r.values() for r in fast] == [r.values() for r in slow]
+    assert fast[1].error == "HTTP 404 Not Found" and fast[2].error == "HTTP 500" and fast[0].state is RequestState.DONE
+    totals = [(table.started_count(), table.duration_sum(), table.latest_end()) for table in (fast, slow)]
+    assert totals == [(4, 6.0, 5.0)] * 2
+    Run(mode=FetchMode.ASYNC, records=fast).summarize(RunOutcome.COMPLETED, longest_freeze=0.0)
+    record = fast[0]
+    steps = (lambda: record.begin(9.0), lambda: record.answered(9.0, 200, "", "", ""), lambda: record.received(1), lambda: record.finish(9.0))
+    for step in steps:
+        with pytest.raises(RuntimeError, match="finished run"):
+            step()
+
+
 def test_cancelling_a_run_in_one_go_is_the_same_as_record_by_record() -> None:
     # Waiting records are cancelled a stretch at a time (200,000 one by one froze the window for
     # 1.3 s): the result must be exactly what RequestRecord.cancel gives, whatever lies between.
