@@ -386,8 +386,8 @@ class PendingRecords:
         return self._table.count_in(RequestState.PENDING)
 
     def __iter__(self) -> Iterator[RequestRecord]:
-        table = self._table
-        return (table[row] for row in table.rows_in(RequestState.PENDING))
+        table, view = self._table, RequestRecord._of
+        return (view(table, row) for row in table.rows_in(RequestState.PENDING))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple)):
