@@ -24,13 +24,15 @@ from types import TracebackType
 class Deadlines:
     """``async with deadlines():`` gives the block ``timeout`` seconds (None: no limit).
 
-    For one event loop; the blocks may run in any number of tasks, one block per task at a time.
+    For one event loop at a time; the blocks may run in any number of tasks, one block per task
+    at a time. Make a fresh block (``deadlines()``) for each ``async with``, as with ``asyncio.timeout``.
     """
 
     def __init__(self, timeout: float | None) -> None:
         self.timeout = timeout
         self._waiting: deque[_Deadline] = deque()
-        """Blocks in the order they began, so by deadline; ended ones are dropped lazily."""
+        """Blocks in the order they began, so by deadline; ended ones leave it lazily (below)."""
+        self._open = 0
         self._timer: asyncio.TimerHandle | None = None
 
     def __call__(self) -> _Deadline:
@@ -41,17 +43,33 @@ class Deadlines:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for block in self._waiting:
+            block.open = False
         self._waiting.clear()
+        self._open = 0
 
     def _begin(self, block: _Deadline, loop: asyncio.AbstractEventLoop) -> None:
         self._waiting.append(block)
+        self._open += 1
         if self._timer is None:
             self._timer = loop.call_at(block.when, self._expire, loop)
 
-    def _end(self, block: _Deadline) -> None:
+    def _end(self) -> None:
+        self._open -= 1
         waiting = self._waiting
+        if not self._open:  # nothing left to time out: no timer either (as asyncio.timeout leaves none)
+            waiting.clear()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            return
         while waiting and waiting[0].open is False:  # what ended at the front (most of them, in order)
             waiting.popleft()
+        # One request that hangs at the front would keep every later one here until it ends
+        # (a 200,000-URL run behind a 120 s timeout): once ended ones are most of the queue,
+        # it is rebuilt without them, as asyncio rebuilds its heap of cancelled timers.
+        if len(waiting) > 2 * self._open + 100:
+            self._waiting = deque(block for block in waiting if block.open)
 
     def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
@@ -63,23 +81,29 @@ class Deadlines:
                 return
             waiting.popleft()
             if block.open:
+                block.open = False
+                self._open -= 1
                 block.expire()
 
 
 class _Deadline:
     """One ``async with`` block of :class:`Deadlines`: ``asyncio.Timeout``'s steps, without its own timer."""
 
-    __slots__ = ("_deadlines", "_task", "_cancelling", "when", "open", "expired")
+    __slots__ = ("_deadlines", "_task", "_cancelling", "_entered", "when", "open", "expired")
 
     def __init__(self, deadlines: Deadlines) -> None:
         self._deadlines = deadlines
         self._task: asyncio.Task[object] | None = None
         self._cancelling = 0
+        self._entered = False
         self.when = 0.0
         self.open = False
         self.expired = False
 
     async def __aenter__(self) -> _Deadline:
+        if self._entered:
+            raise RuntimeError("a deadline block has already been entered: make a new one (deadlines())")
+        self._entered = True
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("Deadlines should be used inside a task")
@@ -95,10 +119,9 @@ class _Deadline:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if not self.open and not self.expired:
-            return  # no limit
-        self.open = False
-        self._deadlines._end(self)
+        if self.open:
+            self.open = False
+            self._deadlines._end()
         if self.expired:
             task, self._task = self._task, None
             assert task is not None

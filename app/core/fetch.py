@@ -262,10 +262,12 @@ class _TimedConnector(aiohttp.TCPConnector):
         self._timed_resolver = resolver
 
     async def close(self, *, abort_ssl: bool = False) -> None:
-        await super().close(abort_ssl=abort_ssl)
-        # A connector closes only a resolver it made itself; this one is the session's too
-        # (aiodns, with aiohttp[speedups], holds a channel open until it is closed).
-        await self._timed_resolver.close()
+        try:
+            await super().close(abort_ssl=abort_ssl)
+        finally:
+            # A connector closes only a resolver it made itself; this one is the session's too
+            # (aiodns, with aiohttp[speedups], holds a channel open until it is closed).
+            await self._timed_resolver.close()
 
     async def connect(self, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
         if attempt := _attempt.get():
@@ -370,8 +372,8 @@ async def fetch_async(
 ) -> None:
     """Fetches ``record.url`` with aiohttp, filling in ``record``. Never raises, except CancelledError.
 
-    ``deadlines``: the run's timeouts (:func:`run_async` shares one among its requests); by
-    default, one for this request, of ``options.timeout``.
+    ``deadlines``: the run's timeouts (:func:`run_async` shares one among its requests), of
+    ``options.timeout`` seconds, which a timed-out request's message names; by default, its own.
     """
     # The connector and resolver report DNS and connecting; none reported means none happened
     # (an IP address, a reused connection, a host looked up already).

@@ -155,3 +155,99 @@ def test_many_blocks_make_one_timer() -> None:
         return made
 
     assert asyncio.run(scenario()) == 1
+
+
+@WAYS
+def test_a_block_cannot_be_entered_twice(way: Callable[[float | None], Any]) -> None:
+    limit = way(TIMEOUT)
+
+    async def scenario() -> None:
+        block = limit()
+        async with block:
+            pass
+        async with block:
+            pass
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(scenario())
+
+
+@WAYS
+def test_no_timer_is_left_on_the_loop_once_the_blocks_end(way: Callable[[float | None], Any]) -> None:
+    limit = way(10.0)
+
+    async def scenario() -> int:
+        async with limit():
+            await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        return sum(not handle.cancelled() for handle in loop._scheduled)  # type: ignore[attr-defined]
+
+    assert asyncio.run(scenario()) == 0
+
+
+@WAYS
+def test_blocks_that_expire_together_each_raise_and_the_next_ones_still_time_out(way: Callable[[float | None], Any]) -> None:
+    limit = way(TIMEOUT)
+
+    async def one() -> str:
+        try:
+            async with limit():
+                await asyncio.sleep(10)
+        except TimeoutError:
+            return "timed out"
+        return "ran on"
+
+    async def scenario() -> list[str]:
+        first = await asyncio.gather(*(one() for _ in range(3)))  # the same deadline, to the microsecond or so
+        return [*first, await one()]
+
+    assert asyncio.run(scenario()) == ["timed out"] * 4
+
+
+def test_one_block_hanging_at_the_front_does_not_keep_every_later_one() -> None:
+    # A request that hangs until its timeout while thousands of quick ones start and end after
+    # it: the queue holds about what is open, not everything since the hanging one began.
+    deadlines = Deadlines(60.0)
+    most = 0
+
+    async def quick() -> None:
+        nonlocal most
+        for _ in range(1000):
+            async with deadlines():
+                await asyncio.sleep(0)
+            most = max(most, len(deadlines._waiting))
+
+    async def scenario() -> None:
+        hanging = asyncio.ensure_future(asyncio.sleep(10))
+
+        async def hang() -> None:
+            async with deadlines():
+                await hanging
+
+        holder = asyncio.ensure_future(hang())
+        await asyncio.sleep(0)
+        await asyncio.gather(*(quick() for _ in range(5)))
+        holder.cancel()
+        hanging.cancel()
+        await asyncio.gather(holder, hanging, return_exceptions=True)
+        deadlines.close()
+
+    asyncio.run(scenario())
+    assert most <= 2 * 6 + 100 + 1
+
+
+def test_a_block_still_open_when_its_deadlines_close_ends_without_a_deadline() -> None:
+    deadlines = Deadlines(TIMEOUT)
+
+    async def scenario() -> str:
+        async with deadlines():
+            deadlines.close()
+            await asyncio.sleep(TIMEOUT * 2)
+        try:
+            async with deadlines():  # and they work again afterwards
+                await asyncio.sleep(10)
+        except TimeoutError:
+            return "timed out"
+        return "not timed out"
+
+    assert asyncio.run(scenario()) == "timed out"
