@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core import user_code
+from app.core import gc_control, user_code
 from app.core.code_output import CodeOutput
 from app.core.code_tasks import CodeTasks, Leftovers
 from app.core.freeze_cause import FreezeWatchdog
@@ -200,6 +200,8 @@ class LabController(QObject):
         self._active_run: Run | None = None
         self._task: asyncio.Task[None] | None = None  # the run under way (a strong reference)
         self._tracer: TaskTracer | None = None
+        self._run_counted = False
+        """A run under way is counted in gc_control (no full collection meanwhile) until it ends."""
         self._changed: set[int] = set()
         self._rows_reported = 0  # records of the active run the last batch told about
         self._closed = False
@@ -303,6 +305,8 @@ class LabController(QObject):
                 log.warning("The X-ray is already tracing this event loop; this run is not traced", exc_info=True)
         self._set_state(ControllerState.RUNNING)
         self.run_started.emit(run)
+        gc_control.run_began()  # no full collection in the middle of it (app.ui.gc_pacer); _end_run ends it
+        self._run_counted = True
         self._task = asyncio.ensure_future(work)
         self._task.add_done_callback(functools.partial(self._on_run_task_done, run))
         self._batch_timer.start()
@@ -360,6 +364,9 @@ class LabController(QObject):
                     await session.close()
             self._batch_timer.stop()
             self._settle_timer.stop()
+            if self._run_counted:  # a run whose end never came (the loop stopped first)
+                self._run_counted = False
+                gc_control.run_ended()
 
     # --- the run itself ---
 
@@ -533,6 +540,9 @@ class LabController(QObject):
         self._end_run(run, outcome, error)
 
     def _end_run(self, run: Run, outcome: RunOutcome, error: str) -> None:
+        if self._run_counted:
+            self._run_counted = False
+            gc_control.run_ended()
         run.cancel_unfinished()
         origin, now = run.clock.origin, time.perf_counter()
         longest_freeze = self._heartbeat_log.longest_lateness(origin, now)

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from app.core import gc_control
 from app.core.demo_server import DemoServer
 from app.ui.fast_loop import LabLoop
 from app.ui.gc_pacer import GcPacer
@@ -118,3 +119,52 @@ def test_twenty_runs_keep_the_heap_flat_with_short_pauses(
     assert pacer.pauses, "the pacer collected"
     young = pauses.longest(0, 1)  # CPU time: a busy machine's descheduling is not the collector's
     assert young < 0.05, f"a young-generation collection took {young * 1000:.1f} ms of CPU"
+
+
+def _generations_collected(pacer: GcPacer, quiet_for: float, batches: int) -> list[int]:
+    """The generations the pacer collects over ``batches`` batches, each after ~1000 new objects."""
+    seen: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        for _ in range(batches):
+            make_cycles(1000)
+            pacer.after_batch(quiet_for)
+    finally:
+        gc.callbacks.remove(note)
+    return seen
+
+
+def test_young_collections_take_both_young_generations_at_once() -> None:
+    # Survivors go straight to the old generation: no collection walks ten batches' worth of them.
+    pacer = GcPacer()
+    pacer.install()
+    try:
+        gc.collect()
+        assert set(_generations_collected(pacer, 0.0, 30)) == {1}
+    finally:
+        pacer.uninstall()
+
+
+def test_no_full_collection_while_a_run_is_under_way_unless_long_overdue(full_collections_sooner: None) -> None:
+    # A run waiting on the network looks quiet to the loop; a full collection then walks every
+    # request in flight. It waits for the run's end, or until it is overdue.
+    pacer = GcPacer()
+    pacer.full_interval = 0.0
+    pacer.install()
+    gc_control.run_began()
+    try:
+        gc.collect()
+        assert 2 not in _generations_collected(pacer, 1.0, 30), "a full collection in the middle of a run"
+        gc_control.run_ended()
+        assert 2 in _generations_collected(pacer, 1.0, 3), "the run is over and the loop is quiet"
+        gc_control.run_began()
+        pacer.overdue = 0.0
+        assert 2 in _generations_collected(pacer, 0.0, 30), "overdue: collected even during a run"
+    finally:
+        gc_control.run_ended()
+        pacer.uninstall()
