@@ -174,26 +174,37 @@ class TaskTrace:
     or a lesson's timeline reads them).
     """
 
-    __slots__ = ("_spans", "_make_spans", "_span_estimate", "busy", "tasks", "dropped")
+    __slots__ = ("_spans", "_make_spans", "_span_estimate", "busy", "_tasks", "_make_tasks", "_task_count", "dropped")
 
     def __init__(
         self,
         spans: tuple[Span, ...] | Callable[[], tuple[Span, ...]] = (),
         busy: tuple[tuple[float, float], ...] = (),
-        tasks: tuple[TaskHistory, ...] = (),
+        tasks: tuple[TaskHistory, ...] | Callable[[], tuple[TaskHistory, ...]] = (),
         dropped: int = 0,
         *,
         span_estimate: int = 0,
+        task_count: int = 0,
     ) -> None:
         self._spans: tuple[Span, ...] | None = None if callable(spans) else tuple(spans)
         self._span_estimate = span_estimate  # spans not made yet: at most this many
         self._make_spans = spans if callable(spans) else None
         self.busy = busy
         """When the loop ran Python (task steps and callbacks), as (start, end) stretches in order."""
-        self.tasks = tasks
-        """Every traced task's history, in the order they were created."""
+        self._tasks: tuple[TaskHistory, ...] | None = None if callable(tasks) else tuple(tasks)
+        self._make_tasks = tasks if callable(tasks) else None
+        self._task_count = task_count if callable(tasks) else len(self._tasks or ())
         self.dropped = dropped
         """Steps and state changes not kept once the run passed :data:`MAX_SPANS` or :data:`MAX_POINTS`."""
+
+    @property
+    def tasks(self) -> tuple[TaskHistory, ...]:
+        """Every traced task's history, in the order they were created (made on first use, like
+        the spans: 1000 of them took ~10 ms of the window's run end, before anyone looked)."""
+        if self._tasks is None:
+            assert self._make_tasks is not None
+            self._tasks, self._make_tasks = self._make_tasks(), None
+        return self._tasks
 
     @property
     def spans(self) -> tuple[Span, ...]:
@@ -216,14 +227,14 @@ class TaskTrace:
 
     def __repr__(self) -> str:
         spans = "not made yet" if self._spans is None else len(self._spans)
-        return f"TaskTrace(tasks={len(self.tasks)}, spans={spans}, busy={len(self.busy)}, dropped={self.dropped})"
+        return f"TaskTrace(tasks={self._task_count}, spans={spans}, busy={len(self.busy)}, dropped={self.dropped})"
 
     def rows_at(self, t: float) -> list[TaskRow]:
         """Replay: every task that existed at ``t``, with its state and await point then."""
         return [row for history in self.tasks if (row := history.row_at(t)) is not None]
 
     def task_count(self) -> int:
-        return len(self.tasks)
+        return self._task_count
 
     def tracks(self) -> list[str]:
         """The tasks' names, in the order they were created: one timeline lane each."""
@@ -610,18 +621,29 @@ class TaskTracer:
             start, end = raw[i] + offset, raw[i + 1] + offset
             if end > 0:
                 busy.append((max(start, 0.0), end))
-        histories = tuple(
-            TaskHistory(
-                record.task_id,
-                record.name,
-                tuple(t + offset for t in record.times),
-                tuple(p[0] for p in record.points),
-                tuple(p[1] for p in record.points),
-                tuple(p[2] for p in record.points),
+        records = self._records
+
+        def make_histories() -> tuple[TaskHistory, ...]:
+            return tuple(
+                TaskHistory(
+                    record.task_id,
+                    record.name,
+                    tuple(t + offset for t in record.times),
+                    tuple(p[0] for p in record.points),
+                    tuple(p[1] for p in record.points),
+                    tuple(p[2] for p in record.points),
+                )
+                for record in records
             )
-            for record in self._records
+
+        self._trace = TaskTrace(
+            spans=make_spans,
+            busy=tuple(busy),
+            tasks=make_histories,
+            dropped=self._dropped,
+            span_estimate=len(raw_spans),
+            task_count=len(records),
         )
-        self._trace = TaskTrace(spans=make_spans, busy=tuple(busy), tasks=histories, dropped=self._dropped, span_estimate=len(raw_spans))
         self._records, self._spans, self._busy = [], [], []
         self._code_info.clear()
         self._where.clear()

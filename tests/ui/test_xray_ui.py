@@ -57,6 +57,19 @@ def test_a_hidden_tasks_tab_catches_up_when_shown(lab: MainWindow, qtbot: Any, l
     loop.run_until_complete(scenario())
 
 
+def test_a_hidden_tasks_tab_makes_a_finished_runs_rows_only_when_shown(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
+    # A run of 1000 tasks ended ~10 ms later for rows nobody was looking at.
+    choose(lab, qtbot, "gather", scale=FAST)
+    panel = lab.results.tasks_panel
+    assert not panel.isVisible()
+    run_lesson(lab, loop)
+    assert panel.model.rows() == [], "made behind the Timeline tab"
+    lab.results.setCurrentWidget(panel)
+    fetches = [row for row in panel.model.rows() if row.name.startswith("fetch")]
+    assert len(fetches) >= 10 and all(row.state is TaskState.DONE for row in fetches)
+    assert panel.counts.text() and panel.moment.text()
+
+
 def test_replay_and_lanes_of_the_sequential_lesson(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     choose(lab, qtbot, "sequential", scale=FAST)
     summary, _probe = run_lesson(lab, loop)

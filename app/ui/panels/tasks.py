@@ -129,6 +129,7 @@ class TasksPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(replay)
 
+        self._rows_due = False  # a finished run's rows at the slider's moment, not made yet (hidden)
         self._live = QTimer(self)
         self._live.setInterval(LIVE_MS)
         self._live.timeout.connect(self._on_live_timeout)
@@ -139,6 +140,7 @@ class TasksPanel(QWidget):
     # --- what tests and the window read ---
 
     def rows(self) -> list[TaskRow]:
+        self._catch_up()
         return self.model.rows()
 
     def replay_at(self, seconds: float) -> None:
@@ -149,7 +151,7 @@ class TasksPanel(QWidget):
     # --- handlers ---
 
     def _on_controller_run_started(self, run: Run) -> None:
-        self._run, self._trace = run, None
+        self._run, self._trace, self._rows_due = run, None, False
         self.slider.setEnabled(False)
         self.moment.setText(_("Live"))
         self.moment_changed.emit(None)
@@ -169,6 +171,8 @@ class TasksPanel(QWidget):
         super().showEvent(event)
         if self._live.isActive():
             self._on_live_timeout()  # the tab was behind another one: now, not 200 ms later
+        else:
+            self._catch_up()
 
     def _on_controller_run_finished(self, summary: RunSummary) -> None:
         self._live.stop()
@@ -197,8 +201,18 @@ class TasksPanel(QWidget):
             return
         moment = self._span * value / SLIDER_STEPS
         self.moment.setText(_("Moment: {time} of {total}").format(time=format_duration(moment), total=format_duration(self._span)))
-        self._show(self._trace.rows_at(moment), moment)
+        # Behind another tab, the rows are made when it comes forward or is read: a run of 1000
+        # tasks ends ~10 ms sooner (the histories are made on first use too).
+        self._rows_due = True
+        if self.isVisible():
+            self._catch_up()
         self.moment_changed.emit(moment)
+
+    def _catch_up(self) -> None:
+        if self._rows_due and self._trace is not None:
+            self._rows_due = False
+            moment = self._span * self.slider.value() / SLIDER_STEPS
+            self._show(self._trace.rows_at(moment), moment)
 
     def _show(self, rows: Sequence[TaskRow], now: float) -> None:
         self.model.show_rows(rows, now)

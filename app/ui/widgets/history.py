@@ -35,7 +35,7 @@ class may run 200,000 at a time. So memory stays bounded however many runs a les
 def weight(summary: RunSummary) -> int:
     """What a run costs the history to keep, in :data:`KEPT_RECORDS`' units."""
     trace = summary.trace
-    return len(summary.records) + (trace.span_count() + len(trace.tasks) if trace is not None else 0)
+    return len(summary.records) + (trace.span_count() + trace.task_count() if trace is not None else 0)
 
 
 class HistoryModel(QAbstractTableModel):
