@@ -139,17 +139,6 @@ def _generations_collected(pacer: GcPacer, quiet_for: float, batches: int) -> li
     return seen
 
 
-def test_young_collections_take_both_young_generations_at_once() -> None:
-    # Survivors go straight to the old generation: no collection walks ten batches' worth of them.
-    pacer = GcPacer()
-    pacer.install()
-    try:
-        gc.collect()
-        assert set(_generations_collected(pacer, 0.0, 30)) == {1}
-    finally:
-        pacer.uninstall()
-
-
 def test_no_full_collection_while_a_run_is_under_way_unless_long_overdue(full_collections_sooner: None) -> None:
     # A run waiting on the network looks quiet to the loop; a full collection then walks every
     # request in flight. It waits for the run's end, or until it is overdue.
