@@ -103,10 +103,10 @@ class _Deadline:
     async def __aenter__(self) -> _Deadline:
         if self._entered:
             raise RuntimeError("a deadline block has already been entered: make a new one (deadlines())")
-        self._entered = True
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("Deadlines should be used inside a task")
+        self._entered = True
         timeout = self._deadlines.timeout
         if timeout is not None:
             self._task, self._cancelling = task, task.cancelling()

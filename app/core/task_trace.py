@@ -184,16 +184,18 @@ class TaskTrace:
         dropped: int = 0,
         *,
         span_estimate: int = 0,
-        task_count: int = 0,
+        task_count: int | None = None,
     ) -> None:
         self._spans: tuple[Span, ...] | None = None if callable(spans) else tuple(spans)
         self._span_estimate = span_estimate  # spans not made yet: at most this many
         self._make_spans = spans if callable(spans) else None
         self.busy = busy
         """When the loop ran Python (task steps and callbacks), as (start, end) stretches in order."""
+        if callable(tasks) and task_count is None:
+            tasks = tasks()  # how many there are is asked at once: made now
         self._tasks: tuple[TaskHistory, ...] | None = None if callable(tasks) else tuple(tasks)
         self._make_tasks = tasks if callable(tasks) else None
-        self._task_count = task_count if callable(tasks) else len(self._tasks or ())
+        self._task_count = len(self._tasks) if self._tasks is not None else task_count or 0
         self.dropped = dropped
         """Steps and state changes not kept once the run passed :data:`MAX_SPANS` or :data:`MAX_POINTS`."""
 
