@@ -70,6 +70,19 @@ def test_a_hidden_tasks_tab_makes_a_finished_runs_rows_only_when_shown(lab: Main
     assert panel.counts.text() and panel.moment.text()
 
 
+def test_at_the_end_of_a_url_run_every_task_shows_how_it_ended(lab: MainWindow, demo_server: Any, loop: qasync.QEventLoop) -> None:
+    # The run's wall time is taken when its last request ends, a moment before the workers and
+    # the run's own task return: read at that moment, one of them still looked "waiting on I/O".
+    lab.source.url_edit.setPlainText("\n".join(f"{demo_server.url}/delay/0.2?n={i}" for i in range(20)))
+    panel = lab.results.tasks_panel
+    lab.results.setCurrentWidget(panel)
+    for _ in range(3):
+        loop.run_until_complete(lab.run_once())
+        rows = panel.rows()
+        assert len(rows) == 21 and all(row.state is TaskState.DONE for row in rows), [(r.name, r.state) for r in rows]
+        assert panel.counts.text() == count_words(rows) and "21 done" in panel.counts.text()
+
+
 def test_replay_and_lanes_of_the_sequential_lesson(lab: MainWindow, qtbot: Any, loop: qasync.QEventLoop) -> None:
     choose(lab, qtbot, "sequential", scale=FAST)
     summary, _probe = run_lesson(lab, loop)

@@ -9,6 +9,7 @@ and one line of counts by state.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -211,8 +212,16 @@ class TasksPanel(QWidget):
     def _catch_up(self) -> None:
         if self._rows_due and self._trace is not None:
             self._rows_due = False
-            moment = self._span * self.slider.value() / SLIDER_STEPS
-            self._show(self._trace.rows_at(moment), moment)
+            value = self.slider.value()
+            moment = self._span * value / SLIDER_STEPS
+            if value < SLIDER_STEPS:
+                self._show(self._trace.rows_at(moment), moment)
+                return
+            # The end: how every task ended. The run's wall time is taken when its last request
+            # ends, a moment before the workers and the run's own task return: read at that
+            # moment, the last of them still looked "waiting on I/O" after the run was over.
+            rows = self._trace.rows_at(math.inf)
+            self._show(rows, max([moment, *(row.since for row in rows)]))
 
     def _show(self, rows: Sequence[TaskRow], now: float) -> None:
         self.model.show_rows(rows, now)
