@@ -59,8 +59,8 @@ def held() -> Iterator[None]:
 
 # --- runs under way ---------------------------------------------------------------------------
 # The lab's GC pacer (app.ui.gc_pacer) holds full collections back while a run goes on: with a
-# thousand requests in flight, one walks every one of their objects (100-250 ms measured here),
-# a freeze of the very window the run is measuring. GUI thread only, like the runs themselves.
+# thousand requests in flight, one walks every one of their objects, a freeze of the very window
+# the run is measuring (see the pacer's docstring). GUI thread only, like the runs themselves.
 
 _runs = 0
 

@@ -92,8 +92,7 @@ class _Column:
 
     def __set__(self, record: RequestRecord, value: Any) -> None:
         table = record._table
-        if table.frozen:
-            raise RuntimeError(f"record {record.index} belongs to a finished run and cannot change")
+        table._writable(record._row)
         getattr(table, self.column)[record._row] = value if self._store is None else self._store(value)
 
 
@@ -109,8 +108,7 @@ class _TextColumn(_Column):
 
     def __set__(self, record: RequestRecord, value: Any) -> None:
         table = record._table
-        if table.frozen:
-            raise RuntimeError(f"record {record.index} belongs to a finished run and cannot change")
+        table._writable(record._row)
         getattr(table, self.column)[record._row] = table._text_id(value)
 
 
@@ -120,15 +118,9 @@ class _SpanColumn(_Column):
     summed up at its end without walking them (measured: 30 ms of the GUI thread otherwise)."""
 
     def __set__(self, record: RequestRecord, value: Any) -> None:
-        table, row = record._table, record._row
-        had_started = table._started[row] == table._started[row]  # NaN: not (yet)
-        before = table._duration_at(row)
-        super().__set__(record, value)
-        table._duration_total += table._duration_at(row) - before
-        if self.column == "_started":
-            table._started_total += (value is not None) - had_started
-        elif value is not None and not value <= table._latest_end:  # NaN (none yet) compares False
-            table._latest_end = value
+        table = record._table
+        table._writable(record._row)
+        table._set_span(record._row, self.column == "_started", _store_time(value))
 
 
 _NO_TIME = math.nan
@@ -503,15 +495,24 @@ class RecordTable(Sequence[RequestRecord]):
         if self.frozen:
             raise RuntimeError(f"record {self._index[row]} belongs to a finished run and cannot change")
 
-    def begin_row(self, row: int, now: float, phases: float | None = None) -> None:
-        self._writable(row)
-        self._state[row] = _RUNNING
+    def _set_span(self, row: int, start: bool, value: float) -> None:
+        """Sets ``started`` (``start``) or ``ended`` (NaN: unknown), keeping the running totals."""
         started = self._started
         had_started = started[row] == started[row]  # NaN: not (yet)
         before = self._duration_at(row)
-        started[row] = now
+        if start:
+            started[row] = value
+            self._started_total += (value == value) - had_started
+        else:
+            self._ended[row] = value
+            if not value <= self._latest_end and value == value:  # NaN (none yet) compares False
+                self._latest_end = value
         self._duration_total += self._duration_at(row) - before
-        self._started_total += 1 - had_started
+
+    def begin_row(self, row: int, now: float, phases: float | None = None) -> None:
+        self._writable(row)
+        self._state[row] = _RUNNING
+        self._set_span(row, True, now)
         if phases is not None:
             self._dns[row] = self._connect[row] = phases
 
@@ -532,11 +533,7 @@ class RecordTable(Sequence[RequestRecord]):
 
     def finish_row(self, row: int, now: float) -> None:
         self._writable(row)
-        before = self._duration_at(row)
-        self._ended[row] = now
-        self._duration_total += self._duration_at(row) - before
-        if not now <= self._latest_end:  # NaN (none yet) compares False
-            self._latest_end = now
+        self._set_span(row, False, now)
         status = self._status[row]
         if status != _NO_STATUS and status >= 400:
             self._state[row] = _FAILED
