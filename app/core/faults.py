@@ -13,6 +13,7 @@ import re
 import socket
 import ssl
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -81,6 +82,21 @@ def _requests(name: str) -> type[BaseException]:
 def _urllib3(name: str) -> type[BaseException]:
     """``urllib3.exceptions.<name>``, or :class:`_NeverRaised` if urllib3 is not loaded."""
     return getattr(sys.modules.get("urllib3.exceptions"), name, _NeverRaised)
+
+
+def clear_frames(exc: BaseException) -> None:
+    """Lets a handled failure go when its handler ends, without the cyclic collector.
+
+    A library that keeps the exception it raises in a local variable (aiohttp's ``last_exc``,
+    aiohappyeyeballs' ``first_exception``, a timeout's cancellation) ties it in a cycle: exception
+    -> traceback -> the raising frame -> its local -> the exception, and with it the request's
+    socket, connection and record. Only a full collection frees such cycles once they outlive a
+    young one. This clears the locals of every finished frame in the tracebacks of ``exc`` and
+    what it wraps (:func:`traceback.clear_frames`; frames still running are left alone); the
+    tracebacks still print, with their files and lines.
+    """
+    for linked in exception_chain(exc):
+        traceback.clear_frames(linked.__traceback__)
 
 
 def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[ErrorKind, str]:

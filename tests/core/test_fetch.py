@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gc
 import ipaddress
 import os
 import socket
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+import types
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -69,7 +72,7 @@ def free_port() -> int:
 
 def _loop_app() -> web.Application:
     async def to_itself(request: web.Request) -> web.Response:
-        raise web.HTTPFound("/loop")
+        return web.Response(status=302, headers={"Location": "/loop"})  # returned: raised, it is cyclic garbage
 
     async def unsized(request: web.Request) -> web.StreamResponse:
         # Chunked, with no Content-Length: the cap has to be enforced while reading.
@@ -87,7 +90,7 @@ def _loop_app() -> web.Application:
     async def slow_redirect(request: web.Request) -> web.Response:
         hops = int(request.match_info["n"])
         await asyncio.sleep(0.3)
-        raise web.HTTPFound(f"/slow-redirect/{hops - 1}" if hops > 1 else "/loop-free")
+        return web.Response(status=302, headers={"Location": f"/slow-redirect/{hops - 1}" if hops > 1 else "/loop-free"})
 
     async def loop_free(request: web.Request) -> web.Response:
         return web.Response(text="arrived")
@@ -308,6 +311,35 @@ def test_timeouts_give_up_on_time_in_both_modes(demo_server: DemoServer, mode: F
     (record,) = run_urls([f"{demo_server.url}/drip?duration=5&numbytes=50"], mode, FetchOptions(timeout=0.5)).records
     assert record.error_kind is ErrorKind.TIMEOUT
     assert 0.5 <= record.duration < 1.5
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("bad_url", "options"),
+    [pytest.param(*case[1:3], id=case[0]) for case in BAD_INPUTS if case[3] is not ErrorKind.HTTP_STATUS],
+)
+def test_a_failed_request_is_freed_without_the_cyclic_collector(
+    demo_server: DemoServer, tricky_server: DemoServer, mode: FetchMode, bad_url: BadUrl, options: FetchOptions
+) -> None:
+    # aiohttp and aiohappyeyeballs keep the exceptions they raise in locals: exception ->
+    # traceback -> frame -> exception, holding the request's record, socket and connection
+    # until a full collection (the app runs those only between runs). 20,000 refused URLs made
+    # 920,000 objects of such garbage, 37 MiB of peak memory and an 800 ms collection mid-run.
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds stays in gc.garbage, to be looked at
+    try:
+        (record,) = run_urls([bad_url(demo_server, tricky_server)], mode, options).records
+        gc.collect()
+        cyclic = Counter(type(o).__name__ for o in gc.garbage if isinstance(o, (BaseException, RequestRecord, types.FrameType)))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+    assert record.state is RequestState.FAILED
+    assert not cyclic, cyclic
 
 
 @pytest.mark.parametrize("mode", MODES)
