@@ -8,11 +8,13 @@ turns automatic collection off and lets :class:`~app.ui.fast_loop.LabLoop` colle
 moments, with the collector's own thresholds:
 
 - young generations (0 and 1, typically a few milliseconds) after a batch of callbacks, when
-  the allocation count says they are due. (Collecting generation 1 more often shortens its
-  pauses with a thousand requests in flight, 87 ms at most in the 10,000-URL run, but sends every
-  request in flight to the old generation sooner, and what becomes garbage when it ends, a failed
-  request's traceback, then waits for a full collection: in a run of 20,000 failing URLs, up to
-  2.4x the objects, 45 MiB more and longer full collections. Measured and left as Python has it.)
+  the allocation count says they are due. Generation 1 on Python's schedule (every tenth) while
+  young collections find garbage, so it dies young. While they find none (a run's requests in
+  flight are alive, and a failed request leaves no cycle: :func:`app.core.faults.clear_frames`),
+  every young collection takes generation 1 too: left to fill for ten collections, it held a
+  thousand requests in flight and stalled the window 87 ms in the 10,000-URL run (48 ms at most
+  this way). Promoting sooner costs nothing when nothing promoted dies in a cycle; when something
+  does, the next collection finds it and the schedule is Python's again.
 - the full collection (generation 2, the one that walks everything) only when the loop is quiet:
   nothing ready and no timer of the loop's due for :attr:`GcPacer.quiet` seconds, at most every
   :attr:`GcPacer.full_interval` seconds, and never while a run goes on
@@ -53,6 +55,7 @@ class GcPacer:
         self._last_full = time.monotonic()
         self._full_due_since: float | None = None
         self._installs = 0
+        self._barren = False  # the last young collection found (almost) no garbage
 
     def install(self) -> None:
         """Turns automatic collection off (for every thread) and starts recording pauses.
@@ -87,7 +90,7 @@ class GcPacer:
         threshold0, threshold1, threshold2 = gc.get_threshold()
         if count0 < threshold0:
             return
-        gc.collect(1 if count1 >= threshold1 else 0)
+        gc.collect(1 if count1 >= threshold1 or self._barren else 0)
         if self._full_due_since is None and gc.get_count()[2] >= threshold2:
             self._full_due_since = time.monotonic()  # from now on, at the first quiet moment
 
@@ -99,3 +102,5 @@ class GcPacer:
             self._started_at = time.perf_counter()
         else:
             self.pauses.append((info["generation"], time.perf_counter() - self._started_at))
+            if info["generation"] < 2:
+                self._barren = info["collected"] * 100 < gc.get_threshold()[0]
