@@ -22,7 +22,7 @@ import requests
 import requests.adapters
 import urllib3
 
-from app.core.faults import clear_frames, describe_error
+from app.core.faults import describe_error, drop_tracebacks
 from app.core.fetch import (
     DEFAULT_HEADERS,
     REDIRECT_BODY_READ,
@@ -153,7 +153,7 @@ def fetch_blocking(
         record.finish(clock())
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
         record.fail(clock(), *describe_error(exc, url, options))
-        clear_frames(exc)
+        drop_tracebacks(exc)
     on_change(record)
 
 

@@ -13,7 +13,6 @@ import re
 import socket
 import ssl
 import sys
-import traceback
 from collections.abc import Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -84,19 +83,22 @@ def _urllib3(name: str) -> type[BaseException]:
     return getattr(sys.modules.get("urllib3.exceptions"), name, _NeverRaised)
 
 
-def clear_frames(exc: BaseException) -> None:
+def drop_tracebacks(exc: BaseException) -> None:
     """Lets a handled failure go when its handler ends, without the cyclic collector.
 
     A library that keeps the exception it raises in a local variable (aiohttp's ``last_exc``,
-    aiohappyeyeballs' ``first_exception``, a timeout's cancellation) ties it in a cycle: exception
-    -> traceback -> the raising frame -> its local -> the exception, and with it the request's
-    socket, connection and record. Only a full collection frees such cycles once they outlive a
-    young one. This clears the locals of every finished frame in the tracebacks of ``exc`` and
-    what it wraps (:func:`traceback.clear_frames`; frames still running are left alone); the
-    tracebacks still print, with their files and lines.
+    aiohappyeyeballs' ``first_exception``) ties it in a cycle: exception -> traceback -> the
+    raising frame -> its local -> the exception, and with it the request's socket, connection and
+    record. Only a full collection frees such cycles once they outlive a young one. Once the row's
+    message is made (and an unexpected failure logged, with its traceback), this unhooks the
+    tracebacks of ``exc`` and of what it wraps, so each frame goes with its traceback.
+
+    The frames themselves are not touched: :func:`traceback.clear_frames` would do it too, but
+    clearing the frame of a generator or coroutine that caught the exception and went on (a
+    long-lived reader that hands its failure to a future) closes it.
     """
     for linked in exception_chain(exc):
-        traceback.clear_frames(linked.__traceback__)
+        linked.__traceback__ = None
 
 
 def describe_error(exc: BaseException, url: str, options: Limits) -> tuple[ErrorKind, str]:

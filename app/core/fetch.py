@@ -50,7 +50,7 @@ from aiohttp.resolver import DefaultResolver
 
 from app import __version__
 from app.core.deadlines import Deadlines
-from app.core.faults import clear_frames, describe_error
+from app.core.faults import describe_error, drop_tracebacks
 from app.core.http_rules import (
     CHUNK_SIZE,
     MAX_HEAD_LINE,
@@ -431,7 +431,7 @@ async def fetch_async(
     except Exception as exc:  # noqa: BLE001 - every failure becomes the row's message
         traced.close_open_phases()
         record.fail(clock(), *describe_error(exc, url, options))
-        clear_frames(exc)
+        drop_tracebacks(exc)
     finally:
         _timed.reset(timing)
     on_change(record)

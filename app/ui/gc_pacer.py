@@ -10,7 +10,7 @@ moments, with the collector's own thresholds:
 - young generations (0 and 1, typically a few milliseconds) after a batch of callbacks, when
   the allocation count says they are due. Generation 1 on Python's schedule (every tenth) while
   young collections find garbage, so it dies young. While they find none (a run's requests in
-  flight are alive, and a failed request leaves no cycle: :func:`app.core.faults.clear_frames`),
+  flight are alive, and a failed request leaves no cycle: :func:`app.core.faults.drop_tracebacks`),
   every young collection takes generation 1 too: left to fill for ten collections, it held a
   thousand requests in flight and stalled the window 87 ms in the 10,000-URL run (48 ms at most
   this way). Promoting sooner costs nothing when nothing promoted dies in a cycle; when something

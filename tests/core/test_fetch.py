@@ -26,7 +26,7 @@ from aiohttp import web
 
 from app.core import blocking, fetch
 from app.core.demo_server import DemoServer
-from app.core.faults import describe_error
+from app.core.faults import describe_error, drop_tracebacks
 from app.core.fetch import FetchOptions
 from app.core.run import ErrorKind, FetchMode, RequestRecord, RequestState, Run, RunClock
 from app.core.timeline import Phase, phase_durations
@@ -340,6 +340,28 @@ def test_a_failed_request_is_freed_without_the_cyclic_collector(
             gc.enable()
     assert record.state is RequestState.FAILED
     assert not cyclic, cyclic
+
+
+def test_dropping_a_failure_s_tracebacks_leaves_the_code_that_caught_it_running() -> None:
+    caught: list[BaseException] = []
+
+    def reader() -> Iterator[int]:
+        # Long-lived code that catches a failure, hands it on and goes on (aiohttp's protocols
+        # hand theirs to futures): its frame is in the failure's traceback, suspended.
+        try:
+            raise ConnectionResetError("reset by peer")
+        except ConnectionResetError as exc:
+            caught.append(exc)
+        yield 1
+        yield 2
+
+    lines = reader()
+    assert next(lines) == 1
+    failure = aiohttp.ClientOSError("the request failed")
+    failure.__cause__ = caught[0]
+    drop_tracebacks(failure)
+    assert caught[0].__traceback__ is None
+    assert next(lines) == 2  # clearing the frames instead (traceback.clear_frames) closes the generator
 
 
 @pytest.mark.parametrize("mode", MODES)
