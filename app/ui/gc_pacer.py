@@ -64,6 +64,7 @@ class GcPacer:
         self._old_size: int | None = None  # the old generation when a full collection was first overdue
         self._installs = 0
         self._barren = False  # the last young collection found (almost) no garbage
+        self._young = 0  # young collections since the last full one
 
     def install(self) -> None:
         """Turns automatic collection off (for every thread) and starts recording pauses.
@@ -101,7 +102,10 @@ class GcPacer:
         if count0 < threshold0:
             return
         gc.collect(1 if count1 >= threshold1 or self._barren else 0)
-        if self._full_due_since is None and gc.get_count()[2] >= threshold2:
+        self._young += 1
+        # Due as on Python's schedule (every threshold1 x threshold2 young collections), however
+        # many of them took generation 1: the barren ones promote sooner, not more.
+        if self._full_due_since is None and self._young >= threshold1 * threshold2:
             self._full_due_since = time.monotonic()  # from now on, at the first quiet moment
 
     def _old_grew(self) -> bool:
@@ -124,3 +128,4 @@ class GcPacer:
                 self._barren = info["collected"] * 100 < gc.get_threshold()[0]
             else:
                 self._old_size = None
+                self._young = 0
