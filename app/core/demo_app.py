@@ -102,7 +102,23 @@ def _echo(request: web.Request, **extra: object) -> web.Response:
         "url": str(request.url),
         **extra,
     }
-    return web.json_response(body, dumps=lambda obj: json.dumps(obj, indent=2))
+    return web.json_response(body, dumps=_indented_json)
+
+
+def _indented_json(value: object, depth: int = 0) -> str:
+    """``json.dumps(value, indent=2)``, without its cost to the app: with an indent, json uses its
+    pure-Python encoder, whose nested functions refer to each other, 33 objects of cyclic garbage
+    a response, in the app's own process (the demo server's thread) and for the GUI thread's
+    collector to find. Containers are laid out here; everything else is the C encoder's."""
+    if isinstance(value, dict) and value:
+        pad = "  " * (depth + 1)
+        items = ",\n".join(f"{pad}{json.dumps(str(key))}: {_indented_json(item, depth + 1)}" for key, item in value.items())
+        return f"{{\n{items}\n{'  ' * depth}}}"
+    if isinstance(value, (list, tuple)) and value:
+        pad = "  " * (depth + 1)
+        items = ",\n".join(f"{pad}{_indented_json(item, depth + 1)}" for item in value)
+        return f"[\n{items}\n{'  ' * depth}]"
+    return json.dumps(value)
 
 
 # --- handlers -------------------------------------------------------------------------------
