@@ -10,11 +10,14 @@ moments, with the collector's own thresholds:
 - young generations (0 and 1, typically a few milliseconds) after a batch of callbacks, when
   the allocation count says they are due. Generation 1 on Python's schedule (every tenth) while
   young collections find garbage, so it dies young. While they find none (a run's requests in
-  flight are alive, and a failed request leaves no cycle: :func:`app.core.faults.drop_tracebacks`),
-  every young collection takes generation 1 too: left to fill for ten collections, it held a
-  thousand requests in flight and stalled the window 87 ms in the 10,000-URL run (48 ms at most
-  this way). Promoting sooner costs nothing when nothing promoted dies in a cycle; when something
-  does, the next collection finds it and the schedule is Python's again.
+  flight are alive; a failed request no longer leaves the cycles it did,
+  :func:`app.core.faults.drop_tracebacks`, nor the demo server's answers), every young collection
+  takes generation 1 too: left to fill for ten collections, it held a thousand requests in flight
+  and stalled the window 87 ms in the 10,000-URL run (48 ms at most this way). The cost: what is
+  promoted and dies in a cycle a few collections later is only found by a full collection (at the
+  run's end, or mid-run as below), so one that finds garbage puts generation 1 back on Python's
+  schedule until a full collection finds little. Full collections come due on Python's schedule
+  all the same (every 10 x 10 young collections).
 - the full collection (generation 2, the one that walks everything) only when the loop is quiet:
   nothing ready and no timer of the loop's due for :attr:`GcPacer.quiet` seconds, at most every
   :attr:`GcPacer.full_interval` seconds, and never while a run goes on
@@ -22,12 +25,13 @@ moments, with the collector's own thresholds:
   loop, and a full collection then walks every object of every request in flight, a freeze of
   the window the run is measuring (with the run's end made lighter too, the 1000 x 1 s run's
   longest heartbeat lateness went from 45-51 ms to 23-29 ms). Unless it is far overdue
-  (:attr:`GcPacer.overdue`) and the old generation keeps growing: by more than a quarter since
-  it was first overdue (Python's own measure of when a full collection pays, which explicit
-  ones skip; since the last full collection would count the requests in flight, which a run at
-  1000 promotes and replaces). Memory stays bounded even in a run that never ends, and a long
-  run whose old generation holds steady is not stalled every ten seconds to find nothing
-  (20,000 refused URLs at 1000: one 150-160 ms collection mid-run, finding 0-100 objects).
+  (:attr:`GcPacer.overdue`) and the heap keeps growing: by more than a quarter over its smallest
+  size since the collection was first overdue (a quarter: Python's own measure of when a full
+  collection pays, which explicit ones skip; not since the last full collection, which would count
+  the requests in flight that a run at 1000 promotes and replaces). Memory stays bounded even in a
+  run that never ends, and a long run whose heap holds steady is not stalled every ten seconds to
+  find nothing (20,000 refused URLs at 1000: a 150-160 ms collection mid-run, finding 0-100
+  objects, and the heartbeat 181-190 ms late; now 28-30 ms).
 
 Every collection's pause is recorded (``gc.callbacks``): :attr:`GcPacer.pauses`.
 """
@@ -35,6 +39,7 @@ Every collection's pause is recorded (``gc.callbacks``): :attr:`GcPacer.pauses`.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections import deque
 from typing import Any
@@ -53,17 +58,20 @@ class GcPacer:
     """At most one full collection a second: explicit ones skip Python's "25% new objects" rule."""
     overdue: float = 10.0
     """After this long without a due full collection, it runs at the next batch's end anyway,
-    if the old generation has grown by a quarter since it was first overdue (else it is looked
-    at again after as long)."""
+    if the heap has grown by a quarter over its smallest since it was first overdue (else it is
+    looked at again after as long)."""
 
     def __init__(self) -> None:
         self.pauses: deque[tuple[int, float]] = deque(maxlen=100_000)  # (generation, seconds), the latest
         self._started_at = 0.0
         self._last_full = time.monotonic()
-        self._full_due_since: float | None = None
-        self._old_size: int | None = None  # the old generation when a full collection was first overdue
         self._installs = 0
+        # What it learns carries over from one install to the next: the loop installs it for
+        # each run, and a run alone seldom makes a full collection due.
+        self._full_due_since: float | None = None
+        self._heap_low: int | None = None  # the heap's fewest blocks since a full collection was overdue
         self._barren = False  # the last young collection found (almost) no garbage
+        self._old_clean = True  # the last full collection did too
         self._young = 0  # young collections since the last full one
 
     def install(self) -> None:
@@ -90,7 +98,7 @@ class GcPacer:
             now = time.monotonic()
             rested = quiet_for >= self.quiet and now - self._last_full >= self.full_interval
             rested = rested and not gc_control.runs_under_way()
-            if not rested and now - self._full_due_since >= self.overdue and not self._old_grew():
+            if not rested and now - self._full_due_since >= self.overdue and not self._heap_grew():
                 self._full_due_since = now  # little to find: asked again after as long
             elif rested or now - self._full_due_since >= self.overdue:
                 self._last_full = now
@@ -99,22 +107,20 @@ class GcPacer:
                 return
         count0, count1, _ = gc.get_count()
         threshold0, threshold1, threshold2 = gc.get_threshold()
-        if count0 < threshold0:
+        if threshold0 == 0 or count0 < threshold0:  # (0: collection switched off by the program)
             return
-        gc.collect(1 if count1 >= threshold1 or self._barren else 0)
+        gc.collect(1 if count1 >= threshold1 or (self._barren and self._old_clean) else 0)
         self._young += 1
         # Due as on Python's schedule (every threshold1 x threshold2 young collections), however
         # many of them took generation 1: the barren ones promote sooner, not more.
         if self._full_due_since is None and self._young >= threshold1 * threshold2:
             self._full_due_since = time.monotonic()  # from now on, at the first quiet moment
 
-    def _old_grew(self) -> bool:
-        # (Listing the old generation: ~1 ms per 30,000 objects, once per overdue interval.)
-        size = len(gc.get_objects(generation=2))
-        if self._old_size is None:
-            self._old_size = size
-            return False
-        return size * 4 > self._old_size * 5
+    def _heap_grew(self) -> bool:
+        size = sys.getallocatedblocks()  # (~0.3 ms; listing the old generation took ~33 ms per million objects)
+        low = size if self._heap_low is None else min(self._heap_low, size)
+        self._heap_low = low  # the smallest: a burst of requests in flight that ended is not a baseline
+        return size * 4 > low * 5
 
     def longest_pause(self, generation: int | None = None) -> float:
         return max((s for g, s in self.pauses if generation is None or g == generation), default=0.0)
@@ -124,8 +130,10 @@ class GcPacer:
             self._started_at = time.perf_counter()
         else:
             self.pauses.append((info["generation"], time.perf_counter() - self._started_at))
+            threshold0 = gc.get_threshold()[0]
             if info["generation"] < 2:
-                self._barren = info["collected"] * 100 < gc.get_threshold()[0]
+                self._barren = info["collected"] * 100 < threshold0
             else:
-                self._old_size = None
+                self._old_clean = info["collected"] < threshold0
+                self._heap_low = None
                 self._young = 0

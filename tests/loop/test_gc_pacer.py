@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -161,15 +162,15 @@ def test_no_full_collection_while_a_run_is_under_way_unless_long_overdue(full_co
         # big again as after the last full collection, and then holds steady.
         in_flight = [[] for _ in range(len(gc.get_objects(generation=2)) // 2)]
         gc.collect(1)
-        assert 2 not in _generations_collected(pacer, 0.0, 30), "overdue, but the old generation holds steady"
+        assert 2 not in _generations_collected(pacer, 0.0, 30), "overdue, but the heap holds steady"
         del in_flight
         kept: list[object] = []
-        grow = len(gc.get_objects(generation=2)) // 20 + 1000
+        grow = sys.getallocatedblocks() // 20 + 1000
 
         def keep() -> None:
             kept.extend([] for _ in range(grow))
 
-        assert 2 in _generations_collected(pacer, 0.0, 30, keep), "overdue, and the old generation grew by a quarter"
+        assert 2 in _generations_collected(pacer, 0.0, 30, keep), "overdue, and the heap grew by a quarter"
     finally:
         gc_control.run_ended()
         pacer.uninstall()
@@ -209,3 +210,59 @@ def test_young_collections_that_take_the_middle_generation_do_not_make_full_ones
     finally:
         pacer.uninstall()
     assert collected.count(1) >= 50 and 2 not in collected, collected
+
+
+def test_after_a_full_collection_finds_garbage_young_ones_keep_python_s_schedule() -> None:
+    # What a young collection promotes and then dies in a cycle, young collections never see:
+    # only a full collection finds it. When one does, generation 1 goes back to Python's
+    # schedule (garbage dies young again), until a full collection finds little.
+    pacer = GcPacer()
+    pacer.install()
+    kept: list[object] = []
+
+    def keep() -> None:
+        kept.extend([] for _ in range(1000))
+
+    try:
+        gc.collect()
+        held: list[object] = []
+        for _ in range(5000):
+            cycle: list[object] = []
+            cycle.append(cycle)
+            held.append(cycle)
+        gc.collect(1)  # alive, so promoted to the old generation
+        del held, cycle  # garbage now, which only a full collection can find
+        gc.collect(2)
+        after_garbage = _generations_collected(pacer, 0.0, 30, keep)
+        gc.collect(2)
+        after_clean = _generations_collected(pacer, 0.0, 30, keep)
+    finally:
+        pacer.uninstall()
+    assert after_garbage.count(0) > 3 * after_garbage.count(1), after_garbage
+    assert len(after_clean) >= 20 and set(after_clean[1:]) == {1}, after_clean
+
+
+def test_an_overdue_full_collection_counts_the_heap_s_growth_from_its_low_point(full_collections_sooner: None) -> None:
+    # A burst of requests in flight that ended is no baseline: garbage that builds up after it
+    # would have had to outgrow the burst before anything collected it.
+    pacer = GcPacer()
+    pacer.full_interval = 0.0
+    pacer.overdue = 0.0
+    pacer.install()
+    gc_control.run_began()
+    kept: list[object] = []
+    try:
+        gc.collect()
+        burst = [[] for _ in range(sys.getallocatedblocks())]  # the heap doubles, for a while
+        assert 2 not in _generations_collected(pacer, 0.0, 30), "overdue, but the heap holds steady"
+        del burst
+        assert 2 not in _generations_collected(pacer, 0.0, 10), "the heap shrank"
+        grow = sys.getallocatedblocks() * 2 // 5 // 30  # 40% in all: more than a quarter of the low point
+
+        def keep() -> None:
+            kept.extend([] for _ in range(grow))
+
+        assert 2 in _generations_collected(pacer, 0.0, 30, keep), "grown by a quarter since the burst ended"
+    finally:
+        gc_control.run_ended()
+        pacer.uninstall()
