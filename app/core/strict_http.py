@@ -223,9 +223,29 @@ class _CheckedHTTPSConnection(_ReuseAwareConnection, urllib3.connection.HTTPSCon
         try:
             super().connect()
         except (ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:
+            _close_orphaned_tls_socket(exc)
             # Connecting itself fails as NewConnectionError, so this is the TLS handshake; aiohttp
             # calls it a failed connection too, and both are the same row (describe_error).
             raise TLSHangUp(str(exc)) from exc
+
+
+def _close_orphaned_tls_socket(exc: BaseException) -> None:
+    """Closes the TLS socket that Python's ``ssl`` leaves open when the server hangs up before
+    the handshake: ``SSLSocket._create`` has taken the connection's file descriptor, and the
+    reset comes from its probe for early data (after ``ENOTCONN``), outside the part that closes
+    it on failure. Nothing but the failure's traceback holds it then, so it stayed open until
+    the cyclic collector freed the traceback, and then warned of an unclosed socket."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code is _SSL_SOCKET_CREATE:
+            orphan = frame.f_locals.get("self")
+            if isinstance(orphan, ssl.SSLSocket):
+                orphan.close()
+        tb = tb.tb_next
+
+
+_SSL_SOCKET_CREATE = ssl.SSLSocket._create.__func__.__code__  # type: ignore[attr-defined]
 
 
 class _CheckedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
