@@ -27,7 +27,9 @@ moments, with the collector's own thresholds:
   longest heartbeat lateness went from 45-51 ms to 23-29 ms). Unless it is far overdue
   (:attr:`GcPacer.overdue`) and the heap keeps growing: the process's allocated blocks
   (:func:`sys.getallocatedblocks`: every object and buffer, tracked or not, the frozen start-up
-  heap's too) by more than a quarter over their fewest since the collection was first overdue.
+  heap's too), their fewest over the last overdue interval more than a quarter over their fewest
+  since the collection was first overdue (troughs against troughs: the heap swings with the
+  requests in flight).
   A quarter, as Python's own rule for full collections (which explicit ones skip), but of the
   whole heap, not the old generation's objects: a looser bound, and a cheap one (~0.3 ms). Not
   since the last full collection, which would count the requests in flight that a run at 1000
@@ -79,6 +81,7 @@ class GcPacer:
         # each run, and a run alone seldom makes a full collection due.
         self._full_due_since: float | None = None
         self._heap_low: int | None = None  # the heap's fewest blocks since a full collection was overdue
+        self._interval_low: int | None = None  # ... and since it was last looked at
         self._barren = False  # the last young collection found (almost) no garbage
         self._old_clean = True  # the last full collection did too
         self._young = 0  # young collections since the last full one
@@ -120,18 +123,29 @@ class GcPacer:
             return
         gc.collect(1 if count1 >= threshold1 or (self._barren and self._old_clean) else 0)
         self._young += 1
+        if self._full_due_since is not None:
+            size = self.heap_size()  # (~0.04 ms per million blocks)
+            self._interval_low = size if self._interval_low is None else min(self._interval_low, size)
         # Due as on Python's schedule (every threshold1 x threshold2 young collections), however
         # many of them took generation 1: the barren ones promote sooner, not more.
         if self._full_due_since is None and self._young >= threshold1 * threshold2:
             self._full_due_since = time.monotonic()  # from now on, at the first quiet moment
 
     def _heap_grew(self) -> bool:
+        # Troughs against troughs: the heap's fewest blocks over this overdue interval (sampled
+        # at each young collection) against the fewest over the ones before. A heap that swings
+        # with the requests in flight is not growing; a single sample at a peak would say it is.
         size = self.heap_size()
         if size == 0:
             return True  # not counted (no pymalloc): collected when overdue
-        low = size if self._heap_low is None else min(self._heap_low, size)
-        self._heap_low = low  # the smallest: a burst of requests in flight that ended is not a baseline
-        return size * 4 > low * 5
+        low = size if self._interval_low is None else min(self._interval_low, size)
+        self._interval_low = None
+        if self._heap_low is None:
+            self._heap_low = low
+            return False
+        grew = low * 4 > self._heap_low * 5
+        self._heap_low = min(self._heap_low, low)  # a burst of requests that ended is no baseline
+        return grew
 
     def longest_pause(self, generation: int | None = None) -> float:
         return max((s for g, s in self.pauses if generation is None or g == generation), default=0.0)
@@ -147,5 +161,5 @@ class GcPacer:
             else:  # the pacer's or anyone's (app.main, a lesson): no longer due, counted afresh
                 self._old_clean = info["collected"] < threshold0
                 self._last_full = time.monotonic()
-                self._full_due_since = self._heap_low = None
+                self._full_due_since = self._heap_low = self._interval_low = None
                 self._young = 0

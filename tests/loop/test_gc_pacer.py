@@ -294,3 +294,24 @@ def test_after_a_full_collection_finds_garbage_young_ones_keep_python_s_schedule
         pacer.uninstall()
     assert after_garbage.count(0) > 3 * after_garbage.count(1), after_garbage
     assert len(after_clean) >= 20 and set(after_clean[1:]) == {1}, after_clean
+
+
+def test_a_heap_that_swings_with_the_requests_in_flight_is_not_growing(full_collections_sooner: None) -> None:
+    # Requests come and go in waves: a look at a crest after one at a trough is no growth.
+    pacer = GcPacer()
+    pacer.overdue = 0.0
+    heap = [100_000]
+    pacer.heap_size = lambda: heap[0]  # type: ignore[method-assign]
+    pacer.install()
+    gc_control.run_began()
+    try:
+        gc.collect()
+
+        def wave() -> None:
+            make_cycles(1000)
+            heap[0] = 240_000 if heap[0] == 100_000 else 100_000
+
+        assert 2 not in _generations_collected(pacer, 0.0, 60, wave)
+    finally:
+        gc_control.run_ended()
+        pacer.uninstall()
