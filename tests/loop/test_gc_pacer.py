@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import aiohttp
 import pytest
@@ -143,18 +143,32 @@ def _generations_collected(
     return seen
 
 
-def test_no_full_collection_while_a_run_is_under_way_unless_long_overdue(full_collections_sooner: None) -> None:
-    # A run waiting on the network looks quiet to the loop; a full collection then walks every
-    # request in flight. It waits for the run's end, or until it is overdue and the heap has
-    # grown by a quarter: only then is there much to find.
+@contextmanager
+def paced_run(heap: list[int] | None = None, **settings: float) -> Iterator[GcPacer]:
+    """An installed pacer with ``settings`` (``overdue``, ``full_interval``) in a run
+    (:func:`app.core.gc_control.run_began`), after a full collection; given ``heap``, the heap
+    it sees is ``heap[0]`` blocks."""
     pacer = GcPacer()
-    pacer.full_interval = 0.0
-    heap = [100_000]
-    pacer.heap_size = lambda: heap[0]  # type: ignore[method-assign]
+    for name, value in settings.items():
+        setattr(pacer, name, value)
+    if heap is not None:
+        pacer.heap_size = lambda: heap[0]  # type: ignore[method-assign]
     pacer.install()
     gc_control.run_began()
     try:
         gc.collect()
+        yield pacer
+    finally:
+        gc_control.run_ended()
+        pacer.uninstall()
+
+
+def test_no_full_collection_while_a_run_is_under_way_unless_long_overdue(full_collections_sooner: None) -> None:
+    # A run waiting on the network looks quiet to the loop; a full collection then walks every
+    # request in flight. It waits for the run's end, or until it is overdue and the heap has
+    # grown by a quarter: only then is there much to find.
+    heap = [100_000]
+    with paced_run(heap, full_interval=0.0) as pacer:
         assert 2 not in _generations_collected(pacer, 1.0, 30), "a full collection in the middle of a run"
         gc_control.run_ended()
         assert 2 in _generations_collected(pacer, 1.0, 3), "the run is over and the loop is quiet"
@@ -168,23 +182,13 @@ def test_no_full_collection_while_a_run_is_under_way_unless_long_overdue(full_co
             heap[0] += 3_000
 
         assert 2 in _generations_collected(pacer, 0.0, 30, grow), "overdue, and the heap grew by a quarter"
-    finally:
-        gc_control.run_ended()
-        pacer.uninstall()
 
 
 def test_an_overdue_full_collection_counts_the_heap_s_growth_from_its_low_point(full_collections_sooner: None) -> None:
     # A burst of requests in flight that ended is no baseline: garbage that builds up after it
     # would have had to outgrow the burst before anything collected it.
-    pacer = GcPacer()
-    pacer.full_interval = 0.0
-    pacer.overdue = 0.0
     heap = [200_000]  # the burst
-    pacer.heap_size = lambda: heap[0]  # type: ignore[method-assign]
-    pacer.install()
-    gc_control.run_began()
-    try:
-        gc.collect()
+    with paced_run(heap, full_interval=0.0, overdue=0.0) as pacer:
         assert 2 not in _generations_collected(pacer, 0.0, 30), "overdue, but the heap holds steady"
         heap[0] = 100_000
         assert 2 not in _generations_collected(pacer, 0.0, 10), "the heap shrank"
@@ -194,25 +198,13 @@ def test_an_overdue_full_collection_counts_the_heap_s_growth_from_its_low_point(
             heap[0] += 1_500  # 45% in 30 batches: more than a quarter over the low point
 
         assert 2 in _generations_collected(pacer, 0.0, 30, grow), "grown by a quarter since the burst ended"
-    finally:
-        gc_control.run_ended()
-        pacer.uninstall()
 
 
 def test_without_a_heap_count_an_overdue_full_collection_runs(full_collections_sooner: None) -> None:
     # Without pymalloc (PYTHONMALLOC=malloc, as under valgrind) sys.getallocatedblocks() is 0:
     # growth cannot be seen, and garbage must not pile up for the whole run.
-    pacer = GcPacer()
-    pacer.overdue = 0.0
-    pacer.heap_size = lambda: 0  # type: ignore[method-assign]
-    pacer.install()
-    gc_control.run_began()
-    try:
-        gc.collect()
+    with paced_run([0], overdue=0.0) as pacer:
         assert 2 in _generations_collected(pacer, 0.0, 30)
-    finally:
-        gc_control.run_ended()
-        pacer.uninstall()
 
 
 def test_a_full_collection_made_elsewhere_counts_as_the_due_one(full_collections_sooner: None) -> None:
@@ -298,20 +290,11 @@ def test_after_a_full_collection_finds_garbage_young_ones_keep_python_s_schedule
 
 def test_a_heap_that_swings_with_the_requests_in_flight_is_not_growing(full_collections_sooner: None) -> None:
     # Requests come and go in waves: a look at a crest after one at a trough is no growth.
-    pacer = GcPacer()
-    pacer.overdue = 0.0
     heap = [100_000]
-    pacer.heap_size = lambda: heap[0]  # type: ignore[method-assign]
-    pacer.install()
-    gc_control.run_began()
-    try:
-        gc.collect()
+    with paced_run(heap, overdue=0.0) as pacer:
 
         def wave() -> None:
             make_cycles(1000)
             heap[0] = 240_000 if heap[0] == 100_000 else 100_000
 
         assert 2 not in _generations_collected(pacer, 0.0, 60, wave)
-    finally:
-        gc_control.run_ended()
-        pacer.uninstall()
