@@ -609,7 +609,7 @@ class TaskTracer:
             record.name = self._name(record)
             record.task = record.coro = record.waiting_on = None
         raw_spans = self._spans
-        records = self._records
+        records = self._records  # task ids run 1, 2, 3... in this list's order: records[task_id - 1]
 
         def make_spans() -> tuple[Span, ...]:
             spans = []
