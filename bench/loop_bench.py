@@ -18,7 +18,10 @@ about, three times, and the table shows medians of 3 and ratios to plain asyncio
 Loops: plain asyncio, uvloop (if installed: ``pip install -e .[bench]``), raw qasync (qasync as
 it comes, one Qt timer per callback), LabLoop, LabLoop with the app's GcPacer (garbage collected
 between batches; the others keep Python's automatic GC), all without a window, with one aiohttp
-session; and **LoopLab in-app**: the real window on LabLoop + GcPacer, the URLs typed into its
+session; **LoopLab core**: LabLoop + GcPacer running the same requests as a URL run does, through
+the app's session and ``run_async`` (records, redirect and body rules, the run's timeouts, URLs
+checked), without the window, so that the table shows what the loop costs, what a URL run's
+bookkeeping adds, and what the window adds on top; and **LoopLab in-app**: the real window on LabLoop + GcPacer, the URLs typed into its
 list and run with its Run button, through the controller, records, table, timeline, meter, lag
 graph and X-ray, timed from Run to the run's summary. As in the app, the start-up heap is frozen
 (``gc.freeze``) before the runs. The server is aiohttp.web on 127.0.0.1 in a process of its own
@@ -29,9 +32,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import importlib
 import os
+import ssl
 import statistics
 import subprocess
 import sys
@@ -105,6 +110,41 @@ async def throughput(base: str) -> None:
                     await response.read()
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+@functools.cache
+def core_ssl_context() -> ssl.SSLContext:
+    from app.core.fetch import make_ssl_context
+
+    return make_ssl_context()
+
+
+async def core_run(base: str, urls: int, delay: float, concurrency: int) -> None:
+    """What a URL run does without its window: the app's session, the run's records and
+    ``fetch_async``'s rules and timeouts (``run_async``), URLs checked as the window checks them;
+    no controller, table, timeline, meter or X-ray."""
+    from app.core.fetch import open_async_session, run_async
+    from app.core.options import FetchOptions
+    from app.core.run import FetchMode, Run
+    from app.core.urls import check_url
+
+    session = open_async_session(core_ssl_context())  # the app makes its one context once, at start-up
+    try:
+        run = Run.plan([f"{base}/delay/{delay:g}"] * urls, FetchMode.ASYNC, concurrency=concurrency, check=check_url)
+        await run_async(run, session, FetchOptions())
+        done = run.records.count_in(RequestState.DONE)
+        if done != urls:
+            raise RuntimeError(f"core run: {done} of {urls} requests done")
+    finally:
+        await session.close()
+
+
+async def core_throughput(base: str) -> None:
+    await core_run(base, REQUESTS, 0.0, CONCURRENCY)
+
+
+async def core_wide(base: str) -> None:
+    await core_run(base, WIDE, WIDE_DELAY, WIDE)
 
 
 async def wide(base: str) -> None:
@@ -223,6 +263,8 @@ def measure(make: Callable[[], asyncio.AbstractEventLoop], scenario: Callable[[s
     return sample
 
 
+CORE = "LoopLab core"
+"""LabLoop + GcPacer running a URL run's requests as the app does, without the window (:func:`core_run`)."""
 IN_APP = "LoopLab in-app"
 TEN_K = 10_000
 TEN_K_DELAY = 0.1
@@ -464,7 +506,7 @@ def report(results: dict[str, Results], rss: dict[str, list[float]] | None = Non
     for label, values in rows:
         lines.append("| " + label.ljust(width) + " | " + " | ".join(v.ljust(c) for v, c in zip(values, cols)) + " |")
 
-    for name in ("LabLoop + GcPacer", IN_APP):
+    for name in ("LabLoop + GcPacer", CORE, IN_APP):
         lab = results[name]
         tp = med(REQUESTS / s.wall for s in lab.throughput) / base_tp
         cpu = med(s.cpu for s in lab.throughput) / base_cpu
@@ -487,7 +529,10 @@ def report(results: dict[str, Results], rss: dict[str, list[float]] | None = Non
             paint = startup["looplab"] / startup["bare"]
             goals.append((f"first paint <= 1.25x the bare Qt + qasync + aiohttp start: {paint:.2f}x", paint <= 1.25))
         lines.append("")
-        what = "the app's window, controller and X-ray" if name == IN_APP else "the loop alone, no window"
+        what = {
+            IN_APP: "the app's window, controller and X-ray",
+            CORE: "the loop and a URL run's records, rules and timeouts, no window",
+        }.get(name, "the loop alone, no window")
         lines.append(f"{name} against issue 13's goals ({what}):")
         lines += [f"  [{'ok' if ok else 'MISSED'}] {text}" for text, ok in goals]
     return lines
@@ -512,9 +557,10 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         loops = make_loops()
         in_app = InApp()
+        core_ssl_context()  # (~40 ms: made before the runs, as the app makes it before its first)
         gc.collect()
         gc.freeze()  # as the app does after start-up (app.main.freeze_startup_heap)
-        results = {name: Results() for name in [*loops, IN_APP]}
+        results = {name: Results() for name in [*loops, CORE, IN_APP]}
 
         def note(bucket: str, run: int, name: str, sample: Sample) -> None:
             getattr(results[name], bucket).append(sample)
@@ -526,13 +572,14 @@ def main() -> int:
             )
 
         try:
-            for scenario, bucket, in_app_run in (
-                (throughput, "throughput", (REQUESTS, 0.0, CONCURRENCY)),
-                (wide, "wide", (WIDE, WIDE_DELAY, WIDE)),
+            for scenario, core, bucket, in_app_run in (
+                (throughput, core_throughput, "throughput", (REQUESTS, 0.0, CONCURRENCY)),
+                (wide, core_wide, "wide", (WIDE, WIDE_DELAY, WIDE)),
             ):
                 for run in range(args.runs):
                     for name, make in loops.items():
                         note(bucket, run, name, measure(make, scenario, base, is_qt(name)))
+                    note(bucket, run, CORE, measure(loops["LabLoop + GcPacer"], core, base, True))
                     note(bucket, run, IN_APP, in_app.measure(base, *in_app_run))
             for run in range(args.runs):
                 note("ten_k", run, IN_APP, in_app.measure(base, TEN_K, TEN_K_DELAY, 1000))
