@@ -123,12 +123,14 @@ async def core_run(base: str, urls: int, delay: float, concurrency: int) -> None
     """What a URL run does without its window: the app's session, the run's records and
     ``fetch_async``'s rules and timeouts (``run_async``), URLs checked as the window checks them;
     no controller, table, timeline, meter or X-ray."""
+    from app.core import gc_control
     from app.core.fetch import open_async_session, run_async
     from app.core.options import FetchOptions
     from app.core.run import FetchMode, Run
     from app.core.urls import check_url
 
     session = open_async_session(core_ssl_context())  # the app makes its one context once, at start-up
+    gc_control.run_began()  # as the controller does: the GcPacer holds full collections until the end
     try:
         run = Run.plan([f"{base}/delay/{delay:g}"] * urls, FetchMode.ASYNC, concurrency=concurrency, check=check_url)
         await run_async(run, session, FetchOptions())
@@ -136,6 +138,7 @@ async def core_run(base: str, urls: int, delay: float, concurrency: int) -> None
         if done != urls:
             raise RuntimeError(f"core run: {done} of {urls} requests done")
     finally:
+        gc_control.run_ended()
         await session.close()
 
 
@@ -516,7 +519,7 @@ def report(results: dict[str, Results], rss: dict[str, list[float]] | None = Non
             (f"throughput >= 0.85x plain asyncio: {tp:.2f}x", tp >= 0.85),
             (f"CPU <= 1.5x: {cpu:.2f}x", cpu <= 1.5),
             (f"1000 x 1 s wall/ideal <= 1.1x plain asyncio's: {wall:.2f}x", wall <= 1.1),
-            (f"heartbeat lateness median of 3 <= 50 ms: {med(late):.0f} ms", med(late) <= 50),
+            (f"heartbeat lateness median of {len(late)} <= 50 ms: {med(late):.0f} ms", med(late) <= 50),
             (f"heartbeat lateness max <= 100 ms: {max(late):.0f} ms", max(late) <= 100),
         ]
         if lab.ten_k:
