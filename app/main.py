@@ -143,8 +143,11 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
         server.stop()
         sys.excepthook = sys.__excepthook__
         threading.excepthook = threading.__excepthook__
-        # Free the closed loop's Qt timer object and the window here, on the GUI thread, with
-        # no other thread left: Qt objects freed on another thread leave dangling Qt timers.
+        # Collect once more here, on the GUI thread, with no other thread left: Qt objects freed on
+        # another thread leave dangling Qt timers. This frees what the last moments left in cycles,
+        # not the window nor the loop: they were frozen with the start-up heap, and the window's
+        # children hold its wrapper through Qt's ownership, which the collector cannot see (a
+        # weakref to either is still alive here, even after gc.unfreeze()). They go with the process.
         gc.collect()
         gc_pacer.uninstall()  # automatic collection again
     log.info("LoopLab closed cleanly")
