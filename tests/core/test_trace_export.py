@@ -36,6 +36,8 @@ from app.core.trace_export import FREEZE_LANE, LOOP_LANE, to_trace_events, trace
 from tests.runs import answered, planned
 
 METADATA_NAMES = {"process_name", "process_labels", "process_sort_index", "thread_name", "thread_sort_index"}
+STEP_SLACK_US = 10_000
+"""How much later than its request a traced wait may begin: the rest of the step that sent it."""
 
 
 def check_format(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -220,7 +222,10 @@ def test_a_real_traced_run_exports_one_track_per_task_and_per_request(demo_serve
     fetches = [e for e in events if e["ph"] == "X" and e["name"] == "fetch_async"]
     assert len(fetches) == 6
     for one in fetches:
-        assert 0.2e6 <= one["dur"] < 1.2e6
+        # The server waits 0.2 s from the moment the request reaches it; the X-ray's span begins when
+        # the step that sent it ends (task_trace: a wait begins as the step ends), which on a busy
+        # machine can be a millisecond or more later (seen: 198.9 ms).
+        assert 0.2e6 - STEP_SLACK_US <= one["dur"] < 1.2e6
     assert len([n for n in names.values() if n.startswith("request ")]) == 6
     # Two rounds of three: at most three fetches overlap at any moment.
     edges = sorted(itertools.chain(((e["ts"], 1) for e in fetches), ((e["ts"] + e["dur"], -1) for e in fetches)))
