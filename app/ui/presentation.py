@@ -1,9 +1,8 @@
 """Presentation mode, zoom and the window's look: fonts, style sheet, palette, what is shown.
 
 Presentation mode is for a projector: every font bigger, high contrast, full screen, and only
-what a class watches (the menus, the advanced options and the titles over the ball and the
-graph go; an Exit button stays). The status bar goes too, except while it has something to say
-(a file saved, the zoom, "Cancelling…"): a message shown there must not go unseen. Outside it the palette follows the
+what a class watches (the menus, the status bar, the advanced options and the titles
+over the ball and the graph go; an Exit button stays). Outside it the palette follows the
 system's colour scheme and contrast setting (:mod:`app.ui.system_look`), also when they change
 while the lab is open.
 
@@ -59,7 +58,6 @@ class Presentation(QObject):
         self._refit.timeout.connect(self._on_refit_timeout)
         window.installEventFilter(self)
         self._system.changed.connect(self._on_system_look_changed)
-        window.statusBar().messageChanged.connect(self._on_status_message_changed)
 
     @property
     def on(self) -> bool:
@@ -170,9 +168,8 @@ class Presentation(QObject):
         window.setStyleSheet(look.style_sheet(scale, self._font.pointSizeF(), presentation=on, dark=self._system.dark))
         # After the style sheet: setting one re-polishes the window and puts its old palette back.
         window.setPalette(self._system.palette(high_contrast=on))
-        for widget in (*self._advanced, window.menuBar()):
+        for widget in (*self._advanced, window.menuBar(), window.statusBar()):
             widget.setVisible(not on)
-        window.statusBar().setVisible(not on or bool(window.statusBar().currentMessage()))
         self._lesson_panel.set_compact(on)
         self._exit_button.setVisible(on)
         state = window.windowState()
@@ -197,8 +194,3 @@ class Presentation(QObject):
 
     def _on_system_look_changed(self) -> None:
         self.apply()
-
-    def _on_status_message_changed(self, text: str) -> None:
-        # In presentation mode the status bar shows only for as long as its message does.
-        if self._on:
-            self._window.statusBar().setVisible(bool(text))

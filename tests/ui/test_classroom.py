@@ -31,7 +31,6 @@ from app.ui import look, plain_text, settings
 from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import next_emission, quit_lab, until
-from tests.ui.test_fit import settle
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -162,35 +161,6 @@ def test_presentation_scale_is_what_the_issue_asks(lab: MainWindow) -> None:
     normal = rendered_points(code)
     lab.set_presentation(True)
     assert rendered_points(code) >= 1.5 * normal  # the lesson's code, too
-
-
-@pytest.mark.parametrize("screen", [(1024, 768), (1280, 720), (1366, 768)])
-def test_a_status_message_shows_in_presentation_mode_for_as_long_as_it_lasts(lab: MainWindow, qtbot: Any, screen: tuple[int, int]) -> None:
-    # The status bar is hidden in presentation mode, and with it what the lab says there: the
-    # zoom, a file saved, "Cancelling…". It comes back for the message, and only for it.
-    activate(lab, qtbot)
-    lab.set_presentation(True, full_screen=False)
-    lab.resize(*screen)
-    bar = lab.statusBar()
-    assert not bar.isVisible()
-    QTest.keySequence(lab, QKeySequence("Ctrl+-"))  # zooms out, and says so
-    assert bar.currentMessage().startswith("Zoom ") and bar.isVisible()
-    assert settle(lab) == []  # everything still fits above it
-    bar.clearMessage()
-    assert not bar.isVisible()
-    bar.showMessage("Saved the run to a file", 30)  # a message that ends by itself
-    assert bar.isVisible()
-    qtbot.waitUntil(lambda: not bar.isVisible())
-    # A message shown before presentation mode starts keeps the bar until it ends.
-    lab.set_presentation(False)
-    assert bar.isVisible()
-    bar.showMessage("Cancelling…", 10_000)
-    lab.set_presentation(True, full_screen=False)
-    assert bar.isVisible()
-    bar.clearMessage()
-    assert not bar.isVisible()
-    lab.set_presentation(False)
-    assert bar.isVisible() and lab.menuBar().isVisible()
 
 
 def test_shortcuts_still_work_in_presentation_mode(lab: MainWindow, qtbot: Any) -> None:
