@@ -134,7 +134,7 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
 
     # Python's cyclic GC runs only on the GUI thread, between the loop's batches, from here to
     # exit: never mid-heartbeat, and never on the demo server's thread, where it could free Qt
-    # objects (the window and the loop become garbage while that thread still runs).
+    # objects made after start-up (dialogs, a run's timers) while that thread still runs.
     gc_pacer = GcPacer()
     gc_pacer.install()
     try:
@@ -145,9 +145,10 @@ def run_lab(screenshot: Path | None = None, lesson: str | None = None, startup_r
         threading.excepthook = threading.__excepthook__
         # Collect once more here, on the GUI thread, with no other thread left: Qt objects freed on
         # another thread leave dangling Qt timers. This frees what the last moments left in cycles,
-        # not the window nor the loop: they were frozen with the start-up heap, and the window's
-        # children hold its wrapper through Qt's ownership, which the collector cannot see (a
-        # weakref to either is still alive here, even after gc.unfreeze()). They go with the process.
+        # but neither the window nor the loop: both were frozen with the start-up heap, and the
+        # window also owns its children in C++ (an edge the collector cannot see) while their
+        # wrappers refer back to it. Checked with weakrefs: both are still alive after this, even
+        # with gc.unfreeze() first. They go with the process.
         gc.collect()
         gc_pacer.uninstall()  # automatic collection again
     log.info("LoopLab closed cleanly")
