@@ -158,6 +158,7 @@ _DARK_SHEET = f"""
 _PRESENTATION_EXTRA = """
 #runReport { border-width: 4px; }
 #blockingToggle { border-width: 4px; }
+#presentationMessage { background: #000000; color: #ffffff; border: 2px solid #ffffff; border-radius: 6px; padding: 4px 12px; }
 """
 
 

@@ -2,7 +2,9 @@
 
 Presentation mode is for a projector: every font bigger, high contrast, full screen, and only
 what a class watches (the menus, the status bar, the advanced options and the titles
-over the ball and the graph go; an Exit button stays). Outside it the palette follows the
+over the ball and the graph go; an Exit button stays). What the status bar says (the zoom, a file
+saved, "Cancelling…") shows over the window's foot instead, for as long as it lasts: it takes no
+room from the layout, whose fonts are sized for the room without the bar. Outside it the palette follows the
 system's colour scheme and contrast setting (:mod:`app.ui.system_look`), also when they change
 while the lab is open.
 
@@ -22,12 +24,16 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from app.i18n import _
 from app.ui import look
 from app.ui.system_look import system_look
 from app.ui.widgets.lesson_panel import LessonPanel
+
+
+MESSAGE_MARGIN = 8
+"""Pixels between the presentation-mode message and the window's edges."""
 
 
 class Presentation(QObject):
@@ -58,6 +64,14 @@ class Presentation(QObject):
         self._refit.timeout.connect(self._on_refit_timeout)
         window.installEventFilter(self)
         self._system.changed.connect(self._on_system_look_changed)
+        # The status bar's message in presentation mode: over the layout, never in it, and never
+        # in the way of the mouse.
+        self._message = QLabel(window)
+        self._message.setObjectName("presentationMessage")
+        self._message.setTextFormat(Qt.TextFormat.PlainText)  # a file name or an error: never markup
+        self._message.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._message.hide()
+        window.statusBar().messageChanged.connect(self._show_message)
 
     @property
     def on(self) -> bool:
@@ -175,10 +189,14 @@ class Presentation(QObject):
         state = window.windowState()
         full = on and self._full_screen
         window.setWindowState(state | Qt.WindowState.WindowFullScreen if full else state & ~Qt.WindowState.WindowFullScreen)
+        self._show_message()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self._window and event.type() == QEvent.Type.Resize and (self._on or self._zoom > 1.0):
-            self._refit.start()
+        if watched is self._window and event.type() == QEvent.Type.Resize:
+            if self._on or self._zoom > 1.0:
+                self._refit.start()
+            if self._message.isVisible():
+                self._show_message()  # still at the foot, still within the width
         return super().eventFilter(watched, event)
 
     def _size_to_fit(self) -> tuple[int, int]:
@@ -194,3 +212,21 @@ class Presentation(QObject):
 
     def _on_system_look_changed(self) -> None:
         self.apply()
+
+    def _show_message(self) -> None:
+        """Shows the status bar's message over the window's foot in presentation mode (elided to
+        the window's width), and hides it when there is none or presentation mode is off."""
+        window, label = self._window, self._message
+        text = window.statusBar().currentMessage() if self._on else ""
+        if not text:
+            label.hide()
+            return
+        label.setText(text)
+        label.ensurePolished()
+        room = window.width() - 2 * MESSAGE_MARGIN
+        frame = label.sizeHint().width() - label.fontMetrics().horizontalAdvance(text)  # padding, border
+        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, room - frame)))
+        label.adjustSize()
+        label.move(MESSAGE_MARGIN, window.height() - label.height() - MESSAGE_MARGIN)
+        label.raise_()
+        label.show()

@@ -17,7 +17,7 @@ import aiohttp
 import PySide6
 import pytest
 import qasync
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import QRect, Qt, qVersion
 from PySide6.QtGui import QAction, QColor, QFontInfo, QKeySequence, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QTableWidget, QWidget
@@ -30,7 +30,9 @@ from app.core.run import FetchMode, RunOutcome, RunSummary
 from app.ui import look, plain_text, settings
 from app.ui.lab import create_window
 from app.ui.main_window import MainWindow
+from app.ui.presentation import MESSAGE_MARGIN
 from tests.ui.conftest import next_emission, quit_lab, until
+from tests.ui.test_fit import run_with_failures, settle
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -161,6 +163,65 @@ def test_presentation_scale_is_what_the_issue_asks(lab: MainWindow) -> None:
     normal = rendered_points(code)
     lab.set_presentation(True)
     assert rendered_points(code) >= 1.5 * normal  # the lesson's code, too
+
+
+def presentation_message(lab: MainWindow) -> QLabel:
+    return lab.findChild(QLabel, "presentationMessage")
+
+
+@pytest.mark.parametrize("screen", [(1024, 768), (1280, 720), (1366, 768)])
+def test_what_the_status_bar_says_shows_in_presentation_mode_without_taking_room(
+    lab: MainWindow, loop: qasync.QEventLoop, demo_server: DemoServer, qtbot: Any, screen: tuple[int, int]
+) -> None:
+    # Presentation mode hides the status bar, and with it what the lab says there: the zoom, a
+    # file saved, "Cancelling…". It shows over the window's foot instead, for as long as it lasts,
+    # taking no room: the fonts are sized for the room without the bar.
+    run_with_failures(lab, loop, demo_server)
+    activate(lab, qtbot)
+    lab.set_presentation(True, full_screen=False)
+    lab.resize(*screen)
+    assert settle(lab) == []
+    bar, message = lab.statusBar(), presentation_message(lab)
+    def layout() -> list[QRect]:
+        return [w.geometry() for w in (lab.source, lab.controls, lab.liveness, lab.report, lab.results)]
+
+    assert not message.isVisible()
+
+    QTest.keySequence(lab, QKeySequence("Ctrl+-"))  # zooms out, and says so
+    assert bar.currentMessage().startswith("Zoom ") and not bar.isVisible()
+    assert message.isVisible() and message.text() == bar.currentMessage()
+    QTest.keySequence(lab, QKeySequence("Ctrl+0"))  # back to presentation mode's own size: all the room it has
+    assert message.isVisible() and message.text() == bar.currentMessage()
+    assert settle(lab) == []  # everything fits, at the size with no room to spare
+    with_message = layout()
+    bar.clearMessage()
+    assert not message.isVisible()
+    assert settle(lab) == [] and layout() == with_message  # it took no room: nothing moves when it goes
+    bar.showMessage("Zoom 100%", 10_000)
+    inside = lab.rect().adjusted(0, lab.height() // 2, 0, 0)  # in the window's lower half, whole
+    assert inside.contains(message.geometry()), (message.geometry(), lab.rect())
+    assert message.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    # Outside text is never markup, and a long one is shortened to the window's width.
+    path = "/home/<b>teacher</b>/" + "a-long-folder-name/" * 20 + "run.har"
+    bar.showMessage(path, 30)  # a message that ends by itself
+    assert message.textFormat() == Qt.TextFormat.PlainText and "<b>teacher</b>" in message.text()
+    assert "…" in message.text() and lab.rect().contains(message.geometry())
+    qtbot.waitUntil(lambda: not message.isVisible())
+    assert bar.currentMessage() == ""
+
+    # Leaving presentation mode gives the status bar its message back; entering it with one
+    # showing puts it over the foot.
+    bar.showMessage("Cancelling…", 10_000)
+    lab.set_presentation(False)
+    assert bar.isVisible() and not message.isVisible()
+    lab.set_presentation(True, full_screen=False)
+    assert message.isVisible() and message.text() == "Cancelling…"
+    lab.resize(screen[0] - 100, screen[1] - 50)  # it follows the window's foot
+    QApplication.processEvents()
+    assert message.geometry().bottom() == lab.height() - 1 - MESSAGE_MARGIN
+    bar.clearMessage()
+    assert not message.isVisible()
 
 
 def test_shortcuts_still_work_in_presentation_mode(lab: MainWindow, qtbot: Any) -> None:
