@@ -89,7 +89,9 @@ def announce(widget: QWidget, text: str, *, assertive: bool = False) -> None:
         QAccessible.updateAccessibility(event)
         return
     window = widget.window()
-    if isinstance(window, QMainWindow):
+    # Not in presentation mode, which hides the status bar: the report already shows these words
+    # to the class, and a copy over the results (app.ui.presentation) would only hide them.
+    if isinstance(window, QMainWindow) and not window.statusBar().isHidden():
         window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
 
 

@@ -3,8 +3,10 @@
 Presentation mode is for a projector: every font bigger, high contrast, full screen, and only
 what a class watches (the menus, the status bar, the advanced options and the titles
 over the ball and the graph go; an Exit button stays). What the status bar says (the zoom, a file
-saved, "Cancelling…") shows over the window's foot instead, for as long as it lasts: it takes no
-room from the layout, whose fonts are sized for the room without the bar. Outside it the palette follows the
+saved, "Cancelling…") shows over the window's foot instead, for as long as it lasts and
+:data:`MESSAGE_MS` at most: it takes no room from the layout, whose fonts are sized for the room
+without the bar. (Announcements that Qt before 6.8 cannot make stay out of it: the report says the
+same to the class.) Outside it the palette follows the
 system's colour scheme and contrast setting (:mod:`app.ui.system_look`), also when they change
 while the lab is open.
 
@@ -24,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QStyle, QWidget
 
 from app.i18n import _
 from app.ui import look
@@ -34,6 +36,8 @@ from app.ui.widgets.lesson_panel import LessonPanel
 
 MESSAGE_MARGIN = 8
 """Pixels between the presentation-mode message and the window's edges."""
+MESSAGE_MS = 5000
+"""The longest the presentation-mode message stays over the results (a saved file's is 10 s in the status bar)."""
 
 
 class Presentation(QObject):
@@ -62,16 +66,20 @@ class Presentation(QObject):
         self._refit.setSingleShot(True)
         self._refit.setInterval(0)
         self._refit.timeout.connect(self._on_refit_timeout)
-        window.installEventFilter(self)
-        self._system.changed.connect(self._on_system_look_changed)
-        # The status bar's message in presentation mode: over the layout, never in it, and never
-        # in the way of the mouse.
+        # The status bar's message in presentation mode: over the layout, never in it, never in
+        # the way of the mouse, and for MESSAGE_MS at most (it covers the foot of the results).
         self._message = QLabel(window)
         self._message.setObjectName("presentationMessage")
         self._message.setTextFormat(Qt.TextFormat.PlainText)  # a file name or an error: never markup
         self._message.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._message.hide()
-        window.statusBar().messageChanged.connect(self._show_message)
+        self._message_text: str | None = None  # what it shows (or showed until MESSAGE_MS ran out)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self._message.hide)
+        window.statusBar().messageChanged.connect(self._on_status_message_changed)
+        window.installEventFilter(self)
+        self._system.changed.connect(self._on_system_look_changed)
 
     @property
     def on(self) -> bool:
@@ -189,14 +197,20 @@ class Presentation(QObject):
         state = window.windowState()
         full = on and self._full_screen
         window.setWindowState(state | Qt.WindowState.WindowFullScreen if full else state & ~Qt.WindowState.WindowFullScreen)
-        self._show_message()
+        current = window.statusBar().currentMessage()
+        if not on:
+            self._on_status_message_changed("")
+        elif self._message.isVisible():
+            self._place_message()  # in the new font
+        elif current and current != self._message_text:  # presentation mode began with a message showing
+            self._on_status_message_changed(current)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self._window and event.type() == QEvent.Type.Resize:
             if self._on or self._zoom > 1.0:
                 self._refit.start()
             if self._message.isVisible():
-                self._show_message()  # still at the foot, still within the width
+                self._place_message()  # still at the foot, still within the width
         return super().eventFilter(watched, event)
 
     def _size_to_fit(self) -> tuple[int, int]:
@@ -213,20 +227,36 @@ class Presentation(QObject):
     def _on_system_look_changed(self) -> None:
         self.apply()
 
-    def _show_message(self) -> None:
-        """Shows the status bar's message over the window's foot in presentation mode (elided to
-        the window's width), and hides it when there is none or presentation mode is off."""
-        window, label = self._window, self._message
-        text = window.statusBar().currentMessage() if self._on else ""
-        if not text:
-            label.hide()
+    def _on_status_message_changed(self, text: str) -> None:
+        """A new message (or none): shown over the window's foot in presentation mode, for
+        MESSAGE_MS at most; hidden when the status bar's message ends."""
+        if not self._on or not text:
+            self._message.hide()
+            self._message_timer.stop()
+            self._message_text = None
             return
-        label.setText(text)
+        self._message_text = text
+        self._place_message()
+        self._message.raise_()
+        self._message.show()
+        self._message_timer.start(MESSAGE_MS)
+
+    def _place_message(self) -> None:
+        """Fits the message to the window's width, on one line as the status bar draws it, and
+        puts it in the window's bottom corner on the side its text starts."""
+        window, label = self._window, self._message
+        text = " ".join((self._message_text or "").split())  # newlines and tabs: one line
         label.ensurePolished()
-        room = window.width() - 2 * MESSAGE_MARGIN
-        frame = label.sizeHint().width() - label.fontMetrics().horizontalAdvance(text)  # padding, border
-        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, room - frame)))
-        label.adjustSize()
-        label.move(MESSAGE_MARGIN, window.height() - label.height() - MESSAGE_MARGIN)
-        label.raise_()
-        label.show()
+        area = window.rect().adjusted(MESSAGE_MARGIN, MESSAGE_MARGIN, -MESSAGE_MARGIN, -MESSAGE_MARGIN)
+        margins = label.contentsMargins()  # the style sheet's padding and border
+        room = area.width() - margins.left() - margins.right()
+        for _attempt in range(2):  # once more if the label's own measure of the text came out wider
+            label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, room)))
+            label.adjustSize()
+            over = label.width() - area.width()
+            if over <= 0:
+                break
+            room -= over
+        label.resize(min(label.width(), area.width()), label.height())
+        corner = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+        label.setGeometry(QStyle.alignedRect(window.layoutDirection(), corner, label.size(), area))
