@@ -14,7 +14,8 @@ text really changes. What this module adds:
   (a polite announcement, Qt 6.8 and later), e.g. the end of a run or code that cannot start;
   an unexpected error is said at once (assertive). Older Qt has no
   announcements: the window's status bar shows the sentence instead, where a screen reader reads
-  it on request (NVDA+End, for one).
+  it on request (NVDA+End, for one); not in presentation mode, which hides the bar (the report
+  shows the same words to the class).
 - :func:`chain_tab_order`: Tab visits the window's parts in the order a person works, whatever
   order they were built in.
 

@@ -200,7 +200,7 @@ class Presentation(QObject):
         current = window.statusBar().currentMessage()
         if not on:
             self._on_status_message_changed("")
-        elif self._message.isVisible():
+        elif not self._message.isHidden():
             self._place_message()  # in the new font
         elif current and current != self._message_text:  # presentation mode began with a message showing
             self._on_status_message_changed(current)
@@ -209,7 +209,7 @@ class Presentation(QObject):
         if watched is self._window and event.type() == QEvent.Type.Resize:
             if self._on or self._zoom > 1.0:
                 self._refit.start()
-            if self._message.isVisible():
+            if not self._message.isHidden():
                 self._place_message()  # still at the foot, still within the width
         return super().eventFilter(watched, event)
 
@@ -250,13 +250,13 @@ class Presentation(QObject):
         area = window.rect().adjusted(MESSAGE_MARGIN, MESSAGE_MARGIN, -MESSAGE_MARGIN, -MESSAGE_MARGIN)
         margins = label.contentsMargins()  # the style sheet's padding and border
         room = area.width() - margins.left() - margins.right()
-        for _attempt in range(2):  # once more if the label's own measure of the text came out wider
-            label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, room)))
-            label.adjustSize()
-            over = label.width() - area.width()
-            if over <= 0:
-                break
-            room -= over
-        label.resize(min(label.width(), area.width()), label.height())
+        metrics = label.fontMetrics()
+        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, room)))
+        label.adjustSize()
+        # What the label adds to its text's width, measured (QLabel indents a framed text too),
+        # and the text shortened again to what is left of the room.
+        overhead = label.width() - metrics.horizontalAdvance(label.text())
+        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, area.width() - overhead)))
+        label.adjustSize()
         corner = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
         label.setGeometry(QStyle.alignedRect(window.layoutDirection(), corner, label.size(), area))

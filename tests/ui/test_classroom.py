@@ -198,12 +198,14 @@ def test_what_the_status_bar_says_shows_in_presentation_mode_without_taking_room
 
     # Outside text is never markup; a long one, or one of several lines, is one line the
     # window's width at most.
-    for text in ("/home/<b>teacher</b>/" + "a-long-folder-name/" * 20 + "run.har", "y" * 200 + "\n" + "x" * 200, "a\t" * 60):
+    long_path = "/home/<b>teacher</b>/" + "a-long-folder-name/" * 20 + "run.har"
+    for text, shortened in ((long_path, True), ("y" * 200 + "\n" + "x" * 200, True), ("a\t" * 30, False)):
         bar.showMessage(text, 10_000)
         assert message.isVisible() and message.textFormat() == Qt.TextFormat.PlainText
         assert foot.contains(message.geometry()), (text[:20], message.geometry(), foot)
         assert "\n" not in message.text() and "\t" not in message.text()
-    assert "<b>teacher</b>" not in message.text()  # (the last one shown is the tabs)
+        assert ("…" in message.text()) is shortened and message.text().startswith(text[:5].replace("\t", " "))
+        assert message.sizeHint().width() <= message.width(), (text[:20], message.sizeHint(), message.width())  # none of it cut
     bar.showMessage("Saved the run as /home/<b>teacher</b>/run.har", 10_000)
     assert message.text() == "Saved the run as /home/<b>teacher</b>/run.har"
     assert message.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -237,6 +239,9 @@ def test_the_presentation_message_leaves_the_results_after_a_few_seconds(lab: Ma
     lab.presentation.apply()  # a zoom or a new size later: it does not come back
     assert not message.isVisible()
     lab.statusBar().showMessage("Zoom 90%", 5000)  # a new one does
+    assert message.isVisible() and message.text() == "Zoom 90%"
+    qtbot.waitUntil(lambda: not message.isVisible())
+    lab.say("Zoom 90%", 5000)  # said again (Ctrl+0 twice, Run with nothing to run): shown again
     assert message.isVisible() and message.text() == "Zoom 90%"
 
 
