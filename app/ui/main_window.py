@@ -35,7 +35,7 @@ from app.ui.panels.liveness import LivenessPanel
 from app.ui.panels.report import ReportPanel
 from app.ui.panels.results import ResultsPanel
 from app.ui.panels.source import NothingToRun, SourcePanel
-from app.ui.presentation import Presentation
+from app.ui.presentation import Presentation, say
 from app.ui.widgets.error_banner import ErrorBanner
 from app.ui.window_state import WindowState
 
@@ -78,8 +78,8 @@ class MainWindow(QMainWindow):
         self.server_label.setAccessibleName(_("Address of the built-in demo server"))
         self.statusBar().addPermanentWidget(self.server_label)
 
-        self.exporter = Exporter(self, lambda: self.results.last_run, lambda text: self.say(text, 10000))
-        self.code_files = CodeFiles(self, self.source, lambda text: self.say(text, 10000))
+        self.exporter = Exporter(self, lambda: self.results.last_run, lambda text: say(self, text, 10000))
+        self.code_files = CodeFiles(self, self.source, lambda text: say(self, text, 10000))
         self.presentation = Presentation(
             self, advanced=[self.controls.options_box, *self.liveness.titles], lesson_panel=self.source.lesson_panel,
             exit_button=self.controls.exit_presentation_button,
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         }
         handlers |= {actions.export_action_name(f.kind): (lambda kind=f.kind: self.exporter.export(kind)) for f in FORMATS}
         handlers |= {actions.lesson_action_name(lesson.id): (lambda i=lesson.id: self.source.open_lesson(i)) for lesson in LESSONS}
-        handlers |= self.presentation.zoom_handlers(lambda text: self.say(text, 5000))
+        handlers |= self.presentation.zoom_handlers(lambda text: say(self, text, 5000))
         return handlers
 
     def _connect(self) -> None:
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         try:
             request = self.source.request(controls.mode, controls.concurrency_spin.value(), controls.options())
         except NothingToRun as nothing:
-            self.say(str(nothing), 8000)
+            say(self, str(nothing), 8000)
             self.source.focus_what_is_missing()
             return None
         # Run (or the toggle) is about to be disabled: typing would otherwise land in a spin box.
@@ -189,14 +189,6 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - a lesson that cannot even start is a bug: report it
             self.reporter.report(_("The run could not start"), exc)
             return None
-
-    def say(self, text: str, ms: int) -> None:
-        """Shows ``text`` in the status bar for ``ms`` milliseconds (in presentation mode, which
-        hides the bar, over the window's foot: app.ui.presentation). Said again, it shows again:
-        the status bar tells no one when its text is set to the same text."""
-        bar = self.statusBar()
-        bar.clearMessage()
-        bar.showMessage(text, ms)
 
     async def run_once(self) -> RunSummary:
         """Presses Run and returns the run's summary when it ends (for scripts: screenshots, benchmarks)."""
@@ -243,11 +235,11 @@ class MainWindow(QMainWindow):
 
     def _cancel(self) -> None:
         if self.controller.cancel():
-            self.say(_("Cancelling…"), 3000)
+            say(self, _("Cancelling…"), 3000)
 
     def _reset_to_defaults(self) -> None:
         if self.state.reset_to_defaults():
-            self.say(_("Settings reset to their defaults."), 8000)
+            say(self, _("Settings reset to their defaults."), 8000)
 
     def _open_dialog(self, dialog: QWidget) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

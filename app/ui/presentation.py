@@ -40,6 +40,15 @@ MESSAGE_MS = 5000
 """The longest the presentation-mode message stays over the results (a saved file's is 10 s in the status bar)."""
 
 
+def say(window: QMainWindow, text: str, ms: int) -> None:
+    """Shows ``text`` in ``window``'s status bar for ``ms`` milliseconds (in presentation mode,
+    which hides the bar, over the window's foot). Said again, it shows again: the status bar
+    tells no one when its text is set to the same text, so it is cleared first."""
+    bar = window.statusBar()
+    bar.clearMessage()
+    bar.showMessage(text, ms)
+
+
 class Presentation(QObject):
     """Applies the window's look: its zoom, presentation mode or not, and the system's colours
     (see the module's docstring)."""

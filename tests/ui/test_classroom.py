@@ -241,7 +241,7 @@ def test_the_presentation_message_leaves_the_results_after_a_few_seconds(lab: Ma
     lab.statusBar().showMessage("Zoom 90%", 5000)  # a new one does
     assert message.isVisible() and message.text() == "Zoom 90%"
     qtbot.waitUntil(lambda: not message.isVisible())
-    lab.say("Zoom 90%", 5000)  # said again (Ctrl+0 twice, Run with nothing to run): shown again
+    presentation.say(lab, "Zoom 90%", 5000)  # said again (Ctrl+0 twice, Run with nothing to run): shown again
     assert message.isVisible() and message.text() == "Zoom 90%"
 
 
