@@ -21,11 +21,12 @@ between batches; the others keep Python's automatic GC), all without a window, w
 session; **LoopLab core**: LabLoop + GcPacer running the same requests as a URL run does, through
 the app's session and ``run_async`` (records, redirect and body rules, the run's timeouts, URLs
 checked), without the window, so that the table shows what the loop costs, what a URL run's
-bookkeeping adds, and what the window adds on top; and **LoopLab in-app**: the real window on LabLoop + GcPacer, the URLs typed into its
-list and run with its Run button, through the controller, records, table, timeline, meter, lag
-graph and X-ray, timed from Run to the run's summary. As in the app, the start-up heap is frozen
-(``gc.freeze``) before the runs. The server is aiohttp.web on 127.0.0.1 in a process of its own
-(on uvloop when installed), so the client is what is measured. Issue 13's goals are checked at the end.
+bookkeeping adds, and what the window adds on top; and **LoopLab in-app**: the real window on
+LabLoop + GcPacer, the URLs typed into its list and run with its Run button, through the
+controller, records, table, timeline, meter, lag graph and X-ray, timed from Run to the run's
+summary. As in the app, the start-up heap is frozen (``gc.freeze``) before the runs. The server
+is aiohttp.web on 127.0.0.1 in a process of its own (on uvloop when installed), so the client is
+what is measured. Issue 13's goals are checked at the end.
 """
 
 from __future__ import annotations

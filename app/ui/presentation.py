@@ -6,9 +6,8 @@ over the ball and the graph go; an Exit button stays). What the status bar says 
 saved, "Cancelling…") shows over the window's foot instead, for as long as it lasts and
 :data:`MESSAGE_MS` at most: it takes no room from the layout, whose fonts are sized for the room
 without the bar. (Announcements that Qt before 6.8 cannot make stay out of it: the report says the
-same to the class.) Outside it the palette follows the
-system's colour scheme and contrast setting (:mod:`app.ui.system_look`), also when they change
-while the lab is open.
+same to the class.) Outside presentation mode the palette follows the system's colour scheme and
+contrast setting (:mod:`app.ui.system_look`), also when they change while the lab is open.
 
 How much bigger follows the screen: :data:`look.PRESENTATION_SCALE` (1.55x) on a 1366 x 768 screen
 and larger, and on a smaller one the same share of the screen (1.15x on a 1024 x 768 projector,
@@ -257,14 +256,11 @@ class Presentation(QObject):
         text = " ".join((self._message_text or "").split())  # newlines and tabs: one line
         label.ensurePolished()
         area = window.rect().adjusted(MESSAGE_MARGIN, MESSAGE_MARGIN, -MESSAGE_MARGIN, -MESSAGE_MARGIN)
-        margins = label.contentsMargins()  # the style sheet's padding and border
-        room = area.width() - margins.left() - margins.right()
         metrics = label.fontMetrics()
-        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, room)))
-        label.adjustSize()
-        # What the label adds to its text's width, measured (QLabel indents a framed text too),
-        # and the text shortened again to what is left of the room.
-        overhead = label.width() - metrics.horizontalAdvance(label.text())
+        # What the label adds to its text's width (padding, border, QLabel's indent of a framed
+        # text), measured, then the text shortened to what is left of the room.
+        label.setText(text)
+        overhead = label.sizeHint().width() - metrics.horizontalAdvance(text)
         label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, area.width() - overhead)))
         label.adjustSize()
         corner = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
