@@ -126,6 +126,14 @@ class ResultsPanel(QTabWidget):
         controller.about_to_block.connect(self._on_controller_about_to_block)
         controller.run_finished.connect(self._on_controller_run_finished)
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        # The results take the height the right column leaves them, and scroll. Asked for the
+        # height their page wants at its width (372 px for the timeline's, in presentation mode at
+        # 1366 x 768), the column had more to share out than it has and squeezed the report above
+        # below what its words need: in French and German its details fell out of it in about
+        # half the runs (a lateness sentence that wraps, 17 px more for the liveness panel).
+        return False
+
     def _on_controller_run_started(self, run: Run) -> None:
         self.results_model.show_run(run)
         self.timeline.set_placeholder(timeline_placeholder(run.request.lesson if run.request is not None else None))
